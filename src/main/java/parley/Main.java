@@ -1,0 +1,120 @@
+package parley;
+
+import io.vertx.core.json.JsonObject;
+import parley.config.ConfigException;
+import parley.config.ParleyConfig;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code java -jar parley.jar [--config FILE] [--host H] [--telnet-port N] [--http-port N] [--data-dir DIR] [--cluster]}.
+ * Prints {@code telnet: PORT} and {@code http: PORT} once both listeners are up. A bad flag or config value is
+ * one line on stderr and exit status 2.
+ */
+public final class Main {
+  static final String USAGE = "usage: java -jar parley.jar [--config FILE] [--host H] [--telnet-port N] "
+      + "[--http-port N] [--data-dir DIR] [--cluster]";
+
+  private Main() {
+  }
+
+  public static void main(String[] args) {
+    ParleyConfig config;
+    try {
+      config = configure(args);
+    } catch (ConfigException e) {
+      System.err.println("parley: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    if (config == null) {
+      System.out.println(USAGE);
+      return;
+    }
+    System.setProperty("parley.dataDir", config.dataDir().toString());
+    Parley parley;
+    try {
+      parley = Parley.start(config).await(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      System.err.println("parley: could not start: " + cause.getMessage());
+      System.exit(1);
+      return;
+    }
+    System.out.println("telnet: " + parley.telnetPort());
+    System.out.println("http: " + parley.httpPort());
+    System.out.flush();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        parley.stop().await(5, TimeUnit.SECONDS);
+      } catch (Exception ignored) {
+        // exiting anyway
+      }
+    }, "parley-shutdown"));
+  }
+
+  /** Reads flags and the config file. Returns null for --help. */
+  static ParleyConfig configure(String[] args) {
+    Path file = null;
+    JsonObject overrides = new JsonObject();
+    for (int i = 0; i < args.length; i++) {
+      String flag = args[i];
+      switch (flag) {
+        case "--help", "-h" -> {
+          return null;
+        }
+        case "--config" -> file = Path.of(value(args, ++i, flag));
+        case "--host" -> overrides.put("host", value(args, ++i, flag));
+        case "--telnet-port" -> section(overrides, "telnet").put("port", port(value(args, ++i, flag), flag));
+        case "--http-port" -> section(overrides, "http").put("port", port(value(args, ++i, flag), flag));
+        case "--data-dir" -> overrides.put("dataDir", value(args, ++i, flag));
+        case "--cluster" -> section(overrides, "cluster").put("enabled", true);
+        default -> throw new ConfigException("unknown option " + flag + "; " + USAGE);
+      }
+    }
+    JsonObject json;
+    if (file != null) {
+      json = ParleyConfig.readFile(file);
+    } else if (Files.exists(Path.of("config.json"))) {
+      json = ParleyConfig.readFile(Path.of("config.json"));
+    } else {
+      json = new JsonObject();
+    }
+    json = json.mergeIn(overrides, true);
+    ParleyConfig config = ParleyConfig.fromJson(json);
+    if (config.cluster().enabled()) {
+      throw new ConfigException("--cluster: clustering is not available in this build yet");
+    }
+    return config;
+  }
+
+  private static String value(String[] args, int i, String flag) {
+    if (i >= args.length || args[i].startsWith("--")) {
+      throw new ConfigException(flag + " needs a value; " + USAGE);
+    }
+    return args[i];
+  }
+
+  private static int port(String value, String flag) {
+    try {
+      int p = Integer.parseInt(value);
+      if (p >= 0 && p <= 65535) {
+        return p;
+      }
+    } catch (NumberFormatException ignored) {
+      // reported below
+    }
+    throw new ConfigException(flag + " must be a port number from 0 to 65535 (got \"" + value + "\")");
+  }
+
+  private static JsonObject section(JsonObject json, String name) {
+    JsonObject s = json.getJsonObject(name);
+    if (s == null) {
+      s = new JsonObject();
+      json.put(name, s);
+    }
+    return s;
+  }
+}

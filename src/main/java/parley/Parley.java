@@ -1,0 +1,108 @@
+package parley;
+
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.NetServerOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import parley.config.ParleyConfig;
+import parley.room.ChatService;
+import parley.store.ChatStore;
+import parley.store.LocalChatStore;
+import parley.telnet.TelnetVerticle;
+import parley.web.WebVerticle;
+
+import java.time.Clock;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One running Parley node: its Vert.x, store, chat service and listeners. {@link Main} starts one from the
+ * command line; tests start them in-process on port 0.
+ */
+public final class Parley {
+  private static final Logger LOG = LoggerFactory.getLogger(Parley.class);
+
+  private final Vertx vertx;
+  private final ChatService service;
+  private final int telnetPort;
+  private final int httpPort;
+
+  private Parley(Vertx vertx, ChatService service, int telnetPort, int httpPort) {
+    this.vertx = vertx;
+    this.service = service;
+    this.telnetPort = telnetPort;
+    this.httpPort = httpPort;
+  }
+
+  /** The event loops: one per core, so that each room has one consumer per core. */
+  public static VertxOptions vertxOptions() {
+    return new VertxOptions().setPreferNativeTransport(true)
+        .setEventLoopPoolSize(Runtime.getRuntime().availableProcessors());
+  }
+
+  /** Starts a single (non-clustered) node. */
+  public static Future<Parley> start(ParleyConfig config) {
+    Vertx vertx = Vertx.builder().with(vertxOptions()).build();
+    ChatStore store = new LocalChatStore(vertx, config.history().retain(), null);
+    String node = "node-" + UUID.randomUUID().toString().substring(0, 6);
+    return start(vertx, config, store, node).onFailure(err -> vertx.close());
+  }
+
+  static Future<Parley> start(Vertx vertx, ParleyConfig config, ChatStore store, String node) {
+    if (!vertx.isNativeTransportEnabled()) {
+      LOG.info("native transport not available ({}); using NIO", String.valueOf(vertx.unavailableNativeTransportCause()));
+    }
+    ChatService service = new ChatService(vertx, config, store, Clock.systemDefaultZone(), node);
+    int instances = Runtime.getRuntime().availableProcessors();
+    AtomicInteger telnetPort = new AtomicInteger();
+    AtomicInteger httpPort = new AtomicInteger();
+    NetServerOptions telnetOptions = new NetServerOptions()
+        .setHost(config.host()).setPort(shared(config.telnetPort(), 1))
+        .setTcpNoDelay(true).setReuseAddress(true).setAcceptBacklog(16384);
+    HttpServerOptions httpOptions = new HttpServerOptions()
+        .setHost(config.host()).setPort(shared(config.httpPort(), 2))
+        .setTcpNoDelay(true).setReuseAddress(true).setAcceptBacklog(16384)
+        .setPerMessageWebSocketCompressionSupported(false)
+        .setPerFrameWebSocketCompressionSupported(false)
+        .setMaxWebSocketFrameSize(config.limits().wsMaxMessageBytes())
+        .setMaxWebSocketMessageSize(config.limits().wsMaxMessageBytes());
+    DeploymentOptions perCore = new DeploymentOptions().setInstances(instances);
+    return service.start()
+        .compose(v -> vertx.deployVerticle(() -> new TelnetVerticle(service, telnetOptions, telnetPort), perCore))
+        .compose(v -> vertx.deployVerticle(() -> new WebVerticle(service, httpOptions, httpPort), perCore))
+        .map(v -> new Parley(vertx, service, telnetPort.get(), httpPort.get()));
+  }
+
+  /**
+   * Port 0 asks for a free port. Vert.x shares one listening socket among verticle instances only for a
+   * fixed port, or for a negative port, which means "a free port, shared by all instances using this same
+   * negative number"; each listener gets its own number.
+   */
+  private static int shared(int port, int listener) {
+    return port == 0 ? -listener : port;
+  }
+
+  public int telnetPort() {
+    return telnetPort;
+  }
+
+  public int httpPort() {
+    return httpPort;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public ChatService service() {
+    return service;
+  }
+
+  public Future<Void> stop() {
+    return vertx.close();
+  }
+}

@@ -1,0 +1,211 @@
+package parley.chat;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The chat rules, free of sockets and Vert.x: turns one line of user input and the session's state into an
+ * {@link Action}. Every command lives in one table, from which {@code /help} is generated.
+ */
+public final class ChatCore {
+
+  /** The limits the rules enforce. */
+  public record Limits(int nickMax, int roomMax, int historyMax) {
+    public static final Limits DEFAULT = new Limits(Nick.MAX_LENGTH, RoomName.MAX_LENGTH, 1000);
+  }
+
+  private final Limits limits;
+  private final Map<String, Command> byVerb = new LinkedHashMap<>();
+  private final List<Command> table = new ArrayList<>();
+
+  public ChatCore(Limits limits) {
+    this.limits = limits;
+    add(new Command("help", List.of("h", "?"), "", "list the commands", false,
+        (s, a) -> new Action.Notice(help(s))));
+    add(new Command("nick", List.of(), "NEW", "change your nickname", false, this::nick));
+    add(new Command("who", List.of("names"), "[#room]", "who is here, on which transport, and how long idle", false,
+        (s, a) -> a.isEmpty() ? new Action.Who(null) : room(a, Action.Who::new)));
+    add(new Command("me", List.of(), "ACTION", "say what you do: /me waves", false,
+        (s, a) -> a.isEmpty() ? usage("me") : inRoom(s, r -> new Action.Me(r, a))));
+    add(new Command("msg", List.of("tell", "m"), "NICK TEXT", "send a private message", false, this::msg));
+    add(new Command("join", List.of("j"), "#ROOM", "join a room, creating it if needed; it becomes current", false,
+        (s, a) -> a.isEmpty() ? usage("join") : room(a, Action.Join::new)));
+    add(new Command("leave", List.of("part"), "[#ROOM]", "leave a room (the current one by default)", false,
+        (s, a) -> a.isEmpty() ? inRoom(s, Action.Leave::new) : room(a, Action.Leave::new)));
+    add(new Command("rooms", List.of("list"), "", "list rooms with their member counts", false,
+        (s, a) -> new Action.Rooms()));
+    add(new Command("topic", List.of(), "[TEXT]", "show or set the current room's topic", false,
+        (s, a) -> inRoom(s, r -> new Action.Topic(r, a.isEmpty() ? null : a))));
+    add(new Command("history", List.of(), "[N]", "show the last N lines of the current room", false, this::history));
+    add(new Command("color", List.of("colour"), "on|off", "coloured nicknames on a terminal", false,
+        (s, a) -> onOff("color", a)));
+    add(new Command("ascii", List.of(), "on|off", "show emoji as :shortcodes: on a terminal", false,
+        (s, a) -> onOff("ascii", a)));
+    add(new Command("cowsay", List.of(), "TEXT", "a cow says it to the room", false,
+        (s, a) -> a.isEmpty() ? usage("cowsay") : inRoom(s, r -> new Action.Say(r, Cowsay.render(a)))));
+    add(new Command("quit", List.of("q", "exit"), "[REASON]", "leave the chat", false,
+        (s, a) -> new Action.Quit(a.isEmpty() ? "quit" : a)));
+    add(new Command("op", List.of(), "PASSWORD", "become an operator", false,
+        (s, a) -> a.isEmpty() ? usage("op") : new Action.Op(a)));
+    add(new Command("kick", List.of(), "NICK [REASON]", "disconnect a user", true, this::kick));
+    add(new Command("ban", List.of(), "NICK|IP [DURATION]", "ban a user's address (or an address): 30m, 2h, 7d; none = forever",
+        true, this::ban));
+    add(new Command("unban", List.of(), "NICK|IP", "lift a ban", true,
+        (s, a) -> a.isEmpty() || a.contains(" ") ? usage("unban") : new Action.Unban(a)));
+    add(new Command("mute", List.of(), "NICK [DURATION]", "stop a user from talking (default 10m; 0 lifts it)", true,
+        this::mute));
+  }
+
+  public ChatCore() {
+    this(Limits.DEFAULT);
+  }
+
+  private void add(Command c) {
+    table.add(c);
+    byVerb.put(c.name(), c);
+    c.aliases().forEach(alias -> byVerb.put(alias, c));
+  }
+
+  public List<Command> commands() {
+    return List.copyOf(table);
+  }
+
+  /** {@code /help}, generated from the command table. Operator commands are listed for operators only. */
+  public List<String> help(SessionState s) {
+    List<String> lines = new ArrayList<>();
+    lines.add("Commands (anything else you type is said to the current room):");
+    int width = table.stream().mapToInt(c -> c.synopsis().length()).max().orElse(0);
+    for (Command c : table) {
+      if (c.opOnly() && !s.op) {
+        continue;
+      }
+      lines.add("  " + pad(c.synopsis(), width) + "  " + c.summary());
+    }
+    return lines;
+  }
+
+  /**
+   * Interprets one line. The line has already been cleaned ({@link TextHygiene}); a line starting with
+   * "//" says the rest literally, starting with a single '/'.
+   */
+  public Action interpret(String line, SessionState s) {
+    String text = line.strip();
+    if (text.isEmpty()) {
+      return new Action.None();
+    }
+    if (text.startsWith("//")) {
+      return inRoom(s, r -> new Action.Say(r, text.substring(1)));
+    }
+    if (!text.startsWith("/")) {
+      return inRoom(s, r -> new Action.Say(r, text));
+    }
+    int space = text.indexOf(' ');
+    String verb = (space < 0 ? text.substring(1) : text.substring(1, space)).toLowerCase(Locale.ROOT);
+    String args = space < 0 ? "" : text.substring(space + 1).strip();
+    Command c = byVerb.get(verb);
+    if (c == null) {
+      return new Action.Error("unknown_command", "unknown command /" + verb + " (try /help)");
+    }
+    if (c.opOnly() && !s.op) {
+      return new Action.Error("not_operator", "/" + c.name() + " is for operators (see /op)");
+    }
+    return c.handler().apply(s, args);
+  }
+
+  private Action nick(SessionState s, String a) {
+    if (a.isEmpty() || a.contains(" ")) {
+      return usage("nick");
+    }
+    String problem = Nick.problem(a, limits.nickMax());
+    return problem != null ? new Action.Error("nick_invalid", "\"" + a + "\" can't be used: " + problem)
+        : new Action.ChangeNick(a);
+  }
+
+  private Action msg(SessionState s, String a) {
+    int space = a.indexOf(' ');
+    if (space < 0) {
+      return usage("msg");
+    }
+    String to = a.substring(0, space);
+    String text = a.substring(space + 1).strip();
+    return text.isEmpty() ? usage("msg") : new Action.Msg(to, text);
+  }
+
+  private Action history(SessionState s, String a) {
+    int n = 20;
+    if (!a.isEmpty()) {
+      try {
+        n = Integer.parseInt(a);
+      } catch (NumberFormatException e) {
+        return usage("history");
+      }
+      if (n < 1) {
+        return usage("history");
+      }
+    }
+    int count = Math.min(n, limits.historyMax());
+    return inRoom(s, r -> new Action.History(r, count));
+  }
+
+  private Action kick(SessionState s, String a) {
+    if (a.isEmpty()) {
+      return usage("kick");
+    }
+    int space = a.indexOf(' ');
+    return space < 0 ? new Action.Kick(a, "kicked")
+        : new Action.Kick(a.substring(0, space), a.substring(space + 1).strip());
+  }
+
+  private Action ban(SessionState s, String a) {
+    String[] parts = a.isEmpty() ? new String[0] : a.split(" +");
+    if (parts.length < 1 || parts.length > 2) {
+      return usage("ban");
+    }
+    long seconds = parts.length == 2 ? Durations.parseSeconds(parts[1]) : 0;
+    return seconds < 0 ? usage("ban") : new Action.Ban(parts[0], seconds);
+  }
+
+  private Action mute(SessionState s, String a) {
+    String[] parts = a.isEmpty() ? new String[0] : a.split(" +");
+    if (parts.length < 1 || parts.length > 2) {
+      return usage("mute");
+    }
+    long seconds = parts.length == 2 ? Durations.parseSeconds(parts[1]) : 600;
+    return seconds < 0 ? usage("mute") : new Action.Mute(parts[0], seconds);
+  }
+
+  private Action onOff(String name, String a) {
+    return switch (a.toLowerCase(Locale.ROOT)) {
+      case "on" -> new Action.Preference(name, true);
+      case "off" -> new Action.Preference(name, false);
+      default -> usage(name);
+    };
+  }
+
+  private Action room(String arg, java.util.function.Function<String, Action> then) {
+    if (arg.contains(" ")) {
+      return new Action.Error("room_invalid", "a room name has no spaces");
+    }
+    String room = RoomName.normalize(arg);
+    String problem = RoomName.problem(room, limits.roomMax());
+    return problem != null ? new Action.Error("room_invalid", "\"" + arg + "\" can't be used: " + problem)
+        : then.apply(room);
+  }
+
+  private static Action inRoom(SessionState s, java.util.function.Function<String, Action> then) {
+    return s.currentRoom == null
+        ? new Action.Error("no_room", "you are in no room: /join #room first")
+        : then.apply(s.currentRoom);
+  }
+
+  private Action usage(String verb) {
+    return byVerb.get(verb).usageError();
+  }
+
+  private static String pad(String s, int width) {
+    return s + " ".repeat(Math.max(0, width - s.length()));
+  }
+}

@@ -1,0 +1,31 @@
+package parley.chat;
+
+import java.time.Instant;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/**
+ * What the chat core knows about one connected user. Owned by the session's event loop: never shared
+ * between threads.
+ */
+public final class SessionState {
+  public final String via;
+  public final Instant connectedAt;
+  public String nick;
+  /** The rooms joined, in joining order. */
+  public final Set<String> rooms = new LinkedHashSet<>();
+  /** Where plain lines go. */
+  public String currentRoom;
+  public Instant lastActive;
+  public boolean color;
+  public boolean ascii;
+  public boolean op;
+  /** Until when the user may not talk; null when not muted. */
+  public Instant mutedUntil;
+
+  public SessionState(String via, Instant connectedAt) {
+    this.via = via;
+    this.connectedAt = connectedAt;
+    this.lastActive = connectedAt;
+  }
+}

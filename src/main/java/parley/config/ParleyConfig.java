@@ -1,0 +1,144 @@
+package parley.config;
+
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import parley.chat.Nick;
+import parley.chat.RoomName;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Parley's whole configuration: defaults, the values read from {@code config.json}, and the checks that turn a
+ * bad value into one clear line naming its key. See README.md, Configuration, for every key.
+ */
+public record ParleyConfig(String host, int telnetPort, int httpPort, String room, Path dataDir, String motd,
+                           History history, Limits limits, Flood flood, Cluster cluster, Tls tls, Web web,
+                           String operatorPassword) {
+
+  /**
+   * @param replay       lines of history replayed on join
+   * @param retain       messages kept per room (memory and journal)
+   * @param retainDays   days kept per room, 0 for no age limit
+   * @param fsync        {@code always} or {@code batched}
+   * @param fsyncDelayMs the bound on the batched fsync delay
+   */
+  public record History(int replay, int retain, int retainDays, String fsync, int fsyncDelayMs) {
+  }
+
+  public record Limits(int maxLineBytes, int nickLength, int roomNameLength, int maxConnections,
+                       int maxConnectionsPerIp, int idleTimeoutSeconds, int nickTimeoutSeconds, int maxRoomsPerSession,
+                       int outboxBytes, int slowConsumerGraceMs, int wsMaxMessageBytes, int joinNoticeThreshold) {
+  }
+
+  /** Token bucket per connection: {@code burst} lines, refilled at {@code ratePerSecond}. */
+  public record Flood(int burst, int ratePerSecond, int maxQueued) {
+  }
+
+  public record Cluster(boolean enabled, String host, int port, List<String> members) {
+  }
+
+  /** @param telnetPort the telnet-over-TLS port; -1 when off */
+  public record Tls(int telnetPort, boolean https, String certFile, String keyFile, boolean selfSigned) {
+    public boolean needsCertificate() {
+      return telnetPort >= 0 || https;
+    }
+  }
+
+  public record Web(List<String> allowedOrigins) {
+  }
+
+  /** The configuration of {@code config.json}'s defaults, with nothing read. */
+  public static ParleyConfig defaults() {
+    return fromJson(new JsonObject());
+  }
+
+  /** Reads a config file. A missing file, bad JSON or a bad value is a {@link ConfigException}. */
+  public static JsonObject readFile(Path file) {
+    try {
+      return new JsonObject(Files.readString(file));
+    } catch (NoSuchFileException e) {
+      throw new ConfigException("config file " + file + " does not exist");
+    } catch (IOException e) {
+      throw new ConfigException("config file " + file + " can't be read: " + e.getMessage());
+    } catch (DecodeException e) {
+      throw new ConfigException("config file " + file + " is not valid JSON: " + firstLine(e.getMessage()));
+    }
+  }
+
+  public static ParleyConfig fromJson(JsonObject json) {
+    ConfigReader r = new ConfigReader(json, "");
+    String host = r.string("host", "0.0.0.0");
+    ConfigReader telnet = r.section("telnet");
+    int telnetPort = telnet.integer("port", 4000, 0, 65535);
+    telnet.rejectUnknown();
+    ConfigReader http = r.section("http");
+    int httpPort = http.integer("port", 8080, 0, 65535);
+    http.rejectUnknown();
+    String room = RoomName.normalize(r.string("room", "lobby"));
+    String roomProblem = RoomName.problem(room, RoomName.MAX_LENGTH);
+    if (roomProblem != null) {
+      throw r.invalid("room", "is not a usable room name: " + roomProblem);
+    }
+    String dataDir = r.string("dataDir", "data");
+    if (dataDir.isBlank()) {
+      throw r.invalid("dataDir", "must name a directory");
+    }
+    String motd = r.string("motd", "Welcome to Parley. Type /help for commands.");
+
+    ConfigReader h = r.section("history");
+    History history = new History(h.integer("replay", 100, 0, 100_000), h.integer("retain", 10_000, 1, 10_000_000),
+        h.integer("retainDays", 30, 0, 36_500), h.oneOf("fsync", "batched", "always", "batched"),
+        h.integer("fsyncDelayMs", 50, 1, 10_000));
+    h.rejectUnknown();
+    if (history.replay() > history.retain()) {
+      throw h.invalid("replay", "can't be more than history.retain (" + history.retain() + ")");
+    }
+
+    ConfigReader l = r.section("limits");
+    Limits limits = new Limits(l.integer("maxLineBytes", 2000, 64, 1_000_000),
+        l.integer("nickLength", Nick.MAX_LENGTH, 1, Nick.MAX_LENGTH),
+        l.integer("roomNameLength", RoomName.MAX_LENGTH, 1, RoomName.MAX_LENGTH),
+        l.integer("maxConnections", 20_000, 1, 1_000_000), l.integer("maxConnectionsPerIp", 50, 1, 1_000_000),
+        l.integer("idleTimeoutSeconds", 3600, 0, 31_536_000), l.integer("nickTimeoutSeconds", 60, 1, 3600),
+        l.integer("maxRoomsPerSession", 20, 1, 1000), l.integer("outboxBytes", 256 * 1024, 4096, 64 * 1024 * 1024),
+        l.integer("slowConsumerGraceMs", 2000, 0, 60_000), l.integer("wsMaxMessageBytes", 16 * 1024, 256, 1 << 24),
+        l.integer("joinNoticeThreshold", 200, 0, 1_000_000));
+    l.rejectUnknown();
+
+    ConfigReader f = r.section("flood");
+    Flood flood = new Flood(f.integer("burst", 10, 1, Integer.MAX_VALUE), f.integer("ratePerSecond", 5, 1, Integer.MAX_VALUE),
+        f.integer("maxQueued", 20, 0, 100_000));
+    f.rejectUnknown();
+
+    ConfigReader c = r.section("cluster");
+    Cluster cluster = new Cluster(c.bool("enabled", false), c.string("host", "127.0.0.1"), c.integer("port", 5701, 1, 65535),
+        c.strings("members", List.of("127.0.0.1:5701", "127.0.0.1:5702", "127.0.0.1:5703")));
+    c.rejectUnknown();
+
+    ConfigReader t = r.section("tls");
+    Tls tls = new Tls(t.integer("telnetPort", -1, -1, 65535), t.bool("https", false), t.string("certFile", null),
+        t.string("keyFile", null), t.bool("selfSigned", false));
+    t.rejectUnknown();
+    if (tls.needsCertificate() && !tls.selfSigned() && (tls.certFile() == null || tls.keyFile() == null)) {
+      throw t.invalid("certFile", "and tls.keyFile are needed for TLS (or use --tls-self-signed)");
+    }
+
+    ConfigReader w = r.section("web");
+    Web web = new Web(w.strings("allowedOrigins", List.of()));
+    w.rejectUnknown();
+
+    String operatorPassword = r.string("operatorPassword", "");
+    r.rejectUnknown();
+    return new ParleyConfig(host, telnetPort, httpPort, room, Path.of(dataDir), motd, history, limits, flood, cluster,
+        tls, web, operatorPassword);
+  }
+
+  private static String firstLine(String s) {
+    int nl = s == null ? -1 : s.indexOf('\n');
+    return nl < 0 ? String.valueOf(s) : s.substring(0, nl);
+  }
+}

@@ -1,0 +1,384 @@
+package parley.room;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import parley.chat.Action;
+import parley.chat.ChatCore;
+import parley.chat.ChatEvent;
+import parley.chat.ChatEvent.Type;
+import parley.chat.Emoji;
+import parley.chat.Nick;
+import parley.chat.Reply;
+import parley.chat.RoomName;
+import parley.chat.SessionState;
+import parley.chat.TextHygiene;
+import parley.chat.UserRecord;
+import parley.config.ParleyConfig;
+import parley.store.ChatStore;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Carries out what the chat core decides, for sessions of either transport: nickname claims, rooms,
+ * messages, history, private messages. It is the only place that talks to the {@link ChatStore} and
+ * publishes to room addresses. One per node; every method is called on the session's event loop.
+ */
+public final class ChatService {
+  private static final Logger LOG = LoggerFactory.getLogger(ChatService.class);
+  private static final Logger CHAT_LOG = LoggerFactory.getLogger("parley.chatlog");
+  static final String NODE_ADDRESS = "parley.node.";
+
+  private final Vertx vertx;
+  private final ParleyConfig config;
+  private final ChatStore store;
+  private final ChatCore core;
+  private final Clock clock;
+  private final String node;
+  private final EventBus eventBus;
+  private final Map<Thread, RoomHub> hubs = new ConcurrentHashMap<>();
+  /** Sessions of this node that hold a nickname, by nickname key. */
+  private final Map<String, Session> local = new ConcurrentHashMap<>();
+
+  public ChatService(Vertx vertx, ParleyConfig config, ChatStore store, Clock clock, String node) {
+    this.vertx = vertx;
+    this.config = config;
+    this.store = store;
+    this.clock = clock;
+    this.node = node;
+    this.core = new ChatCore(new ChatCore.Limits(config.limits().nickLength(), config.limits().roomNameLength(),
+        config.history().retain()));
+    this.eventBus = vertx.eventBus();
+    try {
+      eventBus.registerDefaultCodec(ChatEvent.class, new EventCodec());
+    } catch (IllegalStateException alreadyRegistered) {
+      // a second service on the same Vert.x (tests); the codec is the same
+    }
+  }
+
+  /** Registers this node's private-message consumer. */
+  public Future<Void> start() {
+    return eventBus.<ChatEvent>consumer(NODE_ADDRESS + node, msg -> deliverPrivate(msg.body())).completion();
+  }
+
+  public String node() {
+    return node;
+  }
+
+  public ParleyConfig config() {
+    return config;
+  }
+
+  public Clock clock() {
+    return clock;
+  }
+
+  public ChatCore core() {
+    return core;
+  }
+
+  /** The hub of the calling event loop. */
+  public RoomHub hub() {
+    Context context = Vertx.currentContext();
+    if (context == null || !context.isEventLoopContext()) {
+      throw new IllegalStateException("not on an event loop");
+    }
+    return hubs.computeIfAbsent(Thread.currentThread(), t -> new RoomHub(context, eventBus));
+  }
+
+  /** Sessions on this node with a nickname. */
+  public int localUsers() {
+    return local.size();
+  }
+
+  // ---- login and logout -------------------------------------------------------------------------------
+
+  /**
+   * Tries to give the session the nickname; on success it is welcomed and joins the rooms asked for (the
+   * default room when {@code resume} is empty). On failure the session gets an error reply and may try again.
+   *
+   * @param resume rooms to join, each with the last seq the client saw (0: replay the usual history)
+   */
+  public Future<Boolean> login(Session s, String nick, Map<String, Long> resume) {
+    String problem = Nick.problem(nick, config.limits().nickLength());
+    if (problem != null) {
+      s.reply(new Reply.Error("nick_invalid", "\"" + TextHygiene.clean(nick) + "\" can't be used: " + problem));
+      return Future.succeededFuture(false);
+    }
+    Instant now = clock.instant();
+    SessionState st = s.state();
+    UserRecord me = new UserRecord(nick, st.via, node, s.id(), st.connectedAt, now);
+    return store.claimNick(me).compose(claimed -> {
+      if (!claimed) {
+        s.reply(new Reply.Error("nick_taken", "Nickname \"" + nick + "\" is already used; choose another"));
+        return Future.succeededFuture(false);
+      }
+      st.nick = nick;
+      st.lastActive = now;
+      local.put(Nick.key(nick), s);
+      LOG.info("{} logged in as {} via {} from {}", s.id(), nick, st.via, s.address());
+      s.reply(new Reply.Welcome(nick, node, config.motd()));
+      Future<Void> joined = Future.succeededFuture();
+      Map<String, Long> rooms = resume.isEmpty() ? Map.of(config.room(), 0L) : resume;
+      for (Map.Entry<String, Long> e : rooms.entrySet()) {
+        joined = joined.compose(v -> join(s, e.getKey(), e.getValue()));
+      }
+      return joined.map(true);
+    });
+  }
+
+  /** The one close path of a logged-in session: leaves its rooms, frees its nickname. Call once. */
+  public void logout(Session s, String reason) {
+    SessionState st = s.state();
+    if (st.nick == null) {
+      return;
+    }
+    RoomHub hub = hub();
+    for (String room : List.copyOf(st.rooms)) {
+      hub.leave(room, s);
+      store.leaveRoom(room, s.id());
+      publish(new ChatEvent(Type.LEAVE, room, 0, clock.instant(), st.nick, st.via, reason, null));
+    }
+    st.rooms.clear();
+    local.remove(Nick.key(st.nick), s);
+    store.releaseNick(st.nick, s.id());
+    LOG.info("{} ({}) left: {}", s.id(), st.nick, reason);
+  }
+
+  // ---- input ------------------------------------------------------------------------------------------
+
+  /** One line typed by a logged-in user. */
+  public void input(Session s, String rawLine) {
+    String line = TextHygiene.clean(rawLine);
+    SessionState st = s.state();
+    Instant now = clock.instant();
+    st.lastActive = now;
+    store.touch(st.nick, s.id(), now);
+    execute(s, core.interpret(line, st));
+  }
+
+  void execute(Session s, Action action) {
+    SessionState st = s.state();
+    if (action instanceof Action.None n) {
+    } else if (action instanceof Action.Notice n) {
+      s.reply(new Reply.Notice(n.lines()));
+    } else if (action instanceof Action.Error e) {
+      s.reply(new Reply.Error(e.code(), e.message()));
+    } else if (action instanceof Action.Say say) {
+      say(s, Type.MESSAGE, say.room(), say.text());
+    } else if (action instanceof Action.Me me) {
+      say(s, Type.ACTION, me.room(), me.text());
+    } else if (action instanceof Action.ChangeNick c) {
+      changeNick(s, c.nick());
+    } else if (action instanceof Action.Who w) {
+      who(s, w.room());
+    } else if (action instanceof Action.Quit q) {
+      s.close(q.reason());
+    } else if (action instanceof Action.Join j) {
+      if (st.rooms.contains(j.room())) {
+        st.currentRoom = j.room();
+        s.reply(new Reply.Notice("You are now talking in " + RoomName.display(j.room())));
+      } else if (st.rooms.size() >= config.limits().maxRoomsPerSession()) {
+        s.reply(new Reply.Error("too_many_rooms", "you are in " + st.rooms.size() + " rooms already, the most allowed; /leave one first"));
+      } else {
+        join(s, j.room(), 0L);
+      }
+    } else if (action instanceof Action.Leave l) {
+      leave(s, l.room(), "left");
+    } else if (action instanceof Action.Rooms r) {
+      store.rooms().onSuccess(list -> s.reply(new Reply.Rooms(list)));
+    } else if (action instanceof Action.Topic t) {
+      topic(s, t.room(), t.text());
+    } else if (action instanceof Action.Msg m) {
+      privateMessage(s, m.nick(), m.text());
+    } else if (action instanceof Action.History h) {
+      store.history(h.room(), h.count())
+          .onSuccess(slice -> s.reply(new Reply.History(h.room(), slice.events(), slice.missed())));
+    } else if (action instanceof Action.Preference p) {
+      if (p.name().equals("color")) {
+        st.color = p.on();
+      } else {
+        st.ascii = p.on();
+      }
+      s.reply(new Reply.Notice(p.name() + " is " + (p.on() ? "on" : "off")));
+    } else if (action instanceof Action.Op op) {
+      s.reply(new Reply.Error("not_available", "operators are not set up on this server"));
+    } else if (action instanceof Action.Kick k) {
+      s.reply(new Reply.Error("not_available", "not available"));
+    } else if (action instanceof Action.Ban b) {
+      s.reply(new Reply.Error("not_available", "not available"));
+    } else if (action instanceof Action.Unban u) {
+      s.reply(new Reply.Error("not_available", "not available"));
+    } else if (action instanceof Action.Mute m) {
+      s.reply(new Reply.Error("not_available", "not available"));
+    }
+  }
+
+  private void say(Session s, Type type, String room, String text) {
+    SessionState st = s.state();
+    if (st.mutedUntil != null && st.mutedUntil.isAfter(clock.instant())) {
+      s.reply(new Reply.Error("muted", "you are muted for another "
+          + Duration.between(clock.instant(), st.mutedUntil).toSeconds() + "s"));
+      return;
+    }
+    ChatEvent event = new ChatEvent(type, room, 0, clock.instant(), st.nick, st.via, Emoji.expand(text), null);
+    store.append(event, this::publish).onFailure(err -> {
+      LOG.warn("message from {} to {} not stored: {}", st.nick, room, err.toString());
+      s.reply(new Reply.Error("not_stored", "your message could not be stored; please send it again"));
+    });
+  }
+
+  /** Sends a room event to every consumer of the room, on every node. */
+  void publish(ChatEvent event) {
+    if (event.type().historic) {
+      CHAT_LOG.info("{}", event);
+    }
+    eventBus.publish(RoomHub.address(event.room()), event);
+  }
+
+  private Future<Void> join(Session s, String room, long sinceSeq) {
+    SessionState st = s.state();
+    st.rooms.add(room);
+    st.currentRoom = room;
+    RoomHub hub = hub();
+    return hub.join(room, s)
+        .compose(v -> store.joinRoom(room, s.id(), st.nick))
+        .compose(v -> Future.all(store.topic(room), store.members(room)))
+        .compose(both -> {
+          s.reply(new Reply.Joined(room, both.resultAt(0), both.resultAt(1)));
+          int replay = config.history().replay();
+          return sinceSeq > 0 ? store.since(room, sinceSeq, config.history().retain()) : store.history(room, replay);
+        })
+        .map(slice -> {
+          if (!slice.events().isEmpty() || slice.missed() > 0) {
+            s.reply(new Reply.History(room, slice.events(), slice.missed()));
+          }
+          publish(new ChatEvent(Type.JOIN, room, 0, clock.instant(), st.nick, st.via, null, null));
+          return (Void) null;
+        });
+  }
+
+  private void leave(Session s, String room, String reason) {
+    SessionState st = s.state();
+    if (!st.rooms.remove(room)) {
+      s.reply(new Reply.Error("not_in_room", "you are not in " + RoomName.display(room)));
+      return;
+    }
+    hub().leave(room, s);
+    store.leaveRoom(room, s.id());
+    publish(new ChatEvent(Type.LEAVE, room, 0, clock.instant(), st.nick, st.via, reason, null));
+    if (room.equals(st.currentRoom)) {
+      st.currentRoom = st.rooms.isEmpty() ? null : List.copyOf(st.rooms).get(st.rooms.size() - 1);
+    }
+    s.reply(new Reply.Left(room));
+  }
+
+  private void changeNick(Session s, String nick) {
+    SessionState st = s.state();
+    String old = st.nick;
+    if (old.equals(nick)) {
+      s.reply(new Reply.Notice("You are already " + nick));
+      return;
+    }
+    boolean caseOnly = Nick.key(old).equals(Nick.key(nick));
+    Instant now = clock.instant();
+    UserRecord me = new UserRecord(nick, st.via, node, s.id(), st.connectedAt, now);
+    Future<Boolean> claim = caseOnly
+        ? store.releaseNick(old, s.id()).compose(v -> store.claimNick(me))
+        : store.claimNick(me);
+    claim.onSuccess(claimed -> {
+      if (!claimed) {
+        s.reply(new Reply.Error("nick_taken", "Nickname \"" + nick + "\" is already used; choose another"));
+        return;
+      }
+      if (!caseOnly) {
+        store.releaseNick(old, s.id());
+      }
+      local.remove(Nick.key(old), s);
+      local.put(Nick.key(nick), s);
+      st.nick = nick;
+      ChatEvent base = new ChatEvent(Type.NICK, null, 0, now, nick, st.via, null, old);
+      if (st.rooms.isEmpty()) {
+        s.deliver(new Outgoing(base));
+      }
+      for (String room : st.rooms) {
+        store.joinRoom(room, s.id(), nick);
+        publish(new ChatEvent(Type.NICK, room, 0, now, nick, st.via, null, old));
+      }
+    });
+  }
+
+  private void who(Session s, String room) {
+    Future<List<UserRecord>> users = store.users();
+    Future<List<UserRecord>> listed = room == null ? users
+        : users.compose(all -> store.members(room).map(names -> {
+          List<UserRecord> in = new ArrayList<>();
+          for (UserRecord u : all) {
+            if (names.contains(u.nick())) {
+              in.add(u);
+            }
+          }
+          return in;
+        }));
+    listed.onSuccess(list -> s.reply(new Reply.Who(room, list, clock.instant())));
+  }
+
+  private void topic(Session s, String room, String text) {
+    if (text == null) {
+      store.topic(room).onSuccess(t -> s.reply(new Reply.Notice(t == null
+          ? RoomName.display(room) + " has no topic; set one with /topic TEXT"
+          : "Topic of " + RoomName.display(room) + ": " + t)));
+      return;
+    }
+    SessionState st = s.state();
+    ChatEvent event = new ChatEvent(Type.TOPIC, room, 0, clock.instant(), st.nick, st.via, text, null);
+    store.setTopic(room, text).compose(v -> store.append(event, this::publish));
+  }
+
+  private void privateMessage(Session s, String to, String text) {
+    SessionState st = s.state();
+    store.user(to).onSuccess(target -> {
+      if (target == null) {
+        s.reply(new Reply.Error("no_such_nick", "no one is called \"" + to + "\" here"));
+        return;
+      }
+      ChatEvent event = new ChatEvent(Type.PRIVATE, null, 0, clock.instant(), st.nick, st.via, Emoji.expand(text),
+          target.nick());
+      if (target.node().equals(node)) {
+        deliverPrivate(event);
+      } else {
+        eventBus.send(NODE_ADDRESS + target.node(), event);
+      }
+      s.deliver(new Outgoing(event));
+    });
+  }
+
+  private void deliverPrivate(ChatEvent event) {
+    Session target = local.get(Nick.key(event.target()));
+    if (target != null) {
+      target.context().runOnContext(v -> target.deliver(new Outgoing(event)));
+    }
+  }
+
+  /** Tells every local session something, e.g. that the server is shutting down. */
+  public void broadcastNotice(String text) {
+    ChatEvent event = new ChatEvent(Type.NOTICE, null, 0, clock.instant(), null, null, text, null);
+    for (Session s : local.values()) {
+      s.context().runOnContext(v -> s.deliver(new Outgoing(event)));
+    }
+  }
+
+  JsonObject describe() {
+    return new JsonObject().put("node", node).put("users", local.size());
+  }
+}

@@ -1,0 +1,149 @@
+package parley.room;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+
+/**
+ * The bytes owed to one connection. Everything appended during an event-loop turn goes out in a single
+ * write and flush at the end of the turn ({@link RoomHub#schedule}). When the peer does not read, the
+ * socket's queue fills; the outbox then holds bytes back up to {@code maxPending} and, past that, reports
+ * the session as a slow consumer instead of growing without bound. Used only on its event loop.
+ */
+public final class Outbox {
+
+  /** Told when the peer has stopped reading and the outbox limit is passed. */
+  @FunctionalInterface
+  public interface Overflow {
+    void slowConsumer(int pendingBytes);
+  }
+
+  /**
+   * Bytes written around each batch of framed output, e.g. a terminal that erases the user's half-typed line
+   * before chat lines and redraws it after.
+   */
+  public interface Framing {
+    byte[] before();
+
+    byte[] after();
+  }
+
+  private final ChannelHandlerContext channel;
+  private final RoomHub hub;
+  private final int maxPending;
+  private final Overflow overflow;
+  private Framing framing;
+  private boolean framed;
+  private ByteBuf pending;
+  private boolean scheduled;
+  private boolean overflowed;
+  private boolean closed;
+
+  public Outbox(ChannelHandlerContext channel, RoomHub hub, int maxPending, Overflow overflow) {
+    this.channel = channel;
+    this.hub = hub;
+    this.maxPending = maxPending;
+    this.overflow = overflow;
+  }
+
+  public void framing(Framing f) {
+    framing = f;
+  }
+
+  /** Whether framed output is pending, so that its closing {@link Framing#after} will redraw the screen anyway. */
+  public boolean framed() {
+    return framed;
+  }
+
+  /** Whether the outbox stopped taking bytes because the peer stopped reading. */
+  public boolean overflowed() {
+    return overflowed;
+  }
+
+  public void append(byte[] bytes) {
+    append(bytes, 0, bytes.length);
+  }
+
+  public void append(byte[] bytes, int offset, int length) {
+    if (put(bytes, offset, length) && !scheduled) {
+      scheduled = true;
+      hub.schedule(this);
+    }
+  }
+
+  /** Appends output that goes between the framing's before and after bytes. */
+  public void appendFramed(byte[] bytes) {
+    if (framing != null && !framed) {
+      framed = true;
+      byte[] before = framing.before();
+      put(before, 0, before.length);
+    }
+    append(bytes);
+  }
+
+  private boolean put(byte[] bytes, int offset, int length) {
+    if (closed || overflowed || length == 0) {
+      return false;
+    }
+    if (pending == null) {
+      pending = channel.alloc().buffer(Math.max(512, length));
+    }
+    pending.writeBytes(bytes, offset, length);
+    if (pending.readableBytes() > maxPending && !channel.channel().isWritable()) {
+      overflowed = true;
+      pending.release();
+      pending = null;
+      overflow.slowConsumer(maxPending);
+      return false;
+    }
+    return true;
+  }
+
+  /** Writes what is pending, unless the socket is backed up (then {@link #drained} writes it later). */
+  void flush() {
+    scheduled = false;
+    if (framed) {
+      framed = false;
+      byte[] after = framing.after();
+      put(after, 0, after.length);
+    }
+    if (pending == null || closed || !channel.channel().isWritable()) {
+      return;
+    }
+    ByteBuf out = pending;
+    pending = null;
+    channel.writeAndFlush(out, channel.voidPromise());
+  }
+
+  /** Call when the socket's queue has room again. */
+  public void drained() {
+    if (!scheduled) {
+      flush();
+    }
+  }
+
+  /** Writes what is pending now, whatever the socket's state (before a close), and takes no more. */
+  public void finish() {
+    if (closed) {
+      return;
+    }
+    if (framed) {
+      framed = false;
+      byte[] after = framing.after();
+      put(after, 0, after.length);
+    }
+    closed = true;
+    if (pending != null) {
+      channel.writeAndFlush(pending, channel.voidPromise());
+      pending = null;
+    }
+  }
+
+  /** Drops what is pending without writing it. */
+  public void discard() {
+    closed = true;
+    if (pending != null) {
+      pending.release();
+      pending = null;
+    }
+  }
+}

@@ -1,0 +1,29 @@
+package parley.room;
+
+import io.vertx.core.Context;
+import parley.chat.Reply;
+import parley.chat.SessionState;
+
+/**
+ * What the chat service needs of a connected user, whatever the transport. Implemented by the telnet and the
+ * WebSocket adapters. Every method is called on the session's own event loop ({@link #context()}).
+ */
+public interface Session {
+
+  String id();
+
+  Context context();
+
+  SessionState state();
+
+  /** The peer's IP address. */
+  String address();
+
+  /** A room or private event, already encoded once per transport in {@code out}. */
+  void deliver(Outgoing out);
+
+  void reply(Reply reply);
+
+  /** Ends the session: says {@code reason} to the user if possible, then closes the connection. */
+  void close(String reason);
+}

@@ -1,0 +1,74 @@
+package parley.store;
+
+import io.vertx.core.Future;
+import parley.chat.ChatEvent;
+import parley.chat.Reply;
+import parley.chat.UserRecord;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Where nickname claims, room membership, topics and history live. One interface, a local implementation
+ * ({@link LocalChatStore}, Vert.x local shared data) and a clustered one; both pass the same contract tests.
+ * Every method may be called from any event loop.
+ */
+public interface ChatStore {
+
+  /** A run of history. {@code missed} counts the messages asked for that are no longer retained. */
+  record Slice(List<ChatEvent> events, long missed) {
+  }
+
+  /** Claims {@code user.nick()} atomically, case-insensitively. Succeeds with false when someone holds it. */
+  Future<Boolean> claimNick(UserRecord user);
+
+  /** Releases the claim on {@code nick} if {@code sessionId} holds it; otherwise does nothing. */
+  Future<Void> releaseNick(String nick, String sessionId);
+
+  /** Records activity of the holder of {@code nick}, for idle times. Implementations may coarsen it. */
+  Future<Void> touch(String nick, String sessionId, Instant now);
+
+  /** The holder of {@code nick}, or null. */
+  Future<UserRecord> user(String nick);
+
+  /** Everyone holding a nickname. */
+  Future<List<UserRecord>> users();
+
+  /** Records that the session (known by that nick) is in the room. Joining again updates the nick. */
+  Future<Void> joinRoom(String room, String sessionId, String nick);
+
+  Future<Void> leaveRoom(String room, String sessionId);
+
+  /** Nicknames in the room, sorted case-insensitively. */
+  Future<List<String>> members(String room);
+
+  /** Rooms that have members or history, with member counts and topics. */
+  Future<List<Reply.RoomInfo>> rooms();
+
+  /** The topic, or null. */
+  Future<String> topic(String room);
+
+  Future<Void> setTopic(String room, String topic);
+
+  /**
+   * Gives the event the room's next sequence number, keeps it in history, and hands it to {@code publish}
+   * once it is acknowledged (stored durably where the store journals). For one room, {@code publish} is
+   * called in sequence order and never concurrently, so subscribers see a room's events in order.
+   *
+   * @return the event with its sequence number, completed after {@code publish} was called
+   */
+  Future<ChatEvent> append(ChatEvent event, Consumer<ChatEvent> publish);
+
+  /** The last {@code count} events of the room, oldest first. */
+  Future<Slice> history(String room, int count);
+
+  /**
+   * Events with seq greater than {@code afterSeq}, oldest first, at most {@code max} (the newest ones when
+   * there are more). {@code missed} counts those after {@code afterSeq} that are not returned.
+   */
+  Future<Slice> since(String room, long afterSeq, int max);
+
+  /** The highest sequence number given in the room, 0 for none. */
+  Future<Long> lastSeq(String room);
+}

@@ -1,0 +1,305 @@
+package parley.store;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.shareddata.LocalMap;
+import io.vertx.core.shareddata.Shareable;
+import parley.chat.ChatEvent;
+import parley.chat.Nick;
+import parley.chat.Reply;
+import parley.chat.UserRecord;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.ArrayDeque;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
+
+/**
+ * The store of a single node: nickname claims and rooms live in Vert.x local shared data ({@link LocalMap}),
+ * so every event loop of the node sees the same state without a network round trip.
+ */
+public final class LocalChatStore implements ChatStore {
+
+  /** Where acknowledged history goes for durability; completes once the event counts as acknowledged. */
+  @FunctionalInterface
+  public interface Journal {
+    CompletionStage<Void> write(ChatEvent event);
+  }
+
+  private final Vertx vertx;
+  private final LocalMap<String, Claim> nicks;
+  private final LocalMap<String, RoomLog> rooms;
+  private final int retain;
+  private final Journal journal;
+
+  /**
+   * @param retain  how many events per room are kept in memory for history and resume
+   * @param journal null to keep history in memory only
+   */
+  public LocalChatStore(Vertx vertx, int retain, Journal journal) {
+    this.vertx = vertx;
+    this.nicks = vertx.sharedData().getLocalMap("parley.nicks");
+    this.rooms = vertx.sharedData().getLocalMap("parley.rooms");
+    this.retain = retain;
+    this.journal = journal;
+  }
+
+  /** Puts events read back from the journal at start into history. Events must be in seq order per room. */
+  public void restore(String room, List<ChatEvent> events) {
+    room(room).restore(events);
+  }
+
+  /** A nickname claim; immutable so that it may live in a LocalMap. */
+  private record Claim(UserRecord user) implements Shareable {
+  }
+
+  @Override
+  public Future<Boolean> claimNick(UserRecord user) {
+    return Future.succeededFuture(nicks.putIfAbsent(Nick.key(user.nick()), new Claim(user)) == null);
+  }
+
+  @Override
+  public Future<Void> releaseNick(String nick, String sessionId) {
+    String key = Nick.key(nick);
+    Claim c = nicks.get(key);
+    if (c != null && c.user().sessionId().equals(sessionId)) {
+      nicks.remove(key, c);
+    }
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<Void> touch(String nick, String sessionId, Instant now) {
+    String key = Nick.key(nick);
+    Claim c = nicks.get(key);
+    if (c != null && c.user().sessionId().equals(sessionId)) {
+      nicks.replace(key, c, new Claim(c.user().touched(now)));
+    }
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<UserRecord> user(String nick) {
+    Claim c = nicks.get(Nick.key(nick));
+    return Future.succeededFuture(c == null ? null : c.user());
+  }
+
+  @Override
+  public Future<List<UserRecord>> users() {
+    List<UserRecord> all = new ArrayList<>();
+    nicks.values().forEach(c -> all.add(c.user()));
+    all.sort(Comparator.comparing(u -> Nick.key(u.nick())));
+    return Future.succeededFuture(all);
+  }
+
+  @Override
+  public Future<Void> joinRoom(String room, String sessionId, String nick) {
+    room(room).join(sessionId, nick);
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<Void> leaveRoom(String room, String sessionId) {
+    RoomLog r = rooms.get(room);
+    if (r != null) {
+      r.leave(sessionId);
+    }
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<List<String>> members(String room) {
+    RoomLog r = rooms.get(room);
+    return Future.succeededFuture(r == null ? List.of() : r.members());
+  }
+
+  @Override
+  public Future<List<Reply.RoomInfo>> rooms() {
+    List<Reply.RoomInfo> all = new ArrayList<>();
+    rooms.forEach((name, r) -> {
+      Reply.RoomInfo info = r.info(name);
+      if (info.members() > 0 || r.lastSeq() > 0) {
+        all.add(info);
+      }
+    });
+    all.sort(Comparator.comparing(Reply.RoomInfo::name));
+    return Future.succeededFuture(all);
+  }
+
+  @Override
+  public Future<String> topic(String room) {
+    RoomLog r = rooms.get(room);
+    return Future.succeededFuture(r == null ? null : r.topic());
+  }
+
+  @Override
+  public Future<Void> setTopic(String room, String topic) {
+    room(room).topic(topic);
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<ChatEvent> append(ChatEvent event, Consumer<ChatEvent> publish) {
+    RoomLog r = room(event.room());
+    if (journal == null) {
+      return Future.succeededFuture(r.append(event, publish));
+    }
+    Context context = vertx.getOrCreateContext();
+    CompletionStage<ChatEvent> done = r.appendJournaled(event, journal, publish);
+    return Future.fromCompletionStage(done, context);
+  }
+
+  @Override
+  public Future<Slice> history(String room, int count) {
+    RoomLog r = rooms.get(room);
+    return Future.succeededFuture(r == null ? new Slice(List.of(), 0) : r.last(count));
+  }
+
+  @Override
+  public Future<Slice> since(String room, long afterSeq, int max) {
+    RoomLog r = rooms.get(room);
+    return Future.succeededFuture(r == null ? new Slice(List.of(), 0) : r.since(afterSeq, max));
+  }
+
+  @Override
+  public Future<Long> lastSeq(String room) {
+    RoomLog r = rooms.get(room);
+    return Future.succeededFuture(r == null ? 0L : r.lastSeq());
+  }
+
+  private RoomLog room(String name) {
+    RoomLog r = rooms.get(name);
+    if (r == null) {
+      RoomLog fresh = new RoomLog(retain);
+      r = rooms.putIfAbsent(name, fresh);
+      if (r == null) {
+        r = fresh;
+      }
+    }
+    return r;
+  }
+
+  /**
+   * One room: members, topic, the retained tail of its history and its sequence counter. Shared by every
+   * event loop of the node, hence synchronized.
+   */
+  static final class RoomLog implements Shareable {
+    private final int retain;
+    private final ArrayDeque<ChatEvent> events = new ArrayDeque<>();
+    private final Map<String, String> members = new HashMap<>();
+    private long seq;
+    private String topic;
+    /** Journal completions for this room, chained so that publish happens in seq order. */
+    private CompletionStage<Void> tail;
+
+    RoomLog(int retain) {
+      this.retain = retain;
+    }
+
+    synchronized ChatEvent append(ChatEvent event, Consumer<ChatEvent> publish) {
+      ChatEvent e = keep(event);
+      publish.accept(e);
+      return e;
+    }
+
+    synchronized CompletionStage<ChatEvent> appendJournaled(ChatEvent event, Journal journal,
+                                                            Consumer<ChatEvent> publish) {
+      ChatEvent e = keep(event);
+      CompletionStage<Void> written = journal.write(e);
+      CompletionStage<Void> published = tail == null ? written.thenRun(() -> publish.accept(e))
+          : tail.thenCombine(written, (a, b) -> (Void) null).thenRun(() -> publish.accept(e));
+      tail = published.exceptionally(err -> null);
+      return published.thenApply(v -> e);
+    }
+
+    private ChatEvent keep(ChatEvent event) {
+      ChatEvent e = event.withSeq(++seq);
+      events.addLast(e);
+      while (events.size() > retain) {
+        events.removeFirst();
+      }
+      if (e.type() == ChatEvent.Type.TOPIC) {
+        topic = e.text();
+      }
+      return e;
+    }
+
+    synchronized void restore(List<ChatEvent> restored) {
+      for (ChatEvent e : restored) {
+        if (e.seq() > seq) {
+          events.addLast(e);
+          seq = e.seq();
+          if (e.type() == ChatEvent.Type.TOPIC) {
+            topic = e.text();
+          }
+        }
+      }
+      while (events.size() > retain) {
+        events.removeFirst();
+      }
+    }
+
+    synchronized Slice last(int count) {
+      int n = Math.min(count, events.size());
+      List<ChatEvent> out = new ArrayList<>(n);
+      var it = events.descendingIterator();
+      for (int i = 0; i < n; i++) {
+        out.add(it.next());
+      }
+      java.util.Collections.reverse(out);
+      return new Slice(out, 0);
+    }
+
+    synchronized Slice since(long afterSeq, int max) {
+      long first = events.isEmpty() ? seq + 1 : events.peekFirst().seq();
+      long missed = Math.max(0, first - 1 - Math.max(0, afterSeq));
+      List<ChatEvent> out = new ArrayList<>();
+      for (ChatEvent e : events) {
+        if (e.seq() > afterSeq) {
+          out.add(e);
+        }
+      }
+      if (out.size() > max) {
+        missed += out.size() - max;
+        out = new ArrayList<>(out.subList(out.size() - max, out.size()));
+      }
+      return new Slice(out, missed);
+    }
+
+    synchronized long lastSeq() {
+      return seq;
+    }
+
+    synchronized void join(String sessionId, String nick) {
+      members.put(sessionId, nick);
+    }
+
+    synchronized void leave(String sessionId) {
+      members.remove(sessionId);
+    }
+
+    synchronized List<String> members() {
+      List<String> out = new ArrayList<>(members.values());
+      out.sort(String.CASE_INSENSITIVE_ORDER);
+      return out;
+    }
+
+    synchronized String topic() {
+      return topic;
+    }
+
+    synchronized void topic(String t) {
+      topic = t;
+    }
+
+    synchronized Reply.RoomInfo info(String name) {
+      return new Reply.RoomInfo(name, members.size(), topic);
+    }
+  }
+}

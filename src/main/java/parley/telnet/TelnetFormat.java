@@ -1,0 +1,155 @@
+package parley.telnet;
+
+import parley.chat.ChatEvent;
+import parley.chat.Durations;
+import parley.chat.Emoji;
+import parley.chat.Reply;
+import parley.chat.RoomName;
+import parley.chat.UserRecord;
+import parley.room.Encoding;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * How events and replies look on a terminal: {@code [HH:MM] nick: text}, optional ANSI colours for nicknames
+ * and dim notices, and emoji either as they are or as shortcodes ({@code /ascii}). Room events are encoded
+ * once per event and variant ({@link #event}) and shared by every terminal that shows that variant.
+ */
+public final class TelnetFormat {
+  static final String CRLF = "\r\n";
+  private static final String RESET = "\u001b[0m";
+  private static final String DIM = "\u001b[2m";
+  private static final String RED = "\u001b[31m";
+  private static final int[] NICK_COLORS = {31, 32, 33, 34, 35, 36, 91, 92, 93, 94, 95, 96};
+  private static final DateTimeFormatter HHMM = DateTimeFormatter.ofPattern("HH:mm").withZone(ZoneId.systemDefault());
+
+  private static final Encoding<byte[]>[] EVENT = variants();
+  /** The {@code [#room] } prefix shown before lines from rooms other than the current one. */
+  public static final Encoding<byte[]> ROOM_PREFIX = new Encoding<>() {
+    @Override
+    protected byte[] encode(ChatEvent e) {
+      return (e.room() == null ? "" : "[" + RoomName.display(e.room()) + "] ").getBytes(StandardCharsets.UTF_8);
+    }
+  };
+
+  private TelnetFormat() {
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Encoding<byte[]>[] variants() {
+    Encoding<byte[]>[] v = new Encoding[4];
+    for (int i = 0; i < 4; i++) {
+      boolean color = (i & 1) != 0;
+      boolean ascii = (i & 2) != 0;
+      v[i] = new Encoding<>() {
+        @Override
+        protected byte[] encode(ChatEvent e) {
+          return (render(e, color, ascii, null) + CRLF).getBytes(StandardCharsets.UTF_8);
+        }
+      };
+    }
+    return v;
+  }
+
+  /** The shared encoding of a room event for a terminal with these settings. */
+  public static Encoding<byte[]> event(boolean color, boolean ascii) {
+    return EVENT[(color ? 1 : 0) | (ascii ? 2 : 0)];
+  }
+
+  public static String time(ChatEvent e) {
+    return "[" + HHMM.format(e.ts()) + "]";
+  }
+
+  static String nick(String nick, boolean color) {
+    if (!color || nick == null) {
+      return nick;
+    }
+    int c = NICK_COLORS[Math.floorMod(nick.toLowerCase().hashCode(), NICK_COLORS.length)];
+    return "\u001b[" + c + "m" + nick + RESET;
+  }
+
+  private static String dim(String text, boolean color) {
+    return color ? DIM + text + RESET : text;
+  }
+
+  /**
+   * One event as terminal text, lines separated by CR LF, without the final line end.
+   *
+   * @param me the viewer's nickname, for private messages (whose look depends on the side); may be null
+   */
+  public static String render(ChatEvent e, boolean color, boolean ascii, String me) {
+    String text = e.text() == null ? null : ascii ? Emoji.toShortcodes(e.text()) : e.text();
+    String t = time(e);
+    String who = nick(e.nick(), color);
+    return switch (e.type()) {
+      case MESSAGE -> text.indexOf('\n') < 0 ? t + " " + who + ": " + text
+          : t + " " + who + ":" + CRLF + text.replace("\n", CRLF);
+      case ACTION -> t + " * " + who + " " + text;
+      case TOPIC -> dim(t + " * " + e.nick() + " set the topic of " + RoomName.display(e.room()) + ": ", color) + text;
+      case JOIN -> dim(t + " * " + e.nick() + " (" + e.via() + ") has joined " + RoomName.display(e.room()), color);
+      case LEAVE -> dim(t + " * " + e.nick() + " has left " + RoomName.display(e.room())
+          + (text == null || text.isEmpty() ? "" : " (" + text + ")"), color);
+      case SUMMARY -> dim(t + " * " + text, color);
+      case NICK -> dim(t + " * " + e.target() + " is now known as " + e.nick(), color);
+      case PRIVATE -> e.nick().equals(me) ? t + " -> *" + nick(e.target(), color) + "* " + text
+          : t + " *" + who + "* " + text;
+      case NOTICE -> (color ? RED : "") + t + " *** " + text + (color ? RESET : "");
+    };
+  }
+
+  /** A reply as terminal lines (no line ends). */
+  public static List<String> render(Reply reply, boolean color, boolean ascii) {
+    List<String> out = new ArrayList<>();
+    if (reply instanceof Reply.Notice n) {
+      n.lines().forEach(l -> out.add(dim(l, color)));
+    } else if (reply instanceof Reply.Error e) {
+      out.add((color ? RED : "") + "! " + e.message() + (color ? RESET : ""));
+    } else if (reply instanceof Reply.Welcome w) {
+      out.add(w.motd());
+      out.add("You are " + nick(w.nick(), color) + ".");
+    } else if (reply instanceof Reply.Joined j) {
+      int shown = Math.min(j.members().size(), 30);
+      String names = String.join(", ", j.members().subList(0, shown))
+          + (j.members().size() > shown ? " and " + (j.members().size() - shown) + " more" : "");
+      out.add(dim("* You are in " + RoomName.display(j.room()) + " (" + j.members().size() + " here: " + names + ")", color));
+      if (j.topic() != null) {
+        out.add(dim("* Topic: ", color) + j.topic());
+      }
+    } else if (reply instanceof Reply.Left l) {
+      out.add(dim("* You left " + RoomName.display(l.room()), color));
+    } else if (reply instanceof Reply.Who w) {
+      out.add((w.room() == null ? "Users on the server" : "Users in " + RoomName.display(w.room()))
+          + " (" + w.users().size() + "):");
+      int width = w.users().stream().mapToInt(u -> u.nick().length()).max().orElse(4);
+      for (UserRecord u : w.users()) {
+        long idle = Math.max(0, Duration.between(u.lastActive(), w.now()).toSeconds());
+        out.add("  " + nick(u.nick(), color) + " ".repeat(width - u.nick().length()) + "  "
+            + String.format("%-6s", u.via()) + "  idle " + String.format("%-6s", Durations.format(idle)) + "  on " + u.node());
+      }
+    } else if (reply instanceof Reply.History h) {
+      if (h.missed() > 0) {
+        out.add(dim("--- " + h.missed() + " older messages of " + RoomName.display(h.room())
+            + " are no longer kept ---", color));
+      }
+      if (!h.events().isEmpty()) {
+        out.add(dim("--- history of " + RoomName.display(h.room()) + " ---", color));
+        for (ChatEvent e : h.events()) {
+          out.add(render(e, color, ascii, null));
+        }
+        out.add(dim("--- end of history ---", color));
+      }
+    } else if (reply instanceof Reply.Rooms r) {
+      out.add("Rooms (" + r.rooms().size() + "):");
+      for (Reply.RoomInfo i : r.rooms()) {
+        out.add("  " + RoomName.display(i.name()) + "  " + i.members() + (i.members() == 1 ? " user" : " users")
+            + (i.topic() == null ? "" : "  " + i.topic()));
+      }
+    }
+    return out;
+  }
+}

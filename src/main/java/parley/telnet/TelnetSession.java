@@ -1,0 +1,279 @@
+package parley.telnet;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.vertx.core.Context;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.net.NetSocketInternal;
+import io.vertx.core.net.NetSocket;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import parley.chat.ChatEvent;
+import parley.chat.Reply;
+import parley.chat.SessionState;
+import parley.config.ParleyConfig;
+import parley.room.ChatService;
+import parley.room.Outbox;
+import parley.room.Outgoing;
+import parley.room.Session;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Map;
+
+/**
+ * The telnet adapter: decodes the byte stream into lines ({@link TelnetInput}), hands them to the chat
+ * service, and renders events and replies as terminal text into the connection's {@link Outbox}.
+ */
+public final class TelnetSession implements Session, TelnetInput.Listener {
+  private static final Logger LOG = LoggerFactory.getLogger(TelnetSession.class);
+  private static final String NICK_PROMPT = "Nickname: ";
+  private static final String CHAT_PROMPT = "> ";
+
+  private final ChatService service;
+  private final NetSocket socket;
+  private final String id;
+  private final Context context;
+  private final SessionState state;
+  private final ParleyConfig.Limits limits;
+  private ChannelHandlerContext channel;
+  private Outbox outbox;
+  private TelnetInput input;
+  private boolean loggingIn;
+  private final ArrayDeque<String> early = new ArrayDeque<>();
+  private boolean closing;
+  private boolean closed;
+  private long nickTimer = -1;
+
+  public TelnetSession(ChatService service, NetSocket socket, String id, Context context) {
+    this.service = service;
+    this.socket = socket;
+    this.id = id;
+    this.context = context;
+    this.limits = service.config().limits();
+    this.state = new SessionState("telnet", service.clock().instant());
+  }
+
+  public void start() {
+    channel = ((NetSocketInternal) socket).channelHandlerContext();
+    outbox = new Outbox(channel, service.hub(), limits.outboxBytes(), this::slowConsumer);
+    input = new TelnetInput(limits.maxLineBytes(), this);
+    outbox.framing(new Outbox.Framing() {
+      @Override
+      public byte[] before() {
+        return input.beforeOutput();
+      }
+
+      @Override
+      public byte[] after() {
+        return input.afterOutput();
+      }
+    });
+    socket.handler(this::onData);
+    socket.closeHandler(v -> onClosed());
+    socket.exceptionHandler(err -> LOG.debug("{} socket error: {}", id, err.toString()));
+    socket.drainHandler(v -> outbox.drained());
+    outbox.append(input.greeting());
+    outbox.append(("Welcome to Parley, " + service.localUsers() + " online here." + TelnetFormat.CRLF)
+        .getBytes(StandardCharsets.UTF_8));
+    promptForNick();
+    nickTimer = context.owner().setTimer(limits.nickTimeoutSeconds() * 1000L, t -> {
+      nickTimer = -1;
+      if (state.nick == null) {
+        close("no nickname chosen within " + limits.nickTimeoutSeconds() + " s");
+      }
+    });
+  }
+
+  private void promptForNick() {
+    input.prompt(NICK_PROMPT);
+    if (!input.characterMode()) {
+      outbox.append(NICK_PROMPT.getBytes(StandardCharsets.UTF_8));
+    } else {
+      outbox.append(input.afterOutput());
+    }
+  }
+
+  private void onData(Buffer data) {
+    byte[] bytes = data.getBytes();
+    input.feed(bytes, 0, bytes.length);
+    byte[] echo = input.takeOutput();
+    if (echo.length > 0 && !outbox.framed()) {
+      outbox.append(echo);
+    }
+  }
+
+  // ---- TelnetInput.Listener ----
+
+  @Override
+  public void line(String text) {
+    if (closing) {
+      return;
+    }
+    if (state.nick != null) {
+      service.input(this, text);
+    } else if (loggingIn) {
+      if (early.size() < 16) {
+        early.add(text);
+      }
+    } else {
+      login(text.strip());
+    }
+  }
+
+  private void login(String nick) {
+    if (nick.isEmpty()) {
+      promptForNick();
+      return;
+    }
+    loggingIn = true;
+    service.login(this, nick, Map.of()).onComplete(ar -> {
+      loggingIn = false;
+      if (closing) {
+        return;
+      }
+      if (ar.succeeded() && ar.result()) {
+        if (nickTimer >= 0) {
+          context.owner().cancelTimer(nickTimer);
+        }
+        input.prompt(CHAT_PROMPT);
+        while (!early.isEmpty() && state.nick != null) {
+          line(early.poll());
+        }
+      } else {
+        if (ar.failed()) {
+          LOG.warn("{} login failed: {}", id, ar.cause().toString());
+          writeLines(TelnetFormat.render(new Reply.Error("unavailable", "the server could not check that nickname; try again"),
+              state.color, state.ascii));
+        }
+        promptForNick();
+        String next = early.poll();
+        early.clear();
+        if (next != null) {
+          line(next);
+        }
+      }
+    });
+  }
+
+  @Override
+  public void lineTooLong(int bytes) {
+    reply(new Reply.Error("line_too_long", "that line was " + bytes + " bytes; the limit is "
+        + limits.maxLineBytes() + ", so it was not sent"));
+  }
+
+  @Override
+  public void quit() {
+    close("quit");
+  }
+
+  @Override
+  public void windowSize(int cols, int rows) {
+  }
+
+  @Override
+  public void terminalType(String type) {
+    if (input.colorCapable() && !state.color) {
+      state.color = true;
+    }
+  }
+
+  @Override
+  public void modeChanged(boolean characterMode) {
+  }
+
+  // ---- Session ----
+
+  @Override
+  public String id() {
+    return id;
+  }
+
+  @Override
+  public Context context() {
+    return context;
+  }
+
+  @Override
+  public SessionState state() {
+    return state;
+  }
+
+  @Override
+  public String address() {
+    return socket.remoteAddress().hostAddress();
+  }
+
+  @Override
+  public void deliver(Outgoing out) {
+    if (closing) {
+      return;
+    }
+    ChatEvent e = out.event;
+    if (e.type() == ChatEvent.Type.PRIVATE) {
+      outbox.appendFramed((TelnetFormat.render(e, state.color, state.ascii, state.nick) + TelnetFormat.CRLF)
+          .getBytes(StandardCharsets.UTF_8));
+      return;
+    }
+    if (e.room() != null && state.rooms.size() > 1 && !e.room().equals(state.currentRoom)) {
+      outbox.appendFramed(out.get(TelnetFormat.ROOM_PREFIX));
+      outbox.append(out.get(TelnetFormat.event(state.color, state.ascii)));
+    } else {
+      outbox.appendFramed(out.get(TelnetFormat.event(state.color, state.ascii)));
+    }
+  }
+
+  @Override
+  public void reply(Reply reply) {
+    if (!closing) {
+      writeLines(TelnetFormat.render(reply, state.color, state.ascii));
+    }
+  }
+
+  private void writeLines(Iterable<String> lines) {
+    StringBuilder b = new StringBuilder();
+    for (String l : lines) {
+      b.append(l).append(TelnetFormat.CRLF);
+    }
+    outbox.appendFramed(b.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Override
+  public void close(String reason) {
+    if (closing) {
+      return;
+    }
+    writeLines(java.util.List.of("*** Goodbye (" + reason + ")"));
+    closing = true;
+    service.logout(this, reason);
+    outbox.finish();
+    socket.close();
+  }
+
+  private void slowConsumer(int pendingBytes) {
+    if (closing) {
+      return;
+    }
+    LOG.warn("{} ({}) is not reading: over {} bytes waiting; dropping it", id, state.nick, pendingBytes);
+    closing = true;
+    service.logout(this, "not reading");
+    channel.writeAndFlush(Unpooled.wrappedBuffer(("\r\n*** You are not reading fast enough; disconnecting.\r\n")
+        .getBytes(StandardCharsets.UTF_8)), channel.voidPromise());
+    context.owner().setTimer(Math.max(1, limits.slowConsumerGraceMs()), t -> socket.close());
+  }
+
+  private void onClosed() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (nickTimer >= 0) {
+      context.owner().cancelTimer(nickTimer);
+    }
+    if (!closing) {
+      closing = true;
+      service.logout(this, "connection closed");
+    }
+    outbox.discard();
+  }
+}

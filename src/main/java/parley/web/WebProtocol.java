@@ -1,0 +1,102 @@
+package parley.web;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import parley.chat.ChatEvent;
+import parley.chat.Reply;
+import parley.chat.UserRecord;
+import parley.room.Encoding;
+import parley.store.EventJson;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The JSON side of the browser protocol (docs/PROTOCOL.md): events and replies as JSON objects, and as
+ * ready-to-send WebSocket text frames. A room event's frame is built once and shared by every browser.
+ */
+public final class WebProtocol {
+
+  /** The whole WebSocket frame (header and JSON payload) of a room event. */
+  public static final Encoding<byte[]> FRAME = new Encoding<>() {
+    @Override
+    protected byte[] encode(ChatEvent e) {
+      return textFrame(EventJson.toJson(e).toBuffer().getBytes());
+    }
+  };
+
+  private WebProtocol() {
+  }
+
+  /**
+   * An unmasked, final WebSocket text frame (RFC 6455 section 5.2), as a server sends it. Server frames carry
+   * no mask, so the same bytes serve every recipient.
+   */
+  public static byte[] textFrame(byte[] payload) {
+    int n = payload.length;
+    int header = n < 126 ? 2 : n <= 0xffff ? 4 : 10;
+    byte[] f = new byte[header + n];
+    f[0] = (byte) 0x81;
+    if (n < 126) {
+      f[1] = (byte) n;
+    } else if (n <= 0xffff) {
+      f[1] = 126;
+      f[2] = (byte) (n >>> 8);
+      f[3] = (byte) n;
+    } else {
+      f[1] = 127;
+      for (int i = 0; i < 8; i++) {
+        f[2 + i] = (byte) ((long) n >>> (56 - 8 * i));
+      }
+    }
+    System.arraycopy(payload, 0, f, header, n);
+    return f;
+  }
+
+  /** A reply as the JSON objects sent for it (usually one). */
+  public static List<JsonObject> toJson(Reply reply) {
+    List<JsonObject> out = new ArrayList<>(1);
+    if (reply instanceof Reply.Notice n) {
+      out.add(new JsonObject().put("type", "notice").put("text", String.join("\n", n.lines())));
+    } else if (reply instanceof Reply.Error e) {
+      out.add(error(e.code(), e.message()));
+    } else if (reply instanceof Reply.Welcome w) {
+      out.add(new JsonObject().put("type", "welcome").put("nick", w.nick())
+          .put("node", w.node()).put("motd", w.motd()));
+    } else if (reply instanceof Reply.Joined j) {
+      out.add(new JsonObject().put("type", "joined").put("room", j.room())
+          .put("topic", j.topic()).put("members", new JsonArray(new ArrayList<>(j.members()))));
+    } else if (reply instanceof Reply.Left l) {
+      out.add(new JsonObject().put("type", "left").put("room", l.room()));
+    } else if (reply instanceof Reply.Who w) {
+      JsonArray users = new JsonArray();
+      for (UserRecord u : w.users()) {
+        users.add(new JsonObject().put("nick", u.nick()).put("via", u.via()).put("node", u.node())
+            .put("idle", Math.max(0, Duration.between(u.lastActive(), w.now()).toSeconds())));
+      }
+      JsonObject who = new JsonObject().put("type", "who").put("users", users);
+      if (w.room() != null) {
+        who.put("room", w.room());
+      }
+      out.add(who);
+    } else if (reply instanceof Reply.History h) {
+      if (h.missed() > 0) {
+        out.add(new JsonObject().put("type", "missed").put("room", h.room()).put("count", h.missed()));
+      }
+      JsonArray messages = new JsonArray();
+      h.events().forEach(e -> messages.add(EventJson.toJson(e)));
+      out.add(new JsonObject().put("type", "history").put("room", h.room()).put("messages", messages));
+    } else if (reply instanceof Reply.Rooms r) {
+      JsonArray rooms = new JsonArray();
+      r.rooms().forEach(i -> rooms.add(new JsonObject().put("name", i.name()).put("members", i.members())
+          .put("topic", i.topic())));
+      out.add(new JsonObject().put("type", "rooms").put("rooms", rooms));
+    }
+    return out;
+  }
+
+  public static JsonObject error(String code, String message) {
+    return new JsonObject().put("type", "error").put("code", code).put("message", message);
+  }
+}

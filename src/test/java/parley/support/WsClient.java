@@ -1,0 +1,113 @@
+package parley.support;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/** A real WebSocket client (Vert.x's) speaking Parley's JSON protocol, with blocking waits for tests. */
+public final class WsClient implements AutoCloseable {
+  public static final Duration WAIT = Duration.ofSeconds(10);
+
+  private final WebSocketClient client;
+  private final WebSocket ws;
+  private final BlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
+  private final List<JsonObject> seen = new ArrayList<>();
+  private volatile boolean closed;
+
+  private WsClient(WebSocketClient client, WebSocket ws) {
+    this.client = client;
+    this.ws = ws;
+    ws.textMessageHandler(t -> frames.add(new JsonObject(t)));
+    ws.closeHandler(v -> closed = true);
+  }
+
+  public static WsClient connect(Vertx vertx, int port) throws Exception {
+    return connect(vertx, new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI("/chat/ws"));
+  }
+
+  public static WsClient connect(Vertx vertx, WebSocketConnectOptions options) throws Exception {
+    WebSocketClient client = vertx.createWebSocketClient();
+    WebSocket ws = client.connect(options).await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    return new WsClient(client, ws);
+  }
+
+  /** Connects, says hello and waits until the session has joined its room. */
+  public static WsClient login(Vertx vertx, int port, String nick) throws Exception {
+    WsClient c = connect(vertx, port);
+    c.send(new JsonObject().put("type", "hello").put("nick", nick));
+    c.expect("joined");
+    return c;
+  }
+
+  public void send(JsonObject frame) throws Exception {
+    ws.writeTextMessage(frame.encode()).await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  public void sendText(String text) throws Exception {
+    ws.writeTextMessage(text).await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  public void say(String text) throws Exception {
+    send(new JsonObject().put("type", "say").put("text", text));
+  }
+
+  public JsonObject expect(Predicate<JsonObject> match, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (true) {
+      long left = deadline - System.nanoTime();
+      JsonObject f = left <= 0 ? null : frames.poll(left, TimeUnit.NANOSECONDS);
+      if (f == null) {
+        throw new AssertionError("no frame " + what + " within " + WAIT.toSeconds() + " s; saw: " + seen);
+      }
+      seen.add(f);
+      if (match.test(f)) {
+        return f;
+      }
+    }
+  }
+
+  public JsonObject expect(String type) throws InterruptedException {
+    return expect(f -> type.equals(f.getString("type")), "of type " + type);
+  }
+
+  public JsonObject expectMessage(String text) throws InterruptedException {
+    return expect(f -> "message".equals(f.getString("type")) && text.equals(f.getString("text")),
+        "message \"" + text + "\"");
+  }
+
+  public void expectClosed() throws InterruptedException {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (!closed) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("websocket still open; saw " + seen);
+      }
+      Thread.sleep(5);
+    }
+  }
+
+  public List<JsonObject> seen() {
+    return seen;
+  }
+
+  public List<JsonObject> unread() {
+    return new ArrayList<>(frames);
+  }
+
+  @Override
+  public void close() {
+    if (!closed) {
+      ws.close();
+    }
+    client.close();
+  }
+}
