@@ -1,0 +1,936 @@
+package parley.store;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongConsumer;
+import java.util.regex.Pattern;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Durable, append-only history journal: one file per room, {@code <dir>/<room>.journal}, in the format
+ * described in {@link JournalFormat} (header with magic, version and seq floor; then length-prefixed,
+ * CRC32C-checked frames of {@code seq, tsMillis, payload}).
+ *
+ * <h2>Acknowledgement</h2>
+ * A message is <b>acknowledged</b> once the future returned by {@link #append} has completed
+ * normally; the server broadcasts a message only after that. What an acknowledgement guarantees
+ * depends on the {@link SyncPolicy}:
+ * <ul>
+ *   <li>{@link SyncPolicy#ALWAYS}: the future completes after the record has been written
+ *       <em>and</em> fsynced (fdatasync). Group commit: every record queued at that moment shares one
+ *       write and one fsync per room file. Survives kill -9, OS crash and power loss.</li>
+ *   <li>{@link SyncPolicy#BATCHED}: the future completes once the record has been written to the
+ *       file ({@code write(2)} returned, the bytes are in the OS page cache), so it survives kill -9
+ *       of the process. An fsync follows within {@code maxSyncDelay} (default 50 ms) of the first
+ *       unsynced write, which bounds what an OS crash or power loss can lose.</li>
+ * </ul>
+ * Futures complete in append order, on the single writer thread ({@code "parley-journal"}):
+ * dependent stages attached with non-async methods run on that thread and must be quick and must
+ * never block on the journal (e.g. {@code flush().join()} there would deadlock). Vert.x callers should
+ * hop back to their context, e.g. {@code Future.fromCompletionStage(cf, context)}.
+ *
+ * <h2>Reading back</h2>
+ * {@link #open} reads every room file, truncates a torn or corrupt tail back to the last valid
+ * frame (after saving the discarded bytes to {@code <room>.journal.discarded-<offset>-<millis>} and
+ * logging a WARN), applies retention, and keeps the retained records for {@link #load}, which
+ * hands them over once. Bad data never raises an exception; only I/O errors and an unknown future
+ * format version do (the latter so that a newer journal is never modified by older code).
+ *
+ * <h2>Retention</h2>
+ * Each room keeps the last {@code maxMessages} records and, with {@code maxAge}, only those of them
+ * with {@code tsMillis >= now - maxAge}. The writer thread compacts a room file (rewrite to a temp
+ * file, fsync, atomic rename, fsync directory) when it holds more than {@code 2 * maxMessages}
+ * records; {@link #compact} does it on demand. Appends keep being accepted meanwhile.
+ *
+ * <p>The directory is locked ({@code <dir>/.lock}) so two processes cannot journal into it at once.
+ */
+public final class HistoryJournal implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(HistoryJournal.class);
+
+    /** Default bound on the delay between a BATCHED acknowledgement and its fsync. */
+    public static final Duration DEFAULT_MAX_SYNC_DELAY = Duration.ofMillis(50);
+    /** Appends are refused (future fails with RejectedExecutionException) beyond this many queued bytes. */
+    static final long MAX_PENDING_BYTES = 64L << 20;
+    static final String SUFFIX = ".journal";
+    private static final String TMP_SUFFIX = ".journal.tmp";
+    private static final Pattern ROOM_NAME = Pattern.compile("[a-z0-9_-]{1,32}");
+
+    /** When an appended record counts as acknowledged; see the class documentation. */
+    public enum SyncPolicy {
+        /** Complete the future after write and fsync. */
+        ALWAYS,
+        /** Complete the future after write; fsync within maxSyncDelay. */
+        BATCHED
+    }
+
+    private final Path dir;
+    private final SyncPolicy policy;
+    private final long maxSyncDelayNanos;
+    private final Retention retention;
+    private final Clock clock;
+    private final FileChannel lockChannel;
+    private final FileLock dirLock;
+
+    // ---- shared between callers and the writer, guarded by qlock
+    private final ReentrantLock qlock = new ReentrantLock();
+    private final Condition notEmpty = qlock.newCondition();
+    private ArrayDeque<Op> queue = new ArrayDeque<>();
+    private final Map<String, Long> acceptedSeq = new HashMap<>();
+    private long pendingBytes;
+    private boolean closed;
+    private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
+
+    // ---- owned by the writer thread (filled by open() before the thread starts)
+    private final Map<String, RoomFile> files = new HashMap<>();
+    private final Set<RoomFile> dirty = new LinkedHashSet<>();
+    private final Set<RoomFile> touched = new LinkedHashSet<>();
+    private long unsyncedSinceNanos;
+    private boolean unsynced;
+    private final Thread writer;
+
+    // ---- handed to load() once
+    private Map<String, List<JournalRecord>> snapshot = new TreeMap<>();
+    private boolean loaded;
+
+    // ---- observability for tests
+    private final AtomicLong syncCount = new AtomicLong();
+    private volatile long maxSyncLagNanos;
+    private volatile LongConsumer syncListener;
+
+    private enum Kind { APPEND, FLUSH, COMPACT, CLOSE }
+
+    private static final class Op {
+        final Kind kind;
+        final String room;
+        final long seq;
+        final ByteBuffer frame;
+        final CompletableFuture<Void> future = new CompletableFuture<>();
+        Throwable error;
+
+        Op(Kind kind, String room, long seq, ByteBuffer frame) {
+            this.kind = kind;
+            this.room = room;
+            this.seq = seq;
+            this.frame = frame;
+        }
+    }
+
+    /** Writer-side state of one room file. */
+    private static final class RoomFile {
+        final String room;
+        final Path path;
+        FileChannel ch;
+        boolean exists;
+        boolean needsRecovery;
+        long size;
+        long count;
+        long lastSeq;
+        long compactRetryAt;
+
+        RoomFile(String room, Path path) {
+            this.room = room;
+            this.path = path;
+        }
+    }
+
+    private HistoryJournal(Path dir, SyncPolicy policy, Duration maxSyncDelay, Retention retention, Clock clock,
+                           FileChannel lockChannel, FileLock dirLock) {
+        this.dir = dir;
+        this.policy = policy;
+        this.maxSyncDelayNanos = maxSyncDelay.toNanos();
+        this.retention = retention;
+        this.clock = clock;
+        this.lockChannel = lockChannel;
+        this.dirLock = dirLock;
+        this.writer = new Thread(this::runWriter, "parley-journal");
+        this.writer.setDaemon(true);
+    }
+
+    /**
+     * Opens (creating if needed) the journal in {@code dir}, recovers every room file and starts the
+     * writer thread.
+     *
+     * @param maxSyncDelay BATCHED fsync bound; {@code null} means {@link #DEFAULT_MAX_SYNC_DELAY}
+     * @throws IOException on I/O errors, if another process holds the directory, or if a file has an
+     *                     unsupported (newer) format version
+     */
+    public static HistoryJournal open(Path dir, SyncPolicy policy, Duration maxSyncDelay, Retention retention,
+                                      Clock clock) throws IOException {
+        Objects.requireNonNull(dir, "dir");
+        Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(retention, "retention");
+        Objects.requireNonNull(clock, "clock");
+        if (maxSyncDelay == null) {
+            maxSyncDelay = DEFAULT_MAX_SYNC_DELAY;
+        }
+        if (maxSyncDelay.isNegative()) {
+            throw new IllegalArgumentException("maxSyncDelay must not be negative: " + maxSyncDelay);
+        }
+        Files.createDirectories(dir);
+        FileChannel lockChannel = FileChannel.open(dir.resolve(".lock"),
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = lockChannel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null;
+        } catch (IOException e) {
+            lockChannel.close();
+            throw e;
+        }
+        if (lock == null) {
+            lockChannel.close();
+            throw new IOException("journal directory " + dir + " is in use by another journal (" + dir.resolve(".lock") + " is locked)");
+        }
+        HistoryJournal j = new HistoryJournal(dir, policy, maxSyncDelay, retention, clock, lockChannel, lock);
+        try {
+            j.recoverAll();
+        } catch (IOException | RuntimeException e) {
+            j.closeFiles();
+            j.releaseDirLock();
+            throw e;
+        }
+        // Publish the recovered state to callers (they read it under qlock) and to the writer.
+        j.qlock.lock();
+        j.qlock.unlock();
+        j.writer.start();
+        log.info("History journal open in {} (policy {}, max sync delay {} ms, retention {} messages{}), {} rooms",
+                dir, policy, maxSyncDelay.toMillis(), retention.maxMessages(),
+                retention.hasMaxAge() ? " / " + retention.maxAge() : "", j.files.size());
+        return j;
+    }
+
+    // ------------------------------------------------------------------------------------------ API
+
+    /**
+     * Everything retained at open time, per room (sorted by room name), seq ascending. Call once, at
+     * start: the records are handed over and not kept; a second call throws IllegalStateException.
+     */
+    public Map<String, List<JournalRecord>> load() {
+        qlock.lock();
+        try {
+            if (loaded) {
+                throw new IllegalStateException("load() may be called only once");
+            }
+            loaded = true;
+            Map<String, List<JournalRecord>> s = snapshot;
+            snapshot = null;
+            return Collections.unmodifiableMap(s);
+        } finally {
+            qlock.unlock();
+        }
+    }
+
+    /**
+     * Queues a record and returns a future completed when it is acknowledged (see class doc).
+     * Never blocks on I/O. The future fails with IllegalStateException after close, with
+     * IllegalArgumentException for an invalid room name, an oversized payload or a seq not greater
+     * than {@link #lastSeq} of the room, with RejectedExecutionException when more than 64 MiB are
+     * queued, and with the IOException if writing (or, for ALWAYS, fsyncing) fails.
+     */
+    public CompletableFuture<Void> append(JournalRecord r) {
+        Objects.requireNonNull(r, "record");
+        if (!ROOM_NAME.matcher(r.room()).matches()) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("invalid room name: " + r.room()));
+        }
+        if (r.payload().length > JournalFormat.MAX_PAYLOAD) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException(
+                    "payload too large: " + r.payload().length + " > " + JournalFormat.MAX_PAYLOAD));
+        }
+        Op op = new Op(Kind.APPEND, r.room(), r.seq(), JournalFormat.frame(r.seq(), r.tsMillis(), r.payload()));
+        qlock.lock();
+        try {
+            if (closed) {
+                return CompletableFuture.failedFuture(new IllegalStateException("journal is closed"));
+            }
+            long last = acceptedSeq.getOrDefault(r.room(), 0L);
+            if (r.seq() <= last) {
+                return CompletableFuture.failedFuture(new IllegalArgumentException(
+                        "seq " + r.seq() + " of room " + r.room() + " is not greater than last seq " + last));
+            }
+            int bytes = op.frame.remaining();
+            if (pendingBytes + bytes > MAX_PENDING_BYTES) {
+                return CompletableFuture.failedFuture(new RejectedExecutionException(
+                        "journal overloaded: " + pendingBytes + " bytes waiting for the disk"));
+            }
+            pendingBytes += bytes;
+            acceptedSeq.put(r.room(), r.seq());
+            enqueueLocked(op);
+        } finally {
+            qlock.unlock();
+        }
+        return op.future;
+    }
+
+    /**
+     * Applies retention to the room's file now, on the writer thread, and waits for it. Appends keep
+     * being accepted meanwhile. Blocks the caller: do not call it on an event loop or the writer thread.
+     *
+     * @throws IllegalStateException after close
+     * @throws java.io.UncheckedIOException if the rewrite fails (the old file stays in place)
+     */
+    public void compact(String room) {
+        try {
+            compactAsync(room).join();
+        } catch (CompletionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            if (c instanceof IOException io) {
+                throw new java.io.UncheckedIOException(io);
+            }
+            throw e;
+        }
+    }
+
+    /** Non-blocking {@link #compact}: the future completes once the room file has been compacted. */
+    public CompletableFuture<Void> compactAsync(String room) {
+        Objects.requireNonNull(room, "room");
+        if (!ROOM_NAME.matcher(room).matches()) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("invalid room name: " + room));
+        }
+        return enqueue(new Op(Kind.COMPACT, room, 0, null));
+    }
+
+    /**
+     * Highest seq of the room: journaled at open, or accepted by {@link #append} since (including
+     * records still queued); 0 if none. Never decreases, even when retention drops every record.
+     */
+    public long lastSeq(String room) {
+        qlock.lock();
+        try {
+            return acceptedSeq.getOrDefault(room, 0L);
+        } finally {
+            qlock.unlock();
+        }
+    }
+
+    /** Writes and fsyncs everything appended so far; after close, returns the close future. */
+    public CompletableFuture<Void> flush() {
+        return enqueue(new Op(Kind.FLUSH, null, 0, null));
+    }
+
+    /** Flushes and fsyncs everything appended, stops the writer thread and releases the directory. Idempotent. */
+    @Override
+    public void close() {
+        qlock.lock();
+        try {
+            if (!closed) {
+                closed = true;
+                Op op = new Op(Kind.CLOSE, null, 0, null);
+                op.future.whenComplete((v, e) -> {
+                    if (e == null) {
+                        closeFuture.complete(null);
+                    } else {
+                        closeFuture.completeExceptionally(e);
+                    }
+                });
+                enqueueLocked(op);
+            }
+        } finally {
+            qlock.unlock();
+        }
+        if (Thread.currentThread() != writer) {
+            boolean interrupted = false;
+            while (writer.isAlive()) {
+                try {
+                    writer.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    // ----------------------------------------------------------------------------- test hooks
+
+    /** Number of fsyncs (fdatasync) of journal files performed by the writer. */
+    long syncCount() {
+        return syncCount.get();
+    }
+
+    /** Largest observed delay between the first unsynced write and the fsync that covered it. */
+    long maxSyncLagNanos() {
+        return maxSyncLagNanos;
+    }
+
+    /** Called on the writer thread after each sync round, with its lag in nanoseconds. */
+    void onSync(LongConsumer listener) {
+        this.syncListener = listener;
+    }
+
+    /** Reads a journal file as-is (no repair), for tests and tools. */
+    static List<JournalRecord> readFile(Path file, String room) throws IOException {
+        return JournalFormat.scan(file, room, true).records;
+    }
+
+    // ----------------------------------------------------------------------------- queue
+
+    private CompletableFuture<Void> enqueue(Op op) {
+        qlock.lock();
+        try {
+            if (closed) {
+                if (op.kind == Kind.FLUSH) {
+                    return closeFuture;
+                }
+                return CompletableFuture.failedFuture(new IllegalStateException("journal is closed"));
+            }
+            enqueueLocked(op);
+        } finally {
+            qlock.unlock();
+        }
+        return op.future;
+    }
+
+    private void enqueueLocked(Op op) {
+        boolean wasEmpty = queue.isEmpty();
+        queue.add(op);
+        if (wasEmpty) {
+            notEmpty.signal();
+        }
+    }
+
+    // ----------------------------------------------------------------------------- open / recovery
+
+    private void recoverAll() throws IOException {
+        List<Path> journals = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                if (name.endsWith(TMP_SUFFIX)) {
+                    log.info("Removing unfinished compaction file {}", p);
+                    Files.deleteIfExists(p);
+                } else if (name.endsWith(SUFFIX) && Files.isRegularFile(p)) {
+                    journals.add(p);
+                }
+            }
+        }
+        Collections.sort(journals);
+        long now = clock.millis();
+        for (Path p : journals) {
+            String name = p.getFileName().toString();
+            String room = name.substring(0, name.length() - SUFFIX.length());
+            if (!ROOM_NAME.matcher(room).matches()) {
+                log.warn("Ignoring journal file {}: {} is not a valid room name", p, room);
+                continue;
+            }
+            recoverRoom(room, p, now);
+        }
+    }
+
+    private void recoverRoom(String room, Path path, long now) throws IOException {
+        RoomFile rf = new RoomFile(room, path);
+        JournalFormat.Scan s = JournalFormat.scan(path, room, true);
+        switch (s.headerState) {
+            case UNSUPPORTED_VERSION:
+                throw new IOException("journal file " + path + " has unsupported format version " + s.version
+                        + " (this build reads version " + JournalFormat.VERSION + "); refusing to modify it");
+            case EMPTY:
+            case TORN:
+                log.warn("Journal file {}: torn header at offset 0 ({} bytes, no records); removing it, "
+                        + "the room starts a fresh file", path, s.fileSize);
+                Files.delete(path);
+                fsyncDir();
+                break;
+            case CORRUPT:
+                Path aside = path.resolveSibling(path.getFileName() + ".bad-" + clock.millis());
+                log.warn("Journal file {}: {} at offset 0; not a readable journal, moving it to {} "
+                        + "and starting the room with an empty history", path, s.problem, aside);
+                Files.move(path, aside, StandardCopyOption.ATOMIC_MOVE);
+                fsyncDir();
+                break;
+            case OK:
+                if (s.problem != null) {
+                    truncateTail(path, s);
+                }
+                rf.exists = true;
+                rf.size = s.goodEnd;
+                rf.count = s.count;
+                rf.lastSeq = s.lastSeq();
+                break;
+            default:
+                throw new AssertionError(s.headerState);
+        }
+        files.put(room, rf);
+        acceptedSeq.put(room, rf.lastSeq);
+        List<JournalRecord> window = retention.apply(s.records, now);
+        if (rf.exists && window.size() < s.records.size()) {
+            try {
+                rewrite(rf, window);
+            } catch (IOException e) {
+                log.warn("Journal file {}: compaction at open failed, keeping the file as is", path, e);
+            }
+        }
+        snapshot.put(room, Collections.unmodifiableList(window));
+    }
+
+    /** Cuts a file back to its last valid frame, keeping a copy of what is cut off. */
+    private void truncateTail(Path path, JournalFormat.Scan s) throws IOException {
+        long discard = s.fileSize - s.goodEnd;
+        Path saved = path.resolveSibling(path.getFileName() + ".discarded-" + s.goodEnd + "-" + clock.millis());
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            String savedNote;
+            try (FileChannel out = FileChannel.open(saved, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                long pos = s.goodEnd;
+                while (pos < s.fileSize) {
+                    long n = ch.transferTo(pos, s.fileSize - pos, out);
+                    if (n <= 0) {
+                        break;
+                    }
+                    pos += n;
+                }
+                out.force(true);
+                savedNote = "a copy of the discarded bytes is in " + saved;
+            } catch (IOException e) {
+                savedNote = "could not save a copy of the discarded bytes (" + e + ")";
+            }
+            log.warn("Journal file {}: {} at offset {}; keeping {} valid records (up to seq {}), "
+                            + "truncating the file from {} to {} bytes ({} bytes discarded); {}",
+                    path, s.problem, s.goodEnd, s.count, s.lastFrameSeq, s.fileSize, s.goodEnd, discard, savedNote);
+            ch.truncate(s.goodEnd);
+            ch.force(true);
+        }
+        fsyncDir();
+    }
+
+    // ----------------------------------------------------------------------------- writer thread
+
+    private void runWriter() {
+        ArrayDeque<Op> batch = new ArrayDeque<>();
+        boolean stop = false;
+        while (!stop) {
+            try {
+                qlock.lock();
+                try {
+                    while (queue.isEmpty()) {
+                        if (unsynced) {
+                            long wait = unsyncedSinceNanos + maxSyncDelayNanos - System.nanoTime();
+                            if (wait <= 0) {
+                                break;
+                            }
+                            notEmpty.awaitNanos(wait);
+                        } else {
+                            notEmpty.await();
+                        }
+                    }
+                    ArrayDeque<Op> swap = queue;
+                    queue = batch;
+                    batch = swap;
+                    for (Op op : batch) {
+                        if (op.kind == Kind.APPEND) {
+                            pendingBytes -= op.frame.remaining();
+                        }
+                    }
+                } finally {
+                    qlock.unlock();
+                }
+                stop = process(batch);
+                if (unsynced && System.nanoTime() - unsyncedSinceNanos >= maxSyncDelayNanos) {
+                    syncDirty();
+                }
+            } catch (InterruptedException e) {
+                log.warn("Journal writer interrupted; ignoring (close() stops it)");
+            } catch (Throwable t) {
+                log.error("Journal writer failed on a batch of {} operations", batch.size(), t);
+                for (Op op : batch) {
+                    op.future.completeExceptionally(t);
+                    if (op.kind == Kind.CLOSE) {
+                        stop = true;
+                    }
+                }
+            } finally {
+                batch.clear();
+            }
+        }
+        closeFiles();
+        releaseDirLock();
+        log.info("History journal in {} closed", dir);
+    }
+
+    /** Runs one batch; returns true when it held the close operation. */
+    private boolean process(ArrayDeque<Op> batch) {
+        List<Op> appends = new ArrayList<>();
+        boolean stop = false;
+        for (Op op : batch) {
+            switch (op.kind) {
+                case APPEND:
+                    appends.add(op);
+                    break;
+                case FLUSH:
+                    commit(appends);
+                    appends.clear();
+                    syncDirty();
+                    op.future.complete(null);
+                    break;
+                case COMPACT:
+                    commit(appends);
+                    appends.clear();
+                    try {
+                        RoomFile rf = files.get(op.room);
+                        if (rf != null) {
+                            compactRoom(rf);
+                        }
+                        op.future.complete(null);
+                    } catch (IOException | RuntimeException e) {
+                        log.error("Compaction of room {} failed; its journal file is unchanged", op.room, e);
+                        op.future.completeExceptionally(e);
+                    }
+                    break;
+                case CLOSE:
+                    commit(appends);
+                    appends.clear();
+                    syncDirty();
+                    closeFiles();
+                    op.future.complete(null);
+                    stop = true;
+                    break;
+                default:
+                    throw new AssertionError(op.kind);
+            }
+        }
+        commit(appends);
+        if (!stop) {
+            long threshold = 2L * retention.maxMessages();
+            for (RoomFile rf : touched) {
+                if (rf.count > threshold && rf.count >= rf.compactRetryAt && rf.ch != null) {
+                    try {
+                        compactRoom(rf);
+                    } catch (IOException | RuntimeException e) {
+                        rf.compactRetryAt = rf.count + retention.maxMessages();
+                        log.error("Automatic compaction of room {} failed; will retry after {} more records",
+                                rf.room, retention.maxMessages(), e);
+                    }
+                }
+            }
+        }
+        touched.clear();
+        return stop;
+    }
+
+    /** Writes a group of appends (one gathering write per room), fsyncs for ALWAYS, completes the futures in order. */
+    private void commit(List<Op> appends) {
+        if (appends.isEmpty()) {
+            return;
+        }
+        Map<RoomFile, List<Op>> byRoom = new LinkedHashMap<>();
+        for (Op op : appends) {
+            RoomFile rf = files.computeIfAbsent(op.room, r -> new RoomFile(r, dir.resolve(r + SUFFIX)));
+            byRoom.computeIfAbsent(rf, k -> new ArrayList<>()).add(op);
+        }
+        for (Map.Entry<RoomFile, List<Op>> e : byRoom.entrySet()) {
+            RoomFile rf = e.getKey();
+            List<Op> ops = e.getValue();
+            try {
+                ensureOpen(rf);
+                ByteBuffer[] bufs = new ByteBuffer[ops.size()];
+                long total = 0;
+                for (int i = 0; i < bufs.length; i++) {
+                    bufs[i] = ops.get(i).frame;
+                    total += bufs[i].remaining();
+                }
+                long written = 0;
+                while (written < total) {
+                    written += rf.ch.write(bufs);
+                }
+                rf.size += total;
+                rf.count += ops.size();
+                rf.lastSeq = ops.get(ops.size() - 1).seq;
+                touched.add(rf);
+                markDirty(rf);
+            } catch (IOException | RuntimeException ex) {
+                log.error("Writing {} records to {} failed", ops.size(), rf.path, ex);
+                for (Op op : ops) {
+                    op.error = ex;
+                }
+                abandonChannel(rf);
+            }
+        }
+        if (policy == SyncPolicy.ALWAYS) {
+            Map<RoomFile, Throwable> failed = syncDirty();
+            for (Map.Entry<RoomFile, Throwable> f : failed.entrySet()) {
+                List<Op> ops = byRoom.get(f.getKey());
+                if (ops != null) {
+                    for (Op op : ops) {
+                        if (op.error == null) {
+                            op.error = f.getValue();
+                        }
+                    }
+                }
+            }
+        }
+        for (Op op : appends) {
+            if (op.error == null) {
+                op.future.complete(null);
+            } else {
+                op.future.completeExceptionally(op.error);
+            }
+        }
+    }
+
+    private void markDirty(RoomFile rf) {
+        dirty.add(rf);
+        if (!unsynced) {
+            unsynced = true;
+            unsyncedSinceNanos = System.nanoTime();
+        }
+    }
+
+    /** fdatasyncs every dirty file; returns the files whose sync failed. */
+    private Map<RoomFile, Throwable> syncDirty() {
+        Map<RoomFile, Throwable> failed = Map.of();
+        if (!unsynced && dirty.isEmpty()) {
+            return failed;
+        }
+        for (RoomFile rf : dirty) {
+            if (rf.ch == null) {
+                continue;
+            }
+            try {
+                rf.ch.force(false);
+                syncCount.incrementAndGet();
+            } catch (IOException | RuntimeException e) {
+                log.error("fsync of {} failed; its recent records may not be durable", rf.path, e);
+                if (failed.isEmpty()) {
+                    failed = new HashMap<>();
+                }
+                failed.put(rf, e);
+                abandonChannel(rf);
+            }
+        }
+        dirty.clear();
+        if (unsynced) {
+            long lag = System.nanoTime() - unsyncedSinceNanos;
+            unsynced = false;
+            if (lag > maxSyncLagNanos) {
+                maxSyncLagNanos = lag;
+            }
+            LongConsumer l = syncListener;
+            if (l != null) {
+                try {
+                    l.accept(lag);
+                } catch (RuntimeException e) {
+                    log.warn("sync listener failed", e);
+                }
+            }
+        }
+        return failed;
+    }
+
+    /** Opens the room's file for appending, creating it with a header, or re-validating it after a failure. */
+    private void ensureOpen(RoomFile rf) throws IOException {
+        if (rf.ch != null) {
+            return;
+        }
+        if (rf.needsRecovery && Files.exists(rf.path)) {
+            JournalFormat.Scan s = JournalFormat.scan(rf.path, rf.room, false);
+            if (s.headerState != JournalFormat.HeaderState.OK) {
+                throw new IOException("journal file " + rf.path + " unreadable after an earlier failure: " + s.problem);
+            }
+            if (s.problem != null) {
+                truncateTail(rf.path, s);
+            }
+            rf.exists = true;
+            rf.size = s.goodEnd;
+            rf.count = s.count;
+            rf.lastSeq = Math.max(rf.lastSeq, s.lastSeq());
+        } else if (rf.needsRecovery) {
+            rf.exists = false;
+        }
+        if (!rf.exists) {
+            FileChannel ch = FileChannel.open(rf.path, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                    StandardOpenOption.READ, StandardOpenOption.WRITE);
+            try {
+                writeFully(ch, JournalFormat.header(rf.lastSeq));
+                ch.force(true);
+                fsyncDir();
+            } catch (IOException | RuntimeException e) {
+                ch.close();
+                throw e;
+            }
+            rf.ch = ch;
+            rf.exists = true;
+            rf.size = JournalFormat.HEADER_SIZE;
+            rf.count = 0;
+        } else {
+            FileChannel ch = FileChannel.open(rf.path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            try {
+                long actual = ch.size();
+                if (actual != rf.size) {
+                    log.warn("Journal file {} is {} bytes, expected {}; truncating to the last known valid frame",
+                            rf.path, actual, rf.size);
+                    if (actual > rf.size) {
+                        ch.truncate(rf.size);
+                    } else {
+                        throw new IOException("journal file " + rf.path + " shrank from " + rf.size + " to " + actual);
+                    }
+                }
+                ch.position(rf.size);
+            } catch (IOException | RuntimeException e) {
+                ch.close();
+                throw e;
+            }
+            rf.ch = ch;
+        }
+        rf.needsRecovery = false;
+    }
+
+    /** After a failed write or fsync: drop the channel; the next append re-validates the file first. */
+    private void abandonChannel(RoomFile rf) {
+        dirty.remove(rf);
+        if (rf.ch != null) {
+            try {
+                rf.ch.close();
+            } catch (IOException e) {
+                log.debug("closing {} after failure", rf.path, e);
+            }
+            rf.ch = null;
+        }
+        rf.needsRecovery = true;
+    }
+
+    // ----------------------------------------------------------------------------- compaction
+
+    private void compactRoom(RoomFile rf) throws IOException {
+        if (!rf.exists || !Files.exists(rf.path)) {
+            return;
+        }
+        JournalFormat.Scan s = JournalFormat.scan(rf.path, rf.room, true);
+        if (s.headerState != JournalFormat.HeaderState.OK || s.problem != null) {
+            throw new IOException("journal file " + rf.path + " is not fully readable (" + s.problem
+                    + "); not compacting it");
+        }
+        List<JournalRecord> keep = retention.apply(s.records, clock.millis());
+        rf.count = s.count;
+        if (keep.size() == s.records.size()) {
+            return;
+        }
+        rewrite(rf, keep);
+        log.debug("Compacted {}: kept {} of {} records", rf.path, keep.size(), s.records.size());
+    }
+
+    /** Replaces the room file by one holding only {@code keep}: temp file, fsync, atomic rename, fsync dir. */
+    private void rewrite(RoomFile rf, List<JournalRecord> keep) throws IOException {
+        Path tmp = rf.path.resolveSibling(rf.room + TMP_SUFFIX);
+        long size;
+        try {
+            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                    StandardOpenOption.WRITE)) {
+                OutputStream os = new BufferedOutputStream(Channels.newOutputStream(out), 1 << 16);
+                os.write(JournalFormat.header(rf.lastSeq).array());
+                for (JournalRecord r : keep) {
+                    os.write(JournalFormat.frame(r.seq(), r.tsMillis(), r.payload()).array());
+                }
+                os.flush();
+                out.force(true);
+                size = out.size();
+            }
+            Files.move(tmp, rf.path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException | RuntimeException e) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // best effort
+            }
+            throw e;
+        }
+        // The old inode is gone; its channel (and any unsynced bytes in it) no longer matter.
+        if (rf.ch != null) {
+            try {
+                rf.ch.close();
+            } catch (IOException e) {
+                log.debug("closing replaced {}", rf.path, e);
+            }
+            rf.ch = null;
+        }
+        dirty.remove(rf);
+        rf.exists = true;
+        rf.needsRecovery = false;
+        rf.size = size;
+        rf.count = keep.size();
+        fsyncDir();
+    }
+
+    // ----------------------------------------------------------------------------- helpers
+
+    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            ch.write(b);
+        }
+    }
+
+    /** Makes file creations and renames in the directory durable (Linux; a no-op where unsupported). */
+    private void fsyncDir() {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException e) {
+            log.debug("directory fsync of {} not supported here", dir, e);
+        }
+    }
+
+    private void closeFiles() {
+        for (RoomFile rf : files.values()) {
+            if (rf.ch != null) {
+                try {
+                    rf.ch.close();
+                } catch (IOException e) {
+                    log.warn("closing {} failed", rf.path, e);
+                }
+                rf.ch = null;
+            }
+        }
+    }
+
+    private void releaseDirLock() {
+        try {
+            if (dirLock.isValid()) {
+                dirLock.release();
+            }
+            lockChannel.close();
+        } catch (IOException e) {
+            log.warn("releasing the lock on {} failed", dir, e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "HistoryJournal[" + dir + ", " + policy + "]";
+    }
+
+}
