@@ -11,10 +11,12 @@ import org.slf4j.LoggerFactory;
 import parley.config.ParleyConfig;
 import parley.room.ChatService;
 import parley.store.ChatStore;
+import parley.store.JournaledHistory;
 import parley.store.LocalChatStore;
 import parley.telnet.TelnetVerticle;
 import parley.web.WebVerticle;
 
+import java.io.IOException;
 import java.time.Clock;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -28,11 +30,13 @@ public final class Parley {
 
   private final Vertx vertx;
   private final ChatService service;
+  private final JournaledHistory history;
   private final int telnetPort;
   private final int httpPort;
 
-  private Parley(Vertx vertx, ChatService service, int telnetPort, int httpPort) {
+  private Parley(Vertx vertx, ChatService service, JournaledHistory history, int telnetPort, int httpPort) {
     this.vertx = vertx;
+    this.history = history;
     this.service = service;
     this.telnetPort = telnetPort;
     this.httpPort = httpPort;
@@ -44,15 +48,27 @@ public final class Parley {
         .setEventLoopPoolSize(Runtime.getRuntime().availableProcessors());
   }
 
-  /** Starts a single (non-clustered) node. */
+  /** Starts a single (non-clustered) node. Opens and replays the history journal first (blocking). */
   public static Future<Parley> start(ParleyConfig config) {
+    JournaledHistory history;
+    try {
+      history = JournaledHistory.open(config);
+    } catch (IOException e) {
+      return Future.failedFuture(new IllegalStateException("history in " + config.dataDir() + " can't be opened: "
+          + e.getMessage(), e));
+    }
     Vertx vertx = Vertx.builder().with(vertxOptions()).build();
-    ChatStore store = new LocalChatStore(vertx, config.history().retain(), null);
+    LocalChatStore store = new LocalChatStore(vertx, config.history().retain(), history);
+    history.load().forEach(store::restore);
     String node = "node-" + UUID.randomUUID().toString().substring(0, 6);
-    return start(vertx, config, store, node).onFailure(err -> vertx.close());
+    return start(vertx, config, store, history, node).onFailure(err -> {
+      vertx.close();
+      history.close();
+    });
   }
 
-  static Future<Parley> start(Vertx vertx, ParleyConfig config, ChatStore store, String node) {
+  static Future<Parley> start(Vertx vertx, ParleyConfig config, ChatStore store, JournaledHistory history,
+                              String node) {
     if (!vertx.isNativeTransportEnabled()) {
       LOG.info("native transport not available ({}); using NIO", String.valueOf(vertx.unavailableNativeTransportCause()));
     }
@@ -74,7 +90,7 @@ public final class Parley {
     return service.start()
         .compose(v -> vertx.deployVerticle(() -> new TelnetVerticle(service, telnetOptions, telnetPort), perCore))
         .compose(v -> vertx.deployVerticle(() -> new WebVerticle(service, httpOptions, httpPort), perCore))
-        .map(v -> new Parley(vertx, service, telnetPort.get(), httpPort.get()));
+        .map(v -> new Parley(vertx, service, history, telnetPort.get(), httpPort.get()));
   }
 
   /**
@@ -102,7 +118,13 @@ public final class Parley {
     return service;
   }
 
+  /** Closes the listeners and Vert.x, then flushes and closes the history journal. */
   public Future<Void> stop() {
-    return vertx.close();
+    return vertx.close().eventually(() -> {
+      if (history != null) {
+        history.close();
+      }
+      return Future.succeededFuture();
+    });
   }
 }

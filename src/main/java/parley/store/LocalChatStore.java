@@ -27,9 +27,11 @@ import java.util.function.Consumer;
 public final class LocalChatStore implements ChatStore {
 
   /** Where acknowledged history goes for durability; completes once the event counts as acknowledged. */
-  @FunctionalInterface
   public interface Journal {
     CompletionStage<Void> write(ChatEvent event);
+
+    /** The highest seq ever journaled for the room, even if retention has dropped it since. */
+    long lastSeq(String room);
   }
 
   private final Vertx vertx;
@@ -176,7 +178,7 @@ public final class LocalChatStore implements ChatStore {
   private RoomLog room(String name) {
     RoomLog r = rooms.get(name);
     if (r == null) {
-      RoomLog fresh = new RoomLog(retain);
+      RoomLog fresh = new RoomLog(retain, journal == null ? 0 : journal.lastSeq(name));
       r = rooms.putIfAbsent(name, fresh);
       if (r == null) {
         r = fresh;
@@ -198,8 +200,9 @@ public final class LocalChatStore implements ChatStore {
     /** Journal completions for this room, chained so that publish happens in seq order. */
     private CompletionStage<Void> tail;
 
-    RoomLog(int retain) {
+    RoomLog(int retain, long seqFloor) {
       this.retain = retain;
+      this.seq = seqFloor;
     }
 
     synchronized ChatEvent append(ChatEvent event, Consumer<ChatEvent> publish) {

@@ -15,8 +15,10 @@ public final class TestServer implements AutoCloseable {
   }
 
   public static TestServer start(JsonObject overrides) throws Exception {
+    java.nio.file.Path data = java.nio.file.Files.createTempDirectory("parley-test");
     JsonObject json = new JsonObject()
         .put("host", "127.0.0.1")
+        .put("dataDir", data.toString())
         .put("telnet", new JsonObject().put("port", 0))
         .put("http", new JsonObject().put("port", 0))
         .mergeIn(overrides, true);

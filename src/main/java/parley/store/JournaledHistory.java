@@ -1,0 +1,85 @@
+package parley.store;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import parley.chat.ChatEvent;
+import parley.config.ParleyConfig;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Connects the chat store to the on-disk {@link HistoryJournal}: events go in as their JSON form, and at start
+ * the journal's retained records are read back as events.
+ */
+public final class JournaledHistory implements LocalChatStore.Journal, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(JournaledHistory.class);
+
+  private final HistoryJournal journal;
+
+  private JournaledHistory(HistoryJournal journal) {
+    this.journal = journal;
+  }
+
+  /** Opens {@code dataDir/history}. Blocking: call it before any event loop needs the store. */
+  public static JournaledHistory open(ParleyConfig config) throws IOException {
+    ParleyConfig.History h = config.history();
+    Retention retention = new Retention(h.retain(), h.retainDays() == 0 ? null : Duration.ofDays(h.retainDays()));
+    HistoryJournal.SyncPolicy policy = "always".equals(h.fsync()) ? HistoryJournal.SyncPolicy.ALWAYS
+        : HistoryJournal.SyncPolicy.BATCHED;
+    Path dir = config.dataDir().resolve("history");
+    return new JournaledHistory(HistoryJournal.open(dir, policy, Duration.ofMillis(h.fsyncDelayMs()), retention,
+        Clock.systemUTC()));
+  }
+
+  /** Everything retained on disk, per room, as events in seq order. Records that don't parse are skipped. */
+  public Map<String, List<ChatEvent>> load() {
+    Map<String, List<ChatEvent>> out = new java.util.TreeMap<>();
+    journal.load().forEach((room, records) -> {
+      List<ChatEvent> events = new ArrayList<>(records.size());
+      for (JournalRecord r : records) {
+        try {
+          events.add(EventJson.fromJson(new JsonObject(Buffer.buffer(r.payload()))).withSeq(r.seq()));
+        } catch (RuntimeException e) {
+          LOG.warn("history of #{}: record {} can't be read ({}); skipped", room, r.seq(), e.toString());
+        }
+      }
+      out.put(room, events);
+    });
+    return out;
+  }
+
+  @Override
+  public CompletionStage<Void> write(ChatEvent event) {
+    byte[] json = EventJson.toJson(event).toBuffer().getBytes();
+    return journal.append(new JournalRecord(event.room(), event.seq(), event.ts().toEpochMilli(), json));
+  }
+
+  @Override
+  public long lastSeq(String room) {
+    return journal.lastSeq(room);
+  }
+
+  /** Writes and fsyncs everything appended so far; waits at most {@code timeout}. */
+  public void flush(Duration timeout) {
+    try {
+      journal.flush().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      LOG.warn("history flush did not finish: {}", e.toString());
+    }
+  }
+
+  @Override
+  public void close() {
+    journal.close();
+  }
+}

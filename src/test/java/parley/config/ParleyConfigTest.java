@@ -1,0 +1,53 @@
+package parley.config;
+
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ParleyConfigTest {
+
+  private static String error(String json) {
+    return assertThrows(ConfigException.class, () -> ParleyConfig.fromJson(new JsonObject(json))).getMessage();
+  }
+
+  @Test
+  void defaultsMatchTheShippedConfig() throws Exception {
+    ParleyConfig d = ParleyConfig.defaults();
+    assertEquals(4000, d.telnetPort());
+    assertEquals(8080, d.httpPort());
+    assertEquals("lobby", d.room());
+    assertEquals(100, d.history().replay());
+    assertEquals(2000, d.limits().maxLineBytes());
+    ParleyConfig shipped = ParleyConfig.fromJson(ParleyConfig.readFile(Path.of("config.json")));
+    assertEquals(d, shipped);
+  }
+
+  @Test
+  void badValuesNameTheirKey() {
+    assertTrue(error("{\"telnet\":{\"port\":70000}}").startsWith("telnet.port must be a whole number from 0 to 65535"));
+    assertTrue(error("{\"http\":{\"port\":\"80\"}}").startsWith("http.port must be"));
+    assertTrue(error("{\"telnt\":{}}").startsWith("telnt is not a known setting"));
+    assertTrue(error("{\"limits\":{\"maxLineByte\":5}}").startsWith("limits.maxLineByte is not a known setting"));
+    assertTrue(error("{\"history\":{\"fsync\":\"sometimes\"}}").startsWith("history.fsync must be one of always, batched"));
+    assertTrue(error("{\"room\":\"no spaces\"}").startsWith("room is not a usable room name"));
+    assertTrue(error("{\"history\":{\"replay\":500,\"retain\":100}}").startsWith("history.replay can't be more"));
+    assertTrue(error("{\"flood\":5}").startsWith("flood must be an object"));
+  }
+
+  @Test
+  void badFilesAreClear(@TempDir Path dir) throws Exception {
+    Path f = dir.resolve("c.json");
+    Files.writeString(f, "{ not json");
+    String msg = assertThrows(ConfigException.class, () -> ParleyConfig.readFile(f)).getMessage();
+    assertTrue(msg.contains("is not valid JSON"), msg);
+    assertTrue(assertThrows(ConfigException.class, () -> ParleyConfig.readFile(dir.resolve("none.json")))
+        .getMessage().contains("does not exist"));
+  }
+}

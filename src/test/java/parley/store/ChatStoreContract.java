@@ -1,0 +1,179 @@
+package parley.store;
+
+import io.vertx.core.Future;
+import org.junit.jupiter.api.Test;
+import parley.chat.ChatEvent;
+import parley.chat.UserRecord;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The behaviour every {@link ChatStore} must have. Each implementation has a subclass that provides the
+ * store (like Vert.x's AsyncMapTest with its local and clustered subclasses).
+ */
+public abstract class ChatStoreContract {
+  static final Instant T0 = Instant.parse("2026-11-21T10:00:00Z");
+
+  /** A fresh, empty store. */
+  protected abstract ChatStore store() throws Exception;
+
+  /** A second view of the same store (another node in a cluster; the same node locally). */
+  protected ChatStore peer() throws Exception {
+    return store();
+  }
+
+  protected static <T> T await(Future<T> f) throws Exception {
+    return f.await(20, TimeUnit.SECONDS);
+  }
+
+  static UserRecord user(String nick, String session) {
+    return new UserRecord(nick, "telnet", "n1", session, T0, T0);
+  }
+
+  static ChatEvent msg(String room, String text) {
+    return ChatEvent.message(room, T0, "alice", "telnet", text);
+  }
+
+  @Test
+  void nicknameClaimsAreUniqueCaseInsensitively() throws Exception {
+    ChatStore s = store();
+    ChatStore p = peer();
+    assertTrue(await(s.claimNick(user("Alice", "s1"))));
+    assertFalse(await(p.claimNick(user("alice", "s2"))));
+    assertEquals("s1", await(p.user("ALICE")).sessionId());
+    await(p.releaseNick("alice", "s2"));
+    assertEquals("s1", await(s.user("alice")).sessionId(), "only the holder can release");
+    await(s.releaseNick("alice", "s1"));
+    assertNull(await(p.user("alice")));
+    assertTrue(await(p.claimNick(user("alice", "s2"))));
+  }
+
+  @Test
+  void concurrentClaimsHaveExactlyOneWinner() throws Exception {
+    ChatStore s = store();
+    ChatStore p = peer();
+    List<Future<Boolean>> claims = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      claims.add((i % 2 == 0 ? s : p).claimNick(user("racer", "s" + i)));
+    }
+    await(Future.all(claims));
+    assertEquals(1, claims.stream().filter(Future::result).count());
+  }
+
+  @Test
+  void usersAndTouch() throws Exception {
+    ChatStore s = store();
+    await(s.claimNick(user("bob", "s1")));
+    await(s.claimNick(user("alice", "s2")));
+    await(s.touch("bob", "s1", T0.plusSeconds(60)));
+    List<UserRecord> all = await(peer().users());
+    assertEquals(List.of("alice", "bob"), all.stream().map(UserRecord::nick).toList());
+    assertTrue(!all.get(1).lastActive().isBefore(T0), "touch may be coarse but never goes back");
+  }
+
+  @Test
+  void membershipAndRooms() throws Exception {
+    ChatStore s = store();
+    await(s.joinRoom("dev", "s1", "bob"));
+    await(s.joinRoom("dev", "s2", "alice"));
+    await(s.joinRoom("lobby", "s1", "bob"));
+    assertEquals(List.of("alice", "bob"), await(peer().members("dev")));
+    await(s.joinRoom("dev", "s1", "bobby"));
+    assertEquals(List.of("alice", "bobby"), await(s.members("dev")));
+    await(s.leaveRoom("dev", "s2"));
+    assertEquals(List.of("bobby"), await(s.members("dev")));
+    await(s.setTopic("dev", "Parley internals"));
+    assertEquals("Parley internals", await(peer().topic("dev")));
+    var rooms = await(s.rooms());
+    assertEquals(List.of("dev", "lobby"), rooms.stream().map(r -> r.name()).toList());
+    assertEquals(1, rooms.get(0).members());
+  }
+
+  @Test
+  void appendGivesIncreasingSeqAndPublishesInOrder() throws Exception {
+    ChatStore s = store();
+    List<Long> published = Collections.synchronizedList(new ArrayList<>());
+    List<Future<ChatEvent>> appends = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      appends.add(s.append(msg("lobby", "m" + i), e -> published.add(e.seq())));
+    }
+    await(Future.all(appends));
+    for (int i = 0; i < 50; i++) {
+      assertEquals(i + 1, appends.get(i).result().seq());
+    }
+    assertEquals(50, published.size());
+    for (int i = 1; i < published.size(); i++) {
+      assertTrue(published.get(i) > published.get(i - 1), "publish order " + published);
+    }
+    assertEquals(50L, await(peer().lastSeq("lobby")));
+    assertEquals(0L, await(s.lastSeq("elsewhere")));
+  }
+
+  @Test
+  void concurrentAppendersPublishInSeqOrder() throws Exception {
+    ChatStore s = store();
+    List<Long> published = Collections.synchronizedList(new ArrayList<>());
+    int threads = 4;
+    int each = 100;
+    CountDownLatch done = new CountDownLatch(threads);
+    List<Future<ChatEvent>> all = Collections.synchronizedList(new ArrayList<>());
+    for (int t = 0; t < threads; t++) {
+      int id = t;
+      new Thread(() -> {
+        for (int i = 0; i < each; i++) {
+          all.add(s.append(msg("busy", id + ":" + i), e -> published.add(e.seq())));
+        }
+        done.countDown();
+      }).start();
+    }
+    assertTrue(done.await(20, TimeUnit.SECONDS));
+    await(Future.all(new ArrayList<>(all)));
+    assertEquals(threads * each, published.size());
+    for (int i = 0; i < published.size(); i++) {
+      assertEquals(i + 1, published.get(i), "seq order as published");
+    }
+  }
+
+  @Test
+  void historyAndSince() throws Exception {
+    ChatStore s = store();
+    for (int i = 1; i <= 10; i++) {
+      await(s.append(msg("lobby", "m" + i), e -> { }));
+    }
+    await(s.append(msg("other", "x"), e -> { }));
+    ChatStore.Slice last3 = await(peer().history("lobby", 3));
+    assertEquals(List.of("m8", "m9", "m10"), last3.events().stream().map(ChatEvent::text).toList());
+    ChatStore.Slice after7 = await(s.since("lobby", 7, 100));
+    assertEquals(List.of(8L, 9L, 10L), after7.events().stream().map(ChatEvent::seq).toList());
+    assertEquals(0, after7.missed());
+    ChatStore.Slice capped = await(s.since("lobby", 0, 4));
+    assertEquals(List.of(7L, 8L, 9L, 10L), capped.events().stream().map(ChatEvent::seq).toList());
+    assertEquals(6, capped.missed());
+    assertTrue(await(s.since("lobby", 10, 100)).events().isEmpty());
+    assertTrue(await(s.history("nowhere", 10)).events().isEmpty());
+  }
+
+  @Test
+  void sinceCountsWhatRetentionDropped() throws Exception {
+    ChatStore s = storeRetaining(5);
+    for (int i = 1; i <= 12; i++) {
+      await(s.append(msg("lobby", "m" + i), e -> { }));
+    }
+    ChatStore.Slice slice = await(s.since("lobby", 3, 100));
+    assertEquals(List.of(8L, 9L, 10L, 11L, 12L), slice.events().stream().map(ChatEvent::seq).toList());
+    assertEquals(4, slice.missed(), "seq 4 to 7 are gone");
+  }
+
+  /** A fresh store that keeps only {@code retain} events per room. */
+  protected abstract ChatStore storeRetaining(int retain) throws Exception;
+}

@@ -1,0 +1,133 @@
+package parley.support;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Parley as a separate JVM process running target/parley.jar, as a user starts it. */
+public final class ParleyProcess implements AutoCloseable {
+  private static final Pattern PORT = Pattern.compile("(telnet|http): (\\d+)");
+
+  private final Process process;
+  private final List<String> stdout = Collections.synchronizedList(new ArrayList<>());
+  private final List<String> stderr = Collections.synchronizedList(new ArrayList<>());
+  private volatile int telnetPort = -1;
+  private volatile int httpPort = -1;
+
+  private ParleyProcess(Process process) {
+    this.process = process;
+    pump(new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)), stdout, true);
+    pump(new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8)), stderr, false);
+  }
+
+  public static Path jar() {
+    return Path.of(System.getProperty("parley.jar", "target/parley.jar"));
+  }
+
+  /** Starts {@code java -jar parley.jar args...} without waiting. */
+  public static ParleyProcess launch(String... args) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Xmx512m");
+    cmd.add("-jar");
+    cmd.add(jar().toString());
+    cmd.addAll(List.of(args));
+    return new ParleyProcess(new ProcessBuilder(cmd).start());
+  }
+
+  /** Starts it and waits until both listeners are up. */
+  public static ParleyProcess start(String... args) throws Exception {
+    ParleyProcess p = launch(args);
+    p.awaitPorts(Duration.ofSeconds(60));
+    return p;
+  }
+
+  private void pump(BufferedReader in, List<String> into, boolean ports) {
+    Thread t = new Thread(() -> {
+      try {
+        String line;
+        while ((line = in.readLine()) != null) {
+          into.add(line);
+          Matcher m = PORT.matcher(line);
+          if (ports && m.matches()) {
+            if (m.group(1).equals("telnet")) {
+              telnetPort = Integer.parseInt(m.group(2));
+            } else {
+              httpPort = Integer.parseInt(m.group(2));
+            }
+          }
+        }
+      } catch (IOException ignored) {
+        // process ended
+      }
+    });
+    t.setDaemon(true);
+    t.start();
+  }
+
+  public void awaitPorts(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (telnetPort < 0 || httpPort < 0) {
+      if (!process.isAlive() || System.nanoTime() > deadline) {
+        throw new AssertionError("parley did not print its ports; stdout " + stdout + " stderr " + stderr);
+      }
+      Thread.sleep(10);
+    }
+  }
+
+  public int telnetPort() {
+    return telnetPort;
+  }
+
+  public int httpPort() {
+    return httpPort;
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  public List<String> stdout() {
+    return List.copyOf(stdout);
+  }
+
+  public List<String> stderr() {
+    return List.copyOf(stderr);
+  }
+
+  /** Waits for the process to end; returns its exit status. */
+  public int awaitExit(Duration timeout) throws InterruptedException {
+    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new AssertionError("parley still running after " + timeout);
+    }
+    Thread.sleep(50); // let the pumps read the last lines
+    return process.exitValue();
+  }
+
+  /** kill -9. */
+  public void kill9() throws InterruptedException {
+    process.toHandle().destroyForcibly();
+    process.waitFor(30, TimeUnit.SECONDS);
+  }
+
+  /** SIGTERM, as a service manager stops it. */
+  public void terminate() {
+    process.toHandle().destroy();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    if (process.isAlive()) {
+      kill9();
+    }
+  }
+}
