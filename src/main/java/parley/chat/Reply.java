@@ -19,8 +19,8 @@ public sealed interface Reply {
   record Welcome(String nick, String node, String motd) implements Reply {
   }
 
-  /** You are now in {@code room}; who else is there and its topic. */
-  record Joined(String room, String topic, List<String> members) implements Reply {
+  /** You are now in {@code room}: its topic, some of its members (all in a small room) and how many there are. */
+  record Joined(String room, String topic, List<String> members, int count) implements Reply {
   }
 
   record Left(String room) implements Reply {

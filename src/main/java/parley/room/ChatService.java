@@ -17,6 +17,7 @@ import parley.chat.Reply;
 import parley.chat.RoomName;
 import parley.chat.SessionState;
 import parley.chat.TextHygiene;
+import parley.chat.Transcript;
 import parley.chat.UserRecord;
 import parley.config.ParleyConfig;
 import parley.store.ChatStore;
@@ -47,6 +48,10 @@ public final class ChatService {
   private final String node;
   private final EventBus eventBus;
   private final Map<Thread, RoomHub> hubs = new ConcurrentHashMap<>();
+  /** How many member names a joining user is sent. */
+  private static final int JOINED_NAMES = 100;
+  /** Joins and leaves waiting to be summarised, per big room. */
+  private final Map<String, Crowd> crowds = new ConcurrentHashMap<>();
   /** Sessions of this node that hold a nickname, by nickname key. */
   private final Map<String, Session> local = new ConcurrentHashMap<>();
 
@@ -68,6 +73,7 @@ public final class ChatService {
 
   /** Registers this node's private-message consumer. */
   public Future<Void> start() {
+    vertx.setPeriodic(1000, t -> summarise());
     return eventBus.<ChatEvent>consumer(NODE_ADDRESS + node, msg -> deliverPrivate(msg.body())).completion();
   }
 
@@ -143,11 +149,8 @@ public final class ChatService {
     if (st.nick == null) {
       return;
     }
-    RoomHub hub = hub();
     for (String room : List.copyOf(st.rooms)) {
-      hub.leave(room, s);
-      store.leaveRoom(room, s.id());
-      publish(new ChatEvent(Type.LEAVE, room, 0, clock.instant(), st.nick, st.via, reason, null));
+      part(s, room, reason);
     }
     st.rooms.clear();
     local.remove(Nick.key(st.nick), s);
@@ -240,8 +243,8 @@ public final class ChatService {
 
   /** Sends a room event to every consumer of the room, on every node. */
   void publish(ChatEvent event) {
-    if (event.type().historic) {
-      CHAT_LOG.info("{}", event);
+    if (CHAT_LOG.isInfoEnabled()) {
+      CHAT_LOG.info(Transcript.line(event));
     }
     eventBus.publish(RoomHub.address(event.room()), event);
   }
@@ -253,19 +256,104 @@ public final class ChatService {
     RoomHub hub = hub();
     return hub.join(room, s)
         .compose(v -> store.joinRoom(room, s.id(), st.nick))
-        .compose(v -> Future.all(store.topic(room), store.members(room)))
+        .compose(v -> Future.all(store.topic(room), store.members(room, JOINED_NAMES)))
         .compose(both -> {
-          s.reply(new Reply.Joined(room, both.resultAt(0), both.resultAt(1)));
-          int replay = config.history().replay();
-          return sinceSeq > 0 ? store.since(room, sinceSeq, config.history().retain()) : store.history(room, replay);
+          ChatStore.Members members = both.resultAt(1);
+          s.reply(new Reply.Joined(room, both.resultAt(0), members.names(), members.count()));
+          announce(new ChatEvent(Type.JOIN, room, 0, clock.instant(), st.nick, st.via, null, null), members.count());
+          return sinceSeq > 0 ? store.since(room, sinceSeq, config.history().retain())
+              : store.history(room, config.history().replay());
         })
         .map(slice -> {
           if (!slice.events().isEmpty() || slice.missed() > 0) {
             s.reply(new Reply.History(room, slice.events(), slice.missed()));
           }
-          publish(new ChatEvent(Type.JOIN, room, 0, clock.instant(), st.nick, st.via, null, null));
           return (Void) null;
         });
+  }
+
+  /** Leaves a room on this node's side: fan-out, membership, and the leave notice. */
+  private void part(Session s, String room, String reason) {
+    SessionState st = s.state();
+    hub().leave(room, s);
+    ChatEvent event = new ChatEvent(Type.LEAVE, room, 0, clock.instant(), st.nick, st.via, reason, null);
+    store.leaveRoom(room, s.id())
+        .compose(v -> store.members(room, 0))
+        .onSuccess(m -> announce(event, m.count()));
+  }
+
+  /**
+   * Publishes a join or leave notice, or, in a room bigger than {@code limits.joinNoticeThreshold}, adds it to
+   * the room's next summary: a join storm must not cost a notice to every member for every join.
+   */
+  private void announce(ChatEvent joinOrLeave, int roomSize) {
+    int threshold = config.limits().joinNoticeThreshold();
+    if (roomSize <= threshold) {
+      publish(joinOrLeave);
+    } else {
+      crowds.computeIfAbsent(joinOrLeave.room(), Crowd::new).add(joinOrLeave);
+    }
+  }
+
+  /** Publishes the summaries of joins and leaves collected since the last time. */
+  private void summarise() {
+    for (Crowd c : crowds.values()) {
+      String text = c.take();
+      if (text != null) {
+        publish(new ChatEvent(Type.SUMMARY, c.room, 0, clock.instant(), null, null, text, null));
+      }
+    }
+  }
+
+  /** Joins and leaves of one big room, waiting for the next summary. */
+  private static final class Crowd {
+    private static final int NAMES = 5;
+    final String room;
+    private final List<String> joined = new ArrayList<>();
+    private final List<String> left = new ArrayList<>();
+    private int joins;
+    private int leaves;
+
+    Crowd(String room) {
+      this.room = room;
+    }
+
+    synchronized void add(ChatEvent e) {
+      if (e.type() == Type.JOIN) {
+        if (joined.size() < NAMES) {
+          joined.add(e.nick());
+        }
+        joins++;
+      } else {
+        if (left.size() < NAMES) {
+          left.add(e.nick());
+        }
+        leaves++;
+      }
+    }
+
+    synchronized String take() {
+      if (joins == 0 && leaves == 0) {
+        return null;
+      }
+      StringBuilder b = new StringBuilder();
+      if (joins > 0) {
+        b.append(joins).append(joins == 1 ? " user" : " users").append(" joined: ").append(names(joined, joins));
+      }
+      if (leaves > 0) {
+        b.append(joins > 0 ? "; " : "").append(leaves).append(leaves == 1 ? " user" : " users").append(" left: ")
+            .append(names(left, leaves));
+      }
+      joined.clear();
+      left.clear();
+      joins = 0;
+      leaves = 0;
+      return b.toString();
+    }
+
+    private static String names(List<String> some, int all) {
+      return String.join(", ", some) + (all > some.size() ? " and " + (all - some.size()) + " more" : "");
+    }
   }
 
   private void leave(Session s, String room, String reason) {
@@ -274,9 +362,7 @@ public final class ChatService {
       s.reply(new Reply.Error("not_in_room", "you are not in " + RoomName.display(room)));
       return;
     }
-    hub().leave(room, s);
-    store.leaveRoom(room, s.id());
-    publish(new ChatEvent(Type.LEAVE, room, 0, clock.instant(), st.nick, st.via, reason, null));
+    part(s, room, reason);
     if (room.equals(st.currentRoom)) {
       st.currentRoom = st.rooms.isEmpty() ? null : List.copyOf(st.rooms).get(st.rooms.size() - 1);
     }
@@ -321,7 +407,8 @@ public final class ChatService {
   private void who(Session s, String room) {
     Future<List<UserRecord>> users = store.users();
     Future<List<UserRecord>> listed = room == null ? users
-        : users.compose(all -> store.members(room).map(names -> {
+        : users.compose(all -> store.members(room, Integer.MAX_VALUE).map(members -> {
+          java.util.Set<String> names = new java.util.HashSet<>(members.names());
           List<UserRecord> in = new ArrayList<>();
           for (UserRecord u : all) {
             if (names.contains(u.nick())) {

@@ -40,8 +40,12 @@ public interface ChatStore {
 
   Future<Void> leaveRoom(String room, String sessionId);
 
-  /** Nicknames in the room, sorted case-insensitively. */
-  Future<List<String>> members(String room);
+  /** Who is in a room: up to the asked-for number of nicknames, sorted case-insensitively, and the full count. */
+  record Members(List<String> names, int count) {
+  }
+
+  /** At most {@code limit} of the room's nicknames and how many members it has. Costs O(limit), not O(members). */
+  Future<Members> members(String room, int limit);
 
   /** Rooms that have members or history, with member counts and topics. */
   Future<List<Reply.RoomInfo>> rooms();

@@ -116,9 +116,9 @@ public final class LocalChatStore implements ChatStore {
   }
 
   @Override
-  public Future<List<String>> members(String room) {
+  public Future<Members> members(String room, int limit) {
     RoomLog r = rooms.get(room);
-    return Future.succeededFuture(r == null ? List.of() : r.members());
+    return Future.succeededFuture(r == null ? new Members(List.of(), 0) : r.members(limit));
   }
 
   @Override
@@ -235,9 +235,9 @@ public final class LocalChatStore implements ChatStore {
 
     synchronized void restore(List<ChatEvent> restored) {
       for (ChatEvent e : restored) {
-        if (e.seq() > seq) {
+        if (events.isEmpty() || e.seq() > events.peekLast().seq()) {
           events.addLast(e);
-          seq = e.seq();
+          seq = Math.max(seq, e.seq());
           if (e.type() == ChatEvent.Type.TOPIC) {
             topic = e.text();
           }
@@ -287,10 +287,16 @@ public final class LocalChatStore implements ChatStore {
       members.remove(sessionId);
     }
 
-    synchronized List<String> members() {
-      List<String> out = new ArrayList<>(members.values());
+    synchronized Members members(int limit) {
+      List<String> out = new ArrayList<>(Math.min(limit, members.size()));
+      for (String nick : members.values()) {
+        if (out.size() >= limit) {
+          break;
+        }
+        out.add(nick);
+      }
       out.sort(String.CASE_INSENSITIVE_ORDER);
-      return out;
+      return new Members(out, members.size());
     }
 
     synchronized String topic() {

@@ -115,8 +115,8 @@ public final class TelnetFormat {
     } else if (reply instanceof Reply.Joined j) {
       int shown = Math.min(j.members().size(), 30);
       String names = String.join(", ", j.members().subList(0, shown))
-          + (j.members().size() > shown ? " and " + (j.members().size() - shown) + " more" : "");
-      out.add(dim("* You are in " + RoomName.display(j.room()) + " (" + j.members().size() + " here: " + names + ")", color));
+          + (j.count() > shown ? " and " + (j.count() - shown) + " more" : "");
+      out.add(dim("* You are in " + RoomName.display(j.room()) + " (" + j.count() + " here: " + names + ")", color));
       if (j.topic() != null) {
         out.add(dim("* Topic: ", color) + j.topic());
       }

@@ -66,7 +66,8 @@ public final class WebProtocol {
           .put("node", w.node()).put("motd", w.motd()));
     } else if (reply instanceof Reply.Joined j) {
       out.add(new JsonObject().put("type", "joined").put("room", j.room())
-          .put("topic", j.topic()).put("members", new JsonArray(new ArrayList<>(j.members()))));
+          .put("topic", j.topic()).put("members", new JsonArray(new ArrayList<>(j.members())))
+          .put("count", j.count()));
     } else if (reply instanceof Reply.Left l) {
       out.add(new JsonObject().put("type", "left").put("room", l.room()));
     } else if (reply instanceof Reply.Who w) {

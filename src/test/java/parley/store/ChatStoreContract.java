@@ -87,11 +87,13 @@ public abstract class ChatStoreContract {
     await(s.joinRoom("dev", "s1", "bob"));
     await(s.joinRoom("dev", "s2", "alice"));
     await(s.joinRoom("lobby", "s1", "bob"));
-    assertEquals(List.of("alice", "bob"), await(peer().members("dev")));
+    assertEquals(new ChatStore.Members(List.of("alice", "bob"), 2), await(peer().members("dev", 10)));
     await(s.joinRoom("dev", "s1", "bobby"));
-    assertEquals(List.of("alice", "bobby"), await(s.members("dev")));
+    assertEquals(List.of("alice", "bobby"), await(s.members("dev", 10)).names());
+    assertEquals(2, await(s.members("dev", 1)).count());
+    assertEquals(1, await(s.members("dev", 1)).names().size());
     await(s.leaveRoom("dev", "s2"));
-    assertEquals(List.of("bobby"), await(s.members("dev")));
+    assertEquals(List.of("bobby"), await(s.members("dev", 10)).names());
     await(s.setTopic("dev", "Parley internals"));
     assertEquals("Parley internals", await(peer().topic("dev")));
     var rooms = await(s.rooms());
