@@ -18,6 +18,8 @@ public final class SessionState {
   public String currentRoom;
   public Instant lastActive;
   public boolean color;
+  /** Set once the user chose colours with /color; the terminal type no longer decides then. */
+  public boolean colorChosen;
   public boolean ascii;
   public boolean op;
   /** Until when the user may not talk; null when not muted. */

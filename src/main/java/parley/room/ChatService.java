@@ -210,6 +210,7 @@ public final class ChatService {
     } else if (action instanceof Action.Preference p) {
       if (p.name().equals("color")) {
         st.color = p.on();
+        st.colorChosen = true;
       } else {
         st.ascii = p.on();
       }

@@ -33,11 +33,15 @@ public final class TelnetFormat {
   public static final Encoding<byte[]> ROOM_PREFIX = new Encoding<>() {
     @Override
     protected byte[] encode(ChatEvent e) {
-      return (e.room() == null ? "" : "[" + RoomName.display(e.room()) + "] ").getBytes(StandardCharsets.UTF_8);
+      return roomPrefix(e).getBytes(StandardCharsets.UTF_8);
     }
   };
 
   private TelnetFormat() {
+  }
+
+  static String roomPrefix(ChatEvent e) {
+    return e.room() == null ? "" : "[" + RoomName.display(e.room()) + "] ";
   }
 
   @SuppressWarnings("unchecked")

@@ -58,6 +58,8 @@ public final class TelnetSession implements Session, TelnetInput.Listener {
     channel = ((NetSocketInternal) socket).channelHandlerContext();
     outbox = new Outbox(channel, service.hub(), limits.outboxBytes(), this::slowConsumer);
     input = new TelnetInput(limits.maxLineBytes(), this);
+    // the server echoes every message back to its sender, so the typed line need not stay on screen
+    input.keepSubmittedLine(false);
     outbox.framing(new Outbox.Framing() {
       @Override
       public byte[] before() {
@@ -89,17 +91,26 @@ public final class TelnetSession implements Session, TelnetInput.Listener {
     input.prompt(NICK_PROMPT);
     if (!input.characterMode()) {
       outbox.append(NICK_PROMPT.getBytes(StandardCharsets.UTF_8));
-    } else {
-      outbox.append(input.afterOutput());
     }
+    sendEcho();
   }
 
   private void onData(Buffer data) {
     byte[] bytes = data.getBytes();
     input.feed(bytes, 0, bytes.length);
-    byte[] echo = input.takeOutput();
-    if (echo.length > 0 && !outbox.framed()) {
-      outbox.append(echo);
+    sendEcho();
+  }
+
+  /**
+   * Sends the line editor's own output (negotiation replies, echo, redraws). While chat output is framed in
+   * this turn, it stays with the editor: the framing's closing {@code afterOutput()} sends it first.
+   */
+  private void sendEcho() {
+    if (!outbox.framed()) {
+      byte[] echo = input.takeOutput();
+      if (echo.length > 0) {
+        outbox.append(echo);
+      }
     }
   }
 
@@ -137,6 +148,7 @@ public final class TelnetSession implements Session, TelnetInput.Listener {
           context.owner().cancelTimer(nickTimer);
         }
         input.prompt(CHAT_PROMPT);
+        sendEcho();
         while (!early.isEmpty() && state.nick != null) {
           line(early.poll());
         }
@@ -169,12 +181,13 @@ public final class TelnetSession implements Session, TelnetInput.Listener {
 
   @Override
   public void windowSize(int cols, int rows) {
+    // later lines are wrapped to the new width; the editor redraws the input line itself
   }
 
   @Override
   public void terminalType(String type) {
-    if (input.colorCapable() && !state.color) {
-      state.color = true;
+    if (!state.colorChosen) {
+      state.color = input.colorCapable();
     }
   }
 
@@ -215,11 +228,19 @@ public final class TelnetSession implements Session, TelnetInput.Listener {
           .getBytes(StandardCharsets.UTF_8));
       return;
     }
-    if (e.room() != null && state.rooms.size() > 1 && !e.room().equals(state.currentRoom)) {
+    boolean prefixed = e.room() != null && state.rooms.size() > 1 && !e.room().equals(state.currentRoom);
+    byte[] line = out.get(TelnetFormat.event(state.color, state.ascii));
+    int columns = input.columns();
+    if (columns > 0 && line.length + (prefixed ? 40 : 0) > columns) {
+      // possibly wider than this terminal: wrap it for this session (the shared bytes stay as they are)
+      String text = (prefixed ? TelnetFormat.roomPrefix(e) : "")
+          + TelnetFormat.render(e, state.color, state.ascii, state.nick);
+      writeLines(java.util.List.of(text));
+    } else if (prefixed) {
       outbox.appendFramed(out.get(TelnetFormat.ROOM_PREFIX));
-      outbox.append(out.get(TelnetFormat.event(state.color, state.ascii)));
+      outbox.append(line);
     } else {
-      outbox.appendFramed(out.get(TelnetFormat.event(state.color, state.ascii)));
+      outbox.appendFramed(line);
     }
   }
 
@@ -232,8 +253,17 @@ public final class TelnetSession implements Session, TelnetInput.Listener {
 
   private void writeLines(Iterable<String> lines) {
     StringBuilder b = new StringBuilder();
+    int columns = input.columns();
     for (String l : lines) {
-      b.append(l).append(TelnetFormat.CRLF);
+      for (String row : l.split("\r\n", -1)) {
+        if (columns > 0 && TerminalText.width(row) > columns) {
+          for (String part : TerminalText.wrap(row, columns)) {
+            b.append(part).append(TelnetFormat.CRLF);
+          }
+        } else {
+          b.append(row).append(TelnetFormat.CRLF);
+        }
+      }
     }
     outbox.appendFramed(b.toString().getBytes(StandardCharsets.UTF_8));
   }

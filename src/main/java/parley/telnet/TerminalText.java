@@ -1,0 +1,203 @@
+package parley.telnet;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Terminal text utilities: display width of code points and strings (East Asian wide characters
+ * take two columns, combining marks none, ANSI escape sequences none), wrapping a rendered line to
+ * a terminal width, and deciding colour support from a Telnet terminal type.
+ */
+public final class TerminalText {
+
+  private TerminalText() {}
+
+  /** Sorted, inclusive ranges of code points that occupy two terminal columns. */
+  private static final int[][] WIDE = {
+    {0x1100, 0x115F}, {0x231A, 0x231B}, {0x2329, 0x232A}, {0x23E9, 0x23EC}, {0x23F0, 0x23F0},
+    {0x23F3, 0x23F3}, {0x25FD, 0x25FE}, {0x2614, 0x2615}, {0x2648, 0x2653}, {0x267F, 0x267F},
+    {0x2693, 0x2693}, {0x26A1, 0x26A1}, {0x26AA, 0x26AB}, {0x26BD, 0x26BE}, {0x26C4, 0x26C5},
+    {0x26CE, 0x26CE}, {0x26D4, 0x26D4}, {0x26EA, 0x26EA}, {0x26F2, 0x26F3}, {0x26F5, 0x26F5},
+    {0x26FA, 0x26FA}, {0x26FD, 0x26FD}, {0x2705, 0x2705}, {0x270A, 0x270B}, {0x2728, 0x2728},
+    {0x274C, 0x274C}, {0x274E, 0x274E}, {0x2753, 0x2755}, {0x2757, 0x2757}, {0x2795, 0x2797},
+    {0x27B0, 0x27B0}, {0x27BF, 0x27BF}, {0x2B1B, 0x2B1C}, {0x2B50, 0x2B50}, {0x2B55, 0x2B55},
+    {0x2E80, 0x303E}, {0x3041, 0x33FF}, {0x3400, 0x4DBF}, {0x4E00, 0x9FFF}, {0xA000, 0xA4CF},
+    {0xA960, 0xA97F}, {0xAC00, 0xD7A3}, {0xF900, 0xFAFF}, {0xFE10, 0xFE19}, {0xFE30, 0xFE6F},
+    {0xFF00, 0xFF60}, {0xFFE0, 0xFFE6}, {0x16FE0, 0x16FE4}, {0x17000, 0x18CFF},
+    {0x1B000, 0x1B2FF}, {0x1F004, 0x1F004}, {0x1F0CF, 0x1F0CF}, {0x1F18E, 0x1F18E},
+    {0x1F191, 0x1F19A}, {0x1F200, 0x1F251}, {0x1F300, 0x1F320}, {0x1F32D, 0x1F335},
+    {0x1F337, 0x1F37C}, {0x1F37E, 0x1F393}, {0x1F3A0, 0x1F3CA}, {0x1F3CF, 0x1F3D3},
+    {0x1F3E0, 0x1F3F0}, {0x1F3F4, 0x1F3F4}, {0x1F3F8, 0x1F43E}, {0x1F440, 0x1F440},
+    {0x1F442, 0x1F4FC}, {0x1F4FF, 0x1F53D}, {0x1F54B, 0x1F54E}, {0x1F550, 0x1F567},
+    {0x1F57A, 0x1F57A}, {0x1F595, 0x1F596}, {0x1F5A4, 0x1F5A4}, {0x1F5FB, 0x1F64F},
+    {0x1F680, 0x1F6C5}, {0x1F6CC, 0x1F6CC}, {0x1F6D0, 0x1F6D2}, {0x1F6D5, 0x1F6D7},
+    {0x1F6EB, 0x1F6EC}, {0x1F6F4, 0x1F6FC}, {0x1F7E0, 0x1F7EB}, {0x1F90C, 0x1F93A},
+    {0x1F93C, 0x1F945}, {0x1F947, 0x1F9FF}, {0x1FA70, 0x1FAFF}, {0x20000, 0x2FFFD},
+    {0x30000, 0x3FFFD},
+  };
+
+  /**
+   * Columns a code point occupies on a terminal: 0 for combining marks, format and control
+   * characters, 2 for East Asian wide/fullwidth characters and most emoji, otherwise 1.
+   */
+  public static int width(int cp) {
+    if (cp < 0x300) {
+      return cp < 0x20 || (cp >= 0x7f && cp < 0xa0) ? 0 : 1;
+    }
+    int type = Character.getType(cp);
+    if (type == Character.NON_SPACING_MARK
+        || type == Character.ENCLOSING_MARK
+        || type == Character.FORMAT
+        || type == Character.CONTROL
+        || (cp >= 0x1160 && cp <= 0x11FF) // Hangul medial vowels / final consonants
+        || cp == 0x200B) {
+      return 0;
+    }
+    if (cp < 0x1100) {
+      return 1;
+    }
+    int lo = 0;
+    int hi = WIDE.length - 1;
+    while (lo <= hi) {
+      int mid = (lo + hi) >>> 1;
+      if (cp < WIDE[mid][0]) {
+        hi = mid - 1;
+      } else if (cp > WIDE[mid][1]) {
+        lo = mid + 1;
+      } else {
+        return 2;
+      }
+    }
+    return 1;
+  }
+
+  /**
+   * Display width of {@code s}: the sum of {@link #width(int)} over its code points, where ANSI
+   * escape sequences ({@code ESC [ ... final}, {@code ESC x}) count zero.
+   */
+  public static int width(CharSequence s) {
+    int w = 0;
+    for (int i = 0; i < s.length(); ) {
+      int esc = escapeLength(s, i);
+      if (esc > 0) {
+        i += esc;
+        continue;
+      }
+      int cp = Character.codePointAt(s, i);
+      w += width(cp);
+      i += Character.charCount(cp);
+    }
+    return w;
+  }
+
+  /** Length of the escape sequence starting at {@code i}, or 0 if there is none. */
+  static int escapeLength(CharSequence s, int i) {
+    if (s.charAt(i) != 0x1b) {
+      return 0;
+    }
+    if (i + 1 >= s.length()) {
+      return 1;
+    }
+    if (s.charAt(i + 1) != '[') {
+      return 2;
+    }
+    int j = i + 2;
+    while (j < s.length()) {
+      char c = s.charAt(j++);
+      if (c >= 0x40 && c <= 0x7e) {
+        break;
+      }
+    }
+    return j - i;
+  }
+
+  /**
+   * Wraps one rendered line (no line breaks in it) to rows of at most {@code columns} display
+   * columns, breaking after the last space that fits where possible and inside a word only when a
+   * word is longer than a row. The space at a break is dropped. ANSI escape sequences count zero
+   * columns and are never split. With {@code columns <= 0} or a line that fits, the result is the
+   * line itself. Rows carry no line terminator: join them with CR LF.
+   */
+  public static List<String> wrap(String line, int columns) {
+    List<String> rows = new ArrayList<>(2);
+    if (columns <= 0 || width(line) <= columns) {
+      rows.add(line);
+      return rows;
+    }
+    int rowStart = 0; // index in line where the current row starts
+    int col = 0;
+    int breakAt = -1; // index of the last space in this row
+    int i = 0;
+    while (i < line.length()) {
+      int esc = escapeLength(line, i);
+      if (esc > 0) {
+        i += esc;
+        continue;
+      }
+      int cp = line.codePointAt(i);
+      int n = Character.charCount(cp);
+      int w = width(cp);
+      if (w > 0 && col > 0 && col + w > columns) {
+        if (cp == ' ') { // break at this very space
+          rows.add(line.substring(rowStart, i));
+          i += n;
+          rowStart = i;
+          col = 0;
+          breakAt = -1;
+          continue;
+        }
+        if (breakAt > rowStart) {
+          rows.add(line.substring(rowStart, breakAt));
+          rowStart = breakAt + 1;
+          i = rowStart; // re-measure the carried-over word
+        } else {
+          rows.add(line.substring(rowStart, i));
+          rowStart = i;
+        }
+        col = 0;
+        breakAt = -1;
+        continue;
+      }
+      if (cp == ' ') {
+        breakAt = i;
+      }
+      col += w;
+      i += n;
+    }
+    if (rowStart < line.length() || rows.isEmpty()) {
+      rows.add(line.substring(rowStart));
+    }
+    return rows;
+  }
+
+  /**
+   * Whether a terminal of this Telnet terminal type (RFC 1091, case-insensitive) shows ANSI
+   * colours: xterm*, screen*, tmux*, rxvt*, linux, ansi, putty*, konsole*, gnome*, alacritty,
+   * cygwin and anything containing "color" do; vt100-style, "dumb", unknown and null do not.
+   */
+  public static boolean colorCapable(String terminalType) {
+    if (terminalType == null) {
+      return false;
+    }
+    String t = terminalType.trim().toLowerCase(Locale.ROOT);
+    if (t.contains("color") || t.contains("colour")) {
+      return true;
+    }
+    if (t.startsWith("vt") || t.equals("dumb") || t.isEmpty()) {
+      return false;
+    }
+    return t.startsWith("xterm")
+        || t.startsWith("screen")
+        || t.startsWith("tmux")
+        || t.startsWith("rxvt")
+        || t.startsWith("linux")
+        || t.startsWith("putty")
+        || t.startsWith("konsole")
+        || t.startsWith("gnome")
+        || t.startsWith("eterm")
+        || t.equals("ansi")
+        || t.equals("alacritty")
+        || t.equals("cygwin");
+  }
+}
