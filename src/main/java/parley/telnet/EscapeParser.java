@@ -22,6 +22,8 @@ final class EscapeParser {
   private static final int ESC = 1;
   private static final int CSI = 2;
   private static final int SS3 = 3;
+  /** Inside a string sequence (OSC, DCS, SOS, PM, APC), which runs to BEL or ST (ESC backslash). */
+  private static final int STRING = 4;
 
   private int state = IDLE;
   private final StringBuilder params = new StringBuilder();
@@ -52,6 +54,10 @@ final class EscapeParser {
         if (b == 0x1b) {
           return MORE; // ESC ESC: stay in ESC
         }
+        if (b == ']' || b == 'P' || b == 'X' || b == '^' || b == '_') {
+          state = STRING;
+          return MORE;
+        }
         state = IDLE;
         if (b >= 0x20 && b < 0x7f) {
           return MORE; // Alt-<key>: not supported, swallowed
@@ -77,6 +83,20 @@ final class EscapeParser {
         }
         state = b == 0x1b ? ESC : IDLE;
         return b == 0x1b ? MORE : PASS;
+      case STRING:
+        if (b == 0x07) {
+          state = IDLE;
+          return MORE;
+        }
+        if (b == 0x1b) {
+          state = ESC; // ESC \ ends it; the backslash is then swallowed like Alt-<key>
+          return MORE;
+        }
+        if (b == '\r' || b == '\n' || b == 0) {
+          state = IDLE; // a line end is never swallowed
+          return PASS;
+        }
+        return MORE;
       case SS3:
         if (b >= 0x40 && b <= 0x7e) {
           state = IDLE;
