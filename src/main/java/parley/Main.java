@@ -33,7 +33,7 @@ public final class Main {
       System.out.println(USAGE);
       return;
     }
-    System.setProperty("parley.dataDir", config.dataDir().toString());
+    Logging.useDataDir(config.dataDir());
     Parley parley;
     try {
       parley = Parley.start(config).await(60, TimeUnit.SECONDS);
