@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Main {
   static final String USAGE = "usage: java -jar parley.jar [--config FILE] [--host H] [--telnet-port N] "
-      + "[--http-port N] [--data-dir DIR] [--cluster]";
+      + "[--http-port N] [--data-dir DIR] [--cluster] [--tls-self-signed]";
 
   private Main() {
   }
@@ -45,9 +45,13 @@ public final class Main {
     }
     System.out.println("telnet: " + parley.telnetPort());
     System.out.println("http: " + parley.httpPort());
+    if (parley.telnetTlsPort() >= 0) {
+      System.out.println("telnet-tls: " + parley.telnetTlsPort());
+    }
     System.out.flush();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
+        // SIGTERM: stop accepting, tell everyone, flush the history journal, all within 5 s
         parley.stop().await(5, TimeUnit.SECONDS);
       } catch (Exception ignored) {
         // exiting anyway
@@ -71,6 +75,7 @@ public final class Main {
         case "--http-port" -> section(overrides, "http").put("port", port(value(args, ++i, flag), flag));
         case "--data-dir" -> overrides.put("dataDir", value(args, ++i, flag));
         case "--cluster" -> section(overrides, "cluster").put("enabled", true);
+        case "--tls-self-signed" -> section(overrides, "tls").put("selfSigned", true);
         default -> throw new ConfigException("unknown option " + flag + "; " + USAGE);
       }
     }

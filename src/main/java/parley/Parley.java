@@ -5,7 +5,10 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.SelfSignedCertificate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import parley.config.ParleyConfig;
@@ -18,6 +21,7 @@ import parley.web.WebVerticle;
 
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -33,9 +37,12 @@ public final class Parley {
   private final JournaledHistory history;
   private final int telnetPort;
   private final int httpPort;
+  private final int telnetTlsPort;
 
-  private Parley(Vertx vertx, ChatService service, JournaledHistory history, int telnetPort, int httpPort) {
+  private Parley(Vertx vertx, ChatService service, JournaledHistory history, int telnetPort, int httpPort,
+                 int telnetTlsPort) {
     this.vertx = vertx;
+    this.telnetTlsPort = telnetTlsPort;
     this.history = history;
     this.service = service;
     this.telnetPort = telnetPort;
@@ -87,10 +94,36 @@ public final class Parley {
         .setMaxWebSocketFrameSize(config.limits().wsMaxMessageBytes())
         .setMaxWebSocketMessageSize(config.limits().wsMaxMessageBytes());
     DeploymentOptions perCore = new DeploymentOptions().setInstances(instances);
+    AtomicInteger telnetTlsPort = new AtomicInteger(-1);
+    Future<Void> tlsTelnet = Future.succeededFuture();
+    ParleyConfig.Tls tls = config.tls();
+    if (tls.needsCertificate()) {
+      KeyCertOptions keys = keyCert(tls);
+      if (tls.https()) {
+        httpOptions.setSsl(true).setKeyCertOptions(keys);
+      }
+      if (tls.telnetPort() >= 0) {
+        NetServerOptions tlsOptions = new NetServerOptions(telnetOptions).setPort(shared(tls.telnetPort(), 3))
+            .setSsl(true).setKeyCertOptions(keys);
+        tlsTelnet = Future.succeededFuture().compose(v -> vertx.deployVerticle(
+            () -> new TelnetVerticle(service, tlsOptions, telnetTlsPort), perCore)).mapEmpty();
+      }
+    }
+    Future<Void> tlsDeployed = tlsTelnet;
     return service.start()
         .compose(v -> vertx.deployVerticle(() -> new TelnetVerticle(service, telnetOptions, telnetPort), perCore))
         .compose(v -> vertx.deployVerticle(() -> new WebVerticle(service, httpOptions, httpPort), perCore))
-        .map(v -> new Parley(vertx, service, history, telnetPort.get(), httpPort.get()));
+        .compose(v -> tlsDeployed)
+        .map(v -> new Parley(vertx, service, history, telnetPort.get(), httpPort.get(), telnetTlsPort.get()));
+  }
+
+  /** The PEM certificate and key of the config, or a self-signed development certificate. */
+  private static KeyCertOptions keyCert(ParleyConfig.Tls tls) {
+    if (tls.selfSigned()) {
+      LOG.warn("using a self-signed development certificate: browsers and clients will warn about it");
+      return SelfSignedCertificate.create("localhost").keyCertOptions();
+    }
+    return new PemKeyCertOptions().setCertPath(tls.certFile()).setKeyPath(tls.keyFile());
   }
 
   /**
@@ -110,6 +143,11 @@ public final class Parley {
     return httpPort;
   }
 
+  /** The telnet-over-TLS port, or -1 when it is off. */
+  public int telnetTlsPort() {
+    return telnetTlsPort;
+  }
+
   public Vertx vertx() {
     return vertx;
   }
@@ -118,13 +156,18 @@ public final class Parley {
     return service;
   }
 
-  /** Closes the listeners and Vert.x, then flushes and closes the history journal. */
+  /**
+   * Graceful stop: refuse new connections, tell every user and close their sessions (at most 3 s), then close
+   * the listeners and Vert.x, then flush, fsync and close the history journal.
+   */
   public Future<Void> stop() {
-    return vertx.close().eventually(() -> {
-      if (history != null) {
-        history.close();
-      }
-      return Future.succeededFuture();
-    });
+    return service.shutdown(Duration.ofSeconds(3))
+        .eventually(vertx::close)
+        .eventually(() -> {
+          if (history != null) {
+            history.close();
+          }
+          return Future.succeededFuture();
+        });
   }
 }

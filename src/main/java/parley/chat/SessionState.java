@@ -24,6 +24,10 @@ public final class SessionState {
   public boolean op;
   /** Until when the user may not talk; null when not muted. */
   public Instant mutedUntil;
+  /** Flood control; created on the first line. */
+  public FloodGate flood;
+  /** The timer releasing held lines, or -1. */
+  public long floodTimer = -1;
 
   public SessionState(String via, Instant connectedAt) {
     this.via = via;

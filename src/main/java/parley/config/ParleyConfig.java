@@ -123,6 +123,10 @@ public record ParleyConfig(String host, int telnetPort, int httpPort, String roo
     Tls tls = new Tls(t.integer("telnetPort", -1, -1, 65535), t.bool("https", false), t.string("certFile", null),
         t.string("keyFile", null), t.bool("selfSigned", false));
     t.rejectUnknown();
+    if (tls.selfSigned() && !tls.needsCertificate()) {
+      // --tls-self-signed alone: TLS on both sides, telnet-over-TLS on 4443 and HTTPS/WSS on the HTTP port
+      tls = new Tls(4443, true, null, null, true);
+    }
     if (tls.needsCertificate() && !tls.selfSigned() && (tls.certFile() == null || tls.keyFile() == null)) {
       throw t.invalid("certFile", "and tls.keyFile are needed for TLS (or use --tls-self-signed)");
     }

@@ -2,6 +2,7 @@ package parley.room;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
@@ -11,7 +12,9 @@ import parley.chat.Action;
 import parley.chat.ChatCore;
 import parley.chat.ChatEvent;
 import parley.chat.ChatEvent.Type;
+import parley.chat.Durations;
 import parley.chat.Emoji;
+import parley.chat.FloodGate;
 import parley.chat.Nick;
 import parley.chat.Reply;
 import parley.chat.RoomName;
@@ -20,12 +23,20 @@ import parley.chat.TextHygiene;
 import parley.chat.Transcript;
 import parley.chat.UserRecord;
 import parley.config.ParleyConfig;
+import parley.store.BanList;
 import parley.store.ChatStore;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -39,6 +50,10 @@ public final class ChatService {
   private static final Logger LOG = LoggerFactory.getLogger(ChatService.class);
   private static final Logger CHAT_LOG = LoggerFactory.getLogger("parley.chatlog");
   static final String NODE_ADDRESS = "parley.node.";
+  static final String BANS_ADDRESS = "parley.bans";
+  private static final int WRONG_PASSWORDS_PER_SESSION = 3;
+  private static final int WRONG_PASSWORDS_PER_ADDRESS = 10;
+  private static final long WRONG_PASSWORD_WINDOW_NANOS = 300_000_000_000L;
 
   private final Vertx vertx;
   private final ParleyConfig config;
@@ -54,9 +69,23 @@ public final class ChatService {
   private final Map<String, Crowd> crowds = new ConcurrentHashMap<>();
   /** Sessions of this node that hold a nickname, by nickname key. */
   private final Map<String, Session> local = new ConcurrentHashMap<>();
+  /** Every open session of this node, logged in or not. */
+  private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
+  private final Map<String, AtomicInteger> perAddress = new ConcurrentHashMap<>();
+  private final Map<String, Deque<Long>> wrongPasswords = new ConcurrentHashMap<>();
+  private final BanList bans;
+  private final LongSupplier nanoTime;
+  private volatile boolean shuttingDown;
 
   public ChatService(Vertx vertx, ParleyConfig config, ChatStore store, Clock clock, String node) {
+    this(vertx, config, store, clock, System::nanoTime, node);
+  }
+
+  public ChatService(Vertx vertx, ParleyConfig config, ChatStore store, Clock clock, LongSupplier nanoTime,
+                     String node) {
     this.vertx = vertx;
+    this.nanoTime = nanoTime;
+    this.bans = BanList.open(config.dataDir());
     this.config = config;
     this.store = store;
     this.clock = clock;
@@ -71,10 +100,17 @@ public final class ChatService {
     }
   }
 
-  /** Registers this node's private-message consumer. */
+  /** Registers this node's consumers (private messages, moderation) and its housekeeping timers. */
   public Future<Void> start() {
     vertx.setPeriodic(1000, t -> summarise());
-    return eventBus.<ChatEvent>consumer(NODE_ADDRESS + node, msg -> deliverPrivate(msg.body())).completion();
+    int idle = config.limits().idleTimeoutSeconds();
+    if (idle > 0) {
+      vertx.setPeriodic(Math.max(1000, Math.min(30_000, idle * 500L)), t -> closeIdle(idle));
+    }
+    return Future.all(
+        eventBus.<ChatEvent>consumer(NODE_ADDRESS + node, msg -> deliverPrivate(msg.body())).completion(),
+        eventBus.<JsonObject>consumer(NODE_ADDRESS + node + ".control", msg -> control(msg.body())).completion(),
+        eventBus.<JsonObject>consumer(BANS_ADDRESS, msg -> banUpdate(msg.body())).completion()).mapEmpty();
   }
 
   public String node() {
@@ -143,8 +179,51 @@ public final class ChatService {
     });
   }
 
-  /** The one close path of a logged-in session: leaves its rooms, frees its nickname. Call once. */
-  public void logout(Session s, String reason) {
+  /**
+   * A new connection. @return null to go on, or the reason it is refused (banned, too many connections, the
+   * server is shutting down); the transport tells the client and closes.
+   */
+  public String admit(Session s) {
+    String address = s.address();
+    ParleyConfig.Limits limits = config.limits();
+    if (shuttingDown) {
+      return "the server is shutting down";
+    }
+    BanList.Ban ban = bans.find(address, clock.instant());
+    if (ban != null) {
+      LOG.info("{} refused: {} is banned", s.id(), address);
+      return "you are banned from this server" + (ban.until() == null ? "" : " until " + ban.until());
+    }
+    if (sessions.size() >= limits.maxConnections()) {
+      LOG.warn("{} refused: {} connections, the limit", s.id(), sessions.size());
+      return "the server is full (" + limits.maxConnections() + " connections); try again later";
+    }
+    AtomicInteger mine = perAddress.computeIfAbsent(address, a -> new AtomicInteger());
+    if (mine.incrementAndGet() > limits.maxConnectionsPerIp()) {
+      mine.decrementAndGet();
+      LOG.warn("{} refused: {} already has {} connections", s.id(), address, limits.maxConnectionsPerIp());
+      return "too many connections from your address (the limit is " + limits.maxConnectionsPerIp() + ")";
+    }
+    sessions.add(s);
+    return null;
+  }
+
+  /** The one close path of every admitted session, whatever ended it: frees what it held. Call once. */
+  public void closed(Session s, String reason) {
+    if (!sessions.remove(s)) {
+      return;
+    }
+    perAddress.computeIfPresent(s.address(), (a, n) -> n.decrementAndGet() <= 0 ? null : n);
+    SessionState st = s.state();
+    if (st.floodTimer >= 0) {
+      vertx.cancelTimer(st.floodTimer);
+      st.floodTimer = -1;
+    }
+    logout(s, reason);
+  }
+
+  /** Leaves the session's rooms and frees its nickname. */
+  private void logout(Session s, String reason) {
     SessionState st = s.state();
     if (st.nick == null) {
       return;
@@ -160,8 +239,49 @@ public final class ChatService {
 
   // ---- input ------------------------------------------------------------------------------------------
 
-  /** One line typed by a logged-in user. */
+  /** One line typed by a logged-in user; subject to flood control. */
   public void input(Session s, String rawLine) {
+    SessionState st = s.state();
+    ParleyConfig.Flood f = config.flood();
+    if (st.flood == null) {
+      st.flood = new FloodGate(f.burst(), f.ratePerSecond(), f.maxQueued(), nanoTime.getAsLong());
+    }
+    switch (st.flood.offer(rawLine, nanoTime.getAsLong())) {
+      case PASS -> handle(s, rawLine);
+      case HELD -> {
+        if (st.floodTimer < 0) {
+          s.reply(new Reply.Notice("You are sending too fast: your lines are being delayed (at most "
+              + f.ratePerSecond() + " per second)."));
+          scheduleRelease(s);
+        }
+      }
+      case FLOODING -> {
+        LOG.warn("{} ({}) from {} disconnected for flooding", s.id(), st.nick, s.address());
+        s.close("flooding: more than " + f.maxQueued() + " lines waiting");
+      }
+    }
+  }
+
+  private void scheduleRelease(Session s) {
+    SessionState st = s.state();
+    long wait = st.flood.nanosUntilNext(nanoTime.getAsLong());
+    if (wait < 0) {
+      st.floodTimer = -1;
+      return;
+    }
+    st.floodTimer = vertx.setTimer(Math.max(1, wait / 1_000_000), t -> s.context().runOnContext(v -> {
+      st.floodTimer = -1;
+      String line;
+      while (st.nick != null && (line = st.flood.release(nanoTime.getAsLong())) != null) {
+        handle(s, line);
+      }
+      if (st.nick != null) {
+        scheduleRelease(s);
+      }
+    }));
+  }
+
+  private void handle(Session s, String rawLine) {
     String line = TextHygiene.clean(rawLine);
     SessionState st = s.state();
     Instant now = clock.instant();
@@ -216,15 +336,16 @@ public final class ChatService {
       }
       s.reply(new Reply.Notice(p.name() + " is " + (p.on() ? "on" : "off")));
     } else if (action instanceof Action.Op op) {
-      s.reply(new Reply.Error("not_available", "operators are not set up on this server"));
+      operator(s, op.password());
     } else if (action instanceof Action.Kick k) {
-      s.reply(new Reply.Error("not_available", "not available"));
+      moderate(s, new JsonObject().put("op", "kick").put("nick", k.nick()).put("reason", k.reason()));
     } else if (action instanceof Action.Ban b) {
-      s.reply(new Reply.Error("not_available", "not available"));
+      ban(s, b.target(), b.seconds());
     } else if (action instanceof Action.Unban u) {
-      s.reply(new Reply.Error("not_available", "not available"));
+      eventBus.publish(BANS_ADDRESS, new JsonObject().put("op", "unban").put("target", u.target()));
+      s.reply(new Reply.Notice("Bans on " + u.target() + " lifted (if there were any)."));
     } else if (action instanceof Action.Mute m) {
-      s.reply(new Reply.Error("not_available", "not available"));
+      moderate(s, new JsonObject().put("op", "mute").put("nick", m.nick()).put("seconds", m.seconds()));
     }
   }
 
@@ -456,6 +577,165 @@ public final class ChatService {
     if (target != null) {
       target.context().runOnContext(v -> target.deliver(new Outgoing(event)));
     }
+  }
+
+  // ---- operators and moderation -------------------------------------------------------------------
+
+  private void operator(Session s, String password) {
+    String expected = config.operatorPassword();
+    if (expected.isEmpty()) {
+      s.reply(new Reply.Error("not_available", "this server has no operator password configured"));
+      return;
+    }
+    long now = nanoTime.getAsLong();
+    // wrong passwords are limited per session and, more loosely, per address
+    Deque<Long> mine = wrongPasswords.computeIfAbsent("session:" + s.id(), a -> new ArrayDeque<>());
+    Deque<Long> address = wrongPasswords.computeIfAbsent("address:" + s.address(), a -> new ArrayDeque<>());
+    long wait = Math.max(lockout(mine, WRONG_PASSWORDS_PER_SESSION, now), lockout(address, WRONG_PASSWORDS_PER_ADDRESS, now));
+    if (wait > 0) {
+      LOG.warn("{} ({}) from {}: /op refused, too many wrong passwords", s.id(), s.state().nick, s.address());
+      s.reply(new Reply.Error("too_many_attempts", "too many wrong passwords; try again in " + wait + " s"));
+      return;
+    }
+    if (!MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8), password.getBytes(StandardCharsets.UTF_8))) {
+      synchronized (mine) {
+        mine.addLast(now);
+      }
+      synchronized (address) {
+        address.addLast(now);
+      }
+      LOG.warn("{} ({}) from {}: wrong operator password", s.id(), s.state().nick, s.address());
+      s.reply(new Reply.Error("wrong_password", "wrong operator password"));
+      return;
+    }
+    s.state().op = true;
+    LOG.info("{} ({}) is now an operator", s.id(), s.state().nick);
+    s.reply(new Reply.Notice("You are now an operator: /kick, /ban, /unban and /mute are yours."));
+  }
+
+  /** Seconds until another password may be tried, 0 if one may be tried now. */
+  private static long lockout(Deque<Long> failures, int allowed, long now) {
+    synchronized (failures) {
+      while (!failures.isEmpty() && now - failures.peekFirst() > WRONG_PASSWORD_WINDOW_NANOS) {
+        failures.pollFirst();
+      }
+      return failures.size() < allowed ? 0
+          : (WRONG_PASSWORD_WINDOW_NANOS - (now - failures.peekFirst())) / 1_000_000_000L + 1;
+    }
+  }
+
+  /** Sends a kick or mute to the node of the user it is for. */
+  private void moderate(Session s, JsonObject order) {
+    String nick = order.getString("nick");
+    order.put("by", s.state().nick);
+    store.user(nick).onSuccess(target -> {
+      if (target == null) {
+        s.reply(new Reply.Error("no_such_nick", "no one is called \"" + nick + "\" here"));
+        return;
+      }
+      eventBus.send(NODE_ADDRESS + target.node() + ".control", order.put("nick", target.nick()));
+      s.reply(new Reply.Notice("Done: " + order.getString("op") + " " + target.nick()));
+    });
+  }
+
+  private void ban(Session s, String target, long seconds) {
+    String until = seconds == 0 ? null : clock.instant().plusSeconds(seconds).toString();
+    JsonObject order = new JsonObject().put("op", "ban").put("until", until).put("by", s.state().nick);
+    if (looksLikeAddress(target)) {
+      eventBus.publish(BANS_ADDRESS, order.put("address", target));
+      s.reply(new Reply.Notice("Banned " + target + (until == null ? "" : " until " + until)));
+      return;
+    }
+    moderate(s, order.put("nick", target));
+  }
+
+  private static boolean looksLikeAddress(String target) {
+    return target.indexOf('.') > 0 || target.indexOf(':') >= 0;
+  }
+
+  /** A moderation order for a user of this node. */
+  private void control(JsonObject order) {
+    Session target = local.get(Nick.key(order.getString("nick", "")));
+    if (target == null) {
+      return;
+    }
+    target.context().runOnContext(v -> {
+      String by = order.getString("by");
+      switch (order.getString("op", "")) {
+        case "kick" -> {
+          LOG.info("{} ({}) kicked by {}: {}", target.id(), target.state().nick, by, order.getString("reason"));
+          target.close("kicked by " + by + ": " + order.getString("reason"));
+        }
+        case "mute" -> {
+          long seconds = order.getLong("seconds", 600L);
+          target.state().mutedUntil = seconds == 0 ? null : clock.instant().plusSeconds(seconds);
+          LOG.info("{} ({}) muted by {} for {} s", target.id(), target.state().nick, by, seconds);
+          target.reply(new Reply.Notice(seconds == 0 ? "You may talk again." : "You are muted by " + by + " for "
+              + Durations.format(seconds) + "."));
+        }
+        case "ban" -> {
+          // a ban by nickname: this node knows the address; every node learns the ban
+          eventBus.publish(BANS_ADDRESS, order.copy().put("address", target.address()).put("nick", target.state().nick));
+        }
+        default -> LOG.warn("unknown moderation order {}", order);
+      }
+    });
+  }
+
+  /** Every node applies a ban or unban to its ban list, and closes its sessions from a banned address. */
+  private void banUpdate(JsonObject order) {
+    if ("unban".equals(order.getString("op"))) {
+      bans.remove(order.getString("target")).forEach(b -> LOG.info("ban on {} lifted", b.address()));
+      return;
+    }
+    String address = order.getString("address");
+    String until = order.getString("until");
+    bans.add(new BanList.Ban(address, order.getString("nick"), until == null ? null : Instant.parse(until),
+        order.getString("by")));
+    LOG.info("{} banned by {} until {}", address, order.getString("by"), until == null ? "lifted" : until);
+    for (Session s : sessions) {
+      if (s.address().equals(address)) {
+        s.context().runOnContext(v -> s.close("banned by " + order.getString("by")));
+      }
+    }
+  }
+
+  private void closeIdle(int idleSeconds) {
+    Instant limit = clock.instant().minusSeconds(idleSeconds);
+    for (Session s : local.values()) {
+      if (s.state().lastActive.isBefore(limit)) {
+        s.context().runOnContext(v -> {
+          LOG.info("{} ({}) idle for {} s; closing", s.id(), s.state().nick, idleSeconds);
+          s.close("idle for " + Durations.format(idleSeconds));
+        });
+      }
+    }
+  }
+
+  /**
+   * Graceful shutdown, first part: refuse new connections, tell everyone, and close every session.
+   * Completes when they are closed (or after {@code timeout}).
+   */
+  public Future<Void> shutdown(Duration timeout) {
+    shuttingDown = true;
+    List<Future<Void>> all = new ArrayList<>();
+    for (Session s : sessions) {
+      Promise<Void> closed = Promise.promise();
+      all.add(closed.future());
+      s.context().runOnContext(v -> {
+        s.deliver(new Outgoing(new ChatEvent(Type.NOTICE, null, 0, clock.instant(), null, null,
+            "The server is shutting down. Goodbye!", null)));
+        s.close("server shutting down");
+        closed.tryComplete();
+      });
+    }
+    Promise<Void> done = Promise.promise();
+    long timer = vertx.setTimer(Math.max(1, timeout.toMillis()), t -> done.tryComplete());
+    Future.join(all).onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      done.tryComplete();
+    });
+    return done.future();
   }
 
   /** Tells every local session something, e.g. that the server is shutting down. */

@@ -75,6 +75,14 @@ public final class TelnetSession implements Session, TelnetInput.Listener {
     socket.closeHandler(v -> onClosed());
     socket.exceptionHandler(err -> LOG.debug("{} socket error: {}", id, err.toString()));
     socket.drainHandler(v -> outbox.drained());
+    String refusal = service.admit(this);
+    if (refusal != null) {
+      outbox.append(("*** Sorry, " + refusal + "." + TelnetFormat.CRLF).getBytes(StandardCharsets.UTF_8));
+      closing = true;
+      outbox.finish();
+      socket.close();
+      return;
+    }
     outbox.append(input.greeting());
     outbox.append(("Welcome to Parley, " + service.localUsers() + " online here." + TelnetFormat.CRLF)
         .getBytes(StandardCharsets.UTF_8));
@@ -275,7 +283,7 @@ public final class TelnetSession implements Session, TelnetInput.Listener {
     }
     writeLines(java.util.List.of("*** Goodbye (" + reason + ")"));
     closing = true;
-    service.logout(this, reason);
+    service.closed(this, reason);
     outbox.finish();
     socket.close();
   }
@@ -286,7 +294,7 @@ public final class TelnetSession implements Session, TelnetInput.Listener {
     }
     LOG.warn("{} ({}) is not reading: over {} bytes waiting; dropping it", id, state.nick, pendingBytes);
     closing = true;
-    service.logout(this, "not reading");
+    service.closed(this, "not reading");
     channel.writeAndFlush(Unpooled.wrappedBuffer(("\r\n*** You are not reading fast enough; disconnecting.\r\n")
         .getBytes(StandardCharsets.UTF_8)), channel.voidPromise());
     context.owner().setTimer(Math.max(1, limits.slowConsumerGraceMs()), t -> socket.close());
@@ -302,7 +310,7 @@ public final class TelnetSession implements Session, TelnetInput.Listener {
     }
     if (!closing) {
       closing = true;
-      service.logout(this, "connection closed");
+      service.closed(this, "connection closed");
     }
     outbox.discard();
   }

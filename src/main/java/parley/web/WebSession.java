@@ -57,11 +57,16 @@ public final class WebSession implements Session {
     ws.textMessageHandler(this::onText);
     ws.binaryMessageHandler(b -> send(WebProtocol.error("binary_not_supported", "send JSON text frames")));
     ws.closeHandler(v -> onClosed());
-    ws.exceptionHandler(err -> {
-      LOG.debug("{} websocket error: {}", id, err.toString());
-      send(WebProtocol.error("bad_frame", "the last frame was refused: " + err.getMessage()));
-    });
+    ws.exceptionHandler(err -> LOG.info("{} ({}) websocket error: {}", id, state.nick, err.toString()));
     ws.drainHandler(v -> outbox.drained());
+    String refusal = service.admit(this);
+    if (refusal != null) {
+      send(WebProtocol.error("refused", "Sorry, " + refusal + "."));
+      closing = true;
+      outbox.finish();
+      ws.close((short) 1013, "refused");
+      return;
+    }
     nickTimer = context.owner().setTimer(limits.nickTimeoutSeconds() * 1000L, t -> {
       nickTimer = -1;
       if (state.nick == null) {
@@ -205,7 +210,7 @@ public final class WebSession implements Session {
     }
     send(new JsonObject().put("type", "bye").put("reason", reason));
     closing = true;
-    service.logout(this, reason);
+    service.closed(this, reason);
     outbox.finish();
     ws.close((short) 1000, reason.length() > 100 ? reason.substring(0, 100) : reason);
   }
@@ -216,7 +221,7 @@ public final class WebSession implements Session {
     }
     LOG.warn("{} ({}) is not reading: over {} bytes waiting; dropping it", id, state.nick, pendingBytes);
     closing = true;
-    service.logout(this, "not reading");
+    service.closed(this, "not reading");
     context.owner().setTimer(Math.max(1, limits.slowConsumerGraceMs()), t -> ws.close((short) 1008, "not reading"));
   }
 
@@ -230,7 +235,7 @@ public final class WebSession implements Session {
     }
     if (!closing) {
       closing = true;
-      service.logout(this, "connection closed");
+      service.closed(this, "connection closed");
     }
     outbox.discard();
   }

@@ -6,16 +6,22 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocketHandshake;
+import io.vertx.core.net.HostAndPort;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.StaticHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import parley.room.ChatService;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Serves the browser page at {@code /chat} and the chat WebSocket at {@code /chat/ws}. */
 public final class WebVerticle extends VerticleBase {
   public static final String WS_PATH = "/chat/ws";
+  private static final Logger LOG = LoggerFactory.getLogger(WebVerticle.class);
   private static final AtomicLong IDS = new AtomicLong();
 
   private final ChatService service;
@@ -52,11 +58,45 @@ public final class WebVerticle extends VerticleBase {
     return server.listen().onSuccess(s -> boundPort.set(s.actualPort()));
   }
 
+  /**
+   * Accepts a WebSocket only at {@link #WS_PATH} and, when the client is a browser (it sends Origin), only from
+   * the page's own origin or one of {@code web.allowedOrigins}: anything else gets 403 before the upgrade.
+   */
   private void handshake(ServerWebSocketHandshake hs) {
     if (!WS_PATH.equals(hs.path())) {
       hs.reject(404);
       return;
     }
+    String origin = hs.headers().get(HttpHeaders.ORIGIN);
+    if (origin != null && !allowedOrigin(origin, hs.authority(), hs.scheme())) {
+      LOG.warn("websocket from origin {} refused (host {})", origin, hs.authority());
+      hs.reject(403);
+      return;
+    }
     hs.accept();
+  }
+
+  private boolean allowedOrigin(String origin, HostAndPort host, String scheme) {
+    if (service.config().web().allowedOrigins().contains(origin)) {
+      return true;
+    }
+    if (host == null) {
+      return false;
+    }
+    try {
+      URI o = new URI(origin);
+      if (o.getHost() == null) {
+        return false;
+      }
+      int originPort = o.getPort() >= 0 ? o.getPort() : defaultPort(o.getScheme());
+      int hostPort = host.port() >= 0 ? host.port() : defaultPort(scheme);
+      return o.getHost().equalsIgnoreCase(host.host()) && originPort == hostPort;
+    } catch (URISyntaxException e) {
+      return false;
+    }
+  }
+
+  private static int defaultPort(String scheme) {
+    return "https".equals(scheme) || "wss".equals(scheme) ? 443 : 80;
   }
 }

@@ -1,6 +1,7 @@
 package parley.support;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -24,9 +25,10 @@ public final class WsClient implements AutoCloseable {
   private final List<JsonObject> seen = new ArrayList<>();
   private volatile boolean closed;
 
-  private WsClient(WebSocketClient client, WebSocket ws) {
+  private WsClient(WebSocketClient client, ClientWebSocket ws) {
     this.client = client;
     this.ws = ws;
+    // handlers go on before connecting: a server may send a frame and close at once
     ws.textMessageHandler(t -> frames.add(new JsonObject(t)));
     ws.closeHandler(v -> closed = true);
   }
@@ -37,8 +39,9 @@ public final class WsClient implements AutoCloseable {
 
   public static WsClient connect(Vertx vertx, WebSocketConnectOptions options) throws Exception {
     WebSocketClient client = vertx.createWebSocketClient();
-    WebSocket ws = client.connect(options).await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-    return new WsClient(client, ws);
+    WsClient c = new WsClient(client, client.webSocket());
+    ((ClientWebSocket) c.ws).connect(options).await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    return c;
   }
 
   /** Connects, says hello and waits until the session has joined its room. */

@@ -1,0 +1,297 @@
+package parley.it;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.UpgradeRejectedException;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import parley.support.LineClient;
+import parley.support.TestServer;
+import parley.support.WsClient;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.concurrent.CompletionException;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Abuse resistance: flooding, slow readers, cross-origin sockets, moderation, random junk. */
+class AbuseTest {
+  private static Vertx clientVertx;
+  private TestServer server;
+
+  @BeforeAll
+  static void clients() {
+    clientVertx = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void closeClients() {
+    clientVertx.close();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  @Test
+  void floodingIsDelayedThenDisconnectedWhileTheRoomStaysResponsive() throws Exception {
+    server = TestServer.start();
+    try (LineClient flooder = LineClient.login(server.telnetPort(), "flooder");
+         WsClient bob = WsClient.login(clientVertx, server.httpPort(), "bob")) {
+      // 15 lines: the burst of 10 goes at once, 5 are delayed, none is lost
+      StringBuilder b = new StringBuilder();
+      for (int i = 1; i <= 15; i++) {
+        b.append("line ").append(i).append("\r\n");
+      }
+      flooder.sendRaw(b.toString().getBytes(StandardCharsets.UTF_8));
+      flooder.expectContaining("your lines are being delayed");
+      for (int i = 1; i <= 15; i++) {
+        bob.expectMessage("line " + i);
+      }
+      // now a real flood: more than 20 lines waiting gets the sender disconnected
+      b.setLength(0);
+      for (int i = 1; i <= 60; i++) {
+        b.append("spam ").append(i).append("\r\n");
+      }
+      flooder.sendRaw(b.toString().getBytes(StandardCharsets.UTF_8));
+      flooder.expectContaining("flooding");
+      flooder.expectClosed();
+      // the room is still fine for everyone else
+      try (LineClient carol = LineClient.login(server.telnetPort(), "carol")) {
+        carol.send("anyone there?");
+        bob.expectMessage("anyone there?");
+      }
+    }
+  }
+
+  @Test
+  void floodRulesApplyToWebSocketsToo() throws Exception {
+    server = TestServer.start(new JsonObject().put("flood", new JsonObject().put("burst", 3).put("ratePerSecond", 2)
+        .put("maxQueued", 5)));
+    try (WsClient web = WsClient.login(clientVertx, server.httpPort(), "web")) {
+      for (int i = 0; i < 20; i++) {
+        try {
+          web.say("w" + i);
+        } catch (Exception closedByServer) {
+          break; // the server may close the socket before all 20 are written
+        }
+      }
+      web.expect(f -> "notice".equals(f.getString("type")) && f.getString("text").contains("delayed"), "delay notice");
+      JsonObject bye = web.expect("bye");
+      assertTrue(bye.getString("reason").startsWith("flooding"), bye.encode());
+      web.expectClosed();
+    }
+  }
+
+  @Test
+  void aClientThatStopsReadingIsDroppedAndOthersKeepReceiving() throws Exception {
+    server = TestServer.start(new JsonObject()
+        .put("flood", new JsonObject().put("burst", 100000).put("ratePerSecond", 100000))
+        .put("limits", new JsonObject().put("outboxBytes", 65536).put("slowConsumerGraceMs", 100)));
+    Socket stalled = new Socket();
+    stalled.setReceiveBufferSize(4096);
+    stalled.connect(new java.net.InetSocketAddress("127.0.0.1", server.telnetPort()));
+    OutputStream out = stalled.getOutputStream();
+    out.write("stalled\r\n".getBytes(StandardCharsets.UTF_8));
+    out.flush();
+    try (LineClient talker = LineClient.login(server.telnetPort(), "talker");
+         WsClient watcher = WsClient.login(clientVertx, server.httpPort(), "watcher")) {
+      talker.send("/who");
+      talker.expect(l -> l.contains("stalled") && l.contains("telnet"), "the stalled user is in");
+      String payload = "z".repeat(1500);
+      long before = usedHeap();
+      int sent = 3000;
+      for (int i = 0; i < sent; i++) {
+        talker.sendRaw((i + " " + payload + "\r\n").getBytes(StandardCharsets.UTF_8));
+      }
+      java.util.Set<Integer> got = new java.util.HashSet<>();
+      boolean dropped = false;
+      while (!dropped || got.size() < sent) {
+        JsonObject f = watcher.expect(x -> true, "more frames (" + got.size() + " messages, dropped " + dropped + ")");
+        if ("message".equals(f.getString("type"))) {
+          got.add(Integer.parseInt(f.getString("text").substring(0, f.getString("text").indexOf(' '))));
+        } else if ("leave".equals(f.getString("type")) && "stalled".equals(f.getString("nick"))) {
+          assertEquals("not reading", f.getString("reason"));
+          dropped = true;
+        }
+      }
+      long after = usedHeap();
+      assertTrue(after - before < 256L * 1024 * 1024, "heap grew by " + (after - before) / 1024 / 1024 + " MB");
+      // the stalled client finds its connection closed once it reads again
+      InputStream in = stalled.getInputStream();
+      byte[] buf = new byte[65536];
+      long deadline = System.nanoTime() + 20_000_000_000L;
+      while (in.read(buf) >= 0) {
+        assertTrue(System.nanoTime() < deadline, "stalled connection was not closed");
+      }
+    } finally {
+      stalled.close();
+    }
+  }
+
+  private static long usedHeap() {
+    System.gc();
+    Runtime r = Runtime.getRuntime();
+    return r.totalMemory() - r.freeMemory();
+  }
+
+  @Test
+  void connectionsPerAddressAreLimitedWithAClearMessage() throws Exception {
+    server = TestServer.start(new JsonObject().put("limits", new JsonObject().put("maxConnectionsPerIp", 2)));
+    try (LineClient one = new LineClient(server.telnetPort());
+         LineClient two = new LineClient(server.telnetPort())) {
+      one.expectPrompt("Nickname:");
+      two.expectPrompt("Nickname:");
+      try (LineClient three = new LineClient(server.telnetPort())) {
+        three.expectContaining("too many connections from your address (the limit is 2)");
+        three.expectClosed();
+      }
+      try (WsClient web = WsClient.connect(clientVertx, server.httpPort())) {
+        JsonObject err = web.expect("error");
+        assertEquals("refused", err.getString("code"));
+        assertTrue(err.getString("message").contains("too many connections"));
+        web.expectClosed();
+      }
+    }
+  }
+
+  @Test
+  void crossOriginWebSocketGets403() throws Exception {
+    server = TestServer.start(new JsonObject().put("web", new JsonObject()
+        .put("allowedOrigins", new io.vertx.core.json.JsonArray().add("https://chat.example.org"))));
+    WebSocketConnectOptions evil = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(server.httpPort())
+        .setURI("/chat/ws").addHeader("Origin", "http://evil.example.com");
+    Exception e = assertThrows(Exception.class, () -> WsClient.connect(clientVertx, evil));
+    Throwable cause = e instanceof CompletionException ? e.getCause() : e;
+    while (cause != null && !(cause instanceof UpgradeRejectedException)) {
+      cause = cause.getCause();
+    }
+    assertTrue(cause != null, "rejected before the upgrade: " + e);
+    assertEquals(403, ((UpgradeRejectedException) cause).getStatus());
+    WebSocketConnectOptions same = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(server.httpPort())
+        .setURI("/chat/ws").addHeader("Origin", "http://127.0.0.1:" + server.httpPort());
+    try (WsClient ok = WsClient.connect(clientVertx, same)) {
+      ok.send(new JsonObject().put("type", "hello").put("nick", "same"));
+      ok.expect("welcome");
+    }
+    WebSocketConnectOptions listed = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(server.httpPort())
+        .setURI("/chat/ws").addHeader("Origin", "https://chat.example.org");
+    try (WsClient ok = WsClient.connect(clientVertx, listed)) {
+      ok.send(new JsonObject().put("type", "hello").put("nick", "listed"));
+      ok.expect("welcome");
+    }
+  }
+
+  @Test
+  void operatorsKickBanAndMuteAndWrongPasswordsAreLimited(@TempDir Path data) throws Exception {
+    JsonObject config = new JsonObject().put("operatorPassword", "s3cret").put("dataDir", data.toString());
+    server = TestServer.start(config);
+    try (LineClient op = LineClient.login(server.telnetPort(), "op");
+         WsClient troll = WsClient.login(clientVertx, server.httpPort(), "troll");
+         LineClient guesser = LineClient.login(server.telnetPort(), "guesser")) {
+      op.send("/kick troll");
+      op.expectContaining("for operators");
+      for (int i = 0; i < 3; i++) {
+        guesser.send("/op wrong" + i);
+        guesser.expectContaining("wrong operator password");
+      }
+      guesser.send("/op s3cret");
+      guesser.expectContaining("too many wrong passwords");
+
+      op.send("/op s3cret");
+      op.expectContaining("You are now an operator");
+      op.send("/mute troll 1h");
+      op.expectContaining("Done: mute troll");
+      troll.expect(f -> "notice".equals(f.getString("type")) && f.getString("text").contains("muted"), "mute notice");
+      troll.say("can I talk?");
+      assertEquals("muted", troll.expect("error").getString("code"));
+      op.send("/mute troll 0");
+      troll.expect(f -> "notice".equals(f.getString("type")) && f.getString("text").contains("talk again"), "unmute");
+
+      op.send("/kick troll enough");
+      JsonObject bye = troll.expect("bye");
+      assertTrue(bye.getString("reason").contains("kicked by op: enough"), bye.encode());
+      troll.expectClosed();
+      op.expectContaining("troll has left #lobby");
+    }
+    // a ban by address holds across a restart
+    try (LineClient op = LineClient.login(server.telnetPort(), "op")) {
+      op.send("/op s3cret");
+      op.expectContaining("You are now an operator");
+      op.send("/ban 127.0.0.1 1h");
+      op.expectContaining("Banned 127.0.0.1");
+      op.expectClosed();
+    }
+    server.close();
+    server = TestServer.start(config);
+    try (LineClient banned = new LineClient(server.telnetPort())) {
+      banned.expectContaining("you are banned");
+      banned.expectClosed();
+    }
+    assertTrue(java.nio.file.Files.readString(data.resolve("bans.json")).contains("127.0.0.1"));
+  }
+
+  @Test
+  void randomJunkNeverBreaksTheServerOrReachesAUserAsAnError() throws Exception {
+    server = TestServer.start(new JsonObject().put("flood", new JsonObject().put("burst", 100000).put("ratePerSecond", 100000))
+        .put("limits", new JsonObject().put("maxConnectionsPerIp", 10000)));
+    try (LineClient alice = LineClient.login(server.telnetPort(), "alice");
+         WsClient bob = WsClient.login(clientVertx, server.httpPort(), "bob")) {
+      Random random = new Random(7);
+      for (int i = 0; i < 300; i++) {
+        try (Socket junk = new Socket("127.0.0.1", server.telnetPort())) {
+          byte[] bytes = new byte[1 + random.nextInt(3000)];
+          random.nextBytes(bytes);
+          if (i % 3 == 0) {
+            bytes[0] = 'j';
+            bytes[1 % bytes.length] = '\n';
+          }
+          junk.getOutputStream().write(bytes);
+          junk.getOutputStream().flush();
+        } catch (java.io.IOException closedByServer) {
+          // fine: random bytes may say "quit" (Ctrl-D in character mode) or overflow a limit
+        }
+        if (i % 50 == 0) {
+          alice.send("still chatting " + i);
+          bob.expectMessage("still chatting " + i);
+        }
+      }
+      try (WsClient junk = WsClient.connect(clientVertx, server.httpPort())) {
+        junk.sendText("{\"type\":");
+        junk.sendText("[1,2,3]");
+        junk.sendText("null");
+        junk.sendText("{\"type\":\"hello\",\"nick\":{\"a\":1}}");
+        junk.sendText("{\"type\":\"say\",\"text\":\"x\"}");
+        junk.send(new JsonObject().put("type", "hello").put("nick", "junk").put("since", "yesterday"));
+        junk.send(new JsonObject().put("type", "hello").put("nick", "junk").put("since", new JsonObject().put("bad room!", 1)));
+        for (int i = 0; i < 7; i++) {
+          JsonObject err = junk.expect("error");
+          assertFalse(err.getString("message").contains("Exception"), err.encode());
+        }
+      }
+      // an oversized frame closes that socket only
+      try (WsClient big = WsClient.connect(clientVertx, server.httpPort())) {
+        big.sendText("{\"type\":\"say\",\"text\":\"" + "x".repeat(100_000) + "\"}");
+        big.expectClosed();
+      }
+      alice.send("after the junk");
+      bob.expectMessage("after the junk");
+      assertTrue(alice.seen().stream().noneMatch(l -> l.contains("Exception")));
+    }
+  }
+}
