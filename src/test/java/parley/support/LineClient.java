@@ -43,7 +43,7 @@ public final class LineClient implements AutoCloseable {
   }
 
   private void read() {
-    try (InputStream in = socket.getInputStream()) {
+    try (InputStream in = new java.io.BufferedInputStream(socket.getInputStream(), 65536)) {
       ByteArrayOutputStream line = new ByteArrayOutputStream();
       int skip = 0;
       boolean sb = false;
