@@ -286,7 +286,11 @@ class AbuseTest {
       }
       // an oversized frame closes that socket only
       try (WsClient big = WsClient.connect(clientVertx, server.httpPort())) {
-        big.sendText("{\"type\":\"say\",\"text\":\"" + "x".repeat(100_000) + "\"}");
+        try {
+          big.sendText("{\"type\":\"say\",\"text\":\"" + "x".repeat(100_000) + "\"}");
+        } catch (Exception closedWhileWriting) {
+          // the server closes an over-limit frame's connection (1009), possibly before it is all written
+        }
         big.expectClosed();
       }
       alice.send("after the junk");
