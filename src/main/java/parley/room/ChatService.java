@@ -286,8 +286,12 @@ public final class ChatService {
     SessionState st = s.state();
     Instant now = clock.instant();
     st.lastActive = now;
-    store.touch(st.nick, s.id(), now);
-    execute(s, core.interpret(line, st));
+    Action action = core.interpret(line, st);
+    if (action instanceof Action.Say || action instanceof Action.Me || action instanceof Action.Msg) {
+      // /who's idle time counts from the last thing said, as on IRC; any line keeps the idle timeout away
+      store.touch(st.nick, s.id(), now);
+    }
+    execute(s, action);
   }
 
   void execute(Session s, Action action) {
