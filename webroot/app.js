@@ -53,6 +53,7 @@ let me = null;
 let motd = null;
 let hiddenUnread = 0;
 let whoTimer = null;
+let autoWhoAll = 0; // our own plain /who requests not yet answered
 const sent = [];
 let sentIndex = 0;
 let draft = '';
@@ -284,6 +285,7 @@ function onFrame(f, info) {
 
 function onWelcome(f, { resumed }) {
   me = f.nick;
+  autoWhoAll = 0;
   for (const r of rooms.values()) {
     r.whoPending = 0;
     r.historyAsked = 0;
@@ -417,6 +419,7 @@ function onRoomEvent(f) {
       me = f.nick;
       conn.renamed(me);
       renderMe();
+      try { localStorage.setItem('parley.nick', me); } catch { /* private mode */ }
     }
     for (const r of rooms.values()) {
       const m = r.members.get(key(f.old));
@@ -486,6 +489,9 @@ function onWho(f) {
       r.whoPending--;
       return; // our own periodic /who: it only refreshes the list of people
     }
+  } else if (!f.room && autoWhoAll > 0) {
+    autoWhoAll--;
+    return;
   }
   const box = el('div', 'who');
   const users = f.users ?? [];
@@ -528,7 +534,7 @@ function onError(f) {
 }
 
 function onBye(f) {
-  if (conn.quitting) return;
+  if (conn.quitting || !conn.loggedIn) return;
   const v = view();
   insertItem(v, eventItem('warn', null, `The server closed the connection${f.reason ? `: ${f.reason}` : ''}.`), 0);
   added(v, { notable: false });
@@ -548,7 +554,8 @@ function onState(state, info) {
   };
   ui.connText.textContent = labels[state] ?? state;
   if (state === 'offline' && !conn.loggedIn) {
-    showLoginError(info.reason || 'Could not reach the server. Try again.');
+    // the socket of the nickname screen closed; only say so if someone is waiting for an answer
+    if (ui.loginButton.disabled) showLoginError(info.reason || 'Could not reach the server. Try again.');
     return;
   }
   if (state === 'ended') {
@@ -779,13 +786,19 @@ function requestWho(room) {
 let whoSoon = null;
 function scheduleWho() {
   clearTimeout(whoSoon);
-  whoSoon = setTimeout(() => current && requestWho(current), 400);
+  // joins and leaves already update the list; the /who that follows a burst of them adds idle times
+  whoSoon = setTimeout(() => current && requestWho(current), 1500);
 }
 
 function tick() {
   conn.checkAlive();
-  if (current) requestWho(current);
-  else renderPeople();
+  if (current) {
+    requestWho(current);
+  } else if (conn.online) {
+    // in no room: a /who of the whole server keeps the connection's liveness check fed
+    autoWhoAll++;
+    conn.send({ type: 'say', text: '/who' });
+  }
 }
 
 ui.composer.addEventListener('submit', (e) => {

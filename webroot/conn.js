@@ -5,9 +5,12 @@
 
 const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];
 /** How often a reconnect may meet nick_taken (the old session not yet noticed as gone) before giving up. */
-export const NICK_RETRIES = 6;
-/** With a /who every 30 s, a socket silent this long is dead even if the browser has not noticed. */
-const SILENCE_MS = 75000;
+export const NICK_RETRIES = 8;
+/**
+ * The page sends a /who every 30 s (once a minute when the browser throttles a hidden tab), so a socket
+ * silent this long is dead even if the browser has not noticed.
+ */
+const SILENCE_MS = 100000;
 
 export class Connection {
   /**

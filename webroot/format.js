@@ -4,7 +4,10 @@
 const URL_RE = /\bhttps?:\/\/[^\s<>"'`]+/gi;
 const TRAILING = /[.,;:!?'"\]}>]+$/;
 
-/** A stable hue (0-359) for a nickname, so that a person keeps one colour everywhere. */
+/** Hues far enough apart to tell people apart, in light and in dark mode. */
+const HUES = [0, 20, 36, 100, 135, 155, 175, 190, 205, 220, 235, 255, 270, 290, 310, 330];
+
+/** A stable hue for a nickname (FNV-1a of its lower case), so that a person keeps one colour everywhere. */
 export function nickHue(nick) {
   let h = 2166136261;
   const key = String(nick).toLowerCase();
@@ -12,7 +15,7 @@ export function nickHue(nick) {
     h ^= key.charCodeAt(i);
     h = Math.imul(h, 16777619);
   }
-  return Math.abs(h) % 360;
+  return HUES[(h >>> 0) % HUES.length];
 }
 
 /** A span holding a coloured nickname. */

@@ -9,6 +9,7 @@ import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
 import com.microsoft.playwright.options.AriaRole;
 import com.microsoft.playwright.options.ColorScheme;
+import com.microsoft.playwright.options.ReducedMotion;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -147,6 +148,7 @@ class BrowserTest {
       alice.send("/msg carol psst, carol");
       assertThat(carol.locator(".item.private")).containsText("psst, carol");
       assertThat(bob.locator(".item.private")).hasCount(0);
+      shoot(carol, "desktop-light-private");
 
       // rooms: carol opens #dev; bob joins it; lines in a room not shown count as unread
       send(carol, "/topic Welcome to the lobby — be nice");
@@ -211,6 +213,46 @@ class BrowserTest {
       assertThat(page.locator("#conn")).hasAttribute("data-state", "online");
       assertThat(error).isHidden();
       alice.expectContaining("alice2 (web) has joined #lobby");
+
+      // /quit is the user's own choice: back to the nickname screen, no reconnecting
+      send(page, "/quit see you");
+      alice.expectContaining("alice2 has left #lobby (see you)");
+      assertThat(page.locator("#login-note")).containsText("You left the chat");
+      assertThat(page.getByLabel("Nickname")).hasValue("alice2");
+      assertThat(page.locator("#app")).isHidden();
+      assertThat(page.locator("#conn")).hasAttribute("data-state", "ended");
+    }
+  }
+
+  @Test
+  void autoScrollStopsWhileReadingBackAndOffersAJump() throws Exception {
+    try (LineClient alice = LineClient.login(server.telnetPort(), "alice")) {
+      Page page = openPage(1280, 800);
+      login(page, "bob");
+      alice.expectContaining("bob (web) has joined");
+      for (int i = 1; i <= 40; i++) {
+        alice.send("line " + i);
+      }
+      assertThat(message(page, "lobby", "line 40")).hasCount(1);
+      page.waitForCondition(() -> atBottom(page));
+
+      // reading back: new lines do not pull the view down, a button offers to jump
+      page.locator("#log").evaluate("e => new Promise(r => { e.scrollTop = 0; "
+          + "requestAnimationFrame(() => requestAnimationFrame(r)); })");
+      alice.send("said while bob reads back");
+      assertThat(message(page, "lobby", "said while bob reads back")).hasCount(1);
+      assertThat(page.locator("#jump")).isVisible();
+      assertEquals(0, ((Number) page.locator("#log").evaluate("e => e.scrollTop")).intValue());
+      shoot(page, "reading-back");
+      page.locator("#jump").click();
+      page.waitForCondition(() -> atBottom(page));
+      assertThat(page.locator("#jump")).isHidden();
+
+      // at the bottom, new lines keep the view there
+      alice.send("and one more");
+      assertThat(message(page, "lobby", "and one more")).hasCount(1);
+      page.waitForCondition(() -> atBottom(page));
+      assertThat(page.locator("#jump")).isHidden();
     }
   }
 
@@ -335,6 +377,39 @@ class BrowserTest {
     }
   }
 
+  @Test
+  void reconnectRetriesWhileTheServerStillHoldsTheNickname() throws Exception {
+    try (LineClient alice = LineClient.login(server.telnetPort(), "alice");
+         TcpProxy network = new TcpProxy(server.httpPort())) {
+      Page page = openPage(network.port(), 1280, 800);
+      List<String> received = Collections.synchronizedList(new ArrayList<>());
+      page.onWebSocket(ws -> ws.onFrameReceived(f -> received.add(f.text())));
+      login(page, "bob");
+      alice.expectContaining("bob (web) has joined");
+      alice.send("one");
+      assertThat(message(page, "lobby", "one")).hasCount(1);
+
+      // the browser loses its connection, but the server has not noticed: "bob" is still taken
+      network.dropClientsOnly();
+      assertThat(page.locator("#conn")).hasAttribute("data-state", "reconnecting");
+      alice.send("two, while the server still holds bob");
+      alice.expectContaining("alice: two, while the server still holds bob");
+      page.waitForCondition(() -> received.stream().filter(t -> t.contains("\"nick_taken\"")).count() >= 2,
+          new Page.WaitForConditionOptions().setTimeout(15_000));
+      assertThat(page.locator("#conn")).hasAttribute("data-state", "reconnecting");
+
+      // now the server notices the old connection is gone, and the page's next try gets the nickname back
+      network.closeOrphans();
+      alice.expectContaining("bob has left #lobby");
+      assertThat(page.locator("#conn")).hasAttribute("data-state", "online",
+          new com.microsoft.playwright.assertions.LocatorAssertions.HasAttributeOptions().setTimeout(20_000));
+      alice.expectContaining("bob (web) has joined #lobby");
+      assertThat(message(page, "lobby", "two, while the server still holds bob")).hasCount(1);
+      assertThat(message(page, "lobby", "one")).hasCount(1);
+      assertThat(page.locator("#me")).hasText("Bbob");
+    }
+  }
+
   // ---- helpers --------------------------------------------------------------------------------------
 
   private Page openPage(int width, int height) {
@@ -343,7 +418,7 @@ class BrowserTest {
 
   private Page openPage(int port, int width, int height) {
     BrowserContext context = browser.newContext(new Browser.NewContextOptions()
-        .setViewportSize(width, height).setColorScheme(ColorScheme.LIGHT));
+        .setViewportSize(width, height).setColorScheme(ColorScheme.LIGHT).setReducedMotion(ReducedMotion.REDUCE));
     contexts.add(context);
     Page page = context.newPage();
     page.onDialog(d -> {
@@ -379,6 +454,10 @@ class BrowserTest {
   /** Playwright runs regular expressions in the browser, where Java's \\Q...\\E quoting does not exist. */
   private static String jsRegexQuote(String s) {
     return s.replaceAll("[\\\\^$.*+?()\\[\\]{}|/-]", "\\\\$0");
+  }
+
+  private static boolean atBottom(Page page) {
+    return (Boolean) page.locator("#log").evaluate("e => e.scrollHeight - e.scrollTop - e.clientHeight < 2");
   }
 
   private static void shoot(Page page, String name) {

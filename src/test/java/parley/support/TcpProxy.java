@@ -9,16 +9,21 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A TCP proxy on a free local port in front of a server, standing in for the network between a browser and
- * Parley: a test can refuse new connections ({@link #refuse}) and cut the open ones ({@link #cut}), then let
- * connections through again. Plain threads and sockets, so it behaves the same however busy the server is.
+ * Parley: a test can refuse new connections ({@link #refuse}), cut the open ones ({@link #cut}), or drop only
+ * the browser's side so that the server still believes the old connection alive ({@link #dropClientsOnly}).
+ * Plain threads and sockets, so it behaves the same however busy the server is.
  */
 public final class TcpProxy implements AutoCloseable {
   private final ServerSocket listener;
   private final int targetPort;
   private final List<Socket> open = new CopyOnWriteArrayList<>();
+  /** Server-side sockets whose client side was dropped: left open until {@link #closeOrphans}. */
+  private final List<Socket> orphans = new CopyOnWriteArrayList<>();
+  private final AtomicInteger accepted = new AtomicInteger();
   private volatile boolean refusing;
   private volatile boolean closed;
 
@@ -39,12 +44,42 @@ public final class TcpProxy implements AutoCloseable {
     this.refusing = refuse;
   }
 
+  /** Connections accepted so far, refused ones included. */
+  public int accepted() {
+    return accepted.get();
+  }
+
   /** Closes every open connection on both sides, like a network that drops. */
   public void cut() {
     for (Socket s : open) {
       quietly(s);
     }
     open.clear();
+  }
+
+  /**
+   * Closes the client side of every open connection but keeps the server side open and silent, like a
+   * network that vanished without the server noticing yet.
+   */
+  public void dropClientsOnly() {
+    for (Socket s : open) {
+      if (s.getLocalPort() != port()) {
+        orphans.add(s);
+      }
+    }
+    for (Socket s : open) {
+      if (s.getLocalPort() == port()) {
+        quietly(s);
+      }
+    }
+  }
+
+  /** Closes the server sides left open by {@link #dropClientsOnly}: now the server notices. */
+  public void closeOrphans() {
+    for (Socket s : orphans) {
+      quietly(s);
+    }
+    orphans.clear();
   }
 
   private void accept() {
@@ -55,6 +90,7 @@ public final class TcpProxy implements AutoCloseable {
       } catch (IOException e) {
         return;
       }
+      accepted.incrementAndGet();
       if (refusing) {
         quietly(client);
         continue;
@@ -77,7 +113,10 @@ public final class TcpProxy implements AutoCloseable {
   private void pump(Socket from, Socket to) {
     Thread t = new Thread(() -> {
       byte[] buf = new byte[16384];
-      try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+      try {
+        // not try-with-resources: closing a socket's stream closes the socket, and an orphan must stay open
+        InputStream in = from.getInputStream();
+        OutputStream out = to.getOutputStream();
         int n;
         while ((n = in.read(buf)) >= 0) {
           out.write(buf, 0, n);
@@ -86,10 +125,15 @@ public final class TcpProxy implements AutoCloseable {
       } catch (IOException ignored) {
         // one side closed
       } finally {
-        quietly(from);
-        quietly(to);
-        open.remove(from);
-        open.remove(to);
+        // a socket kept as an orphan stays open (and unread) until closeOrphans
+        if (!orphans.contains(from)) {
+          quietly(from);
+          open.remove(from);
+        }
+        if (!orphans.contains(to)) {
+          quietly(to);
+          open.remove(to);
+        }
       }
     }, "tcp-proxy-pump");
     t.setDaemon(true);
@@ -113,5 +157,6 @@ public final class TcpProxy implements AutoCloseable {
       // closing anyway
     }
     cut();
+    closeOrphans();
   }
 }
