@@ -742,6 +742,22 @@ public final class ChatService {
     return done.future();
   }
 
+  /**
+   * Closes the session of this node that holds {@code nick}, as if the server dropped it: the user is told
+   * {@code reason} (a {@code bye} frame or a telnet notice), then the connection is closed. Used by tests to
+   * drop a browser mid-conversation.
+   *
+   * @return whether a local session held that nickname
+   */
+  public boolean disconnect(String nick, String reason) {
+    Session s = local.get(Nick.key(nick));
+    if (s == null) {
+      return false;
+    }
+    s.context().runOnContext(v -> s.close(reason));
+    return true;
+  }
+
   /** Tells every local session something, e.g. that the server is shutting down. */
   public void broadcastNotice(String text) {
     ChatEvent event = new ChatEvent(Type.NOTICE, null, 0, clock.instant(), null, null, text, null);

@@ -23,6 +23,11 @@ public final class WebVerticle extends VerticleBase {
   public static final String WS_PATH = "/chat/ws";
   private static final Logger LOG = LoggerFactory.getLogger(WebVerticle.class);
   private static final AtomicLong IDS = new AtomicLong();
+  private static final int ASSET_MAX_AGE_SECONDS = 600;
+  private static final String ASSET_CACHE = "public, max-age=" + ASSET_MAX_AGE_SECONDS;
+  /** The page loads nothing from elsewhere and runs no inline script. */
+  private static final String PAGE_CSP = "default-src 'self'; connect-src 'self'; object-src 'none'; "
+      + "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
   private final ChatService service;
   private final HttpServerOptions options;
@@ -41,15 +46,26 @@ public final class WebVerticle extends VerticleBase {
     router.get("/chat").handler(ctx -> ctx.reroute("/chat/index.html"));
     router.route("/chat/*").handler(ctx -> {
       String path = ctx.normalizedPath();
-      if (path.endsWith(".html") || path.endsWith("/")) {
-        // the page itself is always revalidated, so a new version is picked up at once; assets are cached
-        ctx.addHeadersEndHandler(v -> ctx.response().headers().set(HttpHeaders.CACHE_CONTROL, "no-cache"));
-      }
+      boolean page = path.endsWith(".html") || path.endsWith("/");
+      // The page is always revalidated, so a new version is picked up at once. Assets are cached for a short
+      // while, then revalidated (Last-Modified). Their names carry no version, so they must not be marked
+      // "immutable" (StaticHandler's default): that would keep an old app.js for a long time after an upgrade.
+      ctx.addHeadersEndHandler(v -> {
+        int status = ctx.response().getStatusCode();
+        if (status == 200 || status == 304) {
+          ctx.response().headers().set(HttpHeaders.CACHE_CONTROL, page ? "no-cache" : ASSET_CACHE);
+        }
+        ctx.response().headers().set("X-Content-Type-Options", "nosniff");
+        if (page) {
+          // defence in depth: even if user text ever reached the page as markup, no script in it could run
+          ctx.response().headers().set("Content-Security-Policy", PAGE_CSP);
+        }
+      });
       ctx.next();
     });
     router.route("/chat/*").handler(StaticHandler.create("webroot")
         .setCachingEnabled(true)
-        .setMaxAgeSeconds(3600)
+        .setMaxAgeSeconds(ASSET_MAX_AGE_SECONDS)
         .setIndexPage("index.html"));
     HttpServer server = vertx.createHttpServer(options)
         .requestHandler(router)

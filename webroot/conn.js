@@ -1,0 +1,206 @@
+// The WebSocket connection to /chat/ws: login, reconnect with backoff, resume with `since`.
+//
+// States: 'idle' (not started), 'connecting' (first login), 'online', 'reconnecting' (lost, retrying),
+// 'offline' (gave up; retry() starts again), 'ended' (the user quit).
+
+const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];
+/** How often a reconnect may meet nick_taken (the old session not yet noticed as gone) before giving up. */
+export const NICK_RETRIES = 8;
+/**
+ * The page sends a /who every 30 s (once a minute when the browser throttles a hidden tab), so a socket
+ * silent this long is dead even if the browser has not noticed.
+ */
+const SILENCE_MS = 100000;
+
+export class Connection {
+  /**
+   * @param {object} opts
+   * @param {string} opts.url WebSocket URL
+   * @param {(frame: object) => void} opts.onFrame every frame after login, and login errors
+   * @param {(state: string, info: object) => void} opts.onState connection state changes
+   * @param {() => object} opts.since the `since` map to resume with: {room: highest seq seen}
+   */
+  constructor({ url, onFrame, onState, since }) {
+    this.url = url;
+    this.onFrame = onFrame;
+    this.onState = onState;
+    this.since = since;
+    this.state = 'idle';
+    this.nick = null;
+    this.loggedIn = false; // welcomed at least once: later connections resume
+    this.ws = null;
+    this.welcomed = false; // the current socket is logged in
+    this.attempt = 0;
+    this.nickRetries = 0;
+    this.timer = null;
+    this.retryAt = 0;
+    this.lastFrameAt = 0;
+    this.quitting = false;
+    addEventListener('online', () => {
+      if (this.state === 'reconnecting') this.retry();
+    });
+  }
+
+  setState(state, info = {}) {
+    this.state = state;
+    this.onState(state, info);
+  }
+
+  /** First login (or another try after a refused nickname). */
+  login(nick) {
+    this.nick = nick;
+    this.quitting = false;
+    if (this.ws && this.ws.readyState === WebSocket.OPEN && !this.welcomed) {
+      this.sendRaw({ type: 'hello', nick });
+      return;
+    }
+    this.open();
+  }
+
+  /** The nickname changed (/nick): later resumes use the new one. */
+  renamed(nick) {
+    this.nick = nick;
+  }
+
+  /** The user asked to leave: the close that follows is not an accident. */
+  quit() {
+    this.quitting = true;
+  }
+
+  /** Reconnect now instead of waiting for the backoff timer. */
+  retry() {
+    if (this.state === 'offline') {
+      this.attempt = 0;
+      this.nickRetries = 0;
+    }
+    clearTimeout(this.timer);
+    this.timer = null;
+    if (!this.ws) this.open();
+  }
+
+  get online() {
+    return this.state === 'online';
+  }
+
+  /** Sends a frame if logged in; false when it could not be sent. */
+  send(frame) {
+    if (!this.ws || !this.welcomed || this.ws.readyState !== WebSocket.OPEN) return false;
+    this.sendRaw(frame);
+    return true;
+  }
+
+  sendRaw(frame) {
+    this.ws.send(JSON.stringify(frame));
+  }
+
+  /** Called periodically: drops a socket that has gone silent so that it reconnects. */
+  checkAlive() {
+    if (this.ws && this.welcomed && Date.now() - this.lastFrameAt > SILENCE_MS) {
+      this.drop();
+    }
+  }
+
+  open() {
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.setState(this.loggedIn ? 'reconnecting' : 'connecting', { attempt: this.attempt, trying: true });
+    let ws;
+    try {
+      ws = new WebSocket(this.url);
+    } catch (err) {
+      this.closed(null);
+      return;
+    }
+    this.ws = ws;
+    this.welcomed = false;
+    ws.onopen = () => {
+      this.lastFrameAt = Date.now();
+      const hello = { type: 'hello', nick: this.nick };
+      if (this.loggedIn) hello.since = this.since();
+      this.sendRaw(hello);
+    };
+    ws.onmessage = (ev) => this.received(ev.data);
+    ws.onclose = () => this.closed(ws);
+    ws.onerror = () => { /* a close event follows */ };
+  }
+
+  received(data) {
+    this.lastFrameAt = Date.now();
+    let frame;
+    try {
+      frame = JSON.parse(data);
+    } catch {
+      return;
+    }
+    if (!frame || typeof frame !== 'object') return;
+    if (!this.welcomed) {
+      if (frame.type === 'welcome') {
+        this.welcomed = true;
+        const resumed = this.loggedIn;
+        this.loggedIn = true;
+        this.attempt = 0;
+        this.nickRetries = 0;
+        this.nick = frame.nick ?? this.nick;
+        this.setState('online', { resumed });
+        this.onFrame(frame, { resumed });
+        return;
+      }
+      if (frame.type === 'error' && this.loggedIn && (frame.code === 'nick_taken' || frame.code === 'unavailable')) {
+        // reconnecting: the server has not yet noticed that our old connection is gone
+        this.nickRetries++;
+        if (this.nickRetries > NICK_RETRIES) {
+          this.giveUp(frame.message);
+        } else {
+          this.drop();
+        }
+        return;
+      }
+      if (frame.type === 'error' && this.loggedIn && frame.code === 'nick_invalid') {
+        this.giveUp(frame.message);
+        return;
+      }
+    }
+    this.onFrame(frame, {});
+  }
+
+  /** Forgets the current socket at once (without waiting for its close handshake) and handles the loss. */
+  drop() {
+    const ws = this.ws;
+    if (!ws) return;
+    ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+    try { ws.close(); } catch { /* already closing */ }
+    this.closed(ws);
+  }
+
+  giveUp(reason) {
+    const ws = this.ws;
+    this.ws = null;
+    this.welcomed = false;
+    if (ws) {
+      ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+      try { ws.close(); } catch { /* ignore */ }
+    }
+    this.setState('offline', { reason });
+  }
+
+  closed(ws) {
+    if (ws !== this.ws) return;
+    this.ws = null;
+    this.welcomed = false;
+    if (this.quitting) {
+      this.loggedIn = false;
+      this.setState('ended', {});
+      return;
+    }
+    if (!this.loggedIn) {
+      this.setState('offline', { reason: 'Could not reach the server.' });
+      return;
+    }
+    const base = BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)];
+    const delay = Math.round(base * (0.8 + Math.random() * 0.4));
+    this.attempt++;
+    this.retryAt = Date.now() + delay;
+    this.timer = setTimeout(() => this.open(), delay);
+    this.setState('reconnecting', { attempt: this.attempt, retryAt: this.retryAt });
+  }
+}
