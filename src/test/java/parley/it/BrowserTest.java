@@ -76,7 +76,8 @@ class BrowserTest {
 
   @BeforeEach
   void start() throws Exception {
-    server = TestServer.start();
+    // the tests type faster than people; flood control has its own tests
+    server = TestServer.start(new JsonObject().put("flood", new JsonObject().put("burst", 1000).put("ratePerSecond", 1000)));
   }
 
   @AfterEach
@@ -347,7 +348,8 @@ class BrowserTest {
   @Test
   void aResumeThatOutlivedTheHistoryShowsHowManyWereMissed() throws Exception {
     server.close();
-    server = TestServer.start(new JsonObject().put("history", new JsonObject().put("retain", 3).put("replay", 3)));
+    server = TestServer.start(new JsonObject().put("history", new JsonObject().put("retain", 3).put("replay", 3))
+        .put("flood", new JsonObject().put("burst", 1000).put("ratePerSecond", 1000)));
     try (LineClient alice = LineClient.login(server.telnetPort(), "alice");
          TcpProxy network = new TcpProxy(server.httpPort())) {
       Page page = openPage(network.port(), 1280, 800);
