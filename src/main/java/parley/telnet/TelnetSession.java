@@ -68,7 +68,8 @@ public final class TelnetSession implements Session, TelnetInput.Listener {
 
       @Override
       public byte[] after() {
-        return input.afterOutput();
+        // once closing, the goodbye stays the last line: no prompt and input are drawn after it
+        return closing ? input.takeOutput() : input.afterOutput();
       }
     });
     socket.handler(this::onData);
