@@ -68,7 +68,8 @@ public final class TelnetSession implements Session, TelnetInput.Listener {
 
       @Override
       public byte[] after() {
-        return input.afterOutput();
+        // once closing, the goodbye stays the last line: no prompt and input are drawn after it
+        return closing ? input.takeOutput() : input.afterOutput();
       }
     });
     socket.handler(this::onData);
@@ -232,8 +233,8 @@ public final class TelnetSession implements Session, TelnetInput.Listener {
     }
     ChatEvent e = out.event;
     if (e.type() == ChatEvent.Type.PRIVATE) {
-      outbox.appendFramed((TelnetFormat.render(e, state.color, state.ascii, state.nick) + TelnetFormat.CRLF)
-          .getBytes(StandardCharsets.UTF_8));
+      // rendered per viewer (its look depends on the side), and wrapped at the window width like room lines
+      writeLines(java.util.List.of(TelnetFormat.render(e, state.color, state.ascii, state.nick)));
       return;
     }
     boolean prefixed = e.room() != null && state.rooms.size() > 1 && !e.room().equals(state.currentRoom);
