@@ -1,5 +1,6 @@
 package parley.chat;
 
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -104,8 +105,10 @@ public final class Emoji {
   private static final Pattern ANY_EMOJI;
 
   static {
-    BY_CODE.forEach((code, emoji) -> BY_EMOJI.merge(emoji, code, (a, b) -> a.compareTo(b) <= 0 && !a.startsWith("+")
-        && !a.startsWith("-") ? a : b));
+    // an emoji with several codes folds back to the wordy one (:thumbsup:, not :+1:), whatever the map order
+    Comparator<String> preferred = Comparator.<String, Boolean>comparing(c -> !Character.isLetter(c.charAt(0)))
+        .thenComparing(Comparator.naturalOrder());
+    BY_CODE.forEach((code, emoji) -> BY_EMOJI.merge(emoji, code, (a, b) -> preferred.compare(a, b) <= 0 ? a : b));
     StringBuilder alt = new StringBuilder();
     BY_EMOJI.keySet().stream().sorted((a, b) -> b.length() - a.length())
         .forEach(e -> alt.append(alt.length() == 0 ? "" : "|").append(Pattern.quote(e)));
