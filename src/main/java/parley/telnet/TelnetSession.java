@@ -10,12 +10,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import parley.chat.ChatEvent;
 import parley.chat.Reply;
-import parley.chat.SessionState;
-import parley.config.ParleyConfig;
 import parley.room.ChatService;
 import parley.room.Outbox;
 import parley.room.Outgoing;
-import parley.room.Session;
+import parley.room.BaseSession;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -25,41 +23,30 @@ import java.util.Map;
  * The telnet adapter: decodes the byte stream into lines ({@link TelnetInput}), hands them to the chat
  * service, and renders events and replies as terminal text into the connection's {@link Outbox}.
  */
-public final class TelnetSession implements Session, TelnetInput.Listener {
+public final class TelnetSession extends BaseSession implements TelnetInput.Listener {
   private static final Logger LOG = LoggerFactory.getLogger(TelnetSession.class);
   private static final String NICK_PROMPT = "Nickname: ";
   private static final String CHAT_PROMPT = "> ";
 
-  private final ChatService service;
   private final NetSocket socket;
-  private final String id;
-  private final Context context;
-  private final SessionState state;
-  private final ParleyConfig.Limits limits;
   private ChannelHandlerContext channel;
-  private Outbox outbox;
   private TelnetInput input;
   private boolean loggingIn;
   private final ArrayDeque<String> early = new ArrayDeque<>();
-  private boolean closing;
-  private boolean closed;
-  private long nickTimer = -1;
 
   public TelnetSession(ChatService service, NetSocket socket, String id, Context context) {
-    this.service = service;
+    super(service, id, "telnet", context);
     this.socket = socket;
-    this.id = id;
-    this.context = context;
-    this.limits = service.config().limits();
-    this.state = new SessionState("telnet", service.clock().instant());
   }
 
   public void start() {
     channel = ((NetSocketInternal) socket).channelHandlerContext();
-    outbox = new Outbox(channel, service.hub(), limits.outboxBytes(), this::slowConsumer);
     input = new TelnetInput(limits.maxLineBytes(), this);
     // the server echoes every message back to its sender, so the typed line need not stay on screen
     input.keepSubmittedLine(false);
+    if (!open(channel)) {
+      return;
+    }
     outbox.framing(new Outbox.Framing() {
       @Override
       public byte[] before() {
@@ -74,26 +61,12 @@ public final class TelnetSession implements Session, TelnetInput.Listener {
     });
     socket.handler(this::onData);
     socket.closeHandler(v -> onClosed());
-    socket.exceptionHandler(err -> LOG.debug("{} socket error: {}", id, err.toString()));
+    socket.exceptionHandler(err -> LOG.debug("{} socket error: {}", id(), err.toString()));
     socket.drainHandler(v -> outbox.drained());
-    String refusal = service.admit(this);
-    if (refusal != null) {
-      outbox.append(("*** Sorry, " + refusal + "." + TelnetFormat.CRLF).getBytes(StandardCharsets.UTF_8));
-      closing = true;
-      outbox.finish();
-      socket.close();
-      return;
-    }
     outbox.append(input.greeting());
     outbox.append(("Welcome to Parley, " + service.localUsers() + " online here." + TelnetFormat.CRLF)
         .getBytes(StandardCharsets.UTF_8));
     promptForNick();
-    nickTimer = context.owner().setTimer(limits.nickTimeoutSeconds() * 1000L, t -> {
-      nickTimer = -1;
-      if (state.nick == null) {
-        close("no nickname chosen within " + limits.nickTimeoutSeconds() + " s");
-      }
-    });
   }
 
   private void promptForNick() {
@@ -153,9 +126,7 @@ public final class TelnetSession implements Session, TelnetInput.Listener {
         return;
       }
       if (ar.succeeded() && ar.result()) {
-        if (nickTimer >= 0) {
-          context.owner().cancelTimer(nickTimer);
-        }
+        loggedIn();
         input.prompt(CHAT_PROMPT);
         sendEcho();
         while (!early.isEmpty() && state.nick != null) {
@@ -163,7 +134,7 @@ public final class TelnetSession implements Session, TelnetInput.Listener {
         }
       } else {
         if (ar.failed()) {
-          LOG.warn("{} login failed: {}", id, ar.cause().toString());
+          LOG.warn("{} login failed: {}", id(), ar.cause().toString());
           writeLines(TelnetFormat.render(new Reply.Error("unavailable", "the server could not check that nickname; try again"),
               state.color, state.ascii));
         }
@@ -205,21 +176,6 @@ public final class TelnetSession implements Session, TelnetInput.Listener {
   }
 
   // ---- Session ----
-
-  @Override
-  public String id() {
-    return id;
-  }
-
-  @Override
-  public Context context() {
-    return context;
-  }
-
-  @Override
-  public SessionState state() {
-    return state;
-  }
 
   @Override
   public String address() {
@@ -278,41 +234,18 @@ public final class TelnetSession implements Session, TelnetInput.Listener {
   }
 
   @Override
-  public void close(String reason) {
-    if (closing) {
-      return;
-    }
-    writeLines(java.util.List.of("*** Goodbye (" + reason + ")"));
-    closing = true;
-    service.closed(this, reason);
-    outbox.finish();
+  protected void say(String text, String code) {
+    writeLines(java.util.List.of("bye".equals(code) ? "*** Goodbye (" + text + ")" : "*** " + text));
+  }
+
+  @Override
+  protected void closeConnection(int status, String reason) {
     socket.close();
   }
 
-  private void slowConsumer(int pendingBytes) {
-    if (closing) {
-      return;
-    }
-    LOG.warn("{} ({}) is not reading: over {} bytes waiting; dropping it", id, state.nick, pendingBytes);
-    closing = true;
-    service.closed(this, "not reading");
-    channel.writeAndFlush(Unpooled.wrappedBuffer(("\r\n*** You are not reading fast enough; disconnecting.\r\n")
-        .getBytes(StandardCharsets.UTF_8)), channel.voidPromise());
-    context.owner().setTimer(Math.max(1, limits.slowConsumerGraceMs()), t -> socket.close());
-  }
-
-  private void onClosed() {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    if (nickTimer >= 0) {
-      context.owner().cancelTimer(nickTimer);
-    }
-    if (!closing) {
-      closing = true;
-      service.closed(this, "connection closed");
-    }
-    outbox.discard();
+  @Override
+  protected void tellDirectly(String text) {
+    channel.writeAndFlush(Unpooled.wrappedBuffer(("\r\n*** " + text + "\r\n").getBytes(StandardCharsets.UTF_8)),
+        channel.voidPromise());
   }
 }

@@ -10,12 +10,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import parley.chat.Reply;
 import parley.chat.RoomName;
-import parley.chat.SessionState;
-import parley.config.ParleyConfig;
 import parley.room.ChatService;
-import parley.room.Outbox;
 import parley.room.Outgoing;
-import parley.room.Session;
+import parley.room.BaseSession;
 
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -26,53 +23,27 @@ import java.util.Map;
  * pre-encoded bytes appended to the connection's {@link Outbox}, so a busy room costs one socket write per
  * browser per event-loop turn rather than one per message.
  */
-public final class WebSession implements Session {
+public final class WebSession extends BaseSession {
   private static final Logger LOG = LoggerFactory.getLogger(WebSession.class);
 
-  private final ChatService service;
   private final ServerWebSocket ws;
-  private final String id;
-  private final Context context;
-  private final SessionState state;
-  private final ParleyConfig.Limits limits;
-  private ChannelHandlerContext channel;
-  private Outbox outbox;
   private boolean loggingIn;
-  private boolean closing;
-  private boolean closed;
-  private long nickTimer = -1;
 
   public WebSession(ChatService service, ServerWebSocket ws, String id, Context context) {
-    this.service = service;
+    super(service, id, "web", context);
     this.ws = ws;
-    this.id = id;
-    this.context = context;
-    this.limits = service.config().limits();
-    this.state = new SessionState("web", service.clock().instant());
   }
 
   public void start() {
-    channel = ((WebSocketInternal) ws).channelHandlerContext();
-    outbox = new Outbox(channel, service.hub(), limits.outboxBytes(), this::slowConsumer);
-    ws.textMessageHandler(this::onText);
-    ws.binaryMessageHandler(b -> send(WebProtocol.error("binary_not_supported", "send JSON text frames")));
+    ChannelHandlerContext channel = ((WebSocketInternal) ws).channelHandlerContext();
     ws.closeHandler(v -> onClosed());
-    ws.exceptionHandler(err -> LOG.info("{} ({}) websocket error: {}", id, state.nick, err.toString()));
-    ws.drainHandler(v -> outbox.drained());
-    String refusal = service.admit(this);
-    if (refusal != null) {
-      send(WebProtocol.error("refused", "Sorry, " + refusal + "."));
-      closing = true;
-      outbox.finish();
-      ws.close((short) 1013, "refused");
+    if (!open(channel)) {
       return;
     }
-    nickTimer = context.owner().setTimer(limits.nickTimeoutSeconds() * 1000L, t -> {
-      nickTimer = -1;
-      if (state.nick == null) {
-        close("no nickname chosen within " + limits.nickTimeoutSeconds() + " s");
-      }
-    });
+    ws.textMessageHandler(this::onText);
+    ws.binaryMessageHandler(b -> send(WebProtocol.error("binary_not_supported", "send JSON text frames")));
+    ws.exceptionHandler(err -> LOG.info("{} ({}) websocket error: {}", id(), state.nick, err.toString()));
+    ws.drainHandler(v -> outbox.drained());
   }
 
   private void onText(String text) {
@@ -129,10 +100,10 @@ public final class WebSession implements Session {
     service.login(this, nick, resume).onComplete(ar -> {
       loggingIn = false;
       if (ar.failed()) {
-        LOG.warn("{} login failed: {}", id, ar.cause().toString());
+        LOG.warn("{} login failed: {}", id(), ar.cause().toString());
         send(WebProtocol.error("unavailable", "the server could not check that nickname; try again"));
-      } else if (ar.result() && nickTimer >= 0) {
-        context.owner().cancelTimer(nickTimer);
+      } else if (ar.result()) {
+        loggedIn();
       }
     });
   }
@@ -172,21 +143,6 @@ public final class WebSession implements Session {
   // ---- Session ----
 
   @Override
-  public String id() {
-    return id;
-  }
-
-  @Override
-  public Context context() {
-    return context;
-  }
-
-  @Override
-  public SessionState state() {
-    return state;
-  }
-
-  @Override
   public String address() {
     return ws.remoteAddress().hostAddress();
   }
@@ -204,40 +160,18 @@ public final class WebSession implements Session {
   }
 
   @Override
-  public void close(String reason) {
-    if (closing) {
-      return;
-    }
-    send(new JsonObject().put("type", "bye").put("reason", reason));
-    closing = true;
-    service.closed(this, reason);
-    outbox.finish();
-    ws.close((short) 1000, reason.length() > 100 ? reason.substring(0, 100) : reason);
+  protected void say(String text, String code) {
+    send(code.equals("bye") ? new JsonObject().put("type", "bye").put("reason", text)
+        : WebProtocol.error(code, text));
   }
 
-  private void slowConsumer(int pendingBytes) {
-    if (closing) {
-      return;
-    }
-    LOG.warn("{} ({}) is not reading: over {} bytes waiting; dropping it", id, state.nick, pendingBytes);
-    closing = true;
-    service.closed(this, "not reading");
-    context.owner().setTimer(Math.max(1, limits.slowConsumerGraceMs()), t -> ws.close((short) 1008, "not reading"));
+  @Override
+  protected void closeConnection(int status, String reason) {
+    ws.close((short) status, reason.length() > 100 ? reason.substring(0, 100) : reason);
   }
 
-  private void onClosed() {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    if (nickTimer >= 0) {
-      context.owner().cancelTimer(nickTimer);
-    }
-    if (!closing) {
-      closing = true;
-      service.closed(this, "connection closed");
-    }
-    outbox.discard();
+  @Override
+  protected void tellDirectly(String text) {
+    // a WebSocket close frame carries the reason; closeConnection sends it after the grace period
   }
-
 }

@@ -1,0 +1,136 @@
+package parley.room;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.vertx.core.Context;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import parley.chat.SessionState;
+import parley.config.ParleyConfig;
+
+/**
+ * What every transport's session shares: admission, the nickname time limit, the outbox with its
+ * slow-consumer policy, and the one close path that frees everything the session acquired, whatever ended
+ * it. A transport adapter adds only decoding and rendering.
+ */
+public abstract class BaseSession implements Session {
+  private static final Logger LOG = LoggerFactory.getLogger(BaseSession.class);
+
+  protected final ChatService service;
+  protected final ParleyConfig.Limits limits;
+  protected final SessionState state;
+  private final String id;
+  private final Context context;
+  protected Outbox outbox;
+  /** Set once the session is ending: nothing more is said to it and its input is ignored. */
+  protected boolean closing;
+  private boolean closed;
+  private long nickTimer = -1;
+
+  protected BaseSession(ChatService service, String id, String via, Context context) {
+    this.service = service;
+    this.id = id;
+    this.context = context;
+    this.limits = service.config().limits();
+    this.state = new SessionState(via, service.clock().instant());
+  }
+
+  /**
+   * Sets up the outbox on the connection's channel and asks the service to admit the session.
+   *
+   * @return false when it was refused (the client was told why and the connection is closing)
+   */
+  protected boolean open(ChannelHandlerContext channel) {
+    outbox = new Outbox(channel, service.hub(), limits.outboxBytes(), this::slowConsumer);
+    String refusal = service.admit(this);
+    if (refusal != null) {
+      say("Sorry, " + refusal + ".", "refused");
+      closing = true;
+      outbox.finish();
+      closeConnection(1013, "refused");
+      return false;
+    }
+    nickTimer = context.owner().setTimer(limits.nickTimeoutSeconds() * 1000L, t -> {
+      nickTimer = -1;
+      if (state.nick == null) {
+        close("no nickname chosen within " + limits.nickTimeoutSeconds() + " s");
+      }
+    });
+    return true;
+  }
+
+  /** Called once the nickname is accepted. */
+  protected void loggedIn() {
+    if (nickTimer >= 0) {
+      context.owner().cancelTimer(nickTimer);
+      nickTimer = -1;
+    }
+  }
+
+  /**
+   * Tells the user something outside the chat: a refusal ({@code code} "refused") or, with {@code code} "bye",
+   * the reason the session ends. A telnet line or a JSON frame.
+   */
+  protected abstract void say(String text, String code);
+
+  /** Closes the connection itself (a WebSocket with {@code status}). */
+  protected abstract void closeConnection(int status, String reason);
+
+  /** Writes bytes straight to the socket, past a full outbox, to tell a slow reader why it is dropped. */
+  protected abstract void tellDirectly(String text);
+
+  @Override
+  public final String id() {
+    return id;
+  }
+
+  @Override
+  public final Context context() {
+    return context;
+  }
+
+  @Override
+  public final SessionState state() {
+    return state;
+  }
+
+  @Override
+  public void close(String reason) {
+    if (closing) {
+      return;
+    }
+    say(reason, "bye");
+    closing = true;
+    service.closed(this, reason);
+    outbox.finish();
+    closeConnection(1000, reason);
+  }
+
+  /** The outbox overflowed: drop the session from every room now, tell it if possible, close it soon. */
+  private void slowConsumer(int pendingBytes) {
+    if (closing) {
+      return;
+    }
+    LOG.warn("{} ({}) from {} is not reading: over {} bytes waiting; dropping it", id, state.nick, address(),
+        pendingBytes);
+    closing = true;
+    service.closed(this, "not reading");
+    tellDirectly("You are not reading fast enough; disconnecting.");
+    context.owner().setTimer(Math.max(1, limits.slowConsumerGraceMs()), t -> closeConnection(1008, "not reading"));
+  }
+
+  /** The connection is gone, for whatever reason: the single place where the session is released. */
+  protected void onClosed() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (nickTimer >= 0) {
+      context.owner().cancelTimer(nickTimer);
+    }
+    if (!closing) {
+      closing = true;
+    }
+    service.closed(this, "connection closed");
+    outbox.discard();
+  }
+}
