@@ -24,10 +24,8 @@ if [ "$hard" != "unlimited" ] && [ "$hard" -lt "$want" ]; then want=$hard; fi
 ulimit -n "$want" || log "could not raise ulimit -n to $want (now $(ulimit -n))"
 log "ulimit -n = $(ulimit -n)"
 
+# Build Parley only if a Parley target is selected (default targets: parley,ngircd).
 wants_parley=1
-for a in "$@"; do
-  case "$a" in --targets=ngircd|ngircd) ;; esac
-done
 if printf '%s\n' "$@" | grep -qx -- "--targets"; then
   t=$(printf '%s\n' "$@" | grep -A1 -x -- "--targets" | tail -1)
   case "$t" in *parley*) ;; *) wants_parley=0 ;; esac

@@ -172,7 +172,7 @@ final class ClientPool implements AutoCloseable {
     int first = clients.size();
     for (int i = 0; i < count; i++) {
       int id = first + i;
-      BenchClient c = new BenchClient(id, nickPrefix + id, proto, this);
+      BenchClient c = new BenchClient(id, String.format(java.util.Locale.ROOT, "%s%05d", nickPrefix, id), proto, this);
       if (onCreate != null) {
         onCreate.accept(c);
       }
@@ -180,6 +180,7 @@ final class ClientPool implements AutoCloseable {
     }
     joined.set(0);
     failed.set(0);
+    milestones.clear();
     failures.clear();
     nextToStart.set(first);
     batchEnd = first + count;
@@ -222,8 +223,15 @@ final class ClientPool implements AutoCloseable {
     });
   }
 
+  /** nanoTime at which the running batch reached 1000, 2000, ... joined clients. */
+  final java.util.concurrent.ConcurrentSkipListMap<Integer, Long> milestones =
+      new java.util.concurrent.ConcurrentSkipListMap<>();
+
   void onJoined(BenchClient c) {
-    joined.incrementAndGet();
+    int n = joined.incrementAndGet();
+    if (n % 1000 == 0) {
+      milestones.put(n, c.joinedAt);
+    }
     lastJoinAt.accumulateAndGet(c.joinedAt, Math::max);
     CountDownLatch l = batchDone;
     if (l != null) {

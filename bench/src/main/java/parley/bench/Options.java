@@ -21,11 +21,12 @@ final class Options {
   double warmupSec = 5;
   double measureSec = 10;
   double drainSec = 5;
+  double drainMaxSec = 30;          // drain goes on past drainSec while lines still arrive
   int payload = 64;                 // length of the chat text in bytes (marker + padding)
 
   // join storm
   int joinClients = 15000;
-  int joinWindow = 200;             // max clients connecting/logging in at once
+  int joinWindow = 10;              // max clients connecting/logging in at once (ngircd listen backlog is 10)
   Proto joinProtoParley = Proto.TELNET;
   long joinTimeoutSec = 600;
 
@@ -39,7 +40,7 @@ final class Options {
 
   // clients
   int threads = 2;                  // client event loops
-  int window = 200;                 // connect window for ladder/idle
+  int window = 10;                  // connect window for ladder/idle
   int connectTimeoutMs = 60000;
   String room = "bench";            // IRC channel name (Parley uses its default room)
   String wsPath = "/chat/ws";
@@ -120,6 +121,7 @@ final class Options {
         case "warmup" -> o.warmupSec = Double.parseDouble(v);
         case "measure" -> o.measureSec = Double.parseDouble(v);
         case "drain" -> o.drainSec = Double.parseDouble(v);
+        case "drain-max" -> o.drainMaxSec = Double.parseDouble(v);
         case "payload" -> o.payload = Integer.parseInt(v);
         case "join-clients" -> o.joinClients = Integer.parseInt(v);
         case "join-window" -> o.joinWindow = Integer.parseInt(v);
@@ -168,12 +170,13 @@ final class Options {
           --senders N                  senders among them (default: all clients)
           --rates 100,300,1000         aggregate msgs/s, one rung each
           --warmup 5 --measure 10 --drain 5   seconds per rung
+          --drain-max 30               keep draining while lines still arrive, up to this
           --payload 64                 chat text length in bytes
-          --join-clients 15000 --join-window 200 --join-timeout 600 --join-proto telnet
+          --join-clients 15000 --join-window 10 --join-timeout 600 --join-proto telnet
           --idle-clients 1000 --idle-settle 5
           --history-lines 1000 --history-repeats 5
           --threads 2                  client event loops
-          --window 200                 connect window for ladder/idle clients
+          --window 10                  connect window for ladder/idle clients
           --project-root ..  --parley-jar ../target/parley.jar  --parley-config parley-bench.json
           --parley-jvm "-Xms512m -Xmx2g -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError"
           --ngircd /usr/sbin/ngircd    --work-dir target/bench-work   --out results/latest.md

@@ -79,7 +79,9 @@ final class Report {
         sb.append("  ");
       }
     }
-    sb.setLength(sb.length() - (sb.length() > 0 && sb.charAt(sb.length() - 1) == ' ' ? 0 : 0));
+    while (sb.length() > 0 && sb.charAt(sb.length() - 1) == ' ') {
+      sb.setLength(sb.length() - 1);
+    }
     sb.append('\n');
   }
 

@@ -90,7 +90,19 @@ final class Scenarios {
     double hwm = ProcStats.hwmMb(s.pid());
     done.await(30, TimeUnit.SECONDS);
     sleepUntil(r.measureEnd + (long) (o.drainSec * 1e9));
+    // Adaptive drain: keep waiting while window lines are still arriving, up to --drain-max.
     LoopStats st = pool.snapshot(false);
+    long drainEnd = r.measureEnd + (long) (Math.max(o.drainSec, o.drainMaxSec) * 1e9);
+    long expectedSoFar = st.sentMeasured * (long) (n - 1);
+    while (st.measuredUnique < expectedSoFar && System.nanoTime() < drainEnd) {
+      long before = st.measuredUnique;
+      Thread.sleep(1000);
+      st = pool.snapshot(false);
+      if (st.measuredUnique == before) {
+        break; // nothing arrived for a second: the rest is lost
+      }
+    }
+    double drained = (System.nanoTime() - r.measureEnd) / 1e9;
     pool.rung = null;
     int lost = pool.lostAfterJoin() - lostBefore;
 
@@ -109,7 +121,7 @@ final class Scenarios {
     row.outOfOrder = st.outOfOrder;
     row.late = st.late;
     List<String> notes = new ArrayList<>();
-    notes.add(String.format(Locale.ROOT, "sent %,d in window", st.sentMeasured));
+    notes.add(String.format(Locale.ROOT, "sent %,d in window; drained %.0f s", st.sentMeasured, drained));
     if (st.maxBacklog > Math.max(5, rate / 100)) {
       notes.add("pacer lagged " + st.maxBacklog + " msgs");
     }
@@ -156,6 +168,17 @@ final class Scenarios {
           stillJoined, jr.sampleFailures().isEmpty() ? "" : "; e.g. " + jr.sampleFailures().get(0));
       if (jr.seconds() > 0) {
         row.result += String.format(Locale.ROOT, "; %.0f joins/s", jr.joined() / jr.seconds());
+      }
+      StringBuilder ms = new StringBuilder();
+      for (Map.Entry<Integer, Long> e : pool.milestones.entrySet()) {
+        int k = e.getKey();
+        if (k == 1000 || k == 2000 || k % 5000 == 0) {
+          ms.append(ms.length() == 0 ? "" : ", ").append(k / 1000).append("k@")
+              .append(String.format(Locale.ROOT, "%.1fs", (e.getValue() - jr.firstStartNanos()) / 1e9));
+        }
+      }
+      if (ms.length() > 0) {
+        row.result += "; reached " + ms;
       }
       log.info("join storm {} {}: {}", s.name(), proto.label(), row.result);
     }
