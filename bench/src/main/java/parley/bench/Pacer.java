@@ -54,8 +54,8 @@ final class Pacer implements Runnable {
     }
     long due = (long) ((now - rung.start) * ratePerSec / 1e9) + 1;
     long backlog = due - sent;
-    if (backlog > st.maxBacklog) {
-      st.maxBacklog = backlog;
+    if (backlog > st.maxBacklog && now >= rung.measureStart) {
+      st.maxBacklog = backlog; // only judged inside the measurement window (warm-up includes JIT)
     }
     while (sent < due) {
       BenchClient c = senders.get(rr);

@@ -25,6 +25,24 @@ final class ProcStats {
     }
   }
 
+  /** Busy CPU seconds of the whole machine (all cores) since boot, from /proc/stat; NaN if unavailable. */
+  static double machineBusySeconds() {
+    try {
+      String first = Files.readAllLines(Path.of("/proc/stat")).get(0);
+      String[] f = first.trim().split("\\s+");
+      // cpu user nice system idle iowait irq softirq steal ...
+      long busy = 0;
+      for (int i = 1; i < f.length && i <= 8; i++) {
+        if (i != 4 && i != 5) {
+          busy += Long.parseLong(f[i]);
+        }
+      }
+      return busy / (double) CLK_TCK;
+    } catch (IOException | RuntimeException e) {
+      return Double.NaN;
+    }
+  }
+
   /** Value of a "Vm..." line of /proc/PID/status in MiB; NaN if unavailable. */
   static double statusMb(long pid, String key) {
     try {

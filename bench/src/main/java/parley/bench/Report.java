@@ -8,7 +8,7 @@ import java.util.Locale;
 final class Report {
   private static final String[] HEAD = {"scenario", "server", "proto", "step", "delivered/s", "expected/s",
       "loss", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "server CPU s", "RSS MB", "HWM MB", "dup", "ooo",
-      "late", "gen CPU s", "result"};
+      "late", "gen CPU s", "other CPU s", "result"};
 
   private Report() {
   }
@@ -19,7 +19,7 @@ final class Report {
       out.add(new String[] {r.scenario, r.server, r.proto, r.step, num(r.deliveredPerSec, 0),
           num(r.expectedPerSec, 0), loss(r), num(r.p50, 1), num(r.p99, 1), num(r.p999, 1), num(r.max, 1),
           num(r.serverCpu, 2), num(r.rssMb, 1), num(r.hwmMb, 1), cnt(r.duplicates), cnt(r.outOfOrder),
-          cnt(r.late), num(r.genCpu, 2), r.result == null ? "" : r.result});
+          cnt(r.late), num(r.genCpu, 2), num(r.otherCpu, 2), r.result == null ? "" : r.result});
     }
     return out;
   }
@@ -56,7 +56,7 @@ final class Report {
     }
     sb.append("\n|");
     for (int i = 0; i < HEAD.length; i++) {
-      sb.append(i >= 4 && i <= 17 ? "---:|" : "---|");
+      sb.append(i >= 4 && i <= 18 ? "---:|" : "---|");
     }
     sb.append('\n');
     for (String[] row : cells(rows)) {
@@ -71,7 +71,7 @@ final class Report {
 
   private static void line(StringBuilder sb, String[] row, int[] w) {
     for (int i = 0; i < row.length; i++) {
-      boolean right = i >= 4 && i <= 17;
+      boolean right = i >= 4 && i <= 18;
       String v = row[i];
       String pad = " ".repeat(w[i] - v.length());
       sb.append(right ? pad + v : v + pad);

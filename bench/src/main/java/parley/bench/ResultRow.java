@@ -15,6 +15,7 @@ final class ResultRow {
   double rssMb = Double.NaN;
   double hwmMb = Double.NaN;
   double genCpu = Double.NaN;
+  double otherCpu = Double.NaN;   // machine busy CPU minus server minus generator
   long duplicates = -1;
   long outOfOrder = -1;
   long late = -1;

@@ -83,9 +83,11 @@ final class Scenarios {
     sleepUntil(r.measureStart);
     double cpu0 = ProcStats.cpuSeconds(s.pid());
     double gen0 = ProcStats.cpuSeconds(SELF);
+    double all0 = ProcStats.machineBusySeconds();
     sleepUntil(r.measureEnd);
     double cpu1 = ProcStats.cpuSeconds(s.pid());
     double gen1 = ProcStats.cpuSeconds(SELF);
+    double all1 = ProcStats.machineBusySeconds();
     double rss = ProcStats.rssMb(s.pid());
     double hwm = ProcStats.hwmMb(s.pid());
     done.await(30, TimeUnit.SECONDS);
@@ -115,6 +117,7 @@ final class Scenarios {
     latency(row, st.latencyUs);
     row.serverCpu = cpu1 - cpu0;
     row.genCpu = gen1 - gen0;
+    row.otherCpu = Math.max(0, (all1 - all0) - row.serverCpu - row.genCpu);
     row.rssMb = rss;
     row.hwmMb = hwm;
     row.duplicates = st.duplicates;
@@ -122,6 +125,9 @@ final class Scenarios {
     row.late = st.late;
     List<String> notes = new ArrayList<>();
     notes.add(String.format(Locale.ROOT, "sent %,d in window; drained %.0f s", st.sentMeasured, drained));
+    if (row.otherCpu > 0.1 * o.measureSec) {
+      notes.add("machine busy with other work: results disturbed");
+    }
     if (st.maxBacklog > Math.max(5, rate / 100)) {
       notes.add("pacer lagged " + st.maxBacklog + " msgs");
     }
@@ -152,9 +158,11 @@ final class Scenarios {
     try (ClientPool pool = new ClientPool(proto, o.host, s.port(proto), o.threads, "j", o)) {
       double cpu0 = ProcStats.cpuSeconds(s.pid());
       double gen0 = ProcStats.cpuSeconds(SELF);
+      double all0 = ProcStats.machineBusySeconds();
       ClientPool.JoinResult jr = pool.connect(o.joinClients, o.joinWindow, o.joinTimeoutSec * 1000);
       double cpu1 = ProcStats.cpuSeconds(s.pid());
       double gen1 = ProcStats.cpuSeconds(SELF);
+      double all1 = ProcStats.machineBusySeconds();
       Thread.sleep(2000);
       row.rssMb = ProcStats.rssMb(s.pid());
       row.hwmMb = ProcStats.hwmMb(s.pid());
@@ -162,6 +170,7 @@ final class Scenarios {
       latency(row, st.joinUs);
       row.serverCpu = cpu1 - cpu0;
       row.genCpu = gen1 - gen0;
+      row.otherCpu = Math.max(0, (all1 - all0) - row.serverCpu - row.genCpu);
       int stillJoined = pool.joinedClients().size();
       row.result = String.format(Locale.ROOT, "%d/%d joined in %.2f s%s; %d failed; %d still connected after 2 s%s",
           jr.joined(), jr.requested(), jr.seconds(), jr.timedOut() ? " (TIMED OUT)" : "", jr.failed(),
