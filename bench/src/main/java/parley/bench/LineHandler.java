@@ -74,7 +74,7 @@ final class LineHandler extends ChannelInboundHandlerAdapter {
         promptText = new StringBuilder();
       }
       promptText.append(in.toString(StandardCharsets.ISO_8859_1));
-      if (promptText.indexOf("Nickname:") >= 0) {
+      if (promptText.indexOf("Nickname:") >= 0 || promptText.toString().toLowerCase().contains("nickname:")) {
         promptText = null;
         client.sendTelnetNick();
       } else if (promptText.length() > 65536) {
