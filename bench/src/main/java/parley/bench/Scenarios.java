@@ -178,6 +178,9 @@ final class Scenarios {
       if (jr.seconds() > 0) {
         row.result += String.format(Locale.ROOT, "; %.0f joins/s", jr.joined() / jr.seconds());
       }
+      if (row.otherCpu > 0.1 * jr.seconds()) {
+        row.result += "; machine busy with other work: results disturbed";
+      }
       StringBuilder ms = new StringBuilder();
       for (Map.Entry<Integer, Long> e : pool.milestones.entrySet()) {
         int k = e.getKey();
