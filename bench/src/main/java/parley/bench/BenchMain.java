@@ -128,7 +128,11 @@ public final class BenchMain {
     sb.append("- date: ").append(ZonedDateTime.now().format(DateTimeFormatter.RFC_1123_DATE_TIME)).append('\n');
     sb.append("- machine: ").append(Runtime.getRuntime().availableProcessors()).append(" cores, ")
         .append(memTotal()).append(", host ").append(hostname()).append('\n');
-    sb.append("- command: `java -jar target/parley-bench.jar ").append(String.join(" ", args)).append("`\n");
+    List<String> quoted = new ArrayList<>();
+    for (String a : args) {
+      quoted.add(a.isEmpty() || a.contains(" ") ? "\"" + a + "\"" : a);
+    }
+    sb.append("- command: `java -jar target/parley-bench.jar ").append(String.join(" ", quoted)).append("`\n");
     sb.append("- load generator: JVM ").append(System.getProperty("java.version")).append(", ")
         .append(o.threads).append(" event loop(s), flags `")
         .append(String.join(" ", java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()))
