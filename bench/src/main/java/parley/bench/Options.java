@@ -44,7 +44,8 @@ final class Options {
   int connectTimeoutMs = 60000;
   String room = "bench";            // IRC channel name (Parley uses its default room)
   String wsPath = "/chat/ws";
-  String telnetWelcome = "(?i)welcome|has joined|^\\[\\d\\d:\\d\\d\\]";
+  /** Parley's line once the nickname is accepted and the room joined. */
+  String telnetWelcome = "You are in #";
   String telnetReject = "(?i)already (in use|used|taken)|invalid nick|not allowed";
   String host = "127.0.0.1";
 
