@@ -201,6 +201,10 @@ class ClusterIT {
       assertEquals(3, nodesSeen.size(), "each user is on their own node: " + users);
       carol.send("/who");
       carol.expectContaining("alice");
+      bob.say("/who #lobby"); // room membership, kept per session of every node
+      Set<String> inLobby = new HashSet<>();
+      bob.expect("who").getJsonArray("users").forEach(u -> inLobby.add(((JsonObject) u).getString("nick")));
+      assertTrue(inLobby.containsAll(Set.of("alice", "bob", "carol")), inLobby.toString());
 
       // join and leave notices arrive once on every node
       try (WsClient dora = WsClient.login(vertx, http(3), "dora")) {
@@ -330,7 +334,9 @@ class ClusterIT {
       assertEquals(seqs(before), seqs(after), "node " + node);
       assertEquals(texts(before), texts(after), "node " + node);
     }
-    try (WsClient erin = WsClient.login(vertx, http(1), "erin")) {
+    try (WsClient erin = WsClient.connect(vertx, http(1))) {
+      erin.send(new JsonObject().put("type", "hello").put("nick", "erin"));
+      erin.expect("history");
       erin.say("after the restart");
       long last = seqs(before).get(before.size() - 1);
       assertEquals(last + 1, erin.expectMessage("after the restart").getLong("seq"), "seq goes on");
