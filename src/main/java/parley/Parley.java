@@ -97,7 +97,7 @@ public final class Parley {
         follower.close();
         store.close();
       };
-      LOG.info("node {} joined the cluster {} ({} members)", node, config.cluster().name(),
+      LOG.info("node {} joined the cluster {}; members now: {}", node, config.cluster().name(),
           clustered.manager().getNodes().size());
       return vertx.executeBlocking(() -> {
             follower.seed(history.load());

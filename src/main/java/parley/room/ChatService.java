@@ -256,7 +256,9 @@ public final class ChatService {
     st.rooms.add(room);
     st.currentRoom = room;
     RoomHub hub = hub();
-    long[] floor = {sinceSeq};
+    // not sinceSeq: a client may hold seqs the room no longer has (its numbering started again after the
+    // history was lost), and must still get what is said from now on
+    long[] floor = {0};
     return hub.join(room, s)
         .compose(v -> store.joinRoom(room, s.id(), st.nick))
         .compose(v -> Future.all(store.topic(room), store.members(room, JOINED_NAMES)))
@@ -267,9 +269,9 @@ public final class ChatService {
           return store.lastSeq(room);
         })
         .compose(last -> {
-          // what the history below covers: nothing older than this is sent live (no repeats), nothing newer is
+          // what the history below covers: nothing up to this is sent live (no repeats), nothing after it is
           // missed (the room's events are held for this session until then)
-          floor[0] = Math.max(floor[0], last);
+          floor[0] = last;
           return sinceSeq > 0 ? store.since(room, sinceSeq, config.history().retain())
               : store.history(room, config.history().replay());
         })
