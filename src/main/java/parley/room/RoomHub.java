@@ -35,6 +35,17 @@ public final class RoomHub {
   static final long GAP_WAIT_MS = 250;
   /** Most events held for one joining session, or waiting for a predecessor, in one room. */
   static final int MAX_HELD = 10_000;
+  /**
+   * When a new room consumer compares itself with the store. Other nodes learn of a new consumer a little
+   * after it is registered, so they may not send it the first events; with no later event to reveal the gap,
+   * these checks do.
+   */
+  static final long[] CATCH_UP_MS = {500, 1500, 4000};
+  /**
+   * How long a room's consumer stays registered after its last session here left. Saves registering it again
+   * (a cluster-wide operation) when people leave and come back, and the catch-up above.
+   */
+  static final long LINGER_MS = 30_000;
 
   private final Context context;
   private final EventBus eventBus;
@@ -75,6 +86,7 @@ public final class RoomHub {
       rooms.put(room, r);
     }
     r.add(session);
+    r.stayOpen();
     return r.consumer.completion();
   }
 
@@ -92,8 +104,13 @@ public final class RoomHub {
   public void leave(String room, Session session) {
     Room r = rooms.get(room);
     if (r != null && r.remove(session) && r.isEmpty()) {
-      rooms.remove(room);
-      r.close();
+      r.linger = context.owner().setTimer(LINGER_MS, t -> {
+        r.linger = -1;
+        if (r.isEmpty() && rooms.get(room) == r) {
+          rooms.remove(room);
+          r.close();
+        }
+      });
     }
   }
 
@@ -157,12 +174,28 @@ public final class RoomHub {
     /** Events that came before their predecessors (or before the room knew where it stands), by seq. */
     final TreeMap<Long, ChatEvent> early = new TreeMap<>();
     long gapTimer = -1;
+    /** The timer that closes the room after its last session left; -1 when it has sessions. */
+    long linger = -1;
     boolean filling;
     boolean closed;
 
     Room(String name) {
       this.name = name;
       consumer = eventBus.consumer(address(name), msg -> receive(msg.body()));
+      for (long delay : CATCH_UP_MS) {
+        context.owner().setTimer(delay, t -> {
+          if (next > 0) {
+            fill(true);
+          }
+        });
+      }
+    }
+
+    void stayOpen() {
+      if (linger >= 0) {
+        context.owner().cancelTimer(linger);
+        linger = -1;
+      }
     }
 
     void add(Session s) {
@@ -246,7 +279,7 @@ public final class RoomHub {
       if (gapTimer < 0 && !filling) {
         gapTimer = context.owner().setTimer(GAP_WAIT_MS, t -> {
           gapTimer = -1;
-          fill();
+          fill(false);
         });
       }
     }
@@ -258,9 +291,12 @@ public final class RoomHub {
       }
     }
 
-    /** Fetches what is missing before the early events from the store; gives up on what it no longer has. */
-    private void fill() {
-      if (closed || early.isEmpty() || filling) {
+    /**
+     * Fetches from the store what came after the last event delivered: what is missing before the early events,
+     * or with {@code check}, whatever this consumer has not been sent. Gives up on what the store no longer has.
+     */
+    private void fill(boolean check) {
+      if (closed || filling || (early.isEmpty() && !check)) {
         return;
       }
       filling = true;

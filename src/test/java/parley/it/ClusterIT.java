@@ -206,6 +206,17 @@ class ClusterIT {
       bob.expect("who").getJsonArray("users").forEach(u -> inLobby.add(((JsonObject) u).getString("nick")));
       assertTrue(inLobby.containsAll(Set.of("alice", "bob", "carol")), inLobby.toString());
 
+      // a room new to node 3: other nodes learn of its consumer a moment later, and nothing is lost meanwhile
+      bob.say("/join #side");
+      bob.expect("joined");
+      carol.send("/join #side");
+      carol.expectContaining("You are in #side");
+      bob.send(new JsonObject().put("type", "say").put("room", "side").put("text", "right away"));
+      carol.expectContaining("bob: right away");
+      carol.send("/join #lobby"); // back to talking in the lobby
+      bob.say("/join #lobby");
+      bob.expect(f -> "notice".equals(f.getString("type")) && f.getString("text").contains("#lobby"), "back in #lobby");
+
       // join and leave notices arrive once on every node
       try (WsClient dora = WsClient.login(vertx, http(3), "dora")) {
         dora.say("dora is here");

@@ -108,6 +108,13 @@ class RoomHubTest {
   }
 
   @Test
+  void aNewConsumerCatchesUpWithWhatNoOneSentIt() throws Exception {
+    Recorder s = join(2, true);
+    awaitCount(s, 3); // nothing published: another node did not know of this consumer yet
+    assertEquals(List.of(3L, 4L, 5L), s.seqs());
+  }
+
+  @Test
   void aJoiningSessionGetsOnlyWhatItsHistoryLacked() throws Exception {
     Recorder old = join(2, true);
     Recorder joining = join(0, false);
