@@ -38,8 +38,13 @@ public final class Main {
     try {
       parley = Parley.start(config).await(60, TimeUnit.SECONDS);
     } catch (Exception e) {
-      Throwable cause = e.getCause() != null ? e.getCause() : e;
-      System.err.println("parley: could not start: " + cause.getMessage());
+      // a wrapper of await's, or the failure itself (whose message already says what failed)
+      boolean wrapper = e instanceof java.util.concurrent.ExecutionException
+          || e instanceof java.util.concurrent.CompletionException;
+      Throwable cause = wrapper && e.getCause() != null ? e.getCause() : e;
+      String message = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+      int nl = message.indexOf('\n');
+      System.err.println("parley: could not start: " + (nl < 0 ? message : message.substring(0, nl)).strip());
       System.exit(1);
       return;
     }
@@ -51,8 +56,9 @@ public final class Main {
     System.out.flush();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
-        // SIGTERM: stop accepting, tell everyone, flush the history journal, all within 5 s
-        parley.stop().await(5, TimeUnit.SECONDS);
+        // SIGTERM: stop accepting, tell everyone, flush the history journal: within 5 s (a cluster node
+        // also leaves the cluster, which can take longer)
+        parley.stop().await(config.cluster().enabled() ? 20 : 5, TimeUnit.SECONDS);
       } catch (Exception ignored) {
         // exiting anyway
       }
@@ -90,7 +96,7 @@ public final class Main {
     json = json.mergeIn(overrides, true);
     ParleyConfig config = ParleyConfig.fromJson(json);
     if (config.cluster().enabled()) {
-      throw new ConfigException("--cluster: clustering is not available in this build yet");
+      Clustering.address(config.cluster().host());
     }
     return config;
   }

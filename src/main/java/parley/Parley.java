@@ -14,6 +14,8 @@ import org.slf4j.LoggerFactory;
 import parley.config.ParleyConfig;
 import parley.room.ChatService;
 import parley.store.ChatStore;
+import parley.store.ClusterJournal;
+import parley.store.ClusteredChatStore;
 import parley.store.JournaledHistory;
 import parley.store.LocalChatStore;
 import parley.telnet.TelnetVerticle;
@@ -22,6 +24,8 @@ import parley.web.WebVerticle;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -38,15 +42,18 @@ public final class Parley {
   private final int telnetPort;
   private final int httpPort;
   private final int telnetTlsPort;
+  /** Runs after the listeners closed and before Vert.x (and the cluster membership) is closed. */
+  private final Runnable beforeClose;
 
   private Parley(Vertx vertx, ChatService service, JournaledHistory history, int telnetPort, int httpPort,
-                 int telnetTlsPort) {
+                 int telnetTlsPort, Runnable beforeClose) {
     this.vertx = vertx;
     this.telnetTlsPort = telnetTlsPort;
     this.history = history;
     this.service = service;
     this.telnetPort = telnetPort;
     this.httpPort = httpPort;
+    this.beforeClose = beforeClose;
   }
 
   /** The event loops: one per core, so that each room has one consumer per core. */
@@ -55,7 +62,10 @@ public final class Parley {
         .setEventLoopPoolSize(Runtime.getRuntime().availableProcessors());
   }
 
-  /** Starts a single (non-clustered) node. Opens and replays the history journal first (blocking). */
+  /**
+   * Starts a node: a single one, or with {@code cluster.enabled} a member of a cluster. Opens and replays the
+   * history journal first (blocking).
+   */
   public static Future<Parley> start(ParleyConfig config) {
     JournaledHistory history;
     try {
@@ -64,18 +74,52 @@ public final class Parley {
       return Future.failedFuture(new IllegalStateException("history in " + config.dataDir() + " can't be opened: "
           + e.getMessage(), e));
     }
+    if (config.cluster().enabled()) {
+      return startClustered(config, history);
+    }
     Vertx vertx = Vertx.builder().with(vertxOptions()).build();
     LocalChatStore store = new LocalChatStore(vertx, config.history().retain(), history);
     history.load().forEach(store::restore);
     String node = "node-" + UUID.randomUUID().toString().substring(0, 6);
-    return start(vertx, config, store, history, node).onFailure(err -> {
+    return start(vertx, config, store, history, node, () -> { }).onFailure(err -> {
       vertx.close();
       history.close();
     });
   }
 
+  /**
+   * Joins the cluster, puts this node's journaled history into it where the cluster has less, and follows the
+   * cluster's history into the journal from then on (see {@link ClusterJournal}). The node id is the cluster
+   * manager's.
+   */
+  private static Future<Parley> startClustered(ParleyConfig config, JournaledHistory history) {
+    return Clustering.start(config.cluster()).compose(clustered -> {
+      Vertx vertx = clustered.vertx();
+      String node = clustered.manager().getNodeId();
+      ClusteredChatStore store = new ClusteredChatStore(vertx, clustered.manager().getHazelcastInstance(),
+          Clustering.MAP_PREFIX, config.history().retain());
+      ClusterJournal follower = new ClusterJournal(store, history);
+      Runnable beforeClose = () -> {
+        follower.close();
+        store.close();
+      };
+      LOG.info("node {} joined the cluster {}; members now: {}", node, config.cluster().name(),
+          clustered.manager().getNodes().size());
+      return vertx.executeBlocking(() -> {
+            follower.seed(history.load());
+            follower.start();
+            return null;
+          }, false)
+          .compose(v -> start(vertx, config, store, history, node, beforeClose))
+          .recover(err -> {
+            beforeClose.run();
+            return vertx.close().transform(ar -> Future.failedFuture(err));
+          });
+    }).onFailure(err -> history.close());
+  }
+
   static Future<Parley> start(Vertx vertx, ParleyConfig config, ChatStore store, JournaledHistory history,
-                              String node) {
+                              String node, Runnable beforeClose) {
     if (!vertx.isNativeTransportEnabled()) {
       LOG.info("native transport not available ({}); using NIO", String.valueOf(vertx.unavailableNativeTransportCause()));
     }
@@ -114,7 +158,8 @@ public final class Parley {
         .compose(v -> vertx.deployVerticle(() -> new TelnetVerticle(service, telnetOptions, telnetPort), perCore))
         .compose(v -> vertx.deployVerticle(() -> new WebVerticle(service, httpOptions, httpPort), perCore))
         .compose(v -> tlsDeployed)
-        .map(v -> new Parley(vertx, service, history, telnetPort.get(), httpPort.get(), telnetTlsPort.get()));
+        .map(v -> new Parley(vertx, service, history, telnetPort.get(), httpPort.get(), telnetTlsPort.get(),
+            beforeClose));
   }
 
   /** The PEM certificate and key of the config, or a self-signed development certificate. */
@@ -157,17 +202,30 @@ public final class Parley {
   }
 
   /**
-   * Graceful stop: refuse new connections, tell every user and close their sessions (at most 3 s), then close
-   * the listeners and Vert.x, then flush, fsync and close the history journal.
+   * Graceful stop: refuse new connections, tell every user and close their sessions (at most 3 s), close the
+   * listeners, let a clustered node copy the last of the cluster's history to its journal, close Vert.x
+   * (leaving the cluster), then flush, fsync and close the history journal.
    */
   public Future<Void> stop() {
     return service.shutdown(Duration.ofSeconds(3))
+        .eventually(() -> {
+          List<Future<Void>> undeployed = new ArrayList<>();
+          for (String id : vertx.deploymentIDs()) {
+            undeployed.add(vertx.undeploy(id));
+          }
+          return Future.join(undeployed);
+        })
+        .eventually(() -> vertx.executeBlocking(() -> {
+          beforeClose.run();
+          return null;
+        }, false))
         .eventually(vertx::close)
         .eventually(() -> {
           if (history != null) {
             history.close();
           }
           return Future.succeededFuture();
-        });
+        })
+        .mapEmpty();
   }
 }

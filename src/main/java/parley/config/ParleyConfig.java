@@ -38,7 +38,11 @@ public record ParleyConfig(String host, int telnetPort, int httpPort, String roo
   public record Flood(int burst, int ratePerSecond, int maxQueued) {
   }
 
-  public record Cluster(boolean enabled, String host, int port, List<String> members) {
+  /**
+   * @param name    the Hazelcast cluster name: only nodes with the same name form a cluster
+   * @param members {@code host:port} of the nodes to join over TCP-IP
+   */
+  public record Cluster(boolean enabled, String name, String host, int port, List<String> members) {
   }
 
   /** @param telnetPort the telnet-over-TLS port; -1 when off */
@@ -115,9 +119,25 @@ public record ParleyConfig(String host, int telnetPort, int httpPort, String roo
     f.rejectUnknown();
 
     ConfigReader c = r.section("cluster");
-    Cluster cluster = new Cluster(c.bool("enabled", false), c.string("host", "127.0.0.1"), c.integer("port", 5701, 1, 65535),
+    Cluster cluster = new Cluster(c.bool("enabled", false), c.string("name", "parley"), c.string("host", "127.0.0.1"),
+        c.integer("port", 5701, 1, 65535),
         c.strings("members", List.of("127.0.0.1:5701", "127.0.0.1:5702", "127.0.0.1:5703")));
     c.rejectUnknown();
+    if (cluster.name().isBlank()) {
+      throw c.invalid("name", "must not be empty");
+    }
+    if (cluster.host().isBlank()) {
+      throw c.invalid("host", "must name this node's cluster address");
+    }
+    if (cluster.members().isEmpty()) {
+      throw c.invalid("members", "must list at least one host:port to join");
+    }
+    for (String member : cluster.members()) {
+      String problem = memberProblem(member);
+      if (problem != null) {
+        throw c.invalid("members", "has a bad entry \"" + member + "\": " + problem);
+      }
+    }
 
     ConfigReader t = r.section("tls");
     Tls tls = new Tls(t.integer("telnetPort", -1, -1, 65535), t.bool("https", false), t.string("certFile", null),
@@ -139,6 +159,34 @@ public record ParleyConfig(String host, int telnetPort, int httpPort, String roo
     r.rejectUnknown();
     return new ParleyConfig(host, telnetPort, httpPort, room, Path.of(dataDir), motd, history, limits, flood, cluster,
         tls, web, operatorPassword);
+  }
+
+  /** Why a cluster member entry is not {@code host:port} (or {@code host}, meaning the default port range). */
+  static String memberProblem(String member) {
+    String m = member.strip();
+    if (m.isEmpty()) {
+      return "it is empty";
+    }
+    if (m.chars().anyMatch(Character::isWhitespace)) {
+      return "it contains a space";
+    }
+    int colon = m.lastIndexOf(':');
+    if (colon < 0 || m.indexOf(':') != colon) {
+      return colon < 0 ? null : "write it as host:port";
+    }
+    if (colon == 0) {
+      return "the host is missing";
+    }
+    String port = m.substring(colon + 1);
+    try {
+      int p = Integer.parseInt(port);
+      if (p >= 1 && p <= 65535) {
+        return null;
+      }
+    } catch (NumberFormatException ignored) {
+      // reported below
+    }
+    return "the port must be a number from 1 to 65535";
   }
 
   private static String firstLine(String s) {

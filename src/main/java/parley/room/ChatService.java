@@ -103,6 +103,7 @@ public final class ChatService {
   /** Registers this node's consumers (private messages, moderation) and its housekeeping timers. */
   public Future<Void> start() {
     vertx.setPeriodic(1000, t -> summarise());
+    store.onMembersLost(this::lost);
     int idle = config.limits().idleTimeoutSeconds();
     if (idle > 0) {
       vertx.setPeriodic(Math.max(1000, Math.min(30_000, idle * 500L)), t -> closeIdle(idle));
@@ -135,7 +136,7 @@ public final class ChatService {
     if (context == null || !context.isEventLoopContext()) {
       throw new IllegalStateException("not on an event loop");
     }
-    return hubs.computeIfAbsent(Thread.currentThread(), t -> new RoomHub(context, eventBus));
+    return hubs.computeIfAbsent(Thread.currentThread(), t -> new RoomHub(context, eventBus, store, config.history().retain()));
   }
 
   /** Sessions on this node with a nickname. */
@@ -380,6 +381,9 @@ public final class ChatService {
     st.rooms.add(room);
     st.currentRoom = room;
     RoomHub hub = hub();
+    // not sinceSeq: a client may hold seqs the room no longer has (its numbering started again after the
+    // history was lost), and must still get what is said from now on
+    long[] floor = {0};
     return hub.join(room, s)
         .compose(v -> store.joinRoom(room, s.id(), st.nick))
         .compose(v -> Future.all(store.topic(room), store.members(room, JOINED_NAMES)))
@@ -387,6 +391,12 @@ public final class ChatService {
           ChatStore.Members members = both.resultAt(1);
           s.reply(new Reply.Joined(room, both.resultAt(0), members.names(), members.count()));
           announce(new ChatEvent(Type.JOIN, room, 0, clock.instant(), st.nick, st.via, null, null), members.count());
+          return store.lastSeq(room);
+        })
+        .compose(last -> {
+          // what the history below covers: nothing up to this is sent live (no repeats), nothing after it is
+          // missed (the room's events are held for this session until then)
+          floor[0] = last;
           return sinceSeq > 0 ? store.since(room, sinceSeq, config.history().retain())
               : store.history(room, config.history().replay());
         })
@@ -394,8 +404,12 @@ public final class ChatService {
           if (!slice.events().isEmpty() || slice.missed() > 0) {
             s.reply(new Reply.History(room, slice.events(), slice.missed()));
           }
+          for (ChatEvent e : slice.events()) {
+            floor[0] = Math.max(floor[0], e.seq());
+          }
           return (Void) null;
-        });
+        })
+        .onComplete(ar -> hub.ready(room, s, floor[0]));
   }
 
   /** Leaves a room on this node's side: fan-out, membership, and the leave notice. */
@@ -406,6 +420,12 @@ public final class ChatService {
     store.leaveRoom(room, s.id())
         .compose(v -> store.members(room, 0))
         .onSuccess(m -> announce(event, m.count()));
+  }
+
+  /** Someone's session ended without leaving, because its node is gone: the room is told they left. */
+  private void lost(String room, String nick) {
+    ChatEvent event = new ChatEvent(Type.LEAVE, room, 0, clock.instant(), nick, null, "connection lost", null);
+    store.members(room, 0).onComplete(ar -> announce(event, ar.succeeded() ? ar.result().count() : 0));
   }
 
   /**

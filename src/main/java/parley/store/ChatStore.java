@@ -7,6 +7,7 @@ import parley.chat.UserRecord;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -75,4 +76,12 @@ public interface ChatStore {
 
   /** The highest sequence number given in the room, 0 for none. */
   Future<Long> lastSeq(String room);
+
+  /**
+   * Tells {@code roomAndNick} about members the store dropped without their session leaving, such as the users
+   * of a cluster node that died. Each dropped member is reported once, by one node. The local store never drops
+   * anyone.
+   */
+  default void onMembersLost(BiConsumer<String, String> roomAndNick) {
+  }
 }

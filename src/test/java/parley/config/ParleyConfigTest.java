@@ -42,6 +42,21 @@ class ParleyConfigTest {
   }
 
   @Test
+  void clusterMembersMustBeHostAndPort() {
+    ParleyConfig.Cluster c = ParleyConfig.defaults().cluster();
+    assertEquals("parley", c.name());
+    assertEquals(java.util.List.of("127.0.0.1:5701", "127.0.0.1:5702", "127.0.0.1:5703"), c.members());
+    ParleyConfig ok = ParleyConfig.fromJson(new JsonObject(
+        "{\"cluster\":{\"members\":[\"10.0.0.5:5701\",\"node-b\",\"node-c:6000\"]}}"));
+    assertEquals(3, ok.cluster().members().size());
+    assertTrue(error("{\"cluster\":{\"members\":[\"127.0.0.1:57o1\"]}}")
+        .startsWith("cluster.members has a bad entry \"127.0.0.1:57o1\": the port must be"));
+    assertTrue(error("{\"cluster\":{\"members\":[\":5701\"]}}").contains("the host is missing"));
+    assertTrue(error("{\"cluster\":{\"members\":[]}}").startsWith("cluster.members must list at least one"));
+    assertTrue(error("{\"cluster\":{\"name\":\" \"}}").startsWith("cluster.name must not be empty"));
+  }
+
+  @Test
   void badFilesAreClear(@TempDir Path dir) throws Exception {
     Path f = dir.resolve("c.json");
     Files.writeString(f, "{ not json");

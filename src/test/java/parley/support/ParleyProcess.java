@@ -35,9 +35,14 @@ public final class ParleyProcess implements AutoCloseable {
 
   /** Starts {@code java -jar parley.jar args...} without waiting. */
   public static ParleyProcess launch(String... args) throws IOException {
+    return launch(List.of("-Xmx512m"), args);
+  }
+
+  /** Starts {@code java JVM-FLAGS... -jar parley.jar args...} without waiting. */
+  public static ParleyProcess launch(List<String> jvmFlags, String... args) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-Xmx512m");
+    cmd.addAll(jvmFlags);
     cmd.add("-jar");
     cmd.add(jar().toString());
     cmd.addAll(List.of(args));

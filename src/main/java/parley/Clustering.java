@@ -1,0 +1,129 @@
+package parley;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.InMemoryFormat;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.NetworkConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import parley.config.ConfigException;
+import parley.config.ParleyConfig;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Builds the Hazelcast configuration from {@code cluster.*} and starts a clustered Vert.x on it. Everything is
+ * set in code, so that nodes on one machine find each other over loopback with nothing else to configure:
+ * <ul>
+ *   <li>Hazelcast binds to {@code cluster.host}, first trying {@code cluster.port} and then the next ports
+ *       (auto-increment): three nodes on one machine get 5701, 5702 and 5703.</li>
+ *   <li>Members are found by TCP-IP join over {@code cluster.members}; multicast and auto-detection are off.</li>
+ *   <li>Failure detection: a heartbeat every second, and a member that has not been heard from for
+ *       {@value #NO_HEARTBEAT_SECONDS} s is removed (Hazelcast's default is 60 s).</li>
+ *   <li>Split-brain healing is checked every {@value #MERGE_DELAY_SECONDS} s (default 120-300 s).</li>
+ *   <li>Parley's maps ({@code parley.*}) keep one synchronous backup on another member.</li>
+ * </ul>
+ */
+public final class Clustering {
+  /** A member not heard from for this long is removed; its nicknames and memberships are freed then. */
+  public static final int NO_HEARTBEAT_SECONDS = 10;
+  static final int HEARTBEAT_SECONDS = 1;
+  static final int MERGE_DELAY_SECONDS = 10;
+  /** How many ports after cluster.port are tried when it is taken. */
+  static final int PORT_COUNT = 100;
+  /** The name of Parley's maps start with this; the Hazelcast map configuration below matches it. */
+  public static final String MAP_PREFIX = "parley.";
+
+  private Clustering() {
+  }
+
+  /** The Hazelcast configuration of a Parley node, from Vert.x's defaults (its own maps) and {@code cluster.*}. */
+  public static Config hazelcastConfig(ParleyConfig.Cluster cluster) {
+    Config config = ConfigUtil.loadConfig();
+    config.setClusterName(cluster.name());
+    config.setProperty("hazelcast.logging.type", "slf4j");
+    config.setProperty("hazelcast.phone.home.enabled", "false");
+    config.setProperty("hazelcast.shutdownhook.enabled", "false");
+    config.setProperty("hazelcast.heartbeat.interval.seconds", String.valueOf(HEARTBEAT_SECONDS));
+    config.setProperty("hazelcast.max.no.heartbeat.seconds", String.valueOf(NO_HEARTBEAT_SECONDS));
+    config.setProperty("hazelcast.merge.first.run.delay.seconds", String.valueOf(MERGE_DELAY_SECONDS));
+    config.setProperty("hazelcast.merge.next.run.delay.seconds", String.valueOf(MERGE_DELAY_SECONDS));
+    config.setProperty("hazelcast.wait.seconds.before.join", "1");
+    config.setProperty("hazelcast.socket.bind.any", "false");
+
+    NetworkConfig network = config.getNetworkConfig();
+    network.setPort(cluster.port()).setPortAutoIncrement(true).setPortCount(PORT_COUNT);
+    network.getInterfaces().setEnabled(true).setInterfaces(List.of(address(cluster.host())));
+    JoinConfig join = network.getJoin();
+    join.getMulticastConfig().setEnabled(false);
+    join.getAutoDetectionConfig().setEnabled(false);
+    join.getAwsConfig().setEnabled(false);
+    join.getKubernetesConfig().setEnabled(false);
+    join.getTcpIpConfig().setEnabled(true).setMembers(new ArrayList<>(cluster.members()))
+        .setConnectionTimeoutSeconds(2);
+
+    // history and memberships are changed in place by entry processors: OBJECT format spares a
+    // serialisation round trip of the whole room per message
+    config.addMapConfig(new MapConfig(MAP_PREFIX + "*").setBackupCount(1).setAsyncBackupCount(0)
+        .setInMemoryFormat(InMemoryFormat.OBJECT));
+    config.setClassLoader(Clustering.class.getClassLoader());
+    return config;
+  }
+
+  /** Vert.x options of a clustered node: the event bus listens on {@code cluster.host} too. */
+  public static VertxOptions vertxOptions(ParleyConfig.Cluster cluster) {
+    VertxOptions options = Parley.vertxOptions();
+    options.getEventBusOptions().setHost(address(cluster.host()));
+    return options;
+  }
+
+  /** Joins the cluster. Fails with a one-line reason when this node can't (e.g. no port can be bound). */
+  public static Future<ClusteredVertx> start(ParleyConfig.Cluster cluster) {
+    HazelcastClusterManager manager = new HazelcastClusterManager(hazelcastConfig(cluster));
+    return Vertx.builder().with(vertxOptions(cluster)).withClusterManager(manager).buildClustered()
+        .map(vertx -> new ClusteredVertx(vertx, manager))
+        .recover(err -> Future.failedFuture(new IllegalStateException(
+            "could not join the cluster on " + cluster.host() + ":" + cluster.port() + " (members "
+                + String.join(", ", cluster.members()) + "): " + reason(err), err)));
+  }
+
+  /** A clustered Vert.x and its cluster manager, whose node id names this node. */
+  public record ClusteredVertx(Vertx vertx, HazelcastClusterManager manager) {
+  }
+
+  /** The innermost message of a failure, on one line. */
+  static String reason(Throwable err) {
+    Throwable t = err;
+    String message = null;
+    while (t != null) {
+      if (t.getMessage() != null && !t.getMessage().isBlank()) {
+        message = t.getMessage();
+      }
+      if (t.getCause() == null || t.getCause() == t) {
+        break;
+      }
+      t = t.getCause();
+    }
+    if (message == null) {
+      message = err.getClass().getSimpleName();
+    }
+    int nl = message.indexOf('\n');
+    return (nl < 0 ? message : message.substring(0, nl)).strip();
+  }
+
+  /** The IP address of a host name, as Hazelcast's interface list wants it. */
+  static String address(String host) {
+    try {
+      return InetAddress.getByName(host).getHostAddress();
+    } catch (UnknownHostException e) {
+      throw new ConfigException("cluster.host \"" + host + "\" can't be resolved");
+    }
+  }
+}

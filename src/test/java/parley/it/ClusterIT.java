@@ -1,0 +1,374 @@
+package parley.it;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import parley.support.LineClient;
+import parley.support.ParleyProcess;
+import parley.support.WsClient;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Three real nodes ({@code java -jar parley.jar --cluster}, separate JVMs) on loopback, with their own data
+ * directories and a cluster config listing three Hazelcast ports picked at random for this run. The tests run
+ * in order on the same cluster: chat across nodes, one winner for a nickname, kill -9 of node 1, then a full
+ * stop and start.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterIT {
+  /** Small heaps and a quick JIT: three JVMs share two cores with everything else. */
+  private static final List<String> JVM = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+  /** Hazelcast's failure detection (Clustering.NO_HEARTBEAT_SECONDS) plus slack for a loaded machine. */
+  private static final Duration FREED_WITHIN = Duration.ofSeconds(40);
+
+  private Path root;
+  private Path config;
+  private final ParleyProcess[] nodes = new ParleyProcess[3];
+  private Vertx vertx;
+
+  @BeforeAll
+  void startCluster() throws Exception {
+    root = Files.createTempDirectory("parley-cluster-it");
+    int base = freeBase();
+    String members = "\"127.0.0.1:" + base + "\", \"127.0.0.1:" + (base + 1) + "\", \"127.0.0.1:" + (base + 2) + "\"";
+    config = root.resolve("cluster.json");
+    Files.writeString(config, "{\"cluster\": {\"enabled\": true, \"name\": \"parley-it-" + base
+        + "\", \"host\": \"127.0.0.1\", \"port\": " + base + ", \"members\": [" + members + "]}}");
+    vertx = Vertx.vertx();
+    startAll();
+  }
+
+  @AfterAll
+  void stopCluster() throws Exception {
+    for (ParleyProcess p : nodes) {
+      if (p != null) {
+        p.close();
+      }
+    }
+    if (vertx != null) {
+      vertx.close();
+    }
+    if (root != null) {
+      try (Stream<Path> files = Files.walk(root)) {
+        files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
+    }
+  }
+
+  /** Three consecutive free-looking ports in 5720..6019, different each run. */
+  private static int freeBase() {
+    for (int attempt = 0; attempt < 50; attempt++) {
+      int base = 5720 + 3 * ThreadLocalRandom.current().nextInt(100);
+      if (free(base) && free(base + 1) && free(base + 2)) {
+        return base;
+      }
+    }
+    throw new AssertionError("no free ports for the cluster");
+  }
+
+  private static boolean free(int port) {
+    try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private ParleyProcess launch(int i) throws IOException {
+    return ParleyProcess.launch(JVM, "--config", config.toString(), "--host", "127.0.0.1", "--telnet-port", "0",
+        "--http-port", "0", "--data-dir", root.resolve("d" + (i + 1)).toString(), "--cluster");
+  }
+
+  /** Starts the three nodes at once and waits until each sees the others' users. */
+  private void startAll() throws Exception {
+    for (int i = 0; i < 3; i++) {
+      nodes[i] = launch(i);
+    }
+    for (ParleyProcess p : nodes) {
+      p.awaitPorts(Duration.ofSeconds(150));
+    }
+    awaitFormed();
+  }
+
+  /** A user on each node; done when every node lists all three. */
+  private void awaitFormed() throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    List<WsClient> probes = new ArrayList<>();
+    try {
+      for (int i = 0; i < 3; i++) {
+        probes.add(WsClient.login(vertx, nodes[i].httpPort(), "probe" + (i + 1)));
+      }
+      for (WsClient probe : probes) {
+        while (true) {
+          probe.say("/who");
+          JsonArray users = probe.expect("who").getJsonArray("users");
+          Set<String> nicks = new HashSet<>();
+          users.forEach(u -> nicks.add(((JsonObject) u).getString("nick")));
+          if (nicks.containsAll(Set.of("probe1", "probe2", "probe3"))) {
+            break;
+          }
+          assertTrue(System.nanoTime() < deadline, "the nodes did not form one cluster: " + users);
+          Thread.sleep(500);
+        }
+      }
+    } finally {
+      probes.forEach(WsClient::close);
+    }
+  }
+
+  private int telnet(int node) {
+    return nodes[node - 1].telnetPort();
+  }
+
+  private int http(int node) {
+    return nodes[node - 1].httpPort();
+  }
+
+  private static JsonObject hello(String nick, long since) {
+    return new JsonObject().put("type", "hello").put("nick", nick).put("since", new JsonObject().put("lobby", since));
+  }
+
+  private static List<Long> seqs(JsonArray messages) {
+    return messages.stream().map(m -> ((JsonObject) m).getLong("seq")).toList();
+  }
+
+  private static List<String> texts(JsonArray messages) {
+    return messages.stream().map(m -> ((JsonObject) m).getString("text")).toList();
+  }
+
+  /** Everything in the lobby's history, read by a new user on that node. */
+  private JsonArray lobbyHistory(int node, String nick) throws Exception {
+    try (WsClient c = WsClient.connect(vertx, http(node))) {
+      c.send(hello(nick, 0));
+      return c.expect("history").getJsonArray("messages");
+    }
+  }
+
+  @Test
+  @Order(1)
+  void telnetAndWebUsersOnDifferentNodesChat() throws Exception {
+    try (LineClient alice = LineClient.login(telnet(1), "alice");
+         WsClient bob = WsClient.login(vertx, http(2), "bob");
+         LineClient carol = LineClient.login(telnet(3), "carol")) {
+      alice.send("hello from telnet on node 1");
+      assertEquals("alice", bob.expectMessage("hello from telnet on node 1").getString("nick"));
+      carol.expectContaining("alice: hello from telnet on node 1");
+      bob.say("hello from the web on node 2");
+      alice.expectContaining("bob: hello from the web on node 2");
+      carol.expectContaining("bob: hello from the web on node 2");
+
+      alice.send("/msg bob just between us");
+      JsonObject pm = bob.expect("private");
+      assertEquals("just between us", pm.getString("text"));
+      assertEquals("alice", pm.getString("nick"));
+      bob.say("/msg carol psst");
+      carol.expectContaining("psst");
+
+      bob.say("/who");
+      JsonArray users = bob.expect("who").getJsonArray("users");
+      Set<String> nodesSeen = new HashSet<>();
+      for (Object o : users) {
+        JsonObject u = (JsonObject) o;
+        if (Set.of("alice", "bob", "carol").contains(u.getString("nick"))) {
+          nodesSeen.add(u.getString("node"));
+        }
+      }
+      assertEquals(3, nodesSeen.size(), "each user is on their own node: " + users);
+      carol.send("/who");
+      carol.expectContaining("alice");
+      bob.say("/who #lobby"); // room membership, kept per session of every node
+      Set<String> inLobby = new HashSet<>();
+      bob.expect("who").getJsonArray("users").forEach(u -> inLobby.add(((JsonObject) u).getString("nick")));
+      assertTrue(inLobby.containsAll(Set.of("alice", "bob", "carol")), inLobby.toString());
+
+      // a room new to node 3: other nodes learn of its consumer a moment later, and nothing is lost meanwhile
+      bob.say("/join #side");
+      bob.expect("joined");
+      carol.send("/join #side");
+      carol.expectContaining("You are in #side");
+      bob.send(new JsonObject().put("type", "say").put("room", "side").put("text", "right away"));
+      carol.expectContaining("bob: right away");
+      carol.send("/join #lobby"); // back to talking in the lobby
+      bob.say("/join #lobby");
+      bob.expect(f -> "notice".equals(f.getString("type")) && f.getString("text").contains("#lobby"), "back in #lobby");
+
+      // join and leave notices arrive once on every node
+      try (WsClient dora = WsClient.login(vertx, http(3), "dora")) {
+        dora.say("dora is here");
+        alice.expectContaining("dora: dora is here");
+        carol.expectContaining("dora: dora is here");
+      }
+      alice.expectContaining("dora has left #lobby");
+      carol.expectContaining("dora has left #lobby");
+      bob.expect(f -> "leave".equals(f.getString("type")) && "dora".equals(f.getString("nick")), "dora's leave");
+      bob.say("after dora");
+      alice.expectContaining("bob: after dora");
+      carol.expectContaining("bob: after dora");
+      for (LineClient c : List.of(alice, carol)) {
+        assertEquals(1, c.seen().stream().filter(l -> l.contains("dora (web) has joined #lobby")).count(), c.seen().toString());
+        assertEquals(1, c.seen().stream().filter(l -> l.contains("dora has left #lobby")).count(), c.seen().toString());
+      }
+      assertEquals(1, bob.seen().stream().filter(f -> "join".equals(f.getString("type"))
+          && "dora".equals(f.getString("nick"))).count(), bob.seen().toString());
+    }
+  }
+
+  @Test
+  @Order(2)
+  void theSameNicknameOnTwoNodesAtOnceHasOneWinner() throws Exception {
+    for (int round = 0; round < 3; round++) {
+      String nick = "zed" + round;
+      try (WsClient a = WsClient.connect(vertx, http(1));
+           WsClient b = WsClient.connect(vertx, http(2))) {
+        a.send(new JsonObject().put("type", "hello").put("nick", nick));
+        b.send(new JsonObject().put("type", "hello").put("nick", nick));
+        int winners = 0;
+        for (WsClient c : List.of(a, b)) {
+          JsonObject outcome = c.expect(f -> "joined".equals(f.getString("type")) || "error".equals(f.getString("type")),
+              "joined or error");
+          if ("joined".equals(outcome.getString("type"))) {
+            winners++;
+          } else {
+            assertEquals("nick_taken", outcome.getString("code"));
+          }
+        }
+        assertEquals(1, winners, "round " + round);
+      }
+    }
+  }
+
+  @Test
+  @Order(3)
+  void killingANodeFreesItsNicknamesAndLosesNoHistory() throws Exception {
+    try (WsClient brian = WsClient.login(vertx, http(2), "brian");
+         WsClient wendy = WsClient.login(vertx, http(1), "wendy");
+         LineClient ghost = LineClient.login(telnet(1), "ghost")) {
+      long lastSeen = 0;
+      for (int i = 1; i <= 3; i++) {
+        brian.say("before the crash " + i);
+        lastSeen = wendy.expectMessage("before the crash " + i).getLong("seq");
+      }
+      nodes[0].kill9();
+      long killedAt = System.nanoTime();
+      List<Long> during = new ArrayList<>();
+      for (int i = 1; i <= 3; i++) {
+        brian.say("while node 1 is down " + i);
+        during.add(brian.expectMessage("while node 1 is down " + i).getLong("seq"));
+      }
+      assertEquals(List.of(lastSeen + 1, lastSeen + 2, lastSeen + 3), during, "seq goes on without a gap");
+
+      // the dead node's nicknames are free again once Hazelcast has removed it
+      while (!tryNick(telnet(3), "ghost")) {
+        assertTrue(System.nanoTime() - killedAt < FREED_WITHIN.toNanos(), "ghost still taken after " + FREED_WITHIN);
+        Thread.sleep(500);
+      }
+      long freedMs = (System.nanoTime() - killedAt) / 1_000_000;
+      System.out.println("ClusterIT: nicknames of the killed node were free after " + freedMs + " ms");
+      brian.expect(f -> "leave".equals(f.getString("type")) && "wendy".equals(f.getString("nick")), "wendy left");
+
+      // nodes 2 and 3 have the whole history, seq 1 onwards with no hole
+      for (int node : new int[] {2, 3}) {
+        JsonArray all = lobbyHistory(node, "auditor" + node);
+        List<Long> seqs = seqs(all);
+        assertEquals(1L, seqs.get(0));
+        for (int i = 1; i < seqs.size(); i++) {
+          assertEquals(seqs.get(i - 1) + 1, seqs.get(i), "history of node " + node + ": " + seqs);
+        }
+        assertEquals(during.get(2), seqs.get(seqs.size() - 1));
+        assertTrue(texts(all).containsAll(List.of("hello from telnet on node 1", "before the crash 3",
+            "while node 1 is down 3")), texts(all).toString());
+      }
+
+      // wendy comes back on node 3 and resumes where she was: no gap, no repeat
+      try (WsClient back = WsClient.connect(vertx, http(3))) {
+        back.send(hello("wendy", lastSeen));
+        assertEquals(List.of("while node 1 is down 1", "while node 1 is down 2", "while node 1 is down 3"),
+            texts(back.expect("history").getJsonArray("messages")));
+        brian.say("welcome back");
+        assertEquals(during.get(2) + 1, back.expectMessage("welcome back").getLong("seq"));
+        List<Long> live = back.seen().stream().filter(f -> "message".equals(f.getString("type")))
+            .map(f -> f.getLong("seq")).toList();
+        assertEquals(List.of(during.get(2) + 1), live, "nothing twice");
+      }
+    }
+  }
+
+  /** Logs in with that nickname on telnet; true if it was free (the session is closed again). */
+  private static boolean tryNick(int port, String nick) throws Exception {
+    try (LineClient c = new LineClient(port)) {
+      c.expectPrompt("Nickname:");
+      c.send(nick);
+      String line = c.expect(l -> l.contains("You are in #") || l.contains("already used"), "login outcome");
+      return line.contains("You are in #");
+    }
+  }
+
+  @Test
+  @Order(4)
+  void aFullStopAndStartKeepsTheHistory() throws Exception {
+    JsonArray before = lobbyHistory(2, "auditor");
+    for (int i = 1; i < 3; i++) {
+      nodes[i].terminate();
+    }
+    for (int i = 1; i < 3; i++) {
+      nodes[i].awaitExit(Duration.ofSeconds(60));
+    }
+    nodes[0].close();
+    startAll(); // node 1 starts from its older journal (it was killed first)
+    for (int node = 1; node <= 3; node++) {
+      JsonArray after = lobbyHistory(node, "reader" + node);
+      assertEquals(seqs(before), seqs(after), "node " + node);
+      assertEquals(texts(before), texts(after), "node " + node);
+    }
+    try (WsClient erin = WsClient.connect(vertx, http(1))) {
+      erin.send(new JsonObject().put("type", "hello").put("nick", "erin"));
+      erin.expect("history");
+      erin.say("after the restart");
+      long last = seqs(before).get(before.size() - 1);
+      assertEquals(last + 1, erin.expectMessage("after the restart").getLong("seq"), "seq goes on");
+    }
+  }
+
+  @Test
+  @Order(5)
+  void aNodeThatCannotJoinSaysWhyAndExits() throws Exception {
+    Path bad = root.resolve("unreachable.json");
+    // 192.0.2.1 (TEST-NET-1) is no address of this machine: Hazelcast can't bind there
+    Files.writeString(bad, "{\"cluster\": {\"enabled\": true, \"host\": \"192.0.2.1\", \"port\": 5701}}");
+    try (ParleyProcess p = ParleyProcess.launch(JVM, "--config", bad.toString(), "--telnet-port", "0",
+        "--http-port", "0", "--data-dir", root.resolve("bad").toString(), "--cluster")) {
+      int status = p.awaitExit(Duration.ofSeconds(90));
+      assertNotEquals(0, status);
+      List<String> reasons = p.stderr().stream().filter(l -> l.startsWith("parley: ")).toList();
+      assertEquals(1, reasons.size(), p.stderr().toString());
+      assertTrue(reasons.get(0).startsWith("parley: could not start: could not join the cluster on 192.0.2.1:5701"),
+          reasons.get(0));
+      assertTrue(p.stdout().isEmpty(), p.stdout().toString());
+    }
+  }
+}
