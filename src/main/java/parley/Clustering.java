@@ -78,16 +78,21 @@ public final class Clustering {
   }
 
   /** Vert.x options of a clustered node: the event bus listens on {@code cluster.host} too. */
-  public static VertxOptions vertxOptions(ParleyConfig.Cluster cluster) {
-    VertxOptions options = Parley.vertxOptions();
+  public static VertxOptions vertxOptions(ParleyConfig.Cluster cluster, int eventLoops) {
+    VertxOptions options = new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(eventLoops);
     options.getEventBusOptions().setHost(address(cluster.host()));
     return options;
   }
 
   /** Joins the cluster. Fails with a one-line reason when this node can't (e.g. no port can be bound). */
   public static Future<ClusteredVertx> start(ParleyConfig.Cluster cluster) {
+    return start(cluster, Runtime.getRuntime().availableProcessors());
+  }
+
+  /** Joins the cluster with that many event loops. */
+  public static Future<ClusteredVertx> start(ParleyConfig.Cluster cluster, int eventLoops) {
     HazelcastClusterManager manager = new HazelcastClusterManager(hazelcastConfig(cluster));
-    return Vertx.builder().with(vertxOptions(cluster)).withClusterManager(manager).buildClustered()
+    return Vertx.builder().with(vertxOptions(cluster, eventLoops)).withClusterManager(manager).buildClustered()
         .map(vertx -> new ClusteredVertx(vertx, manager))
         .recover(err -> Future.failedFuture(new IllegalStateException(
             "could not join the cluster on " + cluster.host() + ":" + cluster.port() + " (members "

@@ -56,11 +56,11 @@ public final class Parley {
     this.beforeClose = beforeClose;
   }
 
-  /** The event loops: one per core, so that each room has one consumer per core. */
-  public static VertxOptions vertxOptions() {
-    return new VertxOptions().setPreferNativeTransport(true)
-        .setEventLoopPoolSize(Runtime.getRuntime().availableProcessors());
+  /** Vert.x with the native transport when present and {@code eventLoops} event loops (default one per core). */
+  public static VertxOptions vertxOptions(ParleyConfig config) {
+    return new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(config.eventLoops());
   }
+
 
   /**
    * Starts a node: a single one, or with {@code cluster.enabled} a member of a cluster. Opens and replays the
@@ -77,7 +77,7 @@ public final class Parley {
     if (config.cluster().enabled()) {
       return startClustered(config, history);
     }
-    Vertx vertx = Vertx.builder().with(vertxOptions()).build();
+    Vertx vertx = Vertx.builder().with(vertxOptions(config)).build();
     LocalChatStore store = new LocalChatStore(vertx, config.history().retain(), history);
     history.load().forEach(store::restore);
     String node = "node-" + UUID.randomUUID().toString().substring(0, 6);
@@ -93,7 +93,7 @@ public final class Parley {
    * manager's.
    */
   private static Future<Parley> startClustered(ParleyConfig config, JournaledHistory history) {
-    return Clustering.start(config.cluster()).compose(clustered -> {
+    return Clustering.start(config.cluster(), config.eventLoops()).compose(clustered -> {
       Vertx vertx = clustered.vertx();
       String node = clustered.manager().getNodeId();
       ClusteredChatStore store = new ClusteredChatStore(vertx, clustered.manager().getHazelcastInstance(),
@@ -124,7 +124,7 @@ public final class Parley {
       LOG.info("native transport not available ({}); using NIO", String.valueOf(vertx.unavailableNativeTransportCause()));
     }
     ChatService service = new ChatService(vertx, config, store, Clock.systemDefaultZone(), node);
-    int instances = Runtime.getRuntime().availableProcessors();
+    int instances = config.eventLoops();
     AtomicInteger telnetPort = new AtomicInteger();
     AtomicInteger httpPort = new AtomicInteger();
     NetServerOptions telnetOptions = new NetServerOptions()

@@ -17,7 +17,7 @@ import java.util.List;
  */
 public record ParleyConfig(String host, int telnetPort, int httpPort, String room, Path dataDir, String motd,
                            History history, Limits limits, Flood flood, Cluster cluster, Tls tls, Web web,
-                           String operatorPassword) {
+                           String operatorPassword, int eventLoops) {
 
   /**
    * @param replay       lines of history replayed on join
@@ -156,9 +156,10 @@ public record ParleyConfig(String host, int telnetPort, int httpPort, String roo
     w.rejectUnknown();
 
     String operatorPassword = r.string("operatorPassword", "");
+    int eventLoops = r.integer("eventLoops", 0, 0, 1024);
     r.rejectUnknown();
     return new ParleyConfig(host, telnetPort, httpPort, room, Path.of(dataDir), motd, history, limits, flood, cluster,
-        tls, web, operatorPassword);
+        tls, web, operatorPassword, eventLoops == 0 ? Runtime.getRuntime().availableProcessors() : eventLoops);
   }
 
   /** Why a cluster member entry is not {@code host:port} (or {@code host}, meaning the default port range). */

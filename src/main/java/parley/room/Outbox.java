@@ -1,6 +1,7 @@
 package parley.room;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 
 /**
@@ -26,6 +27,9 @@ public final class Outbox {
 
     byte[] after();
   }
+
+  private static final PooledByteBufAllocator ALLOC = PooledByteBufAllocator.DEFAULT;
+  private static final int INITIAL = 2048;
 
   private final ChannelHandlerContext channel;
   private final RoomHub hub;
@@ -85,7 +89,9 @@ public final class Outbox {
       return false;
     }
     if (pending == null) {
-      pending = channel.alloc().buffer(Math.max(512, length));
+      // the classic pooled allocator, with per-thread caches, measured cheaper here than the channel's default
+      // (Netty 4.2's adaptive allocator) for this one short-lived buffer per connection per turn
+      pending = ALLOC.directBuffer(Math.max(INITIAL, length));
     }
     pending.writeBytes(bytes, offset, length);
     if (pending.readableBytes() > maxPending && !channel.channel().isWritable()) {

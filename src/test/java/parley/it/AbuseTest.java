@@ -102,7 +102,7 @@ class AbuseTest {
   void aClientThatStopsReadingIsDroppedAndOthersKeepReceiving() throws Exception {
     server = TestServer.start(new JsonObject()
         .put("flood", new JsonObject().put("burst", 100000).put("ratePerSecond", 100000))
-        .put("limits", new JsonObject().put("outboxBytes", 65536).put("slowConsumerGraceMs", 100)));
+        .put("limits", new JsonObject().put("slowConsumerGraceMs", 100)));
     Socket stalled = new Socket();
     stalled.setReceiveBufferSize(4096);
     stalled.connect(new java.net.InetSocketAddress("127.0.0.1", server.telnetPort()));
