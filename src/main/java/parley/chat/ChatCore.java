@@ -52,11 +52,11 @@ public final class ChatCore {
         (s, a) -> a.isEmpty() ? usage("op") : new Action.Op(a)));
     add(new Command("kick", List.of(), "NICK [REASON]", "disconnect a user", true, this::kick));
     add(new Command("ban", List.of(), "NICK|IP [DURATION]", "ban a user's address (or an address): 30m, 2h, 7d; none = forever",
-        true, this::ban));
+        true, (s, a) -> targetFor("ban", a, 0, Action.Ban::new)));
     add(new Command("unban", List.of(), "NICK|IP", "lift a ban", true,
         (s, a) -> a.isEmpty() || a.contains(" ") ? usage("unban") : new Action.Unban(a)));
     add(new Command("mute", List.of(), "NICK [DURATION]", "stop a user from talking (default 10m; 0 lifts it)", true,
-        this::mute));
+        (s, a) -> targetFor("mute", a, 600, Action.Mute::new)));
   }
 
   public ChatCore() {
@@ -159,22 +159,18 @@ public final class ChatCore {
         : new Action.Kick(a.substring(0, space), a.substring(space + 1).strip());
   }
 
-  private Action ban(SessionState s, String a) {
+  /**
+   * Parses {@code TARGET [DURATION]} for /ban and /mute: a missing duration is {@code defaultSeconds}; anything
+   * else than one or two words, or a duration that doesn't parse, gets the command's usage.
+   */
+  private Action targetFor(String verb, String a, long defaultSeconds,
+                           java.util.function.BiFunction<String, Long, Action> then) {
     String[] parts = a.isEmpty() ? new String[0] : a.split(" +");
     if (parts.length < 1 || parts.length > 2) {
-      return usage("ban");
+      return usage(verb);
     }
-    long seconds = parts.length == 2 ? Durations.parseSeconds(parts[1]) : 0;
-    return seconds < 0 ? usage("ban") : new Action.Ban(parts[0], seconds);
-  }
-
-  private Action mute(SessionState s, String a) {
-    String[] parts = a.isEmpty() ? new String[0] : a.split(" +");
-    if (parts.length < 1 || parts.length > 2) {
-      return usage("mute");
-    }
-    long seconds = parts.length == 2 ? Durations.parseSeconds(parts[1]) : 600;
-    return seconds < 0 ? usage("mute") : new Action.Mute(parts[0], seconds);
+    long seconds = parts.length == 2 ? Durations.parseSeconds(parts[1]) : defaultSeconds;
+    return seconds < 0 ? usage(verb) : then.apply(parts[0], seconds);
   }
 
   private Action onOff(String name, String a) {

@@ -11,8 +11,4 @@ public record UserRecord(String nick, String via, String node, String sessionId,
   public UserRecord touched(Instant now) {
     return new UserRecord(nick, via, node, sessionId, connectedAt, now);
   }
-
-  public UserRecord renamed(String newNick) {
-    return new UserRecord(newNick, via, node, sessionId, connectedAt, lastActive);
-  }
 }

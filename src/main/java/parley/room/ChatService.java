@@ -126,10 +126,6 @@ public final class ChatService {
     return clock;
   }
 
-  public ChatCore core() {
-    return core;
-  }
-
   /** The hub of the calling event loop. */
   public RoomHub hub() {
     Context context = Vertx.currentContext();
@@ -776,17 +772,5 @@ public final class ChatService {
     }
     s.context().runOnContext(v -> s.close(reason));
     return true;
-  }
-
-  /** Tells every local session something, e.g. that the server is shutting down. */
-  public void broadcastNotice(String text) {
-    ChatEvent event = new ChatEvent(Type.NOTICE, null, 0, clock.instant(), null, null, text, null);
-    for (Session s : local.values()) {
-      s.context().runOnContext(v -> s.deliver(new Outgoing(event)));
-    }
-  }
-
-  JsonObject describe() {
-    return new JsonObject().put("node", node).put("users", local.size());
   }
 }

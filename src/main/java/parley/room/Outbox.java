@@ -58,11 +58,6 @@ public final class Outbox {
     return framed;
   }
 
-  /** Whether the outbox stopped taking bytes because the peer stopped reading. */
-  public boolean overflowed() {
-    return overflowed;
-  }
-
   public void append(byte[] bytes) {
     append(bytes, 0, bytes.length);
   }

@@ -114,12 +114,6 @@ public final class RoomHub {
     }
   }
 
-  /** Sessions in the room on this event loop. */
-  public int localMembers(String room) {
-    Room r = rooms.get(room);
-    return r == null ? 0 : r.members.size();
-  }
-
   void schedule(Outbox outbox) {
     dirty.add(outbox);
     if (!flushScheduled) {

@@ -1,14 +1,11 @@
 package parley.it;
 
-import io.vertx.core.Vertx;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import parley.support.ClientTest;
 import parley.support.LineClient;
 import parley.support.TestServer;
 import parley.support.WsClient;
@@ -27,26 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Abuse resistance: flooding, slow readers, cross-origin sockets, moderation, random junk. */
-class AbuseTest {
-  private static Vertx clientVertx;
-  private TestServer server;
-
-  @BeforeAll
-  static void clients() {
-    clientVertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void closeClients() {
-    clientVertx.close();
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    if (server != null) {
-      server.close();
-    }
-  }
+class AbuseTest extends ClientTest {
 
   @Test
   void floodingIsDelayedThenDisconnectedWhileTheRoomStaysResponsive() throws Exception {

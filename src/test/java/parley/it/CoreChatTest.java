@@ -1,13 +1,10 @@
 package parley.it;
 
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import parley.support.ClientTest;
 import parley.support.LineClient;
 import parley.support.TestServer;
 import parley.support.WsClient;
@@ -21,29 +18,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The core issue end to end: real TCP and WebSocket clients against a real server on free ports. */
-class CoreChatTest {
+class CoreChatTest extends ClientTest {
   private static final Pattern CHAT_LINE = Pattern.compile("\\[\\d\\d:\\d\\d] ([\\w-]+): (.*)");
-  private static Vertx clientVertx;
-  private TestServer server;
-
-  @BeforeAll
-  static void clients() {
-    clientVertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void closeClients() {
-    clientVertx.close();
-  }
 
   @BeforeEach
   void start() throws Exception {
     server = TestServer.start();
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    server.close();
   }
 
   @Test

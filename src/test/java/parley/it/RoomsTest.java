@@ -1,13 +1,10 @@
 package parley.it;
 
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import parley.support.ClientTest;
 import parley.support.LineClient;
 import parley.support.TestServer;
 import parley.support.WsClient;
@@ -19,28 +16,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Rooms, private messages and resuming from a sequence number. */
-class RoomsTest {
-  private static Vertx clientVertx;
-  private TestServer server;
-
-  @BeforeAll
-  static void clients() {
-    clientVertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void closeClients() {
-    clientVertx.close();
-  }
+class RoomsTest extends ClientTest {
 
   @BeforeEach
   void start() throws Exception {
     server = TestServer.start(new JsonObject().put("history", new JsonObject().put("retain", 20).put("replay", 5)));
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    server.close();
   }
 
   @Test
