@@ -51,15 +51,19 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link SyncPolicy#ALWAYS}: the future completes after the record has been written
  *       <em>and</em> fsynced (fdatasync). Group commit: every record queued at that moment shares one
  *       write and one fsync per room file. Survives kill -9, OS crash and power loss.</li>
- *   <li>{@link SyncPolicy#BATCHED}: the future completes once the record has been written to the
- *       file ({@code write(2)} returned, the bytes are in the OS page cache), so it survives kill -9
- *       of the process. An fsync follows within {@code maxSyncDelay} (default 50 ms) of the first
- *       unsynced write, which bounds what an OS crash or power loss can lose.</li>
+ *   <li>{@link SyncPolicy#BATCHED}: {@link #append} writes the record to the file itself, on the
+ *       caller's thread, and returns an already completed future: {@code write(2)} has returned, the
+ *       bytes are in the OS page cache, so it survives kill -9 of the process. Only the fsync is left
+ *       to the writer thread; it follows within {@code maxSyncDelay} (default 50 ms) of the first
+ *       unsynced write, which bounds what an OS crash or power loss can lose. This keeps a thread hop
+ *       out of every message's path: the caller (an event loop) can broadcast at once.</li>
  * </ul>
- * Futures complete in append order, on the single writer thread ({@code "parley-journal"}):
+ * For ALWAYS, futures complete in append order on the single writer thread ({@code "parley-journal"}):
  * dependent stages attached with non-async methods run on that thread and must be quick and must
  * never block on the journal (e.g. {@code flush().join()} there would deadlock). Vert.x callers should
- * hop back to their context, e.g. {@code Future.fromCompletionStage(cf, context)}.
+ * hop back to their context, e.g. {@code Future.fromCompletionStage(cf, context)}. Appends to one room
+ * must not race each other (the server sequences them under the room's lock); appends to different rooms
+ * may come from any threads.
  *
  * <h2>Reading back</h2>
  * {@link #open} reads every room file, truncates a torn or corrupt tail back to the last valid
@@ -72,7 +76,8 @@ import org.slf4j.LoggerFactory;
  * Each room keeps the last {@code maxMessages} records and, with {@code maxAge}, only those of them
  * with {@code tsMillis >= now - maxAge}. The writer thread compacts a room file (rewrite to a temp
  * file, fsync, atomic rename, fsync directory) when it holds more than {@code 2 * maxMessages}
- * records; {@link #compact} does it on demand. Appends keep being accepted meanwhile.
+ * records; {@link #compact} does it on demand. Appends keep being accepted meanwhile: records written
+ * while the temp file was being built are copied over, under the file lock, just before the rename.
  *
  * <p>The directory is locked ({@code <dir>/.lock}) so two processes cannot journal into it at once.
  */
@@ -110,15 +115,19 @@ public final class HistoryJournal implements AutoCloseable {
     private ArrayDeque<Op> queue = new ArrayDeque<>();
     private final Map<String, Long> acceptedSeq = new HashMap<>();
     private long pendingBytes;
-    private boolean closed;
+    private volatile boolean closed;
     private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
 
-    // ---- owned by the writer thread (filled by open() before the thread starts)
+    // ---- file state, guarded by flock: written by the writer thread, and for BATCHED also by appenders.
+    // The writer fsyncs outside the lock, so an fsync never holds up an append.
+    private final ReentrantLock flock = new ReentrantLock();
     private final Map<String, RoomFile> files = new HashMap<>();
     private final Set<RoomFile> dirty = new LinkedHashSet<>();
-    private final Set<RoomFile> touched = new LinkedHashSet<>();
-    private long unsyncedSinceNanos;
-    private boolean unsynced;
+    private boolean filesClosed;
+    private boolean dirSyncPending;
+    /** Read by the writer under qlock to time its next fsync, hence volatile. */
+    private volatile long unsyncedSinceNanos;
+    private volatile boolean unsynced;
     private final Thread writer;
 
     // ---- handed to load() once
@@ -127,10 +136,11 @@ public final class HistoryJournal implements AutoCloseable {
 
     // ---- observability for tests
     private final AtomicLong syncCount = new AtomicLong();
+    private final AtomicLong carriedOver = new AtomicLong();
     private volatile long maxSyncLagNanos;
     private volatile LongConsumer syncListener;
 
-    private enum Kind { APPEND, FLUSH, COMPACT, CLOSE }
+    private enum Kind { APPEND, FLUSH, COMPACT, AUTO_COMPACT, CLOSE }
 
     private static final class Op {
         final Kind kind;
@@ -148,7 +158,7 @@ public final class HistoryJournal implements AutoCloseable {
         }
     }
 
-    /** Writer-side state of one room file. */
+    /** State of one room file, guarded by flock. */
     private static final class RoomFile {
         final String room;
         final Path path;
@@ -159,6 +169,9 @@ public final class HistoryJournal implements AutoCloseable {
         long count;
         long lastSeq;
         long compactRetryAt;
+        boolean compactQueued;
+        /** Bumped whenever the file is replaced or re-validated, so a compaction can tell that it raced one. */
+        long generation;
 
         RoomFile(String room, Path path) {
             this.room = room;
@@ -270,7 +283,11 @@ public final class HistoryJournal implements AutoCloseable {
             return CompletableFuture.failedFuture(new IllegalArgumentException(
                     "payload too large: " + r.payload().length + " > " + JournalFormat.MAX_PAYLOAD));
         }
-        Op op = new Op(Kind.APPEND, r.room(), r.seq(), JournalFormat.frame(r.seq(), r.tsMillis(), r.payload()));
+        ByteBuffer frame = JournalFormat.frame(r.seq(), r.tsMillis(), r.payload());
+        if (policy == SyncPolicy.BATCHED) {
+            return appendDirect(r.room(), r.seq(), frame);
+        }
+        Op op = new Op(Kind.APPEND, r.room(), r.seq(), frame);
         qlock.lock();
         try {
             if (closed) {
@@ -293,6 +310,64 @@ public final class HistoryJournal implements AutoCloseable {
             qlock.unlock();
         }
         return op.future;
+    }
+
+    /** BATCHED: write on the caller's thread under flock; the writer thread only fsyncs. */
+    private CompletableFuture<Void> appendDirect(String room, long seq, ByteBuffer frame) {
+        boolean wake;
+        boolean compact;
+        flock.lock();
+        try {
+            if (closed || filesClosed) {
+                return CompletableFuture.failedFuture(new IllegalStateException("journal is closed"));
+            }
+            RoomFile rf = files.computeIfAbsent(room, this::newRoomFile);
+            if (seq <= rf.lastSeq) {
+                return CompletableFuture.failedFuture(new IllegalArgumentException(
+                        "seq " + seq + " of room " + room + " is not greater than last seq " + rf.lastSeq));
+            }
+            int bytes = frame.remaining();
+            try {
+                ensureOpen(rf);
+                writeFully(rf.ch, frame);
+            } catch (IOException | RuntimeException e) {
+                log.error("Writing a record to {} failed", rf.path, e);
+                abandonChannel(rf);
+                return CompletableFuture.failedFuture(e);
+            }
+            rf.size += bytes;
+            rf.count++;
+            rf.lastSeq = seq;
+            wake = markDirty(rf);
+            compact = compactionDue(rf);
+        } finally {
+            flock.unlock();
+        }
+        if (wake) {
+            qlock.lock();
+            try {
+                notEmpty.signal(); // the writer may be waiting with nothing to sync: start the fsync timer
+            } finally {
+                qlock.unlock();
+            }
+        }
+        if (compact) {
+            enqueue(new Op(Kind.AUTO_COMPACT, room, 0, null));
+        }
+        return CompletableFuture.completedFuture(null);
+    }
+
+    private RoomFile newRoomFile(String room) {
+        return new RoomFile(room, dir.resolve(room + SUFFIX));
+    }
+
+    /** Under flock: whether the room's file has grown enough to compact it (and marks it queued). */
+    private boolean compactionDue(RoomFile rf) {
+        if (!rf.compactQueued && rf.count > 2L * retention.maxMessages() && rf.count >= rf.compactRetryAt) {
+            rf.compactQueued = true;
+            return true;
+        }
+        return false;
     }
 
     /**
@@ -331,6 +406,15 @@ public final class HistoryJournal implements AutoCloseable {
      * records still queued); 0 if none. Never decreases, even when retention drops every record.
      */
     public long lastSeq(String room) {
+        if (policy == SyncPolicy.BATCHED) {
+            flock.lock();
+            try {
+                RoomFile rf = files.get(room);
+                return rf == null ? 0 : rf.lastSeq;
+            } finally {
+                flock.unlock();
+            }
+        }
         qlock.lock();
         try {
             return acceptedSeq.getOrDefault(room, 0L);
@@ -384,6 +468,11 @@ public final class HistoryJournal implements AutoCloseable {
     /** Number of fsyncs (fdatasync) of journal files performed by the writer. */
     long syncCount() {
         return syncCount.get();
+    }
+
+    /** Records appended while a compaction ran and copied into its new file. */
+    long carriedOverCount() {
+        return carriedOver.get();
     }
 
     /** Largest observed delay between the first unsynced write and the fsync that covered it. */
@@ -493,7 +582,7 @@ public final class HistoryJournal implements AutoCloseable {
         List<JournalRecord> window = retention.apply(s.records, now);
         if (rf.exists && window.size() < s.records.size()) {
             try {
-                rewrite(rf, window);
+                rewrite(rf, window, rf.lastSeq, rf.size, rf.count, rf.generation);
             } catch (IOException e) {
                 log.warn("Journal file {}: compaction at open failed, keeping the file as is", path, e);
             }
@@ -600,22 +689,20 @@ public final class HistoryJournal implements AutoCloseable {
                     op.future.complete(null);
                     break;
                 case COMPACT:
+                case AUTO_COMPACT:
                     commit(appends);
                     appends.clear();
-                    try {
-                        RoomFile rf = files.get(op.room);
-                        if (rf != null) {
-                            compactRoom(rf);
-                        }
-                        op.future.complete(null);
-                    } catch (IOException | RuntimeException e) {
-                        log.error("Compaction of room {} failed; its journal file is unchanged", op.room, e);
-                        op.future.completeExceptionally(e);
-                    }
+                    compact(op);
                     break;
                 case CLOSE:
                     commit(appends);
                     appends.clear();
+                    flock.lock();
+                    try {
+                        filesClosed = true; // no more direct appends; the sync below covers every earlier one
+                    } finally {
+                        flock.unlock();
+                    }
                     syncDirty();
                     closeFiles();
                     op.future.complete(null);
@@ -626,22 +713,37 @@ public final class HistoryJournal implements AutoCloseable {
             }
         }
         commit(appends);
-        if (!stop) {
-            long threshold = 2L * retention.maxMessages();
-            for (RoomFile rf : touched) {
-                if (rf.count > threshold && rf.count >= rf.compactRetryAt && rf.ch != null) {
-                    try {
-                        compactRoom(rf);
-                    } catch (IOException | RuntimeException e) {
-                        rf.compactRetryAt = rf.count + retention.maxMessages();
-                        log.error("Automatic compaction of room {} failed; will retry after {} more records",
-                                rf.room, retention.maxMessages(), e);
-                    }
-                }
-            }
-        }
-        touched.clear();
         return stop;
+    }
+
+    private void compact(Op op) {
+        RoomFile rf;
+        flock.lock();
+        try {
+            rf = files.get(op.room);
+        } finally {
+            flock.unlock();
+        }
+        try {
+            if (rf != null) {
+                compactRoom(rf);
+            }
+            op.future.complete(null);
+        } catch (IOException | RuntimeException e) {
+            if (op.kind == Kind.AUTO_COMPACT) {
+                flock.lock();
+                try {
+                    rf.compactRetryAt = rf.count + retention.maxMessages();
+                } finally {
+                    flock.unlock();
+                }
+                log.error("Automatic compaction of room {} failed; will retry after {} more records",
+                        rf.room, retention.maxMessages(), e);
+            } else {
+                log.error("Compaction of room {} failed; its journal file is unchanged", op.room, e);
+            }
+            op.future.completeExceptionally(e);
+        }
     }
 
     /** Writes a group of appends (one gathering write per room), fsyncs for ALWAYS, completes the futures in order. */
@@ -650,37 +752,15 @@ public final class HistoryJournal implements AutoCloseable {
             return;
         }
         Map<RoomFile, List<Op>> byRoom = new LinkedHashMap<>();
-        for (Op op : appends) {
-            RoomFile rf = files.computeIfAbsent(op.room, r -> new RoomFile(r, dir.resolve(r + SUFFIX)));
-            byRoom.computeIfAbsent(rf, k -> new ArrayList<>()).add(op);
+        List<String> toCompact = new ArrayList<>();
+        flock.lock();
+        try {
+            writeGroups(appends, byRoom, toCompact);
+        } finally {
+            flock.unlock();
         }
-        for (Map.Entry<RoomFile, List<Op>> e : byRoom.entrySet()) {
-            RoomFile rf = e.getKey();
-            List<Op> ops = e.getValue();
-            try {
-                ensureOpen(rf);
-                ByteBuffer[] bufs = new ByteBuffer[ops.size()];
-                long total = 0;
-                for (int i = 0; i < bufs.length; i++) {
-                    bufs[i] = ops.get(i).frame;
-                    total += bufs[i].remaining();
-                }
-                long written = 0;
-                while (written < total) {
-                    written += rf.ch.write(bufs);
-                }
-                rf.size += total;
-                rf.count += ops.size();
-                rf.lastSeq = ops.get(ops.size() - 1).seq;
-                touched.add(rf);
-                markDirty(rf);
-            } catch (IOException | RuntimeException ex) {
-                log.error("Writing {} records to {} failed", ops.size(), rf.path, ex);
-                for (Op op : ops) {
-                    op.error = ex;
-                }
-                abandonChannel(rf);
-            }
+        for (String room : toCompact) {
+            enqueue(new Op(Kind.AUTO_COMPACT, room, 0, null));
         }
         if (policy == SyncPolicy.ALWAYS) {
             Map<RoomFile, Throwable> failed = syncDirty();
@@ -704,26 +784,96 @@ public final class HistoryJournal implements AutoCloseable {
         }
     }
 
-    private void markDirty(RoomFile rf) {
-        dirty.add(rf);
-        if (!unsynced) {
-            unsynced = true;
-            unsyncedSinceNanos = System.nanoTime();
+    /** Under flock: one gathering write per room. */
+    private void writeGroups(List<Op> appends, Map<RoomFile, List<Op>> byRoom, List<String> toCompact) {
+        for (Op op : appends) {
+            RoomFile rf = files.computeIfAbsent(op.room, this::newRoomFile);
+            byRoom.computeIfAbsent(rf, k -> new ArrayList<>()).add(op);
+        }
+        for (Map.Entry<RoomFile, List<Op>> e : byRoom.entrySet()) {
+            RoomFile rf = e.getKey();
+            List<Op> ops = e.getValue();
+            try {
+                ensureOpen(rf);
+                ByteBuffer[] bufs = new ByteBuffer[ops.size()];
+                long total = 0;
+                for (int i = 0; i < bufs.length; i++) {
+                    bufs[i] = ops.get(i).frame;
+                    total += bufs[i].remaining();
+                }
+                long written = 0;
+                while (written < total) {
+                    written += rf.ch.write(bufs);
+                }
+                rf.size += total;
+                rf.count += ops.size();
+                rf.lastSeq = ops.get(ops.size() - 1).seq;
+                markDirty(rf);
+                if (compactionDue(rf)) {
+                    toCompact.add(rf.room);
+                }
+            } catch (IOException | RuntimeException ex) {
+                log.error("Writing {} records to {} failed", ops.size(), rf.path, ex);
+                for (Op op : ops) {
+                    op.error = ex;
+                }
+                abandonChannel(rf);
+            }
         }
     }
 
-    /** fdatasyncs every dirty file; returns the files whose sync failed. */
+    /** Under flock; returns true when this starts a new unsynced period (the writer must be told). */
+    private boolean markDirty(RoomFile rf) {
+        dirty.add(rf);
+        if (!unsynced) {
+            unsyncedSinceNanos = System.nanoTime();
+            unsynced = true;
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Writer thread: fdatasyncs every dirty file; returns the files whose sync failed. The list of dirty
+     * files is taken under flock, the fsyncs run outside it, so appends go on meanwhile.
+     */
     private Map<RoomFile, Throwable> syncDirty() {
         Map<RoomFile, Throwable> failed = Map.of();
-        if (!unsynced && dirty.isEmpty()) {
-            return failed;
-        }
-        for (RoomFile rf : dirty) {
-            if (rf.ch == null) {
-                continue;
+        List<RoomFile> rooms;
+        List<FileChannel> channels;
+        boolean wasUnsynced;
+        long since;
+        boolean dirSync;
+        flock.lock();
+        try {
+            if (!unsynced && dirty.isEmpty() && !dirSyncPending) {
+                return failed;
             }
+            rooms = new ArrayList<>(dirty.size());
+            channels = new ArrayList<>(dirty.size());
+            for (RoomFile rf : dirty) {
+                if (rf.ch != null) {
+                    rooms.add(rf);
+                    channels.add(rf.ch);
+                }
+            }
+            dirty.clear();
+            wasUnsynced = unsynced;
+            since = unsyncedSinceNanos;
+            unsynced = false;
+            dirSync = dirSyncPending;
+            dirSyncPending = false;
+        } finally {
+            flock.unlock();
+        }
+        if (dirSync) {
+            fsyncDir(); // files created by appenders since the last round
+        }
+        for (int i = 0; i < rooms.size(); i++) {
+            RoomFile rf = rooms.get(i);
+            FileChannel ch = channels.get(i);
             try {
-                rf.ch.force(false);
+                ch.force(false);
                 syncCount.incrementAndGet();
             } catch (IOException | RuntimeException e) {
                 log.error("fsync of {} failed; its recent records may not be durable", rf.path, e);
@@ -731,13 +881,18 @@ public final class HistoryJournal implements AutoCloseable {
                     failed = new HashMap<>();
                 }
                 failed.put(rf, e);
-                abandonChannel(rf);
+                flock.lock();
+                try {
+                    if (rf.ch == ch) {
+                        abandonChannel(rf);
+                    }
+                } finally {
+                    flock.unlock();
+                }
             }
         }
-        dirty.clear();
-        if (unsynced) {
-            long lag = System.nanoTime() - unsyncedSinceNanos;
-            unsynced = false;
+        if (wasUnsynced) {
+            long lag = System.nanoTime() - since;
             if (lag > maxSyncLagNanos) {
                 maxSyncLagNanos = lag;
             }
@@ -753,7 +908,11 @@ public final class HistoryJournal implements AutoCloseable {
         return failed;
     }
 
-    /** Opens the room's file for appending, creating it with a header, or re-validating it after a failure. */
+    /**
+     * Under flock: opens the room's file for appending, creating it with a header, or re-validating it after
+     * a failure. A new file is fsynced (with its directory) here for ALWAYS, and by the next sync round for
+     * BATCHED, whose appends run on event loops.
+     */
     private void ensureOpen(RoomFile rf) throws IOException {
         if (rf.ch != null) {
             return;
@@ -778,8 +937,12 @@ public final class HistoryJournal implements AutoCloseable {
                     StandardOpenOption.READ, StandardOpenOption.WRITE);
             try {
                 writeFully(ch, JournalFormat.header(rf.lastSeq));
-                ch.force(true);
-                fsyncDir();
+                if (policy == SyncPolicy.ALWAYS) {
+                    ch.force(true);
+                    fsyncDir();
+                } else {
+                    dirSyncPending = true;
+                }
             } catch (IOException | RuntimeException e) {
                 ch.close();
                 throw e;
@@ -811,9 +974,10 @@ public final class HistoryJournal implements AutoCloseable {
         rf.needsRecovery = false;
     }
 
-    /** After a failed write or fsync: drop the channel; the next append re-validates the file first. */
+    /** Under flock, after a failed write or fsync: drop the channel; the next append re-validates the file first. */
     private void abandonChannel(RoomFile rf) {
         dirty.remove(rf);
+        rf.generation++;
         if (rf.ch != null) {
             try {
                 rf.ch.close();
@@ -827,64 +991,129 @@ public final class HistoryJournal implements AutoCloseable {
 
     // ----------------------------------------------------------------------------- compaction
 
+    /**
+     * Writer thread. Reads the file up to its size at the start, without the lock; appends go on meanwhile
+     * and are carried over by {@link #rewrite}.
+     */
     private void compactRoom(RoomFile rf) throws IOException {
-        if (!rf.exists || !Files.exists(rf.path)) {
+        long size0;
+        long count0;
+        long gen0;
+        long floor;
+        flock.lock();
+        try {
+            rf.compactQueued = false;
+            if (!rf.exists || filesClosed) {
+                return;
+            }
+            size0 = rf.size;
+            count0 = rf.count;
+            gen0 = rf.generation;
+            floor = rf.lastSeq;
+        } finally {
+            flock.unlock();
+        }
+        if (!Files.exists(rf.path)) {
             return;
         }
-        JournalFormat.Scan s = JournalFormat.scan(rf.path, rf.room, true);
+        JournalFormat.Scan s = JournalFormat.scan(rf.path, rf.room, true, size0);
         if (s.headerState != JournalFormat.HeaderState.OK || s.problem != null) {
             throw new IOException("journal file " + rf.path + " is not fully readable (" + s.problem
                     + "); not compacting it");
         }
         List<JournalRecord> keep = retention.apply(s.records, clock.millis());
-        rf.count = s.count;
         if (keep.size() == s.records.size()) {
+            flock.lock();
+            try {
+                rf.compactRetryAt = rf.count + retention.maxMessages(); // nothing to drop yet
+            } finally {
+                flock.unlock();
+            }
             return;
         }
-        rewrite(rf, keep);
-        log.debug("Compacted {}: kept {} of {} records", rf.path, keep.size(), s.records.size());
+        if (rewrite(rf, keep, floor, size0, count0, gen0)) {
+            log.debug("Compacted {}: kept {} of {} records", rf.path, keep.size(), s.records.size());
+        }
     }
 
-    /** Replaces the room file by one holding only {@code keep}: temp file, fsync, atomic rename, fsync dir. */
-    private void rewrite(RoomFile rf, List<JournalRecord> keep) throws IOException {
+    /**
+     * Replaces the room file by one holding only {@code keep} plus whatever was appended after
+     * {@code size0}: temp file, fsync, then under flock copy the new tail, atomic rename and switch the
+     * appenders to the new file; fsync dir. The tail copied under the lock is fsynced by the next sync
+     * round, like any other BATCHED write. Returns false (and leaves the file alone) if the file was
+     * replaced or re-validated meanwhile.
+     */
+    private boolean rewrite(RoomFile rf, List<JournalRecord> keep, long floor, long size0, long count0, long gen0)
+            throws IOException {
         Path tmp = rf.path.resolveSibling(rf.room + TMP_SUFFIX);
-        long size;
+        FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.READ, StandardOpenOption.WRITE);
+        boolean swapped = false;
         try {
-            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                    StandardOpenOption.WRITE)) {
-                OutputStream os = new BufferedOutputStream(Channels.newOutputStream(out), 1 << 16);
-                os.write(JournalFormat.header(rf.lastSeq).array());
-                for (JournalRecord r : keep) {
-                    os.write(JournalFormat.frame(r.seq(), r.tsMillis(), r.payload()).array());
+            OutputStream os = new BufferedOutputStream(Channels.newOutputStream(out), 1 << 16);
+            os.write(JournalFormat.header(floor).array());
+            for (JournalRecord r : keep) {
+                os.write(JournalFormat.frame(r.seq(), r.tsMillis(), r.payload()).array());
+            }
+            os.flush();
+            out.force(true);
+            flock.lock();
+            try {
+                if (rf.generation != gen0 || rf.size < size0 || filesClosed) {
+                    return false;
                 }
-                os.flush();
-                out.force(true);
-                size = out.size();
+                long tail = rf.size - size0;
+                long tailCount = rf.count - count0;
+                if (tail > 0) {
+                    carriedOver.addAndGet(tailCount);
+                    long pos = size0;
+                    while (pos < rf.size) {
+                        pos += rf.ch.transferTo(pos, rf.size - pos, out);
+                    }
+                }
+                Files.move(tmp, rf.path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                swapped = true;
+                // The old inode is gone; its channel (and any unsynced bytes in it) no longer matter.
+                if (rf.ch != null) {
+                    try {
+                        rf.ch.close();
+                    } catch (IOException e) {
+                        log.debug("closing replaced {}", rf.path, e);
+                    }
+                }
+                dirty.remove(rf);
+                rf.ch = out; // positioned at its end: appends continue in the new file
+                rf.exists = true;
+                rf.needsRecovery = false;
+                rf.size = out.position();
+                rf.count = keep.size() + tailCount;
+                rf.generation++;
+                if (tail > 0) {
+                    markDirty(rf);
+                }
+            } finally {
+                flock.unlock();
             }
-            Files.move(tmp, rf.path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException | RuntimeException e) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // best effort
+        } finally {
+            if (!swapped) {
+                closeQuietly(out);
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // best effort
+                }
             }
-            throw e;
         }
-        // The old inode is gone; its channel (and any unsynced bytes in it) no longer matter.
-        if (rf.ch != null) {
-            try {
-                rf.ch.close();
-            } catch (IOException e) {
-                log.debug("closing replaced {}", rf.path, e);
-            }
-            rf.ch = null;
-        }
-        dirty.remove(rf);
-        rf.exists = true;
-        rf.needsRecovery = false;
-        rf.size = size;
-        rf.count = keep.size();
         fsyncDir();
+        return true;
+    }
+
+    private static void closeQuietly(FileChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException e) {
+            log.debug("closing {}", ch, e);
+        }
     }
 
     // ----------------------------------------------------------------------------- helpers
@@ -905,6 +1134,16 @@ public final class HistoryJournal implements AutoCloseable {
     }
 
     private void closeFiles() {
+        flock.lock();
+        try {
+            filesClosed = true;
+            closeFilesLocked();
+        } finally {
+            flock.unlock();
+        }
+    }
+
+    private void closeFilesLocked() {
         for (RoomFile rf : files.values()) {
             if (rf.ch != null) {
                 try {

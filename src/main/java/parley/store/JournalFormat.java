@@ -107,8 +107,13 @@ final class JournalFormat {
      * and {@link Scan#problem}. Throws only for I/O errors.
      */
     static Scan scan(Path file, String room, boolean collect) throws IOException {
+        return scan(file, room, collect, Long.MAX_VALUE);
+    }
+
+    /** {@link #scan(Path, String, boolean)} of only the first {@code limit} bytes (the rest may be growing). */
+    static Scan scan(Path file, String room, boolean collect, long limit) throws IOException {
         Scan s = new Scan();
-        s.fileSize = Files.size(file);
+        s.fileSize = Math.min(Files.size(file), limit);
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
             byte[] h = in.readNBytes(HEADER_SIZE);
             if (h.length == 0) {
@@ -148,7 +153,7 @@ final class JournalFormat {
             long offset = HEADER_SIZE;
             s.goodEnd = offset;
             long prevSeq = 0;
-            while (true) {
+            while (offset < s.fileSize) {
                 byte[] fh = in.readNBytes(FRAME_HEADER_SIZE);
                 if (fh.length == 0) {
                     return s; // clean end
@@ -199,6 +204,7 @@ final class JournalFormat {
                 offset += FRAME_HEADER_SIZE + len;
                 s.goodEnd = offset;
             }
+            return s;
         }
     }
 }

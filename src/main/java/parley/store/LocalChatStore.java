@@ -17,6 +17,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 
@@ -154,6 +155,10 @@ public final class LocalChatStore implements ChatStore {
     }
     Context context = vertx.getOrCreateContext();
     CompletionStage<ChatEvent> done = r.appendJournaled(event, journal, publish);
+    CompletableFuture<ChatEvent> cf = done.toCompletableFuture();
+    if (cf.isDone() && !cf.isCompletedExceptionally()) {
+      return Future.succeededFuture(cf.join()); // batched fsync: written and published already, no hop
+    }
     return Future.fromCompletionStage(done, context);
   }
 

@@ -65,6 +65,34 @@ class JournalRetentionTest {
     }
 
     @Test
+    void batchedAppendsDuringCompactionAreCarriedIntoTheNewFile() throws Exception {
+        MutableClock clock = new MutableClock(T0);
+        int total = 20_000;
+        List<CompletableFuture<Void>> compactions = new ArrayList<>();
+        try (HistoryJournal j = JournalTestSupport.open(dir, SyncPolicy.BATCHED, Retention.messages(100), clock)) {
+            for (int seq = 1; seq <= total; seq++) {
+                CompletableFuture<Void> f = j.append(rec("lobby", seq, T0));
+                assertTrue(f.isDone() && !f.isCompletedExceptionally(), "batched: written before append returns");
+                if (seq % 500 == 0) {
+                    compactions.add(j.compactAsync("lobby")); // rewrites race the appends that follow
+                }
+            }
+            CompletableFuture.allOf(compactions.toArray(CompletableFuture[]::new)).join();
+            j.flush().join();
+            List<Long> onDisk = fileSeqs("lobby");
+            assertTrue(onDisk.size() < 1000, "compacted (automatically and on demand): " + onDisk.size() + " records");
+            assertEquals(range(total - onDisk.size() + 1, total), onDisk, "a contiguous tail, nothing lost at the seams");
+            assertEquals(total, j.lastSeq("lobby"));
+            assertTrue(j.carriedOverCount() > 0, "some appends raced a compaction");
+        }
+        try (HistoryJournal j = JournalTestSupport.open(dir, SyncPolicy.BATCHED, Retention.messages(100), clock)) {
+            assertEquals(range(total - 99, total), seqs(j.load().get("lobby")));
+            j.append(rec("lobby", total + 1, T0)).join();
+            assertEquals(total + 1, j.lastSeq("lobby"));
+        }
+    }
+
+    @Test
     void compactionByAgeUsesTheInjectedClock() throws IOException {
         MutableClock clock = new MutableClock(T0);
         Retention r = new Retention(100, Duration.ofMinutes(10));
