@@ -39,7 +39,7 @@ final class Options {
   int historyRepeats = 5;
 
   // clients
-  int threads = 2;                  // client event loops
+  int threads = 1;                  // client event loops
   int window = 10;                  // connect window for ladder/idle
   int connectTimeoutMs = 60000;
   String room = "bench";            // IRC channel name (Parley uses its default room)
@@ -176,7 +176,7 @@ final class Options {
           --join-clients 15000 --join-window 10 --join-timeout 600 --join-proto telnet
           --idle-clients 1000 --idle-settle 5
           --history-lines 1000 --history-repeats 5
-          --threads 2                  client event loops
+          --threads 1                  client event loops
           --window 10                  connect window for ladder/idle clients
           --project-root ..  --parley-jar ../target/parley.jar  --parley-config parley-bench.json
           --parley-jvm "-Xms512m -Xmx2g -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError"
