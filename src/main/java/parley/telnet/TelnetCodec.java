@@ -1,6 +1,7 @@
 package parley.telnet;
 
 import java.io.ByteArrayOutputStream;
+import java.util.BitSet;
 
 /**
  * Telnet protocol layer (RFC 854/855): separates the plain data bytes of a Telnet stream from
@@ -82,16 +83,17 @@ final class TelnetCodec {
   private final ByteArrayOutputStream out;
 
   private final byte[] us = new byte[256];
-  private final boolean[] usOpposite = new boolean[256];
+  private final BitSet usOpposite = new BitSet(256);
   private final byte[] him = new byte[256];
-  private final boolean[] himOpposite = new boolean[256];
-  private final boolean[] supportLocal = new boolean[256];
-  private final boolean[] supportRemote = new boolean[256];
+  private final BitSet himOpposite = new BitSet(256);
+  private final BitSet supportLocal = new BitSet(256);
+  private final BitSet supportRemote = new BitSet(256);
 
   private int state = S_DATA;
   private int verb;
   private int sbOption;
-  private final byte[] sbData = new byte[MAX_SUBNEGOTIATION];
+  /** Allocated at the first subnegotiation: most connections never send one, and there may be 20,000 of them. */
+  private byte[] sbData;
   private int sbLength;
   private boolean sbOverflow;
 
@@ -102,12 +104,12 @@ final class TelnetCodec {
 
   /** Declares that we are willing to enable {@code option} on our side (answer DO with WILL). */
   void supportLocal(int option) {
-    supportLocal[option] = true;
+    supportLocal.set(option);
   }
 
   /** Declares that we accept the peer enabling {@code option} (answer WILL with DO). */
   void supportRemote(int option) {
-    supportRemote[option] = true;
+    supportRemote.set(option);
   }
 
   boolean localEnabled(int option) {
@@ -162,7 +164,7 @@ final class TelnetCodec {
         if (b == SE) {
           state = S_DATA;
           if (!sbOverflow) {
-            handler.subnegotiation(sbOption, sbData, sbLength);
+            handler.subnegotiation(sbOption, sbData == null ? new byte[0] : sbData, sbLength);
           }
         } else if (b == IAC) {
           state = S_SB_DATA;
@@ -179,6 +181,9 @@ final class TelnetCodec {
   }
 
   private void sbAppend(int b) {
+    if (sbData == null) {
+      sbData = new byte[MAX_SUBNEGOTIATION];
+    }
     if (sbLength < sbData.length) {
       sbData[sbLength++] = (byte) b;
     } else {
@@ -217,7 +222,7 @@ final class TelnetCodec {
   private void receivedWill(int opt) {
     switch (him[opt]) {
       case NO -> {
-        if (supportRemote[opt]) {
+        if (supportRemote.get(opt)) {
           him[opt] = YES;
           send(DO, opt);
           handler.optionChanged(false, opt, true);
@@ -227,18 +232,18 @@ final class TelnetCodec {
       }
       case YES -> { }
       case WANTNO -> {
-        if (himOpposite[opt]) {
+        if (himOpposite.get(opt)) {
           him[opt] = YES;
-          himOpposite[opt] = false;
+          himOpposite.clear(opt);
           handler.optionChanged(false, opt, true);
         } else {
           him[opt] = NO; // DONT answered by WILL: protocol error, settle on NO
         }
       }
       case WANTYES -> {
-        if (himOpposite[opt]) {
+        if (himOpposite.get(opt)) {
           him[opt] = WANTNO;
-          himOpposite[opt] = false;
+          himOpposite.clear(opt);
           send(DONT, opt);
         } else {
           him[opt] = YES;
@@ -258,9 +263,9 @@ final class TelnetCodec {
         handler.optionChanged(false, opt, false);
       }
       case WANTNO -> {
-        if (himOpposite[opt]) {
+        if (himOpposite.get(opt)) {
           him[opt] = WANTYES;
-          himOpposite[opt] = false;
+          himOpposite.clear(opt);
           send(DO, opt);
         } else {
           him[opt] = NO;
@@ -268,7 +273,7 @@ final class TelnetCodec {
       }
       case WANTYES -> {
         him[opt] = NO;
-        himOpposite[opt] = false;
+        himOpposite.clear(opt);
       }
       default -> throw new IllegalStateException();
     }
@@ -277,7 +282,7 @@ final class TelnetCodec {
   private void receivedDo(int opt) {
     switch (us[opt]) {
       case NO -> {
-        if (supportLocal[opt]) {
+        if (supportLocal.get(opt)) {
           us[opt] = YES;
           send(WILL, opt);
           handler.optionChanged(true, opt, true);
@@ -287,18 +292,18 @@ final class TelnetCodec {
       }
       case YES -> { }
       case WANTNO -> {
-        if (usOpposite[opt]) {
+        if (usOpposite.get(opt)) {
           us[opt] = YES;
-          usOpposite[opt] = false;
+          usOpposite.clear(opt);
           handler.optionChanged(true, opt, true);
         } else {
           us[opt] = NO;
         }
       }
       case WANTYES -> {
-        if (usOpposite[opt]) {
+        if (usOpposite.get(opt)) {
           us[opt] = WANTNO;
-          usOpposite[opt] = false;
+          usOpposite.clear(opt);
           send(WONT, opt);
         } else {
           us[opt] = YES;
@@ -318,9 +323,9 @@ final class TelnetCodec {
         handler.optionChanged(true, opt, false);
       }
       case WANTNO -> {
-        if (usOpposite[opt]) {
+        if (usOpposite.get(opt)) {
           us[opt] = WANTYES;
-          usOpposite[opt] = false;
+          usOpposite.clear(opt);
           send(WILL, opt);
         } else {
           us[opt] = NO;
@@ -328,7 +333,7 @@ final class TelnetCodec {
       }
       case WANTYES -> {
         us[opt] = NO;
-        usOpposite[opt] = false;
+        usOpposite.clear(opt);
       }
       default -> throw new IllegalStateException();
     }
@@ -336,28 +341,28 @@ final class TelnetCodec {
 
   /** Asks to enable {@code opt} on our side (sends WILL unless already enabled or pending). */
   void requestLocal(int opt) {
-    supportLocal[opt] = true;
+    supportLocal.set(opt);
     switch (us[opt]) {
       case NO -> {
         us[opt] = WANTYES;
         send(WILL, opt);
       }
-      case WANTNO -> usOpposite[opt] = true;
-      case WANTYES -> usOpposite[opt] = false;
+      case WANTNO -> usOpposite.set(opt);
+      case WANTYES -> usOpposite.clear(opt);
       default -> { }
     }
   }
 
   /** Asks the peer to enable {@code opt} (sends DO unless already enabled or pending). */
   void requestRemote(int opt) {
-    supportRemote[opt] = true;
+    supportRemote.set(opt);
     switch (him[opt]) {
       case NO -> {
         him[opt] = WANTYES;
         send(DO, opt);
       }
-      case WANTNO -> himOpposite[opt] = true;
-      case WANTYES -> himOpposite[opt] = false;
+      case WANTNO -> himOpposite.set(opt);
+      case WANTYES -> himOpposite.clear(opt);
       default -> { }
     }
   }
