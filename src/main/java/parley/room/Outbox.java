@@ -29,7 +29,9 @@ public final class Outbox {
   }
 
   private static final PooledByteBufAllocator ALLOC = PooledByteBufAllocator.DEFAULT;
-  private static final int INITIAL = 2048;
+  private static final int INITIAL = 512;
+  /** A written buffer is kept for the next turn only up to this capacity, so an idle connection holds little. */
+  private static final int KEEP_MAX = 16 * 1024;
 
   private final ChannelHandlerContext channel;
   private final RoomHub hub;
@@ -38,6 +40,11 @@ public final class Outbox {
   private Framing framing;
   private boolean framed;
   private ByteBuf pending;
+  /**
+   * The buffer written last, kept (with a reference of our own) to be filled again once Netty has written it
+   * out and let go: a connection that keeps up reuses one buffer, so the fan-out allocates nothing per recipient.
+   */
+  private ByteBuf spare;
   private boolean scheduled;
   private boolean overflowed;
   private boolean closed;
@@ -84,19 +91,33 @@ public final class Outbox {
       return false;
     }
     if (pending == null) {
-      // the classic pooled allocator, with per-thread caches, measured cheaper here than the channel's default
-      // (Netty 4.2's adaptive allocator) for this one short-lived buffer per connection per turn
-      pending = ALLOC.directBuffer(Math.max(INITIAL, length));
+      pending = takeBuffer(length);
     }
     pending.writeBytes(bytes, offset, length);
     if (pending.readableBytes() > maxPending && !channel.channel().isWritable()) {
       overflowed = true;
       pending.release();
       pending = null;
+      releaseSpare();
       overflow.slowConsumer(maxPending);
       return false;
     }
     return true;
+  }
+
+  private ByteBuf takeBuffer(int length) {
+    ByteBuf b = spare;
+    spare = null;
+    if (b != null) {
+      if (b.refCnt() == 1) {
+        b.clear(); // Netty has written it and let go
+        return b;
+      }
+      b.release(); // still being written: leave it to Netty
+    }
+    // the classic pooled allocator, with per-thread caches, measured cheaper here than the channel's default
+    // (Netty 4.2's adaptive allocator)
+    return ALLOC.directBuffer(Math.max(INITIAL, length));
   }
 
   /** Writes what is pending, unless the socket is backed up (then {@link #drained} writes it later). */
@@ -112,6 +133,9 @@ public final class Outbox {
     }
     ByteBuf out = pending;
     pending = null;
+    if (out.capacity() <= KEEP_MAX) {
+      spare = out.retain();
+    }
     channel.writeAndFlush(out, channel.voidPromise());
   }
 
@@ -133,15 +157,24 @@ public final class Outbox {
       put(after, 0, after.length);
     }
     closed = true;
+    releaseSpare();
     if (pending != null) {
       channel.writeAndFlush(pending, channel.voidPromise());
       pending = null;
     }
   }
 
+  private void releaseSpare() {
+    if (spare != null) {
+      spare.release();
+      spare = null;
+    }
+  }
+
   /** Drops what is pending without writing it. */
   public void discard() {
     closed = true;
+    releaseSpare();
     if (pending != null) {
       pending.release();
       pending = null;
