@@ -139,7 +139,7 @@ public final class Parley {
         .setMaxWebSocketMessageSize(config.limits().wsMaxMessageBytes());
     DeploymentOptions perCore = new DeploymentOptions().setInstances(instances);
     AtomicInteger telnetTlsPort = new AtomicInteger(-1);
-    Future<Void> tlsTelnet = Future.succeededFuture();
+    NetServerOptions tlsTelnet = null;
     ParleyConfig.Tls tls = config.tls();
     if (tls.needsCertificate()) {
       KeyCertOptions keys = keyCert(tls);
@@ -147,17 +147,17 @@ public final class Parley {
         httpOptions.setSsl(true).setKeyCertOptions(keys);
       }
       if (tls.telnetPort() >= 0) {
-        NetServerOptions tlsOptions = new NetServerOptions(telnetOptions).setPort(shared(tls.telnetPort(), 3))
+        tlsTelnet = new NetServerOptions(telnetOptions).setPort(shared(tls.telnetPort(), 3))
             .setSsl(true).setKeyCertOptions(keys);
-        tlsTelnet = Future.succeededFuture().compose(v -> vertx.deployVerticle(
-            () -> new TelnetVerticle(service, tlsOptions, telnetTlsPort), perCore)).mapEmpty();
       }
     }
-    Future<Void> tlsDeployed = tlsTelnet;
+    NetServerOptions tlsOptions = tlsTelnet;
+    // every listener opens only once the service is ready (its private-message and ban consumers registered)
     return service.start()
         .compose(v -> vertx.deployVerticle(() -> new TelnetVerticle(service, telnetOptions, telnetPort), perCore))
         .compose(v -> vertx.deployVerticle(() -> new WebVerticle(service, httpOptions, httpPort), perCore))
-        .compose(v -> tlsDeployed)
+        .compose(v -> tlsOptions == null ? Future.<String>succeededFuture()
+            : vertx.deployVerticle(() -> new TelnetVerticle(service, tlsOptions, telnetTlsPort), perCore))
         .map(v -> new Parley(vertx, service, history, telnetPort.get(), httpPort.get(), telnetTlsPort.get(),
             beforeClose));
   }

@@ -66,8 +66,4 @@ public final class FloodGate {
     refill(now);
     return tokens >= 1 ? 0 : (long) Math.ceil((1 - tokens) / perNano);
   }
-
-  public int heldLines() {
-    return held.size();
-  }
 }

@@ -16,7 +16,7 @@ public final class TextHygiene {
     int n = s.length();
     for (int i = 0; i < n; i++) {
       char c = s.charAt(i);
-      if (!isControl(c)) {
+      if (!Character.isISOControl(c)) {
         if (out != null) {
           out.append(c);
         }
@@ -32,10 +32,6 @@ public final class TextHygiene {
       }
     }
     return out == null ? s : out.toString();
-  }
-
-  static boolean isControl(char c) {
-    return c < 0x20 || (c >= 0x7f && c <= 0x9f);
   }
 
   /** @return the index just after the escape sequence starting at {@code i}. */

@@ -127,9 +127,7 @@ public abstract class BaseSession implements Session {
     if (nickTimer >= 0) {
       context.owner().cancelTimer(nickTimer);
     }
-    if (!closing) {
-      closing = true;
-    }
+    closing = true;
     service.closed(this, "connection closed");
     outbox.discard();
   }

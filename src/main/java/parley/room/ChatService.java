@@ -34,6 +34,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
@@ -571,7 +572,7 @@ public final class ChatService {
     }
     SessionState st = s.state();
     ChatEvent event = new ChatEvent(Type.TOPIC, room, 0, clock.instant(), st.nick, st.via, text, null);
-    store.setTopic(room, text).compose(v -> store.append(event, this::publish));
+    store.append(event, this::publish); // appending a TOPIC event sets the room's topic, in seq order
   }
 
   private void privateMessage(Session s, String to, String text) {
@@ -739,12 +740,15 @@ public final class ChatService {
   public Future<Void> shutdown(Duration timeout) {
     shuttingDown = true;
     List<Future<Void>> all = new ArrayList<>();
+    ChatEvent goodbye = new ChatEvent(Type.NOTICE, null, 0, clock.instant(), null, null,
+        "The server is shutting down. Goodbye!", null);
+    Map<Context, Outgoing> perLoop = new HashMap<>(); // encoded once per event loop, as for any event
     for (Session s : sessions) {
       Promise<Void> closed = Promise.promise();
       all.add(closed.future());
+      Outgoing out = perLoop.computeIfAbsent(s.context(), c -> new Outgoing(goodbye));
       s.context().runOnContext(v -> {
-        s.deliver(new Outgoing(new ChatEvent(Type.NOTICE, null, 0, clock.instant(), null, null,
-            "The server is shutting down. Goodbye!", null)));
+        s.deliver(out);
         s.close("server shutting down");
         closed.tryComplete();
       });

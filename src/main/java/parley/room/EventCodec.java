@@ -14,14 +14,14 @@ public final class EventCodec implements MessageCodec<ChatEvent, ChatEvent> {
 
   @Override
   public void encodeToWire(Buffer buffer, ChatEvent event) {
-    Buffer json = EventJson.toJson(event).toBuffer();
-    buffer.appendInt(json.length()).appendBuffer(json);
+    EventJson.toJson(event).writeToBuffer(buffer); // int length, then the JSON
   }
 
   @Override
   public ChatEvent decodeFromWire(int pos, Buffer buffer) {
-    int length = buffer.getInt(pos);
-    return EventJson.fromJson(new JsonObject(buffer.getBuffer(pos + 4, pos + 4 + length)));
+    JsonObject json = new JsonObject();
+    json.readFromBuffer(pos, buffer);
+    return EventJson.fromJson(json);
   }
 
   @Override

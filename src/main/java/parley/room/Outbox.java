@@ -30,8 +30,11 @@ public final class Outbox {
 
   private static final PooledByteBufAllocator ALLOC = PooledByteBufAllocator.DEFAULT;
   private static final int INITIAL = 512;
-  /** A written buffer is kept for the next turn only up to this capacity, so an idle connection holds little. */
-  private static final int KEEP_MAX = 16 * 1024;
+  /**
+   * A written buffer is kept for the next turn only up to this capacity: enough for live chat, while one that
+   * grew for a burst (a history replay on join) goes back to the pool instead of staying with the connection.
+   */
+  private static final int KEEP_MAX = 2048;
 
   private final ChannelHandlerContext channel;
   private final RoomHub hub;
@@ -46,7 +49,7 @@ public final class Outbox {
    */
   private ByteBuf spare;
   private boolean scheduled;
-  private boolean overflowed;
+  /** Set by finish, discard, or an overflow: the outbox takes nothing more. */
   private boolean closed;
 
   public Outbox(ChannelHandlerContext channel, RoomHub hub, int maxPending, Overflow overflow) {
@@ -66,11 +69,7 @@ public final class Outbox {
   }
 
   public void append(byte[] bytes) {
-    append(bytes, 0, bytes.length);
-  }
-
-  public void append(byte[] bytes, int offset, int length) {
-    if (put(bytes, offset, length) && !scheduled) {
+    if (put(bytes) && !scheduled) {
       scheduled = true;
       hub.schedule(this);
     }
@@ -80,25 +79,31 @@ public final class Outbox {
   public void appendFramed(byte[] bytes) {
     if (framing != null && !framed) {
       framed = true;
-      byte[] before = framing.before();
-      put(before, 0, before.length);
+      put(framing.before());
     }
     append(bytes);
   }
 
-  private boolean put(byte[] bytes, int offset, int length) {
-    if (closed || overflowed || length == 0) {
+  /** Closes the frame opened by {@link #appendFramed}, if any. */
+  private void endFrame() {
+    if (framed) {
+      framed = false;
+      put(framing.after());
+    }
+  }
+
+  private boolean put(byte[] bytes) {
+    if (closed || bytes.length == 0) {
       return false;
     }
     if (pending == null) {
-      pending = takeBuffer(length);
+      pending = takeBuffer(bytes.length);
     }
-    pending.writeBytes(bytes, offset, length);
+    pending.writeBytes(bytes);
     if (pending.readableBytes() > maxPending && !channel.channel().isWritable()) {
-      overflowed = true;
+      closed = true;
       pending.release();
       pending = null;
-      releaseSpare();
       overflow.slowConsumer(maxPending);
       return false;
     }
@@ -123,11 +128,7 @@ public final class Outbox {
   /** Writes what is pending, unless the socket is backed up (then {@link #drained} writes it later). */
   void flush() {
     scheduled = false;
-    if (framed) {
-      framed = false;
-      byte[] after = framing.after();
-      put(after, 0, after.length);
-    }
+    endFrame();
     if (pending == null || closed || !channel.channel().isWritable()) {
       return;
     }
@@ -151,11 +152,7 @@ public final class Outbox {
     if (closed) {
       return;
     }
-    if (framed) {
-      framed = false;
-      byte[] after = framing.after();
-      put(after, 0, after.length);
-    }
+    endFrame();
     closed = true;
     releaseSpare();
     if (pending != null) {

@@ -1,6 +1,7 @@
 package parley.room;
 
 import io.vertx.core.Context;
+import io.vertx.core.Handler;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -9,6 +10,7 @@ import org.slf4j.LoggerFactory;
 import parley.chat.ChatEvent;
 import parley.store.ChatStore;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -55,6 +57,7 @@ public final class RoomHub {
   private ArrayList<Outbox> dirty = new ArrayList<>();
   private ArrayList<Outbox> flushing = new ArrayList<>();
   private boolean flushScheduled;
+  private final Handler<Void> flushTask = v -> flushAll();
 
   /**
    * @param store   where gaps are filled from
@@ -118,7 +121,7 @@ public final class RoomHub {
     dirty.add(outbox);
     if (!flushScheduled) {
       flushScheduled = true;
-      context.runOnContext(v -> flushAll());
+      context.runOnContext(flushTask);
     }
   }
 
@@ -137,7 +140,7 @@ public final class RoomHub {
   private static final class Member {
     final Session session;
     long floor;
-    ArrayList<Outgoing> held = new ArrayList<>();
+    ArrayDeque<Outgoing> held = new ArrayDeque<>();
 
     Member(Session session) {
       this.session = session;
@@ -147,9 +150,9 @@ public final class RoomHub {
       long seq = out.event.seq();
       if (held != null) {
         if (held.size() >= MAX_HELD) {
-          held.remove(0);
+          held.pollFirst();
         }
-        held.add(out);
+        held.addLast(out);
       } else if (seq == 0 || seq > floor) {
         session.deliver(out);
       }
@@ -221,7 +224,7 @@ public final class RoomHub {
         return;
       }
       m.floor = floor;
-      ArrayList<Outgoing> held = m.held;
+      ArrayDeque<Outgoing> held = m.held;
       m.held = null;
       for (Outgoing out : held) {
         m.deliver(out);

@@ -376,7 +376,7 @@ final class LineEditor {
   }
 
   private void insert(int cp) {
-    if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
+    if (Character.isISOControl(cp)) {
       return; // C0/C1 controls never enter the line
     }
     int n = utf8Length(cp);
@@ -424,7 +424,7 @@ final class LineEditor {
       listener.lineTooLong(n);
       return;
     }
-    String text = LineAssembler.stripControls(text());
+    String text = text(); // controls never enter the line (insert and append refuse them)
     boolean wasShown = shown;
     if (shown) {
       if (keepSubmitted) {
@@ -581,7 +581,7 @@ final class LineEditor {
 
   private void append(int cp) {
     int n = utf8Length(cp);
-    if (bytes + n > maxLineBytes || cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
+    if (bytes + n > maxLineBytes || Character.isISOControl(cp)) {
       return;
     }
     if (size == cps.length) {

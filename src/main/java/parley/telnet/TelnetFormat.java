@@ -6,6 +6,7 @@ import parley.chat.Emoji;
 import parley.chat.Reply;
 import parley.chat.RoomName;
 import parley.chat.UserRecord;
+import parley.chat.Nick;
 import parley.room.Encoding;
 
 import java.nio.charset.StandardCharsets;
@@ -37,6 +38,9 @@ public final class TelnetFormat {
     }
   };
 
+  /** Display width of an event's widest row, per ascii setting (colour codes take no columns). */
+  private static final Encoding<Integer>[] WIDTH = widths();
+
   private TelnetFormat() {
   }
 
@@ -60,6 +64,30 @@ public final class TelnetFormat {
     return v;
   }
 
+  @SuppressWarnings("unchecked")
+  private static Encoding<Integer>[] widths() {
+    Encoding<Integer>[] v = new Encoding[2];
+    for (int i = 0; i < 2; i++) {
+      boolean ascii = i == 1;
+      v[i] = new Encoding<>() {
+        @Override
+        protected Integer encode(ChatEvent e) {
+          int w = 0;
+          for (String row : render(e, false, ascii, null).split(CRLF, -1)) {
+            w = Math.max(w, TerminalText.width(row));
+          }
+          return w;
+        }
+      };
+    }
+    return v;
+  }
+
+  /** The shared display width of a room event's widest row, so a terminal can tell whether it must wrap it. */
+  public static Encoding<Integer> width(boolean ascii) {
+    return WIDTH[ascii ? 1 : 0];
+  }
+
   /** The shared encoding of a room event for a terminal with these settings. */
   public static Encoding<byte[]> event(boolean color, boolean ascii) {
     return EVENT[(color ? 1 : 0) | (ascii ? 2 : 0)];
@@ -73,7 +101,7 @@ public final class TelnetFormat {
     if (!color || nick == null) {
       return nick;
     }
-    int c = NICK_COLORS[Math.floorMod(nick.toLowerCase().hashCode(), NICK_COLORS.length)];
+    int c = NICK_COLORS[Math.floorMod(Nick.key(nick).hashCode(), NICK_COLORS.length)];
     return "\u001b[" + c + "m" + nick + RESET;
   }
 

@@ -18,6 +18,7 @@ import parley.room.BaseSession;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The telnet adapter: decodes the byte stream into lines ({@link TelnetInput}), hands them to the chat
@@ -27,6 +28,7 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
   private static final Logger LOG = LoggerFactory.getLogger(TelnetSession.class);
   private static final String NICK_PROMPT = "Nickname: ";
   private static final String CHAT_PROMPT = "> ";
+  private static final Pattern CRLF = Pattern.compile(TelnetFormat.CRLF, Pattern.LITERAL);
 
   private final NetSocket socket;
   private ChannelHandlerContext channel;
@@ -194,18 +196,19 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
       return;
     }
     boolean prefixed = e.room() != null && state.rooms.size() > 1 && !e.room().equals(state.currentRoom);
-    byte[] line = out.get(TelnetFormat.event(state.color, state.ascii));
     int columns = input.columns();
-    if (columns > 0 && line.length + (prefixed ? 40 : 0) > columns) {
+    // room names are ASCII, so the prefix's width is its length in bytes
+    if (columns > 0 && out.get(TelnetFormat.width(state.ascii))
+        + (prefixed ? out.get(TelnetFormat.ROOM_PREFIX).length : 0) > columns) {
       // possibly wider than this terminal: wrap it for this session (the shared bytes stay as they are)
       String text = (prefixed ? TelnetFormat.roomPrefix(e) : "")
           + TelnetFormat.render(e, state.color, state.ascii, state.nick);
       writeLines(java.util.List.of(text));
     } else if (prefixed) {
       outbox.appendFramed(out.get(TelnetFormat.ROOM_PREFIX));
-      outbox.append(line);
+      outbox.append(out.get(TelnetFormat.event(state.color, state.ascii)));
     } else {
-      outbox.appendFramed(line);
+      outbox.appendFramed(out.get(TelnetFormat.event(state.color, state.ascii)));
     }
   }
 
@@ -220,13 +223,9 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
     StringBuilder b = new StringBuilder();
     int columns = input.columns();
     for (String l : lines) {
-      for (String row : l.split("\r\n", -1)) {
-        if (columns > 0 && TerminalText.width(row) > columns) {
-          for (String part : TerminalText.wrap(row, columns)) {
-            b.append(part).append(TelnetFormat.CRLF);
-          }
-        } else {
-          b.append(row).append(TelnetFormat.CRLF);
+      for (String row : CRLF.split(l, -1)) {
+        for (String part : TerminalText.wrap(row, columns)) { // the row itself when it fits or columns <= 0
+          b.append(part).append(TelnetFormat.CRLF);
         }
       }
     }

@@ -43,7 +43,7 @@ public final class TerminalText {
    */
   public static int width(int cp) {
     if (cp < 0x300) {
-      return cp < 0x20 || (cp >= 0x7f && cp < 0xa0) ? 0 : 1;
+      return Character.isISOControl(cp) ? 0 : 1;
     }
     int type = Character.getType(cp);
     if (type == Character.NON_SPACING_MARK
