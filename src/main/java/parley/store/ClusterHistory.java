@@ -9,6 +9,7 @@ import com.hazelcast.nio.serialization.DataSerializable;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
@@ -45,10 +46,11 @@ public final class ClusterHistory implements DataSerializable {
     return topic;
   }
 
-  private void add(Entry e, boolean topicEvent, String topicText, int retain) {
+  /** Keeps the event; {@code topicText} is the topic it sets, or null when it sets none. */
+  private void add(Entry e, String topicText, int retain) {
     events.addLast(e);
     lastSeq = e.seq();
-    if (topicEvent) {
+    if (topicText != null) {
       topic = topicText;
     }
     while (events.size() > retain) {
@@ -172,16 +174,15 @@ public final class ClusterHistory implements DataSerializable {
   /** Numbers the event with the room's next seq and keeps it; returns the seq. */
   public static final class Append implements EntryProcessor<String, ClusterHistory, Long>, DataSerializable {
     private String json;
-    private boolean topicEvent;
     private String topicText;
     private int retain;
 
     public Append() {
     }
 
-    public Append(String json, boolean topicEvent, String topicText, int retain) {
+    /** @param topicText the topic the event sets, or null */
+    public Append(String json, String topicText, int retain) {
       this.json = json;
-      this.topicEvent = topicEvent;
       this.topicText = topicText;
       this.retain = retain;
     }
@@ -190,7 +191,7 @@ public final class ClusterHistory implements DataSerializable {
     public Long process(Map.Entry<String, ClusterHistory> entry) {
       ClusterHistory h = valueOf(entry);
       long seq = h.lastSeq + 1;
-      h.add(new Entry(seq, json), topicEvent, topicText, retain);
+      h.add(new Entry(seq, json), topicText, retain);
       entry.setValue(h);
       return seq;
     }
@@ -198,7 +199,6 @@ public final class ClusterHistory implements DataSerializable {
     @Override
     public void writeData(ObjectDataOutput out) throws IOException {
       out.writeString(json);
-      out.writeBoolean(topicEvent);
       out.writeString(topicText);
       out.writeInt(retain);
     }
@@ -206,7 +206,6 @@ public final class ClusterHistory implements DataSerializable {
     @Override
     public void readData(ObjectDataInput in) throws IOException {
       json = in.readString();
-      topicEvent = in.readBoolean();
       topicText = in.readString();
       retain = in.readInt();
     }
@@ -273,8 +272,7 @@ public final class ClusterHistory implements DataSerializable {
       for (int i = 0; i < entries.size(); i++) {
         Entry e = entries.get(i);
         if (e.seq() > h.lastSeq) {
-          String t = topics.get(i);
-          h.add(e, t != null, t, retain);
+          h.add(e, topics.get(i), retain);
         }
       }
       h.lastSeq = Math.max(h.lastSeq, journalLastSeq);
@@ -285,10 +283,7 @@ public final class ClusterHistory implements DataSerializable {
     @Override
     public void writeData(ObjectDataOutput out) throws IOException {
       writeEntries(out, entries);
-      out.writeInt(topics.size());
-      for (String t : topics) {
-        out.writeString(t);
-      }
+      out.writeStringArray(topics.toArray(new String[0]));
       out.writeLong(journalLastSeq);
       out.writeInt(retain);
     }
@@ -296,11 +291,7 @@ public final class ClusterHistory implements DataSerializable {
     @Override
     public void readData(ObjectDataInput in) throws IOException {
       entries = readEntries(in);
-      int n = in.readInt();
-      topics = new ArrayList<>(n);
-      for (int i = 0; i < n; i++) {
-        topics.add(in.readString());
-      }
+      topics = Arrays.asList(in.readStringArray());
       journalLastSeq = in.readLong();
       retain = in.readInt();
     }

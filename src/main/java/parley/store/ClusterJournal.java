@@ -79,8 +79,8 @@ public final class ClusterJournal implements AutoCloseable {
       List<ClusterHistory.Entry> entries = new ArrayList<>(room.getValue().size());
       List<String> topics = new ArrayList<>(room.getValue().size());
       for (ChatEvent e : room.getValue()) {
-        entries.add(new ClusterHistory.Entry(e.seq(), EventJson.toJson(e.withSeq(0)).encode()));
-        topics.add(e.type() == ChatEvent.Type.TOPIC ? e.text() : null);
+        entries.add(new ClusterHistory.Entry(e.seq(), ClusteredChatStore.json(e)));
+        topics.add(ClusteredChatStore.topicSet(e));
       }
       long mine = Math.max(journal.lastSeq(room.getKey()),
           entries.isEmpty() ? 0 : entries.get(entries.size() - 1).seq());
@@ -172,7 +172,8 @@ public final class ClusterJournal implements AutoCloseable {
           written++;
         }
       }
-      journaled.merge(name, Math.max(last, slice.events().isEmpty() ? slice.lastSeq() : last), Math::max);
+      // the cluster has no event between the slice's last one and its lastSeq (only a Seed moves the counter past it)
+      journaled.merge(name, Math.max(last, slice.lastSeq()), Math::max);
     }
     return written;
   }

@@ -11,6 +11,7 @@ import parley.chat.UserRecord;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,15 +40,15 @@ public final class ClusterPresence {
   }
 
   /**
-   * Whether the claim is that session's. Session ids are only unique within a node, so the node is compared
-   * too (a claim's node is the node that made it; see ClusteredChatStore#claimNick).
+   * The claim, parsed, if it is that session's; otherwise null. Session ids are only unique within a node, so
+   * the node is compared too (a claim's node is the node that made it; see ClusteredChatStore#claimNick).
    */
-  private static boolean heldBy(String json, String node, String sessionId) {
+  private static JsonObject heldBy(String json, String node, String sessionId) {
     if (json == null) {
-      return false;
+      return null;
     }
     JsonObject j = new JsonObject(json);
-    return sessionId.equals(j.getString("session")) && node.equals(j.getString("node"));
+    return sessionId.equals(j.getString("session")) && node.equals(j.getString("node")) ? j : null;
   }
 
   // ---- nickname claims ------------------------------------------------------------------------------
@@ -98,7 +99,7 @@ public final class ClusterPresence {
 
     @Override
     public Void process(Map.Entry<String, String> entry) {
-      if (heldBy(entry.getValue(), node, sessionId)) {
+      if (heldBy(entry.getValue(), node, sessionId) != null) {
         entry.setValue(null);
       }
       return null;
@@ -134,11 +135,9 @@ public final class ClusterPresence {
 
     @Override
     public Void process(Map.Entry<String, String> entry) {
-      if (heldBy(entry.getValue(), node, sessionId)) {
-        JsonObject j = new JsonObject(entry.getValue());
-        if (j.getLong("active") < at) {
-          entry.setValue(j.put("active", at).encode());
-        }
+      JsonObject j = heldBy(entry.getValue(), node, sessionId);
+      if (j != null && j.getLong("active") < at) {
+        entry.setValue(j.put("active", at).encode());
       }
       return null;
     }
@@ -332,20 +331,13 @@ public final class ClusterPresence {
       @Override
       public void writeData(ObjectDataOutput out) throws IOException {
         out.writeInt(count);
-        out.writeInt(names.size());
-        for (String n : names) {
-          out.writeString(n);
-        }
+        out.writeStringArray(names.toArray(new String[0]));
       }
 
       @Override
       public void readData(ObjectDataInput in) throws IOException {
         count = in.readInt();
-        int n = in.readInt();
-        names = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-          names.add(in.readString());
-        }
+        names = Arrays.asList(in.readStringArray());
       }
     }
 

@@ -18,9 +18,10 @@ import parley.chat.UserRecord;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -177,27 +178,17 @@ public final class ClusteredChatStore implements ChatStore, AutoCloseable {
     return vertx.executeBlocking(() -> {
       Map<String, ClusterPresence.Members.Result> counts = members.executeOnEntries(new ClusterPresence.Members(0));
       Map<String, ClusterHistory.Slice> infos = history.executeOnEntries(ClusterHistory.Read.last(0));
-      Map<String, Reply.RoomInfo> all = new HashMap<>();
-      infos.forEach((room, info) -> {
-        if (info != null) {
-          ClusterPresence.Members.Result c = counts.get(room);
-          all.put(room, new Reply.RoomInfo(room, c == null ? 0 : c.count(), info.topic()));
-        }
-      });
-      counts.forEach((room, c) -> {
-        if (c != null && c.count() > 0) {
-          ClusterHistory.Slice info = infos.get(room);
-          all.put(room, new Reply.RoomInfo(room, c.count(), info == null ? null : info.topic()));
-        }
-      });
+      Set<String> names = new TreeSet<>(infos.keySet());
+      names.addAll(counts.keySet());
       List<Reply.RoomInfo> out = new ArrayList<>();
-      for (Reply.RoomInfo r : all.values()) {
-        ClusterHistory.Slice info = infos.get(r.name());
-        if (r.members() > 0 || (info != null && info.lastSeq() > 0)) {
-          out.add(r);
+      for (String room : names) {
+        ClusterPresence.Members.Result c = counts.get(room);
+        ClusterHistory.Slice info = infos.get(room);
+        int count = c == null ? 0 : c.count();
+        if (count > 0 || (info != null && info.lastSeq() > 0)) {
+          out.add(new Reply.RoomInfo(room, count, info == null ? null : info.topic()));
         }
       }
-      out.sort(Comparator.comparing(Reply.RoomInfo::name));
       return out;
     }, false);
   }
@@ -222,13 +213,11 @@ public final class ClusteredChatStore implements ChatStore, AutoCloseable {
   @Override
   public Future<ChatEvent> append(ChatEvent event, Consumer<ChatEvent> publish) {
     Context context = vertx.getOrCreateContext();
-    String json = EventJson.toJson(event.withSeq(0)).encode();
-    boolean topicEvent = event.type() == ChatEvent.Type.TOPIC;
-    ClusterHistory.Append op = new ClusterHistory.Append(json, topicEvent, topicEvent ? event.text() : null, retain);
+    ClusterHistory.Append op = new ClusterHistory.Append(json(event), topicSet(event), retain);
     Chain chain = chains.computeIfAbsent(event.room(), r -> new Chain());
     CompletableFuture<ChatEvent> published;
     synchronized (chain) {
-      // issued under the lock: Hazelcast runs one caller's operations on a partition in the order issued
+      // assumes Hazelcast runs one caller's operations on a partition in issue order, so seqs follow the chain
       CompletableFuture<ChatEvent> numbered = direct(history.submitToKey(event.room(), op)).thenApply(event::withSeq);
       published = chain.tail.thenCombine(numbered, (previous, e) -> {
         publish.accept(e);
@@ -252,6 +241,16 @@ public final class ClusteredChatStore implements ChatStore, AutoCloseable {
   @Override
   public Future<Long> lastSeq(String room) {
     return future(history.submitToKey(room, ClusterHistory.Read.last(0))).map(ClusterHistory.Slice::lastSeq);
+  }
+
+  /** The event as the cluster's history keeps it: its JSON without seq. */
+  static String json(ChatEvent event) {
+    return EventJson.toJson(event.withSeq(0)).encode();
+  }
+
+  /** The topic the event sets, or null when it sets none. */
+  static String topicSet(ChatEvent event) {
+    return event.type() == ChatEvent.Type.TOPIC ? event.text() : null;
   }
 
   static ChatEvent event(ClusterHistory.Entry e) {
