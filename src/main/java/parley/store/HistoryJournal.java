@@ -87,7 +87,7 @@ public final class HistoryJournal implements AutoCloseable {
 
     /** Default bound on the delay between a BATCHED acknowledgement and its fsync. */
     public static final Duration DEFAULT_MAX_SYNC_DELAY = Duration.ofMillis(50);
-    /** Appends are refused (future fails with RejectedExecutionException) beyond this many queued bytes. */
+    /** ALWAYS appends are refused (future fails with RejectedExecutionException) beyond this many queued bytes. */
     static final long MAX_PENDING_BYTES = 64L << 20;
     static final String SUFFIX = ".journal";
     private static final String TMP_SUFFIX = ".journal.tmp";
@@ -113,6 +113,11 @@ public final class HistoryJournal implements AutoCloseable {
     private final ReentrantLock qlock = new ReentrantLock();
     private final Condition notEmpty = qlock.newCondition();
     private ArrayDeque<Op> queue = new ArrayDeque<>();
+    /**
+     * ALWAYS only: the high-water mark of the append queue, i.e. per room the highest seq journaled at open
+     * or accepted by {@link #append} since (including records still queued). BATCHED appends write at once,
+     * so there {@link RoomFile#lastSeq} is the high-water mark and this map stays empty.
+     */
     private final Map<String, Long> acceptedSeq = new HashMap<>();
     private long pendingBytes;
     private volatile boolean closed;
@@ -123,7 +128,12 @@ public final class HistoryJournal implements AutoCloseable {
     private final ReentrantLock flock = new ReentrantLock();
     private final Map<String, RoomFile> files = new HashMap<>();
     private final Set<RoomFile> dirty = new LinkedHashSet<>();
-    private boolean filesClosed;
+    /**
+     * Channels dropped after a failure while they still held unsynced writes, or while the writer was
+     * fsyncing them: the next sync round forces and then closes them, so no acknowledged record is left
+     * unsynced and no channel is closed under a running force().
+     */
+    private final List<Retired> retired = new ArrayList<>();
     private boolean dirSyncPending;
     /** Read by the writer under qlock to time its next fsync, hence volatile. */
     private volatile long unsyncedSinceNanos;
@@ -172,11 +182,17 @@ public final class HistoryJournal implements AutoCloseable {
         boolean compactQueued;
         /** Bumped whenever the file is replaced or re-validated, so a compaction can tell that it raced one. */
         long generation;
+        /** The channel the writer is fsyncing outside flock, if any: it must not be closed meanwhile. */
+        FileChannel syncing;
 
         RoomFile(String room, Path path) {
             this.room = room;
             this.path = path;
         }
+    }
+
+    /** A channel taken out of use while its fsync was still owed (see {@link #retired}). */
+    private record Retired(Path path, FileChannel ch) {
     }
 
     private HistoryJournal(Path dir, SyncPolicy policy, Duration maxSyncDelay, Retention retention, Clock clock,
@@ -268,11 +284,14 @@ public final class HistoryJournal implements AutoCloseable {
     }
 
     /**
-     * Queues a record and returns a future completed when it is acknowledged (see class doc).
-     * Never blocks on I/O. The future fails with IllegalStateException after close, with
-     * IllegalArgumentException for an invalid room name, an oversized payload or a seq not greater
-     * than {@link #lastSeq} of the room, with RejectedExecutionException when more than 64 MiB are
-     * queued, and with the IOException if writing (or, for ALWAYS, fsyncing) fails.
+     * Journals a record and returns a future completed when it is acknowledged (see class doc).
+     * For ALWAYS the record is queued for the writer thread and this never blocks on I/O; for BATCHED
+     * the record is written here, on the caller's thread (a {@code write(2)} into the page cache, no
+     * fsync), and the future returned is already complete. The future fails with IllegalStateException
+     * after close, with IllegalArgumentException for an invalid room name, an oversized payload or a seq
+     * not greater than {@link #lastSeq} of the room, with the IOException if writing (or, for ALWAYS,
+     * fsyncing) fails, and, for ALWAYS only, with RejectedExecutionException when more than
+     * {@link #MAX_PENDING_BYTES} (64 MiB) are queued for the writer.
      */
     public CompletableFuture<Void> append(JournalRecord r) {
         Objects.requireNonNull(r, "record");
@@ -312,13 +331,20 @@ public final class HistoryJournal implements AutoCloseable {
         return op.future;
     }
 
-    /** BATCHED: write on the caller's thread under flock; the writer thread only fsyncs. */
+    /**
+     * BATCHED: write on the caller's thread under flock; the writer thread only fsyncs.
+     *
+     * <p>Refusing after close needs no flag of its own: {@link #closed} is set before the CLOSE op is
+     * queued, and the writer's final {@link #syncDirty} takes flock only after it has dequeued that op. So
+     * an append whose critical section (under flock) comes after that sync's snapshot sees
+     * {@code closed} and refuses, and one whose critical section came before has marked its room dirty,
+     * so that sync covers it. Nothing else writes the files after CLOSE.
+     */
     private CompletableFuture<Void> appendDirect(String room, long seq, ByteBuffer frame) {
-        boolean wake;
-        boolean compact;
+        int outcome;
         flock.lock();
         try {
-            if (closed || filesClosed) {
+            if (closed) {
                 return CompletableFuture.failedFuture(new IllegalStateException("journal is closed"));
             }
             RoomFile rf = files.computeIfAbsent(room, this::newRoomFile);
@@ -326,24 +352,15 @@ public final class HistoryJournal implements AutoCloseable {
                 return CompletableFuture.failedFuture(new IllegalArgumentException(
                         "seq " + seq + " of room " + room + " is not greater than last seq " + rf.lastSeq));
             }
-            int bytes = frame.remaining();
             try {
-                ensureOpen(rf);
-                writeFully(rf.ch, frame);
+                outcome = writeRecords(rf, new ByteBuffer[] {frame}, seq);
             } catch (IOException | RuntimeException e) {
-                log.error("Writing a record to {} failed", rf.path, e);
-                abandonChannel(rf);
                 return CompletableFuture.failedFuture(e);
             }
-            rf.size += bytes;
-            rf.count++;
-            rf.lastSeq = seq;
-            wake = markDirty(rf);
-            compact = compactionDue(rf);
         } finally {
             flock.unlock();
         }
-        if (wake) {
+        if ((outcome & WAKE_WRITER) != 0) {
             qlock.lock();
             try {
                 notEmpty.signal(); // the writer may be waiting with nothing to sync: start the fsync timer
@@ -351,10 +368,52 @@ public final class HistoryJournal implements AutoCloseable {
                 qlock.unlock();
             }
         }
-        if (compact) {
+        if ((outcome & COMPACTION_DUE) != 0) {
             enqueue(new Op(Kind.AUTO_COMPACT, room, 0, null));
         }
         return CompletableFuture.completedFuture(null);
+    }
+
+    /** {@link #writeRecords} outcome: this write started a new unsynced period, the writer must be woken. */
+    private static final int WAKE_WRITER = 1;
+    /** {@link #writeRecords} outcome: the room is due for compaction (already marked queued). */
+    private static final int COMPACTION_DUE = 2;
+
+    /**
+     * Under flock: opens the room's file if needed, writes whole frames to it (the last one has seq
+     * {@code lastSeq}), and records the write: size, count, last seq, dirty. On failure logs the error,
+     * abandons the channel (the next append re-validates the file) and rethrows.
+     *
+     * @return a combination of {@link #WAKE_WRITER} and {@link #COMPACTION_DUE}
+     */
+    private int writeRecords(RoomFile rf, ByteBuffer[] frames, long lastSeq) throws IOException {
+        try {
+            ensureOpen(rf);
+            long total = 0;
+            for (ByteBuffer b : frames) {
+                total += b.remaining();
+            }
+            if (frames.length == 1) {
+                writeFully(rf.ch, frames[0]);
+            } else {
+                long written = 0;
+                while (written < total) {
+                    written += rf.ch.write(frames);
+                }
+            }
+            rf.size += total;
+            rf.count += frames.length;
+            rf.lastSeq = lastSeq;
+        } catch (IOException | RuntimeException e) {
+            log.error("Writing {} record(s) to {} failed", frames.length, rf.path, e);
+            abandonChannel(rf);
+            throw e;
+        }
+        int outcome = markDirty(rf) ? WAKE_WRITER : 0;
+        if (compactionDue(rf)) {
+            outcome |= COMPACTION_DUE;
+        }
+        return outcome;
     }
 
     private RoomFile newRoomFile(String room) {
@@ -363,11 +422,16 @@ public final class HistoryJournal implements AutoCloseable {
 
     /** Under flock: whether the room's file has grown enough to compact it (and marks it queued). */
     private boolean compactionDue(RoomFile rf) {
-        if (!rf.compactQueued && rf.count > 2L * retention.maxMessages() && rf.count >= rf.compactRetryAt) {
+        if (!rf.compactQueued && overThreshold(rf)) {
             rf.compactQueued = true;
             return true;
         }
         return false;
+    }
+
+    /** Under flock: whether the room's file holds enough records to compact it (retry backoff included). */
+    private boolean overThreshold(RoomFile rf) {
+        return rf.count > 2L * retention.maxMessages() && rf.count >= rf.compactRetryAt;
     }
 
     /**
@@ -402,8 +466,8 @@ public final class HistoryJournal implements AutoCloseable {
     }
 
     /**
-     * Highest seq of the room: journaled at open, or accepted by {@link #append} since (including
-     * records still queued); 0 if none. Never decreases, even when retention drops every record.
+     * Highest seq of the room: journaled at open, or accepted by {@link #append} since (for ALWAYS
+     * including records still queued); 0 if none. Never decreases, even when retention drops every record.
      */
     public long lastSeq(String room) {
         if (policy == SyncPolicy.BATCHED) {
@@ -578,7 +642,9 @@ public final class HistoryJournal implements AutoCloseable {
                 throw new AssertionError(s.headerState);
         }
         files.put(room, rf);
-        acceptedSeq.put(room, rf.lastSeq);
+        if (policy == SyncPolicy.ALWAYS) {
+            acceptedSeq.put(room, rf.lastSeq);
+        }
         List<JournalRecord> window = retention.apply(s.records, now);
         if (rf.exists && window.size() < s.records.size()) {
             try {
@@ -597,14 +663,7 @@ public final class HistoryJournal implements AutoCloseable {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             String savedNote;
             try (FileChannel out = FileChannel.open(saved, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                long pos = s.goodEnd;
-                while (pos < s.fileSize) {
-                    long n = ch.transferTo(pos, s.fileSize - pos, out);
-                    if (n <= 0) {
-                        break;
-                    }
-                    pos += n;
-                }
+                copyRange(ch, s.goodEnd, s.fileSize, out);
                 out.force(true);
                 savedNote = "a copy of the discarded bytes is in " + saved;
             } catch (IOException e) {
@@ -651,9 +710,7 @@ public final class HistoryJournal implements AutoCloseable {
                     qlock.unlock();
                 }
                 stop = process(batch);
-                if (unsynced && System.nanoTime() - unsyncedSinceNanos >= maxSyncDelayNanos) {
-                    syncDirty();
-                }
+                syncIfOverdue();
             } catch (InterruptedException e) {
                 log.warn("Journal writer interrupted; ignoring (close() stops it)");
             } catch (Throwable t) {
@@ -671,6 +728,13 @@ public final class HistoryJournal implements AutoCloseable {
         closeFiles();
         releaseDirLock();
         log.info("History journal in {} closed", dir);
+    }
+
+    /** Writer thread: runs a sync round if the oldest unsynced write has waited maxSyncDelay. */
+    private void syncIfOverdue() {
+        if (unsynced && System.nanoTime() - unsyncedSinceNanos >= maxSyncDelayNanos) {
+            syncDirty();
+        }
     }
 
     /** Runs one batch; returns true when it held the close operation. */
@@ -697,12 +761,7 @@ public final class HistoryJournal implements AutoCloseable {
                 case CLOSE:
                     commit(appends);
                     appends.clear();
-                    flock.lock();
-                    try {
-                        filesClosed = true; // no more direct appends; the sync below covers every earlier one
-                    } finally {
-                        flock.unlock();
-                    }
+                    // closed is set, so direct appends stop at this sync's snapshot: it covers every earlier one
                     syncDirty();
                     closeFiles();
                     op.future.complete(null);
@@ -724,8 +783,12 @@ public final class HistoryJournal implements AutoCloseable {
         } finally {
             flock.unlock();
         }
+        boolean auto = op.kind == Kind.AUTO_COMPACT && rf != null;
         try {
-            if (rf != null) {
+            if (auto) {
+                autoCompact(rf);
+                auto = false; // compactQueued cleared
+            } else if (rf != null) {
                 compactRoom(rf);
             }
             op.future.complete(null);
@@ -743,6 +806,39 @@ public final class HistoryJournal implements AutoCloseable {
                 log.error("Compaction of room {} failed; its journal file is unchanged", op.room, e);
             }
             op.future.completeExceptionally(e);
+        } finally {
+            if (auto) { // failed: clear it here (compactRetryAt holds the next attempt back)
+                flock.lock();
+                try {
+                    rf.compactQueued = false;
+                } finally {
+                    flock.unlock();
+                }
+            }
+        }
+    }
+
+    /**
+     * Writer thread, for an AUTO_COMPACT op. Appends go on during the compaction without queueing another
+     * one: compactQueued stays set until the op ends, and is cleared (on success) under the same lock as
+     * the final threshold check, so no append can slip in between unnoticed. If appends made during the
+     * rewrite put the file over the threshold again, it is compacted again at once, ahead of ops queued
+     * meanwhile (a flush queued after those appends must find the room compacted), with the usual sync
+     * check in between.
+     */
+    private void autoCompact(RoomFile rf) throws IOException {
+        while (true) {
+            boolean rewritten = compactRoom(rf);
+            flock.lock();
+            try {
+                if (!rewritten || !overThreshold(rf)) {
+                    rf.compactQueued = false;
+                    return;
+                }
+            } finally {
+                flock.unlock();
+            }
+            syncIfOverdue();
         }
     }
 
@@ -793,31 +889,19 @@ public final class HistoryJournal implements AutoCloseable {
         for (Map.Entry<RoomFile, List<Op>> e : byRoom.entrySet()) {
             RoomFile rf = e.getKey();
             List<Op> ops = e.getValue();
+            ByteBuffer[] bufs = new ByteBuffer[ops.size()];
+            for (int i = 0; i < bufs.length; i++) {
+                bufs[i] = ops.get(i).frame;
+            }
             try {
-                ensureOpen(rf);
-                ByteBuffer[] bufs = new ByteBuffer[ops.size()];
-                long total = 0;
-                for (int i = 0; i < bufs.length; i++) {
-                    bufs[i] = ops.get(i).frame;
-                    total += bufs[i].remaining();
-                }
-                long written = 0;
-                while (written < total) {
-                    written += rf.ch.write(bufs);
-                }
-                rf.size += total;
-                rf.count += ops.size();
-                rf.lastSeq = ops.get(ops.size() - 1).seq;
-                markDirty(rf);
-                if (compactionDue(rf)) {
+                // the writer is running, so WAKE_WRITER needs no action here
+                if ((writeRecords(rf, bufs, ops.get(ops.size() - 1).seq) & COMPACTION_DUE) != 0) {
                     toCompact.add(rf.room);
                 }
             } catch (IOException | RuntimeException ex) {
-                log.error("Writing {} records to {} failed", ops.size(), rf.path, ex);
                 for (Op op : ops) {
                     op.error = ex;
                 }
-                abandonChannel(rf);
             }
         }
     }
@@ -834,19 +918,22 @@ public final class HistoryJournal implements AutoCloseable {
     }
 
     /**
-     * Writer thread: fdatasyncs every dirty file; returns the files whose sync failed. The list of dirty
-     * files is taken under flock, the fsyncs run outside it, so appends go on meanwhile.
+     * Writer thread: fdatasyncs every dirty file, then forces and closes the retired channels; returns the
+     * files whose sync failed. The lists are taken under flock, the fsyncs run outside it, so appends go on
+     * meanwhile; a channel being forced is marked ({@link RoomFile#syncing}) so that an appender's
+     * {@link #abandonChannel} retires it instead of closing it under the force.
      */
     private Map<RoomFile, Throwable> syncDirty() {
         Map<RoomFile, Throwable> failed = Map.of();
         List<RoomFile> rooms;
         List<FileChannel> channels;
+        List<Retired> toClose;
         boolean wasUnsynced;
         long since;
         boolean dirSync;
         flock.lock();
         try {
-            if (!unsynced && dirty.isEmpty() && !dirSyncPending) {
+            if (!unsynced && dirty.isEmpty() && !dirSyncPending && retired.isEmpty()) {
                 return failed;
             }
             rooms = new ArrayList<>(dirty.size());
@@ -855,9 +942,12 @@ public final class HistoryJournal implements AutoCloseable {
                 if (rf.ch != null) {
                     rooms.add(rf);
                     channels.add(rf.ch);
+                    rf.syncing = rf.ch;
                 }
             }
             dirty.clear();
+            toClose = retired.isEmpty() ? List.of() : new ArrayList<>(retired);
+            retired.clear();
             wasUnsynced = unsynced;
             since = unsyncedSinceNanos;
             unsynced = false;
@@ -866,30 +956,56 @@ public final class HistoryJournal implements AutoCloseable {
         } finally {
             flock.unlock();
         }
-        if (dirSync) {
-            fsyncDir(); // files created by appenders since the last round
-        }
-        for (int i = 0; i < rooms.size(); i++) {
-            RoomFile rf = rooms.get(i);
-            FileChannel ch = channels.get(i);
-            try {
-                ch.force(false);
-                syncCount.incrementAndGet();
-            } catch (IOException | RuntimeException e) {
-                log.error("fsync of {} failed; its recent records may not be durable", rf.path, e);
-                if (failed.isEmpty()) {
-                    failed = new HashMap<>();
+        try {
+            if (dirSync) {
+                fsyncDir(); // files created by appenders since the last round
+            }
+            for (int i = 0; i < rooms.size(); i++) {
+                RoomFile rf = rooms.get(i);
+                FileChannel ch = channels.get(i);
+                try {
+                    ch.force(false);
+                    syncCount.incrementAndGet();
+                } catch (IOException | RuntimeException e) {
+                    log.error("fsync of {} failed; its recent records may not be durable", rf.path, e);
+                    if (failed.isEmpty()) {
+                        failed = new HashMap<>();
+                    }
+                    failed.put(rf, e);
+                    flock.lock();
+                    try {
+                        rf.syncing = null; // this force is over: abandoning may close the channel
+                        if (rf.ch == ch) {
+                            abandonChannel(rf);
+                        }
+                    } finally {
+                        flock.unlock();
+                    }
                 }
-                failed.put(rf, e);
+            }
+        } finally {
+            if (!rooms.isEmpty()) {
                 flock.lock();
                 try {
-                    if (rf.ch == ch) {
-                        abandonChannel(rf);
+                    for (RoomFile rf : rooms) {
+                        rf.syncing = null;
                     }
                 } finally {
                     flock.unlock();
                 }
             }
+        }
+        // Channels abandoned with writes not yet fsynced (acknowledged BATCHED records): sync, then close.
+        // Nobody else uses them any more, so this needs no lock.
+        for (Retired r : toClose) {
+            try {
+                r.ch().force(false);
+                syncCount.incrementAndGet();
+            } catch (IOException | RuntimeException e) {
+                log.error("fsync of {} (dropped after a failure) failed; its recent records may not be durable",
+                        r.path(), e);
+            }
+            closeQuietly(r.ch(), r.path());
         }
         if (wasUnsynced) {
             long lag = System.nanoTime() - since;
@@ -974,17 +1090,30 @@ public final class HistoryJournal implements AutoCloseable {
         rf.needsRecovery = false;
     }
 
-    /** Under flock, after a failed write or fsync: drop the channel; the next append re-validates the file first. */
+    /**
+     * Under flock, after a failed write or fsync: drop the channel; the next append re-validates the file
+     * first. If the channel still holds writes that no fsync has covered (the room was dirty: acknowledged
+     * BATCHED records), or the writer is fsyncing it right now, it is not closed here but retired: the next
+     * sync round forces and closes it. {@link #unsynced} stays (or is) set, so that round comes within
+     * maxSyncDelay.
+     */
     private void abandonChannel(RoomFile rf) {
-        dirty.remove(rf);
+        boolean wasDirty = dirty.remove(rf);
         rf.generation++;
-        if (rf.ch != null) {
-            try {
-                rf.ch.close();
-            } catch (IOException e) {
-                log.debug("closing {} after failure", rf.path, e);
-            }
+        FileChannel ch = rf.ch;
+        if (ch != null) {
             rf.ch = null;
+            if (wasDirty || rf.syncing == ch) {
+                retired.add(new Retired(rf.path, ch));
+                if (!unsynced) {
+                    // Only when not dirty, i.e. the writer is in syncDirty (forcing ch): it will see this
+                    // when it next waits, no wake-up needed.
+                    unsyncedSinceNanos = System.nanoTime();
+                    unsynced = true;
+                }
+            } else {
+                closeQuietly(ch, rf.path);
+            }
         }
         rf.needsRecovery = true;
     }
@@ -993,18 +1122,17 @@ public final class HistoryJournal implements AutoCloseable {
 
     /**
      * Writer thread. Reads the file up to its size at the start, without the lock; appends go on meanwhile
-     * and are carried over by {@link #rewrite}.
+     * and are carried over by {@link #rewrite}. Returns true if the file was rewritten.
      */
-    private void compactRoom(RoomFile rf) throws IOException {
+    private boolean compactRoom(RoomFile rf) throws IOException {
         long size0;
         long count0;
         long gen0;
         long floor;
         flock.lock();
         try {
-            rf.compactQueued = false;
-            if (!rf.exists || filesClosed) {
-                return;
+            if (!rf.exists) {
+                return false;
             }
             size0 = rf.size;
             count0 = rf.count;
@@ -1014,7 +1142,7 @@ public final class HistoryJournal implements AutoCloseable {
             flock.unlock();
         }
         if (!Files.exists(rf.path)) {
-            return;
+            return false;
         }
         JournalFormat.Scan s = JournalFormat.scan(rf.path, rf.room, true, size0);
         if (s.headerState != JournalFormat.HeaderState.OK || s.problem != null) {
@@ -1029,11 +1157,13 @@ public final class HistoryJournal implements AutoCloseable {
             } finally {
                 flock.unlock();
             }
-            return;
+            return false;
         }
         if (rewrite(rf, keep, floor, size0, count0, gen0)) {
             log.debug("Compacted {}: kept {} of {} records", rf.path, keep.size(), s.records.size());
+            return true;
         }
+        return false;
     }
 
     /**
@@ -1059,27 +1189,25 @@ public final class HistoryJournal implements AutoCloseable {
             out.force(true);
             flock.lock();
             try {
-                if (rf.generation != gen0 || rf.size < size0 || filesClosed) {
+                if (rf.generation != gen0 || rf.size < size0) {
                     return false;
                 }
                 long tail = rf.size - size0;
                 long tailCount = rf.count - count0;
                 if (tail > 0) {
-                    carriedOver.addAndGet(tailCount);
-                    long pos = size0;
-                    while (pos < rf.size) {
-                        pos += rf.ch.transferTo(pos, rf.size - pos, out);
+                    long copied = copyRange(rf.ch, size0, rf.size, out);
+                    if (copied != tail) {
+                        throw new IOException("journal file " + rf.path + " ended early: copied " + copied + " of the "
+                                + tail + " bytes appended during compaction");
                     }
+                    carriedOver.addAndGet(tailCount);
                 }
                 Files.move(tmp, rf.path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 swapped = true;
-                // The old inode is gone; its channel (and any unsynced bytes in it) no longer matter.
+                // The old inode is gone; its channel (and any unsynced bytes in it) no longer matter. The
+                // writer runs this, so no fsync of that channel is under way.
                 if (rf.ch != null) {
-                    try {
-                        rf.ch.close();
-                    } catch (IOException e) {
-                        log.debug("closing replaced {}", rf.path, e);
-                    }
+                    closeQuietly(rf.ch, rf.path);
                 }
                 dirty.remove(rf);
                 rf.ch = out; // positioned at its end: appends continue in the new file
@@ -1096,7 +1224,7 @@ public final class HistoryJournal implements AutoCloseable {
             }
         } finally {
             if (!swapped) {
-                closeQuietly(out);
+                closeQuietly(out, tmp);
                 try {
                     Files.deleteIfExists(tmp);
                 } catch (IOException ignored) {
@@ -1108,15 +1236,31 @@ public final class HistoryJournal implements AutoCloseable {
         return true;
     }
 
-    private static void closeQuietly(FileChannel ch) {
+    // ----------------------------------------------------------------------------- helpers
+
+    private static void closeQuietly(FileChannel ch, Path path) {
         try {
             ch.close();
         } catch (IOException e) {
-            log.debug("closing {}", ch, e);
+            log.debug("closing {}", path, e);
         }
     }
 
-    // ----------------------------------------------------------------------------- helpers
+    /**
+     * Copies bytes {@code [from, end)} of {@code src} to {@code dst} at its position; stops early if
+     * {@code src} is shorter. Returns the number of bytes copied.
+     */
+    private static long copyRange(FileChannel src, long from, long end, FileChannel dst) throws IOException {
+        long pos = from;
+        while (pos < end) {
+            long n = src.transferTo(pos, end - pos, dst);
+            if (n <= 0) {
+                break;
+            }
+            pos += n;
+        }
+        return pos - from;
+    }
 
     private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
         while (b.hasRemaining()) {
@@ -1133,26 +1277,30 @@ public final class HistoryJournal implements AutoCloseable {
         }
     }
 
+    /** Writer thread at close (or open, on failure): closes every file. Appends are refused by then. */
     private void closeFiles() {
         flock.lock();
         try {
-            filesClosed = true;
-            closeFilesLocked();
+            for (RoomFile rf : files.values()) {
+                if (rf.ch != null) {
+                    closeLogged(rf.ch, rf.path);
+                    rf.ch = null;
+                }
+            }
+            for (Retired r : retired) { // only left here if the last sync round did not run
+                closeLogged(r.ch(), r.path());
+            }
+            retired.clear();
         } finally {
             flock.unlock();
         }
     }
 
-    private void closeFilesLocked() {
-        for (RoomFile rf : files.values()) {
-            if (rf.ch != null) {
-                try {
-                    rf.ch.close();
-                } catch (IOException e) {
-                    log.warn("closing {} failed", rf.path, e);
-                }
-                rf.ch = null;
-            }
+    private static void closeLogged(FileChannel ch, Path path) {
+        try {
+            ch.close();
+        } catch (IOException e) {
+            log.warn("closing {} failed", path, e);
         }
     }
 

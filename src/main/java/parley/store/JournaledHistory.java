@@ -73,6 +73,9 @@ public final class JournaledHistory implements LocalChatStore.Journal, AutoClose
   public void flush(Duration timeout) {
     try {
       journal.flush().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      LOG.warn("history flush did not finish: {}", e.toString());
     } catch (Exception e) {
       LOG.warn("history flush did not finish: {}", e.toString());
     }

@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 
@@ -153,12 +154,12 @@ public final class LocalChatStore implements ChatStore {
     if (journal == null) {
       return Future.succeededFuture(r.append(event, publish));
     }
-    Context context = vertx.getOrCreateContext();
     CompletionStage<ChatEvent> done = r.appendJournaled(event, journal, publish);
     CompletableFuture<ChatEvent> cf = done.toCompletableFuture();
     if (cf.isDone() && !cf.isCompletedExceptionally()) {
       return Future.succeededFuture(cf.join()); // batched fsync: written and published already, no hop
     }
+    Context context = vertx.getOrCreateContext();
     return Future.fromCompletionStage(done, context);
   }
 
@@ -202,7 +203,10 @@ public final class LocalChatStore implements ChatStore {
     private final Map<String, String> members = new HashMap<>();
     private long seq;
     private String topic;
-    /** Journal completions for this room, chained so that publish happens in seq order. */
+    /**
+     * Journal completions for this room, chained so that publish happens in seq order; never completes
+     * exceptionally. Null when every earlier event is known to be published (or failed).
+     */
     private CompletionStage<Void> tail;
 
     RoomLog(int retain, long seqFloor) {
@@ -220,6 +224,18 @@ public final class LocalChatStore implements ChatStore {
                                                             Consumer<ChatEvent> publish) {
       ChatEvent e = keep(event);
       CompletionStage<Void> written = journal.write(e);
+      if (written instanceof CompletableFuture<Void> w && w.isDone() && !w.isCompletedExceptionally()
+          && (tail == null || tail instanceof CompletableFuture<Void> t && t.isDone())) {
+        // Fast path (batched fsync): written already and every earlier event published, so publishing now
+        // keeps seq order; no stages to build.
+        tail = null;
+        try {
+          publish.accept(e);
+        } catch (Throwable err) {
+          return CompletableFuture.failedFuture(new CompletionException(err)); // as thenRun would report it
+        }
+        return CompletableFuture.completedFuture(e);
+      }
       CompletionStage<Void> published = tail == null ? written.thenRun(() -> publish.accept(e))
           : tail.thenCombine(written, (a, b) -> (Void) null).thenRun(() -> publish.accept(e));
       tail = published.exceptionally(err -> null);
