@@ -2,7 +2,11 @@ package parley.room;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+
+import java.util.concurrent.TimeUnit;
 
 /**
  * The bytes owed to one connection. Everything appended during an event-loop turn goes out in a single
@@ -30,6 +34,10 @@ public final class Outbox {
 
   private static final PooledByteBufAllocator ALLOC = PooledByteBufAllocator.DEFAULT;
   private static final int INITIAL = 2048;
+  /** How long the outbox may stay over its limit while the socket takes nothing before the reader counts as slow. */
+  static final long STALL_NANOS = 500_000_000L;
+  /** Over this many times the limit the reader counts as slow at once, so the heap stays bounded. */
+  static final int HARD_FACTOR = 8;
 
   private final ChannelHandlerContext channel;
   private final RoomHub hub;
@@ -41,6 +49,8 @@ public final class Outbox {
   private boolean scheduled;
   private boolean overflowed;
   private boolean closed;
+  /** When the outbox went over its limit with the socket backed up; 0 while it is not. */
+  private long stalledSince;
 
   public Outbox(ChannelHandlerContext channel, RoomHub hub, int maxPending, Overflow overflow) {
     this.channel = channel;
@@ -89,14 +99,40 @@ public final class Outbox {
       pending = ALLOC.directBuffer(Math.max(INITIAL, length));
     }
     pending.writeBytes(bytes, offset, length);
-    if (pending.readableBytes() > maxPending && !channel.channel().isWritable()) {
-      overflowed = true;
-      pending.release();
-      pending = null;
-      overflow.slowConsumer(maxPending);
-      return false;
+    int size = pending.readableBytes();
+    if (size > maxPending && !channel.channel().isWritable()) {
+      // Backed up. A socket's writability can lag a burst by an event-loop turn (with io_uring the kernel's
+      // acknowledgement of a write arrives as a completion), so only a stall that lasts, or a hard cap, is final.
+      long now = System.nanoTime();
+      if (stalledSince == 0) {
+        stalledSince = now;
+        long mark = now;
+        // look again when the stall would count even if nothing more is sent to this client
+        channel.executor().schedule(() -> {
+          if (stalledSince == mark && pending != null && pending.readableBytes() > maxPending
+              && !channel.channel().isWritable()) {
+            overflow();
+          }
+        }, STALL_NANOS, TimeUnit.NANOSECONDS);
+      } else if (now - stalledSince >= STALL_NANOS || size > HARD_FACTOR * (long) maxPending) {
+        overflow();
+        return false;
+      }
     }
     return true;
+  }
+
+  private void overflow() {
+    if (overflowed || closed) {
+      return;
+    }
+    int size = pending == null ? 0 : pending.readableBytes();
+    overflowed = true;
+    if (pending != null) {
+      pending.release();
+      pending = null;
+    }
+    overflow.slowConsumer(size);
   }
 
   /** Writes what is pending, unless the socket is backed up (then {@link #drained} writes it later). */
@@ -112,19 +148,26 @@ public final class Outbox {
     }
     ByteBuf out = pending;
     pending = null;
+    stalledSince = 0;
     channel.writeAndFlush(out, channel.voidPromise());
   }
 
   /** Call when the socket's queue has room again. */
   public void drained() {
+    stalledSince = 0;
     if (!scheduled) {
       flush();
     }
   }
 
-  /** Writes what is pending now, whatever the socket's state (before a close), and takes no more. */
-  public void finish() {
+  /**
+   * Writes what is pending now, whatever the socket's state (before a close), and takes no more. {@code then}
+   * runs once everything written so far has reached the socket (or failed), so that closing there loses nothing:
+   * with io_uring a flushed write is only submitted, and a close would drop it.
+   */
+  public void finish(Runnable then) {
     if (closed) {
+      then.run();
       return;
     }
     if (framed) {
@@ -133,10 +176,10 @@ public final class Outbox {
       put(after, 0, after.length);
     }
     closed = true;
-    if (pending != null) {
-      channel.writeAndFlush(pending, channel.voidPromise());
-      pending = null;
-    }
+    ChannelPromise written = channel.newPromise();
+    written.addListener(f -> then.run());
+    channel.writeAndFlush(pending != null ? pending : Unpooled.EMPTY_BUFFER, written);
+    pending = null;
   }
 
   /** Drops what is pending without writing it. */
