@@ -45,7 +45,8 @@ public abstract class BaseSession implements Session {
     if (refusal != null) {
       say("Sorry, " + refusal + ".", "refused");
       closing = true;
-      finishThenClose(1013, "refused");
+      outbox.finish();
+      closeConnection(1013, "refused");
       return false;
     }
     nickTimer = context.owner().setTimer(limits.nickTimeoutSeconds() * 1000L, t -> {
@@ -100,20 +101,8 @@ public abstract class BaseSession implements Session {
     say(reason, "bye");
     closing = true;
     service.closed(this, reason);
-    finishThenClose(1000, reason);
-  }
-
-  /**
-   * Closes once the last output has reached the socket, so the reason is not lost; a client that is not reading
-   * is closed after {@code slowConsumerGraceMs} anyway.
-   */
-  private void finishThenClose(int status, String reason) {
-    long fallback = context.owner().setTimer(Math.max(1, limits.slowConsumerGraceMs()),
-        t -> closeConnection(status, reason));
-    outbox.finish(() -> {
-      context.owner().cancelTimer(fallback);
-      closeConnection(status, reason);
-    });
+    outbox.finish();
+    closeConnection(1000, reason);
   }
 
   /** The outbox overflowed: drop the session from every room now, tell it if possible, close it soon. */

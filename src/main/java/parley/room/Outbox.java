@@ -2,11 +2,7 @@ package parley.room;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelPromise;
-
-import java.util.concurrent.TimeUnit;
 
 /**
  * The bytes owed to one connection. Everything appended during an event-loop turn goes out in a single
@@ -33,7 +29,9 @@ public final class Outbox {
   }
 
   private static final PooledByteBufAllocator ALLOC = PooledByteBufAllocator.DEFAULT;
-  private static final int INITIAL = 2048;
+  private static final int INITIAL = 512;
+  /** A written buffer is kept for the next turn only up to this capacity, so an idle connection holds little. */
+  private static final int KEEP_MAX = 16 * 1024;
   /** How long the outbox may stay over its limit while the socket takes nothing before the reader counts as slow. */
   static final long STALL_NANOS = 500_000_000L;
   /** Over this many times the limit the reader counts as slow at once, so the heap stays bounded. */
@@ -46,10 +44,14 @@ public final class Outbox {
   private Framing framing;
   private boolean framed;
   private ByteBuf pending;
+  /**
+   * The buffer written last, kept (with a reference of our own) to be filled again once Netty has written it
+   * out and let go: a connection that keeps up reuses one buffer, so the fan-out allocates nothing per recipient.
+   */
+  private ByteBuf spare;
   private boolean scheduled;
   private boolean overflowed;
   private boolean closed;
-  /** When the outbox went over its limit with the socket backed up; 0 while it is not. */
   private long stalledSince;
 
   public Outbox(ChannelHandlerContext channel, RoomHub hub, int maxPending, Overflow overflow) {
@@ -94,26 +96,21 @@ public final class Outbox {
       return false;
     }
     if (pending == null) {
-      // the classic pooled allocator, with per-thread caches, measured cheaper here than the channel's default
-      // (Netty 4.2's adaptive allocator) for this one short-lived buffer per connection per turn
-      pending = ALLOC.directBuffer(Math.max(INITIAL, length));
+      pending = takeBuffer(length);
     }
     pending.writeBytes(bytes, offset, length);
     int size = pending.readableBytes();
     if (size > maxPending && !channel.channel().isWritable()) {
-      // Backed up. A socket's writability can lag a burst by an event-loop turn (with io_uring the kernel's
-      // acknowledgement of a write arrives as a completion), so only a stall that lasts, or a hard cap, is final.
       long now = System.nanoTime();
       if (stalledSince == 0) {
         stalledSince = now;
         long mark = now;
-        // look again when the stall would count even if nothing more is sent to this client
         channel.executor().schedule(() -> {
           if (stalledSince == mark && pending != null && pending.readableBytes() > maxPending
               && !channel.channel().isWritable()) {
             overflow();
           }
-        }, STALL_NANOS, TimeUnit.NANOSECONDS);
+        }, STALL_NANOS, java.util.concurrent.TimeUnit.NANOSECONDS);
       } else if (now - stalledSince >= STALL_NANOS || size > HARD_FACTOR * (long) maxPending) {
         overflow();
         return false;
@@ -132,7 +129,23 @@ public final class Outbox {
       pending.release();
       pending = null;
     }
+    releaseSpare();
     overflow.slowConsumer(size);
+  }
+
+  private ByteBuf takeBuffer(int length) {
+    ByteBuf b = spare;
+    spare = null;
+    if (b != null) {
+      if (b.refCnt() == 1) {
+        b.clear(); // Netty has written it and let go
+        return b;
+      }
+      b.release(); // still being written: leave it to Netty
+    }
+    // the classic pooled allocator, with per-thread caches, measured cheaper here than the channel's default
+    // (Netty 4.2's adaptive allocator)
+    return ALLOC.directBuffer(Math.max(INITIAL, length));
   }
 
   /** Writes what is pending, unless the socket is backed up (then {@link #drained} writes it later). */
@@ -149,6 +162,9 @@ public final class Outbox {
     ByteBuf out = pending;
     pending = null;
     stalledSince = 0;
+    if (out.capacity() <= KEEP_MAX) {
+      spare = out.retain();
+    }
     channel.writeAndFlush(out, channel.voidPromise());
   }
 
@@ -160,14 +176,9 @@ public final class Outbox {
     }
   }
 
-  /**
-   * Writes what is pending now, whatever the socket's state (before a close), and takes no more. {@code then}
-   * runs once everything written so far has reached the socket (or failed), so that closing there loses nothing:
-   * with io_uring a flushed write is only submitted, and a close would drop it.
-   */
-  public void finish(Runnable then) {
+  /** Writes what is pending now, whatever the socket's state (before a close), and takes no more. */
+  public void finish() {
     if (closed) {
-      then.run();
       return;
     }
     if (framed) {
@@ -176,15 +187,24 @@ public final class Outbox {
       put(after, 0, after.length);
     }
     closed = true;
-    ChannelPromise written = channel.newPromise();
-    written.addListener(f -> then.run());
-    channel.writeAndFlush(pending != null ? pending : Unpooled.EMPTY_BUFFER, written);
-    pending = null;
+    releaseSpare();
+    if (pending != null) {
+      channel.writeAndFlush(pending, channel.voidPromise());
+      pending = null;
+    }
+  }
+
+  private void releaseSpare() {
+    if (spare != null) {
+      spare.release();
+      spare = null;
+    }
   }
 
   /** Drops what is pending without writing it. */
   public void discard() {
     closed = true;
+    releaseSpare();
     if (pending != null) {
       pending.release();
       pending = null;

@@ -122,6 +122,40 @@ class AbuseTest extends ClientTest {
     }
   }
 
+  @Test
+  void theGoodbyeReachesAClientWhoseSocketIsBackedUp() throws Exception {
+    server = TestServer.start(new JsonObject()
+        .put("flood", new JsonObject().put("burst", 100000).put("ratePerSecond", 100000))
+        .put("limits", new JsonObject().put("outboxBytes", 32 * 1024 * 1024).put("slowConsumerGraceMs", 20000)));
+    try (LineClient talker = LineClient.login(server.telnetPort(), "talker");
+         Socket backedUp = new Socket()) {
+      backedUp.setReceiveBufferSize(4096);
+      backedUp.connect(new java.net.InetSocketAddress("127.0.0.1", server.telnetPort()));
+      OutputStream out = backedUp.getOutputStream();
+      out.write("backedup\r\n".getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      talker.expectContaining("backedup (telnet) has joined");
+      // 2 MB that this client does not read yet: much of it waits in the server's queue, past the kernel's
+      String payload = "y".repeat(1000);
+      int lines = 2000;
+      StringBuilder b = new StringBuilder();
+      for (int i = 0; i < lines; i++) {
+        b.append("line ").append(i).append(' ').append(payload).append("\r\n");
+      }
+      talker.sendRaw(b.toString().getBytes(StandardCharsets.UTF_8));
+      talker.expectContaining("talker: line " + (lines - 1) + " ");
+      out.write("/quit\r\n".getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      Thread.sleep(200); // the server handles the /quit while the output is still backed up
+      // reading now drains everything, and the goodbye comes last, before the server closes the connection
+      backedUp.setSoTimeout(20000);
+      String all = new String(backedUp.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertTrue(all.contains("talker: line " + (lines - 1) + " "), "every line arrived");
+      assertTrue(all.stripTrailing().endsWith("*** Goodbye (quit)"),
+          "the goodbye is the last line: " + all.substring(Math.max(0, all.length() - 200)));
+    }
+  }
+
   private static long usedHeap() {
     System.gc();
     Runtime r = Runtime.getRuntime();
