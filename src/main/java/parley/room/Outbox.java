@@ -3,6 +3,7 @@ package parley.room;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
 
 /**
  * The bytes owed to one connection. Everything appended during an event-loop turn goes out in a single
@@ -99,18 +100,17 @@ public final class Outbox {
       pending = takeBuffer(length);
     }
     pending.writeBytes(bytes, offset, length);
-    int size = pending.readableBytes();
+    long size = owed();
     if (size > maxPending && !channel.channel().isWritable()) {
       long now = System.nanoTime();
       if (stalledSince == 0) {
         stalledSince = now;
         long mark = now;
-        channel.executor().schedule(() -> {
-          if (stalledSince == mark && pending != null && pending.readableBytes() > maxPending
-              && !channel.channel().isWritable()) {
+        hub.later(STALL_NANOS / 1_000_000, () -> {
+          if (stalledSince == mark && owed() > maxPending && !channel.channel().isWritable()) {
             overflow();
           }
-        }, STALL_NANOS, java.util.concurrent.TimeUnit.NANOSECONDS);
+        });
       } else if (now - stalledSince >= STALL_NANOS || size > HARD_FACTOR * (long) maxPending) {
         overflow();
         return false;
@@ -119,11 +119,17 @@ public final class Outbox {
     return true;
   }
 
+  /** Bytes this connection still owes its peer: pending here plus queued in Netty, not yet taken by the kernel. */
+  private long owed() {
+    ChannelOutboundBuffer queued = channel.channel().unsafe().outboundBuffer();
+    return (pending == null ? 0 : pending.readableBytes()) + (queued == null ? 0 : queued.totalPendingWriteBytes());
+  }
+
   private void overflow() {
     if (overflowed || closed) {
       return;
     }
-    int size = pending == null ? 0 : pending.readableBytes();
+    int size = (int) Math.min(Integer.MAX_VALUE, owed());
     overflowed = true;
     if (pending != null) {
       pending.release();
@@ -156,12 +162,16 @@ public final class Outbox {
       byte[] after = framing.after();
       put(after, 0, after.length);
     }
-    if (pending == null || closed || !channel.channel().isWritable()) {
+    // written even when the socket is backed up: Netty queues it and writes as the socket drains (no drain event
+    // needed, whatever the transport); owed() counts that queue, so the slow-consumer rule still bounds it
+    if (pending == null || closed) {
       return;
     }
     ByteBuf out = pending;
     pending = null;
-    stalledSince = 0;
+    if (channel.channel().isWritable()) {
+      stalledSince = 0;
+    }
     if (out.capacity() <= KEEP_MAX) {
       spare = out.retain();
     }

@@ -114,6 +114,11 @@ public final class RoomHub {
     }
   }
 
+  /** Runs {@code task} on this hub's context after {@code delayMs} (Vert.x calls made there see the context). */
+  void later(long delayMs, Runnable task) {
+    context.owner().setTimer(delayMs, t -> task.run());
+  }
+
   void schedule(Outbox outbox) {
     dirty.add(outbox);
     if (!flushScheduled) {
