@@ -8,6 +8,7 @@ import com.hazelcast.config.NetworkConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.transport.Transport;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import parley.config.ConfigException;
@@ -86,13 +87,14 @@ public final class Clustering {
 
   /** Joins the cluster. Fails with a one-line reason when this node can't (e.g. no port can be bound). */
   public static Future<ClusteredVertx> start(ParleyConfig.Cluster cluster) {
-    return start(cluster, Runtime.getRuntime().availableProcessors());
+    return start(cluster, Runtime.getRuntime().availableProcessors(), Parley.transport("auto"));
   }
 
-  /** Joins the cluster with that many event loops. */
-  public static Future<ClusteredVertx> start(ParleyConfig.Cluster cluster, int eventLoops) {
+  /** Joins the cluster with that many event loops on that transport. */
+  public static Future<ClusteredVertx> start(ParleyConfig.Cluster cluster, int eventLoops, Transport transport) {
     HazelcastClusterManager manager = new HazelcastClusterManager(hazelcastConfig(cluster));
-    return Vertx.builder().with(vertxOptions(cluster, eventLoops)).withClusterManager(manager).buildClustered()
+    return Vertx.builder().with(vertxOptions(cluster, eventLoops)).withTransport(transport)
+        .withClusterManager(manager).buildClustered()
         .map(vertx -> new ClusteredVertx(vertx, manager))
         .recover(err -> Future.failedFuture(new IllegalStateException(
             "could not join the cluster on " + cluster.host() + ":" + cluster.port() + " (members "

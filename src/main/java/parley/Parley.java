@@ -9,6 +9,7 @@ import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.SelfSignedCertificate;
+import io.vertx.core.transport.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import parley.config.ParleyConfig;
@@ -61,6 +62,31 @@ public final class Parley {
     return new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(config.eventLoops());
   }
 
+  /**
+   * The network transport for the {@code transport} setting. {@code auto} takes io_uring where the kernel allows
+   * it (it measured fastest in bench/), else epoll, else NIO; a named one that is not available here is an error.
+   */
+  public static Transport transport(String name) {
+    Transport t = switch (name) {
+      case "io_uring" -> Transport.IO_URING;
+      case "epoll" -> Transport.EPOLL;
+      case "nio" -> Transport.NIO;
+      default -> null;
+    };
+    if (t == null) {
+      for (Transport candidate : List.of(Transport.IO_URING, Transport.EPOLL)) {
+        if (candidate.available()) {
+          return candidate;
+        }
+      }
+      return Transport.NIO;
+    }
+    if (!t.available()) {
+      throw new IllegalStateException("transport " + name + " is not available here: " + t.unavailabilityCause());
+    }
+    return t;
+  }
+
 
   /**
    * Starts a node: a single one, or with {@code cluster.enabled} a member of a cluster. Opens and replays the
@@ -77,7 +103,14 @@ public final class Parley {
     if (config.cluster().enabled()) {
       return startClustered(config, history);
     }
-    Vertx vertx = Vertx.builder().with(vertxOptions(config)).build();
+    Transport transport;
+    try {
+      transport = transport(config.transport());
+    } catch (IllegalStateException e) {
+      history.close();
+      return Future.failedFuture(e);
+    }
+    Vertx vertx = Vertx.builder().with(vertxOptions(config)).withTransport(transport).build();
     LocalChatStore store = new LocalChatStore(vertx, config.history().retain(), history);
     history.load().forEach(store::restore);
     String node = "node-" + UUID.randomUUID().toString().substring(0, 6);
@@ -93,7 +126,14 @@ public final class Parley {
    * manager's.
    */
   private static Future<Parley> startClustered(ParleyConfig config, JournaledHistory history) {
-    return Clustering.start(config.cluster(), config.eventLoops()).compose(clustered -> {
+    Transport transport;
+    try {
+      transport = transport(config.transport());
+    } catch (IllegalStateException e) {
+      history.close();
+      return Future.failedFuture(e);
+    }
+    return Clustering.start(config.cluster(), config.eventLoops(), transport).compose(clustered -> {
       Vertx vertx = clustered.vertx();
       String node = clustered.manager().getNodeId();
       ClusteredChatStore store = new ClusteredChatStore(vertx, clustered.manager().getHazelcastInstance(),
@@ -122,6 +162,9 @@ public final class Parley {
                               String node, Runnable beforeClose) {
     if (!vertx.isNativeTransportEnabled()) {
       LOG.info("native transport not available ({}); using NIO", String.valueOf(vertx.unavailableNativeTransportCause()));
+    } else {
+      LOG.info("network transport: {}", config.transport().equals("auto") ? transport("auto").name()
+          : config.transport());
     }
     ChatService service = new ChatService(vertx, config, store, Clock.systemDefaultZone(), node);
     int instances = config.eventLoops();

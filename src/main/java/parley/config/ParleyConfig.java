@@ -17,7 +17,7 @@ import java.util.List;
  */
 public record ParleyConfig(String host, int telnetPort, int httpPort, String room, Path dataDir, String motd,
                            History history, Limits limits, Flood flood, Cluster cluster, Tls tls, Web web,
-                           String operatorPassword, int eventLoops) {
+                           String operatorPassword, int eventLoops, String transport) {
 
   /**
    * @param replay       lines of history replayed on join
@@ -157,9 +157,11 @@ public record ParleyConfig(String host, int telnetPort, int httpPort, String roo
 
     String operatorPassword = r.string("operatorPassword", "");
     int eventLoops = r.integer("eventLoops", 0, 0, 1024);
+    String transport = r.oneOf("transport", "auto", "auto", "io_uring", "epoll", "nio");
     r.rejectUnknown();
     return new ParleyConfig(host, telnetPort, httpPort, room, Path.of(dataDir), motd, history, limits, flood, cluster,
-        tls, web, operatorPassword, eventLoops == 0 ? Runtime.getRuntime().availableProcessors() : eventLoops);
+        tls, web, operatorPassword, eventLoops == 0 ? Runtime.getRuntime().availableProcessors() : eventLoops,
+        transport);
   }
 
   /** Why a cluster member entry is not {@code host:port} (or {@code host}, meaning the default port range). */

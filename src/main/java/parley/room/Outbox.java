@@ -3,12 +3,21 @@ package parley.room;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.vertx.core.internal.ContextInternal;
 
 /**
  * The bytes owed to one connection. Everything appended during an event-loop turn goes out in a single
- * write and flush at the end of the turn ({@link RoomHub#schedule}). When the peer does not read, the
- * socket's queue fills; the outbox then holds bytes back up to {@code maxPending} and, past that, reports
- * the session as a slow consumer instead of growing without bound. Used only on its event loop.
+ * write and flush at the end of the turn ({@link RoomHub#schedule}), handed to Netty whatever the socket's
+ * state: Netty queues what the kernel cannot take yet.
+ *
+ * <p>The slow-consumer rule judges progress, not a snapshot. Once more than {@code maxPending} bytes are owed
+ * (pending here plus queued in Netty), the outbox watches how much the kernel takes every {@link #CHECK_MS}. A
+ * peer that took nothing in that time, or that owes over {@link #HARD_FACTOR} times the limit while taking less
+ * than the limit, is reported as a slow consumer; one that owes over {@link #CEILING_FACTOR} times the limit is
+ * reported at once, so the heap stays bounded. A reader that keeps up is never dropped for a burst that merely
+ * sits in a queue for a moment (with io_uring, writes complete a turn later, so bursts do queue). Used only on
+ * its event loop.
  */
 public final class Outbox {
 
@@ -35,6 +44,12 @@ public final class Outbox {
    * grew for a burst (a history replay on join) goes back to the pool instead of staying with the connection.
    */
   private static final int KEEP_MAX = 2048;
+  /** How often a connection that owes more than its limit is checked for progress. */
+  static final long CHECK_MS = 500;
+  /** Owing over this many times the limit, a connection must take at least its limit per check. */
+  static final int HARD_FACTOR = 8;
+  /** Owing over this many times the limit, a connection is dropped at once, however fast it reads. */
+  static final int CEILING_FACTOR = 64;
 
   private final ChannelHandlerContext channel;
   private final RoomHub hub;
@@ -51,6 +66,10 @@ public final class Outbox {
   private boolean scheduled;
   /** Set by finish, discard, or an overflow: the outbox takes nothing more. */
   private boolean closed;
+  /** Bytes handed to Netty so far. */
+  private long handed;
+  /** What the kernel had taken when the current progress check was set; -1 when none is set. */
+  private long watchedFrom = -1;
 
   public Outbox(ChannelHandlerContext channel, RoomHub hub, int maxPending, Overflow overflow) {
     this.channel = channel;
@@ -100,14 +119,60 @@ public final class Outbox {
       pending = takeBuffer(bytes.length);
     }
     pending.writeBytes(bytes);
-    if (pending.readableBytes() > maxPending && !channel.channel().isWritable()) {
-      closed = true;
-      pending.release();
-      pending = null;
-      overflow.slowConsumer(maxPending);
-      return false;
+    if (pending.readableBytes() > maxPending || !channel.channel().isWritable()) {
+      long owed = owed();
+      if (owed > CEILING_FACTOR * (long) maxPending) {
+        overflow(owed);
+        return false;
+      }
+      if (owed > maxPending && watchedFrom < 0) {
+        watch();
+      }
     }
     return true;
+  }
+
+  /** Bytes queued in Netty, not yet taken by the kernel. */
+  private long queued() {
+    ChannelOutboundBuffer q = channel.channel().unsafe().outboundBuffer();
+    return q == null ? 0 : q.totalPendingWriteBytes();
+  }
+
+  /** Bytes this connection still owes its peer: pending here plus queued in Netty. */
+  private long owed() {
+    return (pending == null ? 0 : pending.readableBytes()) + queued();
+  }
+
+  private void watch() {
+    watchedFrom = handed - queued();
+    ((ContextInternal) hub.context()).setTimer(CHECK_MS, t -> checkProgress());
+  }
+
+  private void checkProgress() {
+    if (closed) {
+      return;
+    }
+    long owed = owed();
+    long took = handed - queued() - watchedFrom;
+    watchedFrom = -1;
+    if (owed <= maxPending) {
+      return;
+    }
+    if (took <= 0 || (owed > HARD_FACTOR * (long) maxPending && took < maxPending)) {
+      overflow(owed);
+    } else {
+      watch();
+    }
+  }
+
+  private void overflow(long owed) {
+    closed = true;
+    if (pending != null) {
+      pending.release();
+      pending = null;
+    }
+    releaseSpare();
+    overflow.slowConsumer((int) Math.min(Integer.MAX_VALUE, owed));
   }
 
   private ByteBuf takeBuffer(int length) {
@@ -125,11 +190,11 @@ public final class Outbox {
     return ALLOC.directBuffer(Math.max(INITIAL, length));
   }
 
-  /** Writes what is pending, unless the socket is backed up (then {@link #drained} writes it later). */
+  /** Writes what is pending. */
   void flush() {
     scheduled = false;
     endFrame();
-    if (pending == null || closed || !channel.channel().isWritable()) {
+    if (pending == null || closed) {
       return;
     }
     ByteBuf out = pending;
@@ -137,14 +202,12 @@ public final class Outbox {
     if (out.capacity() <= KEEP_MAX) {
       spare = out.retain();
     }
-    channel.writeAndFlush(out, channel.voidPromise());
+    write(out);
   }
 
-  /** Call when the socket's queue has room again. */
-  public void drained() {
-    if (!scheduled) {
-      flush();
-    }
+  private void write(ByteBuf out) {
+    handed += out.readableBytes();
+    channel.writeAndFlush(out, channel.voidPromise());
   }
 
   /** Writes what is pending now, whatever the socket's state (before a close), and takes no more. */
@@ -156,7 +219,7 @@ public final class Outbox {
     closed = true;
     releaseSpare();
     if (pending != null) {
-      channel.writeAndFlush(pending, channel.voidPromise());
+      write(pending);
       pending = null;
     }
   }

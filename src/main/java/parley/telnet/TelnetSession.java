@@ -64,7 +64,6 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
     socket.handler(this::onData);
     socket.closeHandler(v -> onClosed());
     socket.exceptionHandler(err -> LOG.debug("{} socket error: {}", id(), err.toString()));
-    socket.drainHandler(v -> outbox.drained());
     outbox.append(input.greeting());
     outbox.append(("Welcome to Parley, " + service.localUsers() + " online here." + TelnetFormat.CRLF)
         .getBytes(StandardCharsets.UTF_8));

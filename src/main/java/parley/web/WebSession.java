@@ -28,6 +28,8 @@ public final class WebSession extends BaseSession {
 
   private final ServerWebSocket ws;
   private boolean loggingIn;
+  /** False during start(): the handshake's own write may not be on the wire yet, so only Vert.x may write. */
+  private boolean started;
 
   public WebSession(ChatService service, ServerWebSocket ws, String id, Context context) {
     super(service, id, "web", context);
@@ -40,10 +42,10 @@ public final class WebSession extends BaseSession {
     if (!open(channel)) {
       return;
     }
+    started = true;
     ws.textMessageHandler(this::onText);
     ws.binaryMessageHandler(b -> send(WebProtocol.error("binary_not_supported", "send JSON text frames")));
     ws.exceptionHandler(err -> LOG.info("{} ({}) websocket error: {}", id(), state.nick, err.toString()));
-    ws.drainHandler(v -> outbox.drained());
   }
 
   private void onText(String text) {
@@ -135,7 +137,11 @@ public final class WebSession extends BaseSession {
   }
 
   private void send(JsonObject json) {
-    if (!closing) {
+    if (!started) {
+      // a refusal in the same turn as the upgrade: the 101 response may still be in flight (io_uring completes
+      // writes later) with the HTTP encoder in the pipeline, which would swallow a raw frame; Vert.x orders this
+      ws.writeTextMessage(json.encode());
+    } else if (!closing) {
       outbox.append(WebProtocol.textFrame(json.toBuffer().getBytes()));
     }
   }

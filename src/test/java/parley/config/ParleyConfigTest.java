@@ -39,6 +39,7 @@ class ParleyConfigTest {
     assertTrue(error("{\"room\":\"no spaces\"}").startsWith("room is not a usable room name"));
     assertTrue(error("{\"history\":{\"replay\":500,\"retain\":100}}").startsWith("history.replay can't be more"));
     assertTrue(error("{\"flood\":5}").startsWith("flood must be an object"));
+    assertTrue(error("{\"transport\":\"kqueue\"}").startsWith("transport must be one of auto, io_uring, epoll, nio"));
   }
 
   @Test

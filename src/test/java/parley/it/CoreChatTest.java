@@ -3,7 +3,11 @@ package parley.it;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.BeforeEach;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.transport.Transport;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import parley.support.ClientTest;
 import parley.support.LineClient;
 import parley.support.TestServer;
@@ -15,6 +19,7 @@ import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The core issue end to end: real TCP and WebSocket clients against a real server on free ports. */
@@ -43,6 +48,36 @@ class CoreChatTest extends ClientTest {
       bob.say("hello from the browser");
       String line = alice.expectContaining("bob: hello from the browser");
       assertTrue(CHAT_LINE.matcher(line).matches(), line);
+    }
+  }
+
+  /** Each transport the {@code transport} setting can name carries chat, and is the one in use. */
+  @ParameterizedTest
+  @ValueSource(strings = {"io_uring", "epoll", "nio"})
+  void everyTransportCarriesChat(String name) throws Exception {
+    server.close();
+    server = null;
+    Transport t = switch (name) {
+      case "io_uring" -> Transport.IO_URING;
+      case "epoll" -> Transport.EPOLL;
+      default -> Transport.NIO;
+    };
+    if (!t.available()) {
+      // a kernel or container without it: asking for it by name must fail with a clear reason
+      Exception e = assertThrows(Exception.class, () -> TestServer.start(new JsonObject().put("transport", name)));
+      assertTrue(String.valueOf(e.getMessage()).contains("transport " + name + " is not available here"), e.toString());
+      return;
+    }
+    server = TestServer.start(new JsonObject().put("transport", name));
+    String impl = ((VertxInternal) server.parley().vertx()).transport().getClass().getSimpleName().toLowerCase();
+    assertTrue(impl.contains(name.replace("_", "")), name + " in use: " + impl);
+    try (LineClient alice = LineClient.login(server.telnetPort(), "alice");
+         WsClient bob = WsClient.login(clientVertx, server.httpPort(), "bob")) {
+      alice.expectContaining("bob (web) has joined #lobby");
+      alice.send("over " + name);
+      assertEquals("alice", bob.expectMessage("over " + name).getString("nick"));
+      bob.say("back over " + name);
+      alice.expectContaining("bob: back over " + name);
     }
   }
 

@@ -29,6 +29,10 @@ public final class TestServer implements AutoCloseable {
     return start(new JsonObject());
   }
 
+  public Parley parley() {
+    return parley;
+  }
+
   public int telnetPort() {
     return parley.telnetPort();
   }
