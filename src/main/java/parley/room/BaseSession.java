@@ -13,6 +13,8 @@ import parley.config.ParleyConfig;
  * it. A transport adapter adds only decoding and rendering.
  */
 public abstract class BaseSession implements Session {
+  /** How long a session being closed may take to write out what it still owes before the socket is closed anyway. */
+  static final long CLOSE_BACKSTOP_MS = 30_000;
   private static final Logger LOG = LoggerFactory.getLogger(BaseSession.class);
 
   protected final ChatService service;
@@ -25,6 +27,7 @@ public abstract class BaseSession implements Session {
   protected boolean closing;
   private boolean closed;
   private long nickTimer = -1;
+  private ChannelHandlerContext channel;
 
   protected BaseSession(ChatService service, String id, String via, Context context) {
     this.service = service;
@@ -40,6 +43,7 @@ public abstract class BaseSession implements Session {
    * @return false when it was refused (the client was told why and the connection is closing)
    */
   protected boolean open(ChannelHandlerContext channel) {
+    this.channel = channel;
     outbox = new Outbox(channel, service.hub(), limits.outboxBytes(), this::slowConsumer);
     String refusal = service.admit(this);
     if (refusal != null) {
@@ -103,6 +107,7 @@ public abstract class BaseSession implements Session {
     service.closed(this, reason);
     outbox.finish();
     closeConnection(1000, reason);
+    closeAnywayAfter(CLOSE_BACKSTOP_MS);
   }
 
   /** The outbox overflowed: drop the session from every room now, tell it if possible, close it soon. */
@@ -115,7 +120,21 @@ public abstract class BaseSession implements Session {
     closing = true;
     service.closed(this, "not reading");
     tellDirectly("You are not reading fast enough; disconnecting.");
-    context.owner().setTimer(Math.max(1, limits.slowConsumerGraceMs()), t -> closeConnection(1008, "not reading"));
+    closeConnection(1008, "not reading");
+    closeAnywayAfter(limits.slowConsumerGraceMs());
+  }
+
+  /**
+   * Closes the socket after {@code ms} if the polite close (which first writes out everything queued) has not
+   * finished by then: a peer that never reads again would otherwise keep its socket and queue forever. What the
+   * kernel already took is still delivered.
+   */
+  private void closeAnywayAfter(long ms) {
+    context.owner().setTimer(Math.max(1, ms), t -> {
+      if (!closed) {
+        channel.close(); // from our handler's place in the pipeline: past Vert.x, which would wait for the queue
+      }
+    });
   }
 
   /** The connection is gone, for whatever reason: the single place where the session is released. */

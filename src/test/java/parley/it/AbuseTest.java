@@ -3,8 +3,12 @@ package parley.it;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.transport.Transport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import parley.Parley;
 import parley.support.ClientTest;
 import parley.support.LineClient;
 import parley.support.TestServer;
@@ -17,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Random;
 import java.util.concurrent.CompletionException;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -76,9 +81,16 @@ class AbuseTest extends ClientTest {
     }
   }
 
-  @Test
-  void aClientThatStopsReadingIsDroppedAndOthersKeepReceiving() throws Exception {
-    server = TestServer.start(new JsonObject()
+  /** The transports the slow-reader rules are checked on: they queue writes differently. */
+  static Stream<String> transports() {
+    return Stream.of("io_uring", "epoll").filter(t -> Parley.transport("auto") == Transport.IO_URING
+        || !t.equals("io_uring"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("transports")
+  void aClientThatStopsReadingIsDroppedAndOthersKeepReceiving(String transport) throws Exception {
+    server = TestServer.start(new JsonObject().put("transport", transport)
         .put("flood", new JsonObject().put("burst", 100000).put("ratePerSecond", 100000))
         .put("limits", new JsonObject().put("slowConsumerGraceMs", 100)));
     Socket stalled = new Socket();
@@ -110,7 +122,10 @@ class AbuseTest extends ClientTest {
       }
       long after = usedHeap();
       assertTrue(after - before < 256L * 1024 * 1024, "heap grew by " + (after - before) / 1024 / 1024 + " MB");
-      // the stalled client finds its connection closed once it reads again
+      // it never read, so the polite close (which first writes out the queue) cannot finish: the server closes
+      // its socket anyway once the grace has passed, instead of holding it and its queue forever
+      awaitServerSideClosed(server.telnetPort(), stalled.getLocalPort());
+      // the stalled client gets what the kernel already held, then the end of the connection
       InputStream in = stalled.getInputStream();
       byte[] buf = new byte[65536];
       long deadline = System.nanoTime() + 20_000_000_000L;
@@ -122,9 +137,65 @@ class AbuseTest extends ClientTest {
     }
   }
 
-  @Test
-  void theGoodbyeReachesAClientWhoseSocketIsBackedUp() throws Exception {
-    server = TestServer.start(new JsonObject()
+  /**
+   * A client that reads, but far slower than the room talks, falls ever further behind: once it owes eight times
+   * its limit while taking less than the limit per check, it is dropped too.
+   */
+  @ParameterizedTest
+  @MethodSource("transports")
+  void aReaderFarSlowerThanTheRoomIsDropped(String transport) throws Exception {
+    server = TestServer.start(new JsonObject().put("transport", transport)
+        .put("flood", new JsonObject().put("burst", 100000).put("ratePerSecond", 100000))
+        .put("limits", new JsonObject().put("outboxBytes", 64 * 1024).put("slowConsumerGraceMs", 100)));
+    try (LineClient talker = LineClient.login(server.telnetPort(), "talker");
+         Socket slow = new Socket()) {
+      slow.setReceiveBufferSize(4096);
+      slow.connect(new java.net.InetSocketAddress("127.0.0.1", server.telnetPort()));
+      slow.getOutputStream().write("slowpoke\r\n".getBytes(StandardCharsets.UTF_8));
+      slow.getOutputStream().flush();
+      talker.expectContaining("slowpoke (telnet) has joined");
+      // it reads 1 KB every 100 ms or so: it keeps taking bytes, but the room sends 3 MB at once
+      java.util.concurrent.atomic.AtomicBoolean hurry = new java.util.concurrent.atomic.AtomicBoolean();
+      Thread reader = new Thread(() -> {
+        byte[] buf = new byte[1024];
+        try (InputStream in = slow.getInputStream()) {
+          while (in.read(buf) >= 0) {
+            if (!hurry.get()) {
+              Thread.sleep(100);
+            }
+          }
+        } catch (Exception ignored) {
+          // closed under us at the end of the test
+        }
+      });
+      reader.start();
+      String payload = "s".repeat(1000);
+      StringBuilder b = new StringBuilder();
+      for (int i = 0; i < 3000; i++) {
+        b.append(i).append(' ').append(payload).append("\r\n");
+      }
+      talker.sendRaw(b.toString().getBytes(StandardCharsets.UTF_8));
+      // the talker, who reads, gets every line of its own burst, and sees the slow reader dropped on the way
+      boolean dropped = false;
+      boolean all = false;
+      while (!dropped || !all) {
+        String line = talker.expect(l -> l.contains("slowpoke has left") || l.contains("talker: 2999 "),
+            "the drop and the last line");
+        dropped |= line.contains("slowpoke has left #lobby (not reading)");
+        all |= line.contains("talker: 2999 ");
+      }
+      awaitServerSideClosed(server.telnetPort(), slow.getLocalPort());
+      // reading at full speed now, it gets what the kernel held and then the end of the connection
+      hurry.set(true);
+      reader.join(20_000);
+      assertFalse(reader.isAlive(), "the slow reader saw the end of its connection");
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("transports")
+  void theGoodbyeReachesAClientWhoseSocketIsBackedUp(String transport) throws Exception {
+    server = TestServer.start(new JsonObject().put("transport", transport)
         .put("flood", new JsonObject().put("burst", 100000).put("ratePerSecond", 100000))
         .put("limits", new JsonObject().put("outboxBytes", 32 * 1024 * 1024).put("slowConsumerGraceMs", 20000)));
     try (LineClient talker = LineClient.login(server.telnetPort(), "talker");
@@ -154,6 +225,38 @@ class AbuseTest extends ClientTest {
       assertTrue(all.stripTrailing().endsWith("*** Goodbye (quit)"),
           "the goodbye is the last line: " + all.substring(Math.max(0, all.length() - 200)));
     }
+  }
+
+  /**
+   * Waits until the server's end of the connection from {@code clientPort} has left ESTABLISHED (the server
+   * closed it), whatever the client did; read from the kernel's socket table, so the client need not read.
+   */
+  private static void awaitServerSideClosed(int serverPort, int clientPort) throws Exception {
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    String state;
+    while (true) {
+      state = serverSideState(serverPort, clientPort);
+      if (!"01".equals(state)) {
+        return; // FIN_WAIT1 (closed, the kernel still owes data), a later state, or gone
+      }
+      assertTrue(System.nanoTime() < deadline, "the server still holds the connection open (state " + state + ")");
+      Thread.sleep(50);
+    }
+  }
+
+  /** The TCP state (hex, as in /proc/net/tcp) of the socket local to {@code serverPort} and remote {@code clientPort}. */
+  private static String serverSideState(int serverPort, int clientPort) throws Exception {
+    String local = String.format(":%04X", serverPort);
+    String remote = String.format(":%04X", clientPort);
+    for (String table : new String[] {"/proc/net/tcp", "/proc/net/tcp6"}) {
+      for (String line : java.nio.file.Files.readAllLines(Path.of(table))) {
+        String[] f = line.trim().split("\\s+");
+        if (f.length > 3 && f[1].endsWith(local) && f[2].endsWith(remote)) {
+          return f[3];
+        }
+      }
+    }
+    return null;
   }
 
   private static long usedHeap() {

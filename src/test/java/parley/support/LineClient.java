@@ -74,7 +74,9 @@ public final class LineClient implements AutoCloseable {
           partial = "";
         } else {
           line.write(b);
-          partial = line.toString(StandardCharsets.UTF_8);
+          if (in.available() == 0) { // about to wait for more: publish the unfinished line (e.g. a prompt)
+            partial = line.toString(StandardCharsets.UTF_8);
+          }
         }
       }
     } catch (IOException ignored) {
