@@ -132,10 +132,10 @@ public final class Outbox {
     return true;
   }
 
-  /** Bytes queued in Netty, not yet taken by the kernel. */
+  /** Bytes queued in Netty, not yet taken by the kernel (less what it took of a buffer it is part-way through). */
   private long queued() {
     ChannelOutboundBuffer q = channel.channel().unsafe().outboundBuffer();
-    return q == null ? 0 : q.totalPendingWriteBytes();
+    return q == null ? 0 : q.totalPendingWriteBytes() - q.currentProgress();
   }
 
   /** Bytes this connection still owes its peer: pending here plus queued in Netty. */

@@ -192,6 +192,58 @@ class AbuseTest extends ClientTest {
     }
   }
 
+  /**
+   * A client on a slower link that keeps reading is not dropped while a history replay far over its limit, sent
+   * as one buffer, goes out to it for seconds: the kernel taking part of a buffer counts as progress.
+   */
+  @ParameterizedTest
+  @MethodSource("transports")
+  void aSteadyReaderGetsAReplayFarOverItsLimit(String transport) throws Exception {
+    server = TestServer.start(new JsonObject().put("transport", transport)
+        .put("history", new JsonObject().put("replay", 5000))
+        .put("flood", new JsonObject().put("burst", 100000).put("ratePerSecond", 100000))
+        .put("limits", new JsonObject().put("outboxBytes", 128 * 1024).put("slowConsumerGraceMs", 100)));
+    int lines = 5000;
+    try (LineClient talker = LineClient.login(server.telnetPort(), "talker");
+         Socket reader = new Socket()) {
+      String payload = "h".repeat(1000);
+      StringBuilder b = new StringBuilder();
+      for (int i = 0; i < lines; i++) {
+        b.append(i).append(' ').append(payload).append("\r\n");
+      }
+      talker.sendRaw(b.toString().getBytes(StandardCharsets.UTF_8));
+      talker.expectContaining("talker: " + (lines - 1) + " ");
+      // 5 MB of replay, 40 times the limit, read in 4 KB steps a few ms apart: seconds of progress checks
+      reader.setReceiveBufferSize(4096);
+      reader.connect(new java.net.InetSocketAddress("127.0.0.1", server.telnetPort()));
+      reader.getOutputStream().write("steady\r\n".getBytes(StandardCharsets.UTF_8));
+      reader.getOutputStream().flush();
+      StringBuilder got = new StringBuilder();
+      InputStream in = reader.getInputStream();
+      byte[] buf = new byte[4096];
+      long deadline = System.nanoTime() + 60_000_000_000L;
+      boolean saidDone = false;
+      while (got.indexOf("talker: done", Math.max(0, got.length() - 5000)) < 0) {
+        int n = in.read(buf);
+        assertTrue(n >= 0, "connection closed after " + got.length() + " bytes: "
+            + got.substring(Math.max(0, got.length() - 300)));
+        got.append(new String(buf, 0, n, StandardCharsets.ISO_8859_1));
+        if (!saidDone && got.indexOf("talker: " + (lines - 1) + " ", Math.max(0, got.length() - 5000)) >= 0) {
+          talker.send("done");
+          saidDone = true;
+        }
+        assertTrue(System.nanoTime() < deadline, "too slow");
+        Thread.sleep(2);
+      }
+      String all = got.toString();
+      for (int i = 0, at = 0; i < lines; i++) {
+        at = all.indexOf("talker: " + i + " h", at);
+        assertTrue(at >= 0, "replayed line " + i + " in order");
+      }
+      assertFalse(all.contains("not reading fast enough"), "not dropped");
+    }
+  }
+
   @ParameterizedTest
   @MethodSource("transports")
   void theGoodbyeReachesAClientWhoseSocketIsBackedUp(String transport) throws Exception {
