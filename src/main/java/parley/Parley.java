@@ -93,6 +93,12 @@ public final class Parley {
    * history journal first (blocking).
    */
   public static Future<Parley> start(ParleyConfig config) {
+    Transport transport;
+    try {
+      transport = transport(config.transport());
+    } catch (IllegalStateException e) {
+      return Future.failedFuture(e);
+    }
     JournaledHistory history;
     try {
       history = JournaledHistory.open(config);
@@ -101,14 +107,7 @@ public final class Parley {
           + e.getMessage(), e));
     }
     if (config.cluster().enabled()) {
-      return startClustered(config, history);
-    }
-    Transport transport;
-    try {
-      transport = transport(config.transport());
-    } catch (IllegalStateException e) {
-      history.close();
-      return Future.failedFuture(e);
+      return startClustered(config, transport, history);
     }
     Vertx vertx = Vertx.builder().with(vertxOptions(config)).withTransport(transport).build();
     LocalChatStore store = new LocalChatStore(vertx, config.history().retain(), history);
@@ -125,14 +124,7 @@ public final class Parley {
    * cluster's history into the journal from then on (see {@link ClusterJournal}). The node id is the cluster
    * manager's.
    */
-  private static Future<Parley> startClustered(ParleyConfig config, JournaledHistory history) {
-    Transport transport;
-    try {
-      transport = transport(config.transport());
-    } catch (IllegalStateException e) {
-      history.close();
-      return Future.failedFuture(e);
-    }
+  private static Future<Parley> startClustered(ParleyConfig config, Transport transport, JournaledHistory history) {
     return Clustering.start(config.cluster(), config.eventLoops(), transport).compose(clustered -> {
       Vertx vertx = clustered.vertx();
       String node = clustered.manager().getNodeId();
