@@ -14,6 +14,9 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
@@ -83,13 +86,24 @@ final class ClientPool implements AutoCloseable {
     this.rejection = Pattern.compile(o.telnetReject);
     this.ircChannel = "#" + o.room;
     this.ircPrivmsgPrefix = "PRIVMSG " + ircChannel + " :";
-    boolean epoll = Epoll.isAvailable();
-    this.group = new MultiThreadIoEventLoopGroup(threads,
-        epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+    String io = o.clientIo;
+    if (io.equals("io_uring") && !IoUring.isAvailable() || io.equals("epoll") && !Epoll.isAvailable()) {
+      log.warn("client transport {} is not available here; using nio", io);
+      io = "nio";
+    }
+    this.group = new MultiThreadIoEventLoopGroup(threads, switch (io) {
+      case "io_uring" -> IoUringIoHandler.newFactory();
+      case "epoll" -> EpollIoHandler.newFactory();
+      default -> NioIoHandler.newFactory();
+    });
     for (EventExecutor e : group) {
       loopStats.put(e, new LoopStats());
     }
-    Class<? extends SocketChannel> chClass = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+    Class<? extends SocketChannel> chClass = switch (io) {
+      case "io_uring" -> IoUringSocketChannel.class;
+      case "epoll" -> EpollSocketChannel.class;
+      default -> NioSocketChannel.class;
+    };
     URI wsUri = URI.create("ws://" + host + ":" + port + o.wsPath);
     this.bootstrap = new Bootstrap()
         .group(group)
@@ -127,8 +141,7 @@ final class ClientPool implements AutoCloseable {
         }
       }
     });
-    log.info("client pool {} -> {}:{} on {} {} event loop(s)", proto.label(), host, port, threads,
-        epoll ? "epoll" : "nio");
+    log.info("client pool {} -> {}:{} on {} {} event loop(s)", proto.label(), host, port, threads, io);
   }
 
   static final io.netty.util.AttributeKey<BenchClient> CLIENT = io.netty.util.AttributeKey.valueOf("client");

@@ -40,6 +40,7 @@ final class Options {
 
   // clients
   int threads = 1;                  // client event loops
+  String clientIo = "epoll";        // client transport: epoll, io_uring or nio
   int window = 10;                  // connect window for ladder/idle
   int connectTimeoutMs = 60000;
   String room = "bench";            // IRC channel name (Parley uses its default room)
@@ -133,6 +134,12 @@ final class Options {
         case "history-lines" -> o.historyLines = Integer.parseInt(v);
         case "history-repeats" -> o.historyRepeats = Integer.parseInt(v);
         case "threads" -> o.threads = Integer.parseInt(v);
+        case "client-io" -> {
+          if (!List.of("epoll", "io_uring", "nio").contains(v)) {
+            throw new IllegalArgumentException("--client-io takes epoll, io_uring or nio, not " + v);
+          }
+          o.clientIo = v;
+        }
         case "window" -> o.window = Integer.parseInt(v);
         case "connect-timeout-ms" -> o.connectTimeoutMs = Integer.parseInt(v);
         case "room" -> o.room = v;
@@ -177,6 +184,7 @@ final class Options {
           --idle-clients 1000 --idle-settle 5
           --history-lines 1000 --history-repeats 5
           --threads 1                  client event loops
+          --client-io epoll            client transport: epoll, io_uring or nio
           --window 10                  connect window for ladder/idle clients
           --project-root ..  --parley-jar ../target/parley.jar  --parley-config parley-bench.json
           --parley-jvm "-Xms512m -Xmx2g -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError"
