@@ -152,11 +152,12 @@ public final class Parley {
 
   static Future<Parley> start(Vertx vertx, ParleyConfig config, ChatStore store, JournaledHistory history,
                               String node, Runnable beforeClose) {
-    if (!vertx.isNativeTransportEnabled()) {
-      LOG.info("native transport not available ({}); using NIO", String.valueOf(vertx.unavailableNativeTransportCause()));
+    String transport = config.transport().equals("auto") ? transport("auto").name() : config.transport();
+    if (vertx.isNativeTransportEnabled() || !config.transport().equals("auto")) {
+      LOG.info("network transport: {}", transport.toLowerCase(java.util.Locale.ROOT));
     } else {
-      LOG.info("network transport: {}", config.transport().equals("auto") ? transport("auto").name()
-          : config.transport());
+      LOG.info("network transport: nio (native transports not available: {})",
+          String.valueOf(vertx.unavailableNativeTransportCause()));
     }
     ChatService service = new ChatService(vertx, config, store, Clock.systemDefaultZone(), node);
     int instances = config.eventLoops();

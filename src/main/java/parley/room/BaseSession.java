@@ -1,6 +1,7 @@
 package parley.room;
 
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.ssl.SslHandler;
 import io.vertx.core.Context;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +28,7 @@ public abstract class BaseSession implements Session {
   protected boolean closing;
   private boolean closed;
   private long nickTimer = -1;
+  private long closeTimer = -1;
   private ChannelHandlerContext channel;
 
   protected BaseSession(ChatService service, String id, String via, Context context) {
@@ -111,12 +113,11 @@ public abstract class BaseSession implements Session {
   }
 
   /** The outbox overflowed: drop the session from every room now, tell it if possible, close it soon. */
-  private void slowConsumer(int pendingBytes) {
+  private void slowConsumer(String why) {
     if (closing) {
       return;
     }
-    LOG.warn("{} ({}) from {} is not reading: over {} bytes waiting; dropping it", id, state.nick, address(),
-        pendingBytes);
+    LOG.warn("{} ({}) from {} is not reading: {}; dropping it", id, state.nick, address(), why);
     closing = true;
     service.closed(this, "not reading");
     tellDirectly("You are not reading fast enough; disconnecting.");
@@ -130,8 +131,13 @@ public abstract class BaseSession implements Session {
    * kernel already took is still delivered.
    */
   private void closeAnywayAfter(long ms) {
-    context.owner().setTimer(Math.max(1, ms), t -> {
+    closeTimer = context.owner().setTimer(Math.max(1, ms), t -> {
+      closeTimer = -1;
       if (!closed) {
+        SslHandler tls = channel.pipeline().get(SslHandler.class);
+        if (tls != null) {
+          tls.setCloseNotifyFlushTimeoutMillis(1); // its goodbye can't get past the queue either
+        }
         channel.close(); // from our handler's place in the pipeline: past Vert.x, which would wait for the queue
       }
     });
@@ -145,6 +151,9 @@ public abstract class BaseSession implements Session {
     closed = true;
     if (nickTimer >= 0) {
       context.owner().cancelTimer(nickTimer);
+    }
+    if (closeTimer >= 0) {
+      context.owner().cancelTimer(closeTimer);
     }
     closing = true;
     service.closed(this, "connection closed");

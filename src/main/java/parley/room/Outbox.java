@@ -12,19 +12,19 @@ import io.vertx.core.internal.ContextInternal;
  * state: Netty queues what the kernel cannot take yet.
  *
  * <p>The slow-consumer rule judges progress, not a snapshot. Once more than {@code maxPending} bytes are owed
- * (pending here plus queued in Netty), the outbox watches how much the kernel takes every {@link #CHECK_MS}. A
- * peer that took nothing in that time, or that owes over {@link #HARD_FACTOR} times the limit while taking less
- * than the limit, is reported as a slow consumer; one that owes over {@link #CEILING_FACTOR} times the limit is
- * reported at once, so the heap stays bounded. A reader that keeps up is never dropped for a burst that merely
- * sits in a queue for a moment (with io_uring, writes complete a turn later, so bursts do queue). Used only on
- * its event loop.
+ * (pending here plus queued in Netty), the outbox notes every {@link #CHECK_MS} how much the kernel has taken.
+ * A peer that stays behind for {@link #WINDOW_CHECKS} checks and took nothing in that window, or took less than
+ * the limit in it while owing over {@link #HARD_FACTOR} times the limit, is reported as a slow consumer; one
+ * that owes over {@link #CEILING_FACTOR} times the limit is reported at once, so the memory held for one
+ * connection stays bounded. A reader that keeps up is not dropped for a burst that merely sits in a queue for a
+ * moment (with io_uring, writes complete a turn later, so bursts do queue). Used only on its event loop.
  */
 public final class Outbox {
 
-  /** Told when the peer has stopped reading and the outbox limit is passed. */
+  /** Told when the peer does not keep up: {@code why} says how (for the log). */
   @FunctionalInterface
   public interface Overflow {
-    void slowConsumer(int pendingBytes);
+    void slowConsumer(String why);
   }
 
   /**
@@ -46,10 +46,18 @@ public final class Outbox {
   private static final int KEEP_MAX = 2048;
   /** How often a connection that owes more than its limit is checked for progress. */
   static final long CHECK_MS = 500;
-  /** Owing over this many times the limit, a connection must take at least its limit per check. */
+  /**
+   * The window progress is judged over: a reader is slow once it has owed more than its limit for this long and
+   * took nothing in it (long enough for links with a round trip of a second), or took less than its limit in it
+   * while owing over {@link #HARD_FACTOR} times the limit.
+   */
+  static final int WINDOW_CHECKS = 4;
   static final int HARD_FACTOR = 8;
   /** Owing over this many times the limit, a connection is dropped at once, however fast it reads. */
   static final int CEILING_FACTOR = 64;
+  /** What Netty's queue adds to each write's size in its byte count (its own setting, same default). */
+  private static final long ENTRY_OVERHEAD =
+      Integer.getInteger("io.netty.transport.outboundBufferEntrySizeOverhead", 96);
 
   private final ChannelHandlerContext channel;
   private final RoomHub hub;
@@ -68,8 +76,12 @@ public final class Outbox {
   private boolean closed;
   /** Bytes handed to Netty so far. */
   private long handed;
-  /** What the kernel had taken when the current progress check was set; -1 when none is set. */
-  private long watchedFrom = -1;
+  /** The progress timer while this connection owes more than its limit, else -1. */
+  private long watchTimer = -1;
+  /** {@link #taken()} at each of the last checks, oldest first (while watching). */
+  private long[] takenAt;
+  /** Checks made since the watch began. */
+  private int checks;
 
   public Outbox(ChannelHandlerContext channel, RoomHub hub, int maxPending, Overflow overflow) {
     this.channel = channel;
@@ -122,20 +134,23 @@ public final class Outbox {
     if (pending.readableBytes() > maxPending || !channel.channel().isWritable()) {
       long owed = owed();
       if (owed > CEILING_FACTOR * (long) maxPending) {
-        overflow(owed);
+        overflow("over " + owed + " bytes waiting, " + CEILING_FACTOR + " times the limit");
         return false;
       }
-      if (owed > maxPending && watchedFrom < 0) {
+      if (owed > maxPending && watchTimer < 0) {
         watch();
       }
     }
     return true;
   }
 
-  /** Bytes queued in Netty, not yet taken by the kernel (less what it took of a buffer it is part-way through). */
+  /**
+   * Bytes queued in Netty, not yet taken by the kernel: its count less its per-write overhead and less what the
+   * kernel took of the write it is part-way through. (Over TLS these are encrypted bytes, a little more.)
+   */
   private long queued() {
     ChannelOutboundBuffer q = channel.channel().unsafe().outboundBuffer();
-    return q == null ? 0 : q.totalPendingWriteBytes() - q.currentProgress();
+    return q == null ? 0 : q.totalPendingWriteBytes() - q.size() * ENTRY_OVERHEAD - q.currentProgress();
   }
 
   /** Bytes this connection still owes its peer: pending here plus queued in Netty. */
@@ -143,36 +158,68 @@ public final class Outbox {
     return (pending == null ? 0 : pending.readableBytes()) + queued();
   }
 
+  /** Bytes the kernel has taken from us so far. */
+  private long taken() {
+    return handed - queued();
+  }
+
   private void watch() {
-    watchedFrom = handed - queued();
-    ((ContextInternal) hub.context()).setTimer(CHECK_MS, t -> checkProgress());
+    if (takenAt == null) {
+      takenAt = new long[WINDOW_CHECKS + 1];
+    }
+    checks = 0;
+    takenAt[0] = taken();
+    // on the hub's Vert.x context: a drop publishes leave events
+    watchTimer = ((ContextInternal) hub.context()).setTimer(CHECK_MS, t -> checkProgress());
   }
 
   private void checkProgress() {
+    watchTimer = -1;
     if (closed) {
       return;
     }
     long owed = owed();
-    long took = handed - queued() - watchedFrom;
-    watchedFrom = -1;
     if (owed <= maxPending) {
-      return;
+      return; // caught up: the watch ends
     }
-    if (took <= 0 || (owed > HARD_FACTOR * (long) maxPending && took < maxPending)) {
-      overflow(owed);
+    long now = taken();
+    if (checks < WINDOW_CHECKS) {
+      takenAt[++checks] = now;
     } else {
-      watch();
+      System.arraycopy(takenAt, 1, takenAt, 0, WINDOW_CHECKS);
+      takenAt[WINDOW_CHECKS] = now;
     }
+    if (checks == WINDOW_CHECKS) {
+      long took = now - takenAt[0];
+      long windowMs = WINDOW_CHECKS * CHECK_MS;
+      if (took <= 0) {
+        overflow("took nothing in " + windowMs + " ms with " + owed + " bytes waiting");
+        return;
+      }
+      if (owed > HARD_FACTOR * (long) maxPending && took < maxPending) {
+        overflow("took only " + took + " bytes in " + windowMs + " ms with " + owed + " bytes waiting");
+        return;
+      }
+    }
+    watchTimer = ((ContextInternal) hub.context()).setTimer(CHECK_MS, t -> checkProgress());
   }
 
-  private void overflow(long owed) {
+  private void overflow(String why) {
     closed = true;
+    stopWatching();
     if (pending != null) {
       pending.release();
       pending = null;
     }
     releaseSpare();
-    overflow.slowConsumer((int) Math.min(Integer.MAX_VALUE, owed));
+    overflow.slowConsumer(why);
+  }
+
+  private void stopWatching() {
+    if (watchTimer >= 0) {
+      hub.context().owner().cancelTimer(watchTimer);
+      watchTimer = -1;
+    }
   }
 
   private ByteBuf takeBuffer(int length) {
@@ -217,6 +264,7 @@ public final class Outbox {
     }
     endFrame();
     closed = true;
+    stopWatching();
     releaseSpare();
     if (pending != null) {
       write(pending);
@@ -234,6 +282,7 @@ public final class Outbox {
   /** Drops what is pending without writing it. */
   public void discard() {
     closed = true;
+    stopWatching();
     releaseSpare();
     if (pending != null) {
       pending.release();
