@@ -65,12 +65,16 @@ public final class Outbox {
   private final Overflow overflow;
   private Framing framing;
   private boolean framed;
-  private ByteBuf pending;
   /**
-   * The buffer written last, kept (with a reference of our own) to be filled again once Netty has written it
-   * out and let go: a connection that keeps up reuses one buffer, so the fan-out allocates nothing per recipient.
+   * The connection's buffer: the output of this turn, or ({@link #sent}) the buffer written last, kept with a
+   * reference of our own to be filled again once Netty has written it out and let go. A connection that keeps
+   * up reuses one buffer, so the fan-out allocates nothing per recipient, and the field keeps pointing at the
+   * same object (storing a reference into this long-lived object, turn after turn, would cost the garbage
+   * collector's card refinement work for each connection).
    */
-  private ByteBuf spare;
+  private ByteBuf buf;
+  /** Whether {@link #buf} has been handed to Netty (it holds no pending output). */
+  private boolean sent;
   private boolean scheduled;
   /** Set by finish, discard, or an overflow: the outbox takes nothing more. */
   private boolean closed;
@@ -127,11 +131,11 @@ public final class Outbox {
     if (closed || bytes.length == 0) {
       return false;
     }
-    if (pending == null) {
-      pending = takeBuffer(bytes.length);
+    if (buf == null || sent) {
+      takeBuffer(bytes.length);
     }
-    pending.writeBytes(bytes);
-    if (pending.readableBytes() > maxPending || !channel.channel().isWritable()) {
+    buf.writeBytes(bytes);
+    if (buf.readableBytes() > maxPending || !channel.channel().isWritable()) {
       long owed = owed();
       if (owed > CEILING_FACTOR * (long) maxPending) {
         overflow("over " + owed + " bytes waiting, " + CEILING_FACTOR + " times the limit");
@@ -155,7 +159,7 @@ public final class Outbox {
 
   /** Bytes this connection still owes its peer: pending here plus queued in Netty. */
   private long owed() {
-    return (pending == null ? 0 : pending.readableBytes()) + queued();
+    return (buf == null || sent ? 0 : buf.readableBytes()) + queued();
   }
 
   /** Bytes the kernel has taken from us so far. */
@@ -207,11 +211,7 @@ public final class Outbox {
   private void overflow(String why) {
     closed = true;
     stopWatching();
-    if (pending != null) {
-      pending.release();
-      pending = null;
-    }
-    releaseSpare();
+    releaseBuffer();
     overflow.slowConsumer(why);
   }
 
@@ -222,32 +222,34 @@ public final class Outbox {
     }
   }
 
-  private ByteBuf takeBuffer(int length) {
-    ByteBuf b = spare;
-    spare = null;
-    if (b != null) {
-      if (b.refCnt() == 1) {
-        b.clear(); // Netty has written it and let go
-        return b;
+  /** Makes {@link #buf} an empty buffer to fill: the one sent last if Netty is done with it, else a new one. */
+  private void takeBuffer(int length) {
+    sent = false;
+    if (buf != null) {
+      if (buf.refCnt() == 1) {
+        buf.clear(); // Netty has written it and let go
+        return;
       }
-      b.release(); // still being written: leave it to Netty
+      buf.release(); // still being written: leave it to Netty
     }
     // the classic pooled allocator, with per-thread caches, measured cheaper here than the channel's default
     // (Netty 4.2's adaptive allocator)
-    return ALLOC.directBuffer(Math.max(INITIAL, length));
+    buf = ALLOC.directBuffer(Math.max(INITIAL, length));
   }
 
   /** Writes what is pending. */
   void flush() {
     scheduled = false;
     endFrame();
-    if (pending == null || closed) {
+    if (buf == null || sent || closed) {
       return;
     }
-    ByteBuf out = pending;
-    pending = null;
+    ByteBuf out = buf;
     if (out.capacity() <= KEEP_MAX) {
-      spare = out.retain();
+      out.retain();
+      sent = true;
+    } else {
+      buf = null;
     }
     write(out);
   }
@@ -265,17 +267,19 @@ public final class Outbox {
     endFrame();
     closed = true;
     stopWatching();
-    releaseSpare();
-    if (pending != null) {
-      write(pending);
-      pending = null;
+    if (buf != null && !sent) {
+      ByteBuf out = buf;
+      buf = null;
+      write(out);
     }
+    releaseBuffer();
   }
 
-  private void releaseSpare() {
-    if (spare != null) {
-      spare.release();
-      spare = null;
+  /** Lets go of the buffer: unwritten output is dropped, a sent one stays Netty's. */
+  private void releaseBuffer() {
+    if (buf != null) {
+      buf.release();
+      buf = null;
     }
   }
 
@@ -283,10 +287,6 @@ public final class Outbox {
   public void discard() {
     closed = true;
     stopWatching();
-    releaseSpare();
-    if (pending != null) {
-      pending.release();
-      pending = null;
-    }
+    releaseBuffer();
   }
 }
