@@ -170,6 +170,44 @@ class AbuseTest extends ClientTest {
     }
   }
 
+  /** The same for a WebSocket client that stops reading: dropped, then its socket is closed after the grace. */
+  @ParameterizedTest
+  @MethodSource("transports")
+  void aWebSocketThatStopsReadingIsDroppedAndClosed(String transport) throws Exception {
+    server = startOn(transport, new JsonObject()
+        .put("flood", new JsonObject().put("burst", 100000).put("ratePerSecond", 100000))
+        .put("limits", new JsonObject().put("slowConsumerGraceMs", 100)));
+    ListAppender<ILoggingEvent> log = sessionLog();
+    try (LineClient talker = LineClient.login(server.telnetPort(), "talker");
+         WsClient stuck = WsClient.login(clientVertx, server.httpPort(), "stuck")) {
+      talker.expectContaining("stuck (web) has joined");
+      int port = stuck.localPort();
+      assertEquals("01", serverSideState(server.httpPort(), port), "established, seen by the kernel");
+      stuck.pause();
+      String payload = "w".repeat(1500);
+      StringBuilder b = new StringBuilder();
+      for (int i = 0; i < 3000; i++) {
+        b.append(i).append(' ').append(payload).append("\r\n");
+      }
+      talker.sendRaw(b.toString().getBytes(StandardCharsets.UTF_8));
+      boolean dropped = false;
+      boolean all = false;
+      while (!dropped || !all) {
+        String line = talker.expect(l -> l.contains("stuck has left") || l.contains("talker: 2999 "),
+            "the drop and the last line");
+        dropped |= line.contains("stuck has left #lobby (not reading)");
+        all |= line.contains("talker: 2999 ");
+      }
+      assertTrue(dropReason(log, "stuck").contains("took"), dropReason(log, "stuck"));
+      awaitServerSideClosed(server.httpPort(), port);
+      // reading again, it gets what the kernel held, then finds the connection closed
+      stuck.resume();
+      stuck.expectClosed();
+    } finally {
+      stopLog(log);
+    }
+  }
+
   /**
    * A client that reads, but far slower than the room talks, falls ever further behind and is dropped too (for
    * taking less than its limit in two seconds while owing eight times it, or for the server seeing nothing taken).

@@ -98,6 +98,19 @@ public final class WsClient implements AutoCloseable {
     }
   }
 
+  /** Stops reading from the socket (once Vert.x's small inbound queue is full), as a stuck client would. */
+  public void pause() {
+    ws.pause();
+  }
+
+  public void resume() {
+    ws.resume();
+  }
+
+  public int localPort() {
+    return ws.localAddress().port();
+  }
+
   public List<JsonObject> seen() {
     return seen;
   }
