@@ -179,7 +179,8 @@ class AbuseTest extends ClientTest {
         .put("limits", new JsonObject().put("slowConsumerGraceMs", 100)));
     ListAppender<ILoggingEvent> log = sessionLog();
     try (LineClient talker = LineClient.login(server.telnetPort(), "talker");
-         WsClient stuck = WsClient.login(clientVertx, server.httpPort(), "stuck")) {
+         WsClient stuck = WsClient.login(clientVertx,
+             new io.vertx.core.http.WebSocketClientOptions().setReceiveBufferSize(4096), server.httpPort(), "stuck")) {
       talker.expectContaining("stuck (web) has joined");
       int port = stuck.localPort();
       assertEquals("01", serverSideState(server.httpPort(), port), "established, seen by the kernel");

@@ -4,6 +4,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 
@@ -38,7 +39,12 @@ public final class WsClient implements AutoCloseable {
   }
 
   public static WsClient connect(Vertx vertx, WebSocketConnectOptions options) throws Exception {
-    WebSocketClient client = vertx.createWebSocketClient();
+    return connect(vertx, new WebSocketClientOptions(), options);
+  }
+
+  public static WsClient connect(Vertx vertx, WebSocketClientOptions clientOptions, WebSocketConnectOptions options)
+      throws Exception {
+    WebSocketClient client = vertx.createWebSocketClient(clientOptions);
     WsClient c = new WsClient(client, client.webSocket());
     ((ClientWebSocket) c.ws).connect(options).await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
     return c;
@@ -46,7 +52,14 @@ public final class WsClient implements AutoCloseable {
 
   /** Connects, says hello and waits until the session has joined its room. */
   public static WsClient login(Vertx vertx, int port, String nick) throws Exception {
-    WsClient c = connect(vertx, port);
+    return login(vertx, new WebSocketClientOptions(), port, nick);
+  }
+
+  /** The same with those client options (e.g. a small socket receive buffer). */
+  public static WsClient login(Vertx vertx, WebSocketClientOptions clientOptions, int port, String nick)
+      throws Exception {
+    WsClient c = connect(vertx, clientOptions,
+        new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI("/chat/ws"));
     c.send(new JsonObject().put("type", "hello").put("nick", nick));
     c.expect("joined");
     return c;
