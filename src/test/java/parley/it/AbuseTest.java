@@ -111,8 +111,65 @@ class AbuseTest extends ClientTest {
   }
 
   private static String dropReason(ListAppender<ILoggingEvent> log, String nick) {
-    return log.list.stream().map(ILoggingEvent::getFormattedMessage)
-        .filter(m -> m.contains("(" + nick + ")") && m.contains("is not reading")).findFirst().orElse("");
+    ILoggingEvent e = dropEvent(log, nick);
+    return e == null ? "" : e.getFormattedMessage();
+  }
+
+  private static ILoggingEvent dropEvent(ListAppender<ILoggingEvent> log, String nick) {
+    synchronized (log.list) {
+      return log.list.stream().filter(e -> e.getFormattedMessage().contains("(" + nick + ")")
+          && e.getFormattedMessage().contains("is not reading")).findFirst().orElse(null);
+    }
+  }
+
+  /** Over TLS too, a dropped reader's socket closes after the grace, not after TLS's 3 s close_notify wait. */
+  @Test
+  void aStalledTlsReaderIsClosedAfterTheGrace() throws Exception {
+    server = TestServer.start(new JsonObject()
+        .put("tls", new JsonObject().put("telnetPort", 0).put("selfSigned", true))
+        .put("flood", new JsonObject().put("burst", 100000).put("ratePerSecond", 100000))
+        .put("limits", new JsonObject().put("slowConsumerGraceMs", 100)));
+    int tlsPort = server.parley().telnetTlsPort();
+    ListAppender<ILoggingEvent> log = sessionLog();
+    javax.net.ssl.SSLContext trustAll = javax.net.ssl.SSLContext.getInstance("TLS");
+    trustAll.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+      public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {
+      }
+
+      public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {
+      }
+
+      public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+        return new java.security.cert.X509Certificate[0];
+      }
+    }}, null);
+    try (LineClient talker = LineClient.login(server.telnetPort(), "talker");
+         javax.net.ssl.SSLSocket stalled = (javax.net.ssl.SSLSocket) trustAll.getSocketFactory().createSocket()) {
+      stalled.setReceiveBufferSize(4096);
+      stalled.connect(new java.net.InetSocketAddress("127.0.0.1", tlsPort));
+      stalled.startHandshake();
+      stalled.getOutputStream().write("tlsstalled\r\n".getBytes(StandardCharsets.UTF_8));
+      stalled.getOutputStream().flush();
+      talker.expectContaining("tlsstalled (");
+      assertEquals("01", serverSideState(tlsPort, stalled.getLocalPort()), "established, seen by the kernel");
+      String payload = "t".repeat(1500);
+      StringBuilder b = new StringBuilder();
+      for (int i = 0; i < 3000; i++) {
+        b.append(i).append(' ').append(payload).append("\r\n");
+      }
+      talker.sendRaw(b.toString().getBytes(StandardCharsets.UTF_8));
+      long deadline = System.nanoTime() + 30_000_000_000L;
+      ILoggingEvent drop;
+      while ((drop = dropEvent(log, "tlsstalled")) == null) {
+        assertTrue(System.nanoTime() < deadline, "the stalled TLS reader was not dropped");
+        Thread.sleep(10);
+      }
+      awaitServerSideClosed(tlsPort, stalled.getLocalPort());
+      long took = System.currentTimeMillis() - drop.getTimeStamp();
+      assertTrue(took < 2500, "closed " + took + " ms after the drop (grace 100 ms)");
+    } finally {
+      stopLog(log);
+    }
   }
 
   @ParameterizedTest
