@@ -122,6 +122,34 @@ class AbuseTest extends ClientTest {
     }
   }
 
+  /** The talker sends {@code lines} numbered lines of {@code size} bytes in one write. */
+  private static void burst(LineClient talker, int lines, int size, char fill) throws java.io.IOException {
+    String payload = String.valueOf(fill).repeat(size);
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < lines; i++) {
+      b.append(i).append(' ').append(payload).append("\r\n");
+    }
+    talker.sendRaw(b.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Waits until the talker has seen {@code nick} dropped for not reading, and its own line number {@code last}. */
+  private static void awaitDropAndLastLine(LineClient talker, String nick, int last) throws InterruptedException {
+    boolean dropped = false;
+    boolean all = false;
+    while (!dropped || !all) {
+      String line = talker.expect(l -> l.contains(nick + " has left") || l.contains("talker: " + last + " "),
+          "the drop of " + nick + " and line " + last);
+      dropped |= line.contains(nick + " has left #lobby (not reading)");
+      all |= line.contains("talker: " + last + " ");
+    }
+  }
+
+  /** A config whose flood limits never get in the way of a burst, with those {@code limits}. */
+  private static JsonObject unflooded(JsonObject limits) {
+    return new JsonObject().put("flood", new JsonObject().put("burst", 100000).put("ratePerSecond", 100000))
+        .put("limits", limits);
+  }
+
   /** Over TLS too, a dropped reader's socket closes after the grace, not after TLS's 3 s close_notify wait. */
   @Test
   void aStalledTlsReaderIsClosedAfterTheGrace() throws Exception {
@@ -152,12 +180,7 @@ class AbuseTest extends ClientTest {
       stalled.getOutputStream().flush();
       talker.expectContaining("tlsstalled (");
       assertEquals("01", serverSideState(tlsPort, stalled.getLocalPort()), "established, seen by the kernel");
-      String payload = "t".repeat(1500);
-      StringBuilder b = new StringBuilder();
-      for (int i = 0; i < 3000; i++) {
-        b.append(i).append(' ').append(payload).append("\r\n");
-      }
-      talker.sendRaw(b.toString().getBytes(StandardCharsets.UTF_8));
+      burst(talker, 3000, 1500, 't');
       long deadline = System.nanoTime() + 30_000_000_000L;
       ILoggingEvent drop;
       while ((drop = dropEvent(log, "tlsstalled")) == null) {
@@ -175,9 +198,7 @@ class AbuseTest extends ClientTest {
   @ParameterizedTest
   @MethodSource("transports")
   void aClientThatStopsReadingIsDroppedAndOthersKeepReceiving(String transport) throws Exception {
-    server = startOn(transport, new JsonObject()
-        .put("flood", new JsonObject().put("burst", 100000).put("ratePerSecond", 100000))
-        .put("limits", new JsonObject().put("slowConsumerGraceMs", 100)));
+    server = startOn(transport, unflooded(new JsonObject().put("slowConsumerGraceMs", 100)));
     ListAppender<ILoggingEvent> log = sessionLog();
     Socket stalled = new Socket();
     stalled.setReceiveBufferSize(4096);
@@ -231,9 +252,7 @@ class AbuseTest extends ClientTest {
   @ParameterizedTest
   @MethodSource("transports")
   void aWebSocketThatStopsReadingIsDroppedAndClosed(String transport) throws Exception {
-    server = startOn(transport, new JsonObject()
-        .put("flood", new JsonObject().put("burst", 100000).put("ratePerSecond", 100000))
-        .put("limits", new JsonObject().put("slowConsumerGraceMs", 100)));
+    server = startOn(transport, unflooded(new JsonObject().put("slowConsumerGraceMs", 100)));
     ListAppender<ILoggingEvent> log = sessionLog();
     try (LineClient talker = LineClient.login(server.telnetPort(), "talker");
          WsClient stuck = WsClient.login(clientVertx,
@@ -242,20 +261,8 @@ class AbuseTest extends ClientTest {
       int port = stuck.localPort();
       assertEquals("01", serverSideState(server.httpPort(), port), "established, seen by the kernel");
       stuck.pause();
-      String payload = "w".repeat(1500);
-      StringBuilder b = new StringBuilder();
-      for (int i = 0; i < 3000; i++) {
-        b.append(i).append(' ').append(payload).append("\r\n");
-      }
-      talker.sendRaw(b.toString().getBytes(StandardCharsets.UTF_8));
-      boolean dropped = false;
-      boolean all = false;
-      while (!dropped || !all) {
-        String line = talker.expect(l -> l.contains("stuck has left") || l.contains("talker: 2999 "),
-            "the drop and the last line");
-        dropped |= line.contains("stuck has left #lobby (not reading)");
-        all |= line.contains("talker: 2999 ");
-      }
+      burst(talker, 3000, 1500, 'w');
+      awaitDropAndLastLine(talker, "stuck", 2999);
       assertTrue(dropReason(log, "stuck").contains("took"), dropReason(log, "stuck"));
       awaitServerSideClosed(server.httpPort(), port);
       // reading again, it gets what the kernel held, then finds the connection closed
@@ -273,9 +280,8 @@ class AbuseTest extends ClientTest {
   @ParameterizedTest
   @MethodSource("transports")
   void aReaderFarSlowerThanTheRoomIsDropped(String transport) throws Exception {
-    server = startOn(transport, new JsonObject()
-        .put("flood", new JsonObject().put("burst", 100000).put("ratePerSecond", 100000))
-        .put("limits", new JsonObject().put("outboxBytes", 64 * 1024).put("slowConsumerGraceMs", 100)));
+    server = startOn(transport,
+        unflooded(new JsonObject().put("outboxBytes", 64 * 1024).put("slowConsumerGraceMs", 100)));
     ListAppender<ILoggingEvent> log = sessionLog();
     try (LineClient talker = LineClient.login(server.telnetPort(), "talker");
          Socket slow = new Socket()) {
@@ -300,21 +306,9 @@ class AbuseTest extends ClientTest {
         }
       });
       reader.start();
-      String payload = "s".repeat(1000);
-      StringBuilder b = new StringBuilder();
-      for (int i = 0; i < 3000; i++) {
-        b.append(i).append(' ').append(payload).append("\r\n");
-      }
-      talker.sendRaw(b.toString().getBytes(StandardCharsets.UTF_8));
+      burst(talker, 3000, 1000, 's');
       // the talker, who reads, gets every line of its own burst, and sees the slow reader dropped on the way
-      boolean dropped = false;
-      boolean all = false;
-      while (!dropped || !all) {
-        String line = talker.expect(l -> l.contains("slowpoke has left") || l.contains("talker: 2999 "),
-            "the drop and the last line");
-        dropped |= line.contains("slowpoke has left #lobby (not reading)");
-        all |= line.contains("talker: 2999 ");
-      }
+      awaitDropAndLastLine(talker, "slowpoke", 2999);
       // it kept reading, yet the server may have seen no progress at all: the kernel's send buffer (megabytes on
       // loopback) reports room again only once much of it has drained, so either rule may be the one that fired
       String why = dropReason(log, "slowpoke");
@@ -343,12 +337,7 @@ class AbuseTest extends ClientTest {
     int lines = 5000;
     try (LineClient talker = LineClient.login(server.telnetPort(), "talker");
          Socket reader = new Socket()) {
-      String payload = "h".repeat(1000);
-      StringBuilder b = new StringBuilder();
-      for (int i = 0; i < lines; i++) {
-        b.append(i).append(' ').append(payload).append("\r\n");
-      }
-      talker.sendRaw(b.toString().getBytes(StandardCharsets.UTF_8));
+      burst(talker, lines, 1000, 'h');
       talker.expectContaining("talker: " + (lines - 1) + " ");
       // 5 MB of replay, 40 times the limit, read in 4 KB steps a few ms apart: seconds of progress checks
       reader.setReceiveBufferSize(4096);
@@ -384,9 +373,8 @@ class AbuseTest extends ClientTest {
   @ParameterizedTest
   @MethodSource("transports")
   void theGoodbyeReachesAClientWhoseSocketIsBackedUp(String transport) throws Exception {
-    server = startOn(transport, new JsonObject()
-        .put("flood", new JsonObject().put("burst", 100000).put("ratePerSecond", 100000))
-        .put("limits", new JsonObject().put("outboxBytes", 32 * 1024 * 1024).put("slowConsumerGraceMs", 20000)));
+    server = startOn(transport,
+        unflooded(new JsonObject().put("outboxBytes", 32 * 1024 * 1024).put("slowConsumerGraceMs", 20000)));
     try (LineClient talker = LineClient.login(server.telnetPort(), "talker");
          Socket backedUp = new Socket()) {
       backedUp.setReceiveBufferSize(4096);
