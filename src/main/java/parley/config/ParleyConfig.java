@@ -31,7 +31,8 @@ public record ParleyConfig(String host, int telnetPort, int httpPort, String roo
 
   public record Limits(int maxLineBytes, int nickLength, int roomNameLength, int maxConnections,
                        int maxConnectionsPerIp, int idleTimeoutSeconds, int nickTimeoutSeconds, int maxRoomsPerSession,
-                       int outboxBytes, int slowConsumerGraceMs, int wsMaxMessageBytes, int joinNoticeThreshold) {
+                       int outboxBytes, int slowConsumerGraceMs, int slowConsumerWindowMs, int wsMaxMessageBytes,
+                       int joinNoticeThreshold) {
   }
 
   /** Token bucket per connection: {@code burst} lines, refilled at {@code ratePerSecond}. */
@@ -109,7 +110,8 @@ public record ParleyConfig(String host, int telnetPort, int httpPort, String roo
         l.integer("maxConnections", 20_000, 1, 1_000_000), l.integer("maxConnectionsPerIp", 50, 1, 1_000_000),
         l.integer("idleTimeoutSeconds", 3600, 0, 31_536_000), l.integer("nickTimeoutSeconds", 60, 1, 3600),
         l.integer("maxRoomsPerSession", 20, 1, 1000), l.integer("outboxBytes", 256 * 1024, 4096, 64 * 1024 * 1024),
-        l.integer("slowConsumerGraceMs", 2000, 0, 60_000), l.integer("wsMaxMessageBytes", 16 * 1024, 256, 1 << 24),
+        l.integer("slowConsumerGraceMs", 2000, 0, 60_000),
+        l.integer("slowConsumerWindowMs", 10_000, 1000, 600_000), l.integer("wsMaxMessageBytes", 16 * 1024, 256, 1 << 24),
         l.integer("joinNoticeThreshold", 200, 0, 1_000_000));
     l.rejectUnknown();
 

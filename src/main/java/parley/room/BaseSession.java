@@ -46,7 +46,8 @@ public abstract class BaseSession implements Session {
    */
   protected boolean open(ChannelHandlerContext channel) {
     this.channel = channel;
-    outbox = new Outbox(channel, service.hub(), limits.outboxBytes(), this::slowConsumer);
+    outbox = new Outbox(channel, service.hub(), limits.outboxBytes(), limits.slowConsumerWindowMs(),
+        this::slowConsumer);
     String refusal = service.admit(this);
     if (refusal != null) {
       say("Sorry, " + refusal + ".", "refused");

@@ -12,7 +12,7 @@ import io.vertx.core.internal.ContextInternal;
  * state: Netty queues what the kernel cannot take yet.
  *
  * <p>The slow-consumer rule judges progress, not a snapshot. Once more than {@code maxPending} bytes are owed
- * (pending here plus queued in Netty), the outbox notes every {@link #CHECK_MS} how much the kernel has taken.
+ * (pending here plus queued in Netty), the outbox notes a few times per window how much the kernel has taken.
  * A peer that stays behind for {@link #WINDOW_CHECKS} checks and took nothing in that window, or took less than
  * the limit in it while owing over {@link #HARD_FACTOR} times the limit, is reported as a slow consumer; one
  * that owes over {@link #CEILING_FACTOR} times the limit is reported at once, so the memory held for one
@@ -44,12 +44,12 @@ public final class Outbox {
    * grew for a burst (a history replay on join) goes back to the pool instead of staying with the connection.
    */
   private static final int KEEP_MAX = 2048;
-  /** How often a connection that owes more than its limit is checked for progress. */
-  static final long CHECK_MS = 500;
   /**
-   * The window progress is judged over: a reader is slow once it has owed more than its limit for this long and
-   * took nothing in it (long enough for links with a round trip of a second), or took less than its limit in it
-   * while owing over {@link #HARD_FACTOR} times the limit.
+   * Checks per window. The window ({@code limits.slowConsumerWindowMs}) is what progress is judged over: a
+   * reader is slow once it has owed more than its limit for a window and took nothing in it, or took less than
+   * its limit in it while owing over {@link #HARD_FACTOR} times the limit. It must be long: the kernel's send
+   * buffer (megabytes) lets Netty write again only once much of it has drained, so a reader's progress shows
+   * in steps that can be seconds apart.
    */
   static final int WINDOW_CHECKS = 4;
   static final int HARD_FACTOR = 8;
@@ -62,6 +62,7 @@ public final class Outbox {
   private final ChannelHandlerContext channel;
   private final RoomHub hub;
   private final int maxPending;
+  private final long checkMs;
   private final Overflow overflow;
   private Framing framing;
   private boolean framed;
@@ -87,10 +88,11 @@ public final class Outbox {
   /** Checks made since the watch began. */
   private int checks;
 
-  public Outbox(ChannelHandlerContext channel, RoomHub hub, int maxPending, Overflow overflow) {
+  public Outbox(ChannelHandlerContext channel, RoomHub hub, int maxPending, long windowMs, Overflow overflow) {
     this.channel = channel;
     this.hub = hub;
     this.maxPending = maxPending;
+    this.checkMs = Math.max(1, windowMs / WINDOW_CHECKS);
     this.overflow = overflow;
   }
 
@@ -174,7 +176,7 @@ public final class Outbox {
     checks = 0;
     takenAt[0] = taken();
     // on the hub's Vert.x context: a drop publishes leave events
-    watchTimer = ((ContextInternal) hub.context()).setTimer(CHECK_MS, t -> checkProgress());
+    watchTimer = ((ContextInternal) hub.context()).setTimer(checkMs, t -> checkProgress());
   }
 
   private void checkProgress() {
@@ -195,7 +197,7 @@ public final class Outbox {
     }
     if (checks == WINDOW_CHECKS) {
       long took = now - takenAt[0];
-      long windowMs = WINDOW_CHECKS * CHECK_MS;
+      long windowMs = WINDOW_CHECKS * checkMs;
       if (took <= 0) {
         overflow("took nothing in " + windowMs + " ms with " + owed + " bytes waiting");
         return;
@@ -205,7 +207,7 @@ public final class Outbox {
         return;
       }
     }
-    watchTimer = ((ContextInternal) hub.context()).setTimer(CHECK_MS, t -> checkProgress());
+    watchTimer = ((ContextInternal) hub.context()).setTimer(checkMs, t -> checkProgress());
   }
 
   private void overflow(String why) {

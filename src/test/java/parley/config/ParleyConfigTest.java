@@ -40,6 +40,8 @@ class ParleyConfigTest {
     assertTrue(error("{\"history\":{\"replay\":500,\"retain\":100}}").startsWith("history.replay can't be more"));
     assertTrue(error("{\"flood\":5}").startsWith("flood must be an object"));
     assertTrue(error("{\"transport\":\"kqueue\"}").startsWith("transport must be one of auto, io_uring, epoll, nio"));
+    assertTrue(error("{\"limits\":{\"slowConsumerWindowMs\":500}}")
+        .startsWith("limits.slowConsumerWindowMs must be a whole number from 1000 to 600000"));
   }
 
   @Test

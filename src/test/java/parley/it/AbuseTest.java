@@ -156,7 +156,7 @@ class AbuseTest extends ClientTest {
     server = TestServer.start(new JsonObject()
         .put("tls", new JsonObject().put("telnetPort", 0).put("selfSigned", true))
         .put("flood", new JsonObject().put("burst", 100000).put("ratePerSecond", 100000))
-        .put("limits", new JsonObject().put("slowConsumerGraceMs", 100)));
+        .put("limits", new JsonObject().put("slowConsumerGraceMs", 100).put("slowConsumerWindowMs", 2000)));
     int tlsPort = server.parley().telnetTlsPort();
     ListAppender<ILoggingEvent> log = sessionLog();
     javax.net.ssl.SSLContext trustAll = javax.net.ssl.SSLContext.getInstance("TLS");
@@ -198,7 +198,8 @@ class AbuseTest extends ClientTest {
   @ParameterizedTest
   @MethodSource("transports")
   void aClientThatStopsReadingIsDroppedAndOthersKeepReceiving(String transport) throws Exception {
-    server = startOn(transport, unflooded(new JsonObject().put("slowConsumerGraceMs", 100)));
+    server = startOn(transport, unflooded(new JsonObject().put("slowConsumerGraceMs", 100)
+        .put("slowConsumerWindowMs", 2000)));
     ListAppender<ILoggingEvent> log = sessionLog();
     Socket stalled = new Socket();
     stalled.setReceiveBufferSize(4096);
@@ -252,7 +253,8 @@ class AbuseTest extends ClientTest {
   @ParameterizedTest
   @MethodSource("transports")
   void aWebSocketThatStopsReadingIsDroppedAndClosed(String transport) throws Exception {
-    server = startOn(transport, unflooded(new JsonObject().put("slowConsumerGraceMs", 100)));
+    server = startOn(transport, unflooded(new JsonObject().put("slowConsumerGraceMs", 100)
+        .put("slowConsumerWindowMs", 2000)));
     ListAppender<ILoggingEvent> log = sessionLog();
     try (LineClient talker = LineClient.login(server.telnetPort(), "talker");
          WsClient stuck = WsClient.login(clientVertx,
@@ -281,7 +283,8 @@ class AbuseTest extends ClientTest {
   @MethodSource("transports")
   void aReaderFarSlowerThanTheRoomIsDropped(String transport) throws Exception {
     server = startOn(transport,
-        unflooded(new JsonObject().put("outboxBytes", 64 * 1024).put("slowConsumerGraceMs", 100)));
+        unflooded(new JsonObject().put("outboxBytes", 64 * 1024).put("slowConsumerGraceMs", 100)
+            .put("slowConsumerWindowMs", 2000)));
     ListAppender<ILoggingEvent> log = sessionLog();
     try (LineClient talker = LineClient.login(server.telnetPort(), "talker");
          Socket slow = new Socket()) {
@@ -324,8 +327,9 @@ class AbuseTest extends ClientTest {
   }
 
   /**
-   * A client on a slower link that keeps reading is not dropped while a history replay far over its limit, sent
-   * as one buffer, goes out to it for seconds: the kernel taking part of a buffer counts as progress.
+   * A client on a slower link that keeps reading is not dropped while a history replay far over its limit goes
+   * out to it for seconds, although the kernel's send buffer lets its progress show only in steps seconds apart
+   * (with a 2 s window this reader was dropped near the end of the replay).
    */
   @ParameterizedTest
   @MethodSource("transports")
@@ -339,7 +343,8 @@ class AbuseTest extends ClientTest {
          Socket reader = new Socket()) {
       burst(talker, lines, 1000, 'h');
       talker.expectContaining("talker: " + (lines - 1) + " ");
-      // 5 MB of replay, 40 times the limit, read in 4 KB steps a few ms apart: seconds of progress checks
+      // 5 MB of replay, 40 times the limit, read in 4 KB steps about 10 ms apart (some 300 KB/s): 15 s or so,
+      // longer than the 10 s window, sent as one buffer
       reader.setReceiveBufferSize(4096);
       reader.connect(new java.net.InetSocketAddress("127.0.0.1", server.telnetPort()));
       reader.getOutputStream().write("steady\r\n".getBytes(StandardCharsets.UTF_8));
@@ -359,7 +364,7 @@ class AbuseTest extends ClientTest {
           saidDone = true;
         }
         assertTrue(System.nanoTime() < deadline, "too slow");
-        Thread.sleep(2);
+        Thread.sleep(10);
       }
       String all = got.toString();
       for (int i = 0, at = 0; i < lines; i++) {
