@@ -80,7 +80,7 @@ public final class Clustering {
 
   /** Vert.x options of a clustered node: the event bus listens on {@code cluster.host} too. */
   public static VertxOptions vertxOptions(ParleyConfig.Cluster cluster, int eventLoops) {
-    VertxOptions options = new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(eventLoops);
+    VertxOptions options = new VertxOptions().setEventLoopPoolSize(eventLoops);
     options.getEventBusOptions().setHost(address(cluster.host()));
     return options;
   }

@@ -57,9 +57,9 @@ public final class Parley {
     this.beforeClose = beforeClose;
   }
 
-  /** Vert.x with the native transport when present and {@code eventLoops} event loops (default one per core). */
+  /** Vert.x with {@code eventLoops} event loops (default one per core); the transport is chosen by {@link #transport}. */
   public static VertxOptions vertxOptions(ParleyConfig config) {
-    return new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(config.eventLoops());
+    return new VertxOptions().setEventLoopPoolSize(config.eventLoops());
   }
 
   /**
@@ -71,16 +71,10 @@ public final class Parley {
       case "io_uring" -> Transport.IO_URING;
       case "epoll" -> Transport.EPOLL;
       case "nio" -> Transport.NIO;
-      default -> null;
+      // not Transport.nativeTransport(): that prefers epoll
+      default -> Transport.IO_URING.available() ? Transport.IO_URING
+          : Transport.EPOLL.available() ? Transport.EPOLL : Transport.NIO;
     };
-    if (t == null) {
-      for (Transport candidate : List.of(Transport.IO_URING, Transport.EPOLL)) {
-        if (candidate.available()) {
-          return candidate;
-        }
-      }
-      return Transport.NIO;
-    }
     if (!t.available()) {
       throw new IllegalStateException("transport " + name + " is not available here: " + t.unavailabilityCause());
     }
@@ -113,7 +107,7 @@ public final class Parley {
     LocalChatStore store = new LocalChatStore(vertx, config.history().retain(), history);
     history.load().forEach(store::restore);
     String node = "node-" + UUID.randomUUID().toString().substring(0, 6);
-    return start(vertx, config, store, history, node, () -> { }).onFailure(err -> {
+    return start(vertx, config, transport, store, history, node, () -> { }).onFailure(err -> {
       vertx.close();
       history.close();
     });
@@ -142,7 +136,7 @@ public final class Parley {
             follower.start();
             return null;
           }, false)
-          .compose(v -> start(vertx, config, store, history, node, beforeClose))
+          .compose(v -> start(vertx, config, transport, store, history, node, beforeClose))
           .recover(err -> {
             beforeClose.run();
             return vertx.close().transform(ar -> Future.failedFuture(err));
@@ -150,15 +144,9 @@ public final class Parley {
     }).onFailure(err -> history.close());
   }
 
-  static Future<Parley> start(Vertx vertx, ParleyConfig config, ChatStore store, JournaledHistory history,
-                              String node, Runnable beforeClose) {
-    String transport = config.transport().equals("auto") ? transport("auto").name() : config.transport();
-    if (vertx.isNativeTransportEnabled() || !config.transport().equals("auto")) {
-      LOG.info("network transport: {}", transport.toLowerCase(java.util.Locale.ROOT));
-    } else {
-      LOG.info("network transport: nio (native transports not available: {})",
-          String.valueOf(vertx.unavailableNativeTransportCause()));
-    }
+  static Future<Parley> start(Vertx vertx, ParleyConfig config, Transport transport, ChatStore store,
+                              JournaledHistory history, String node, Runnable beforeClose) {
+    LOG.info("network transport: {}", transport.name());
     ChatService service = new ChatService(vertx, config, store, Clock.systemDefaultZone(), node);
     int instances = config.eventLoops();
     AtomicInteger telnetPort = new AtomicInteger();

@@ -29,7 +29,8 @@ public abstract class BaseSession implements Session {
   private boolean closed;
   private long nickTimer = -1;
   private long closeTimer = -1;
-  private ChannelHandlerContext channel;
+  /** The connection's place in its Netty pipeline (Vert.x's handler), set by {@link #open}. */
+  protected ChannelHandlerContext channel;
 
   protected BaseSession(ChatService service, String id, String via, Context context) {
     this.service = service;

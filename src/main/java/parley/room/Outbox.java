@@ -137,15 +137,22 @@ public final class Outbox {
       takeBuffer(bytes.length);
     }
     buf.writeBytes(bytes);
-    if (buf.readableBytes() > maxPending || !channel.channel().isWritable()) {
-      long owed = owed();
-      if (owed > CEILING_FACTOR * (long) maxPending) {
-        overflow("over " + owed + " bytes waiting, " + CEILING_FACTOR + " times the limit");
-        return false;
-      }
-      if (owed > maxPending && watchTimer < 0) {
-        watch();
-      }
+    return buf.readableBytes() <= maxPending || checkOwed();
+  }
+
+  /**
+   * Applies the limits to what is owed now: over the ceiling the reader is dropped (returns false), over the
+   * limit its progress is watched. Called when this turn's output passes the limit, and after a flush that left
+   * the socket backed up, not per append: the socket's state is a volatile read.
+   */
+  private boolean checkOwed() {
+    long owed = owed();
+    if (owed > CEILING_FACTOR * (long) maxPending) {
+      overflow("over " + owed + " bytes waiting, " + CEILING_FACTOR + " times the limit");
+      return false;
+    }
+    if (owed > maxPending && watchTimer < 0) {
+      watch();
     }
     return true;
   }
@@ -175,6 +182,10 @@ public final class Outbox {
     }
     checks = 0;
     takenAt[0] = taken();
+    scheduleCheck();
+  }
+
+  private void scheduleCheck() {
     // on the hub's Vert.x context: a drop publishes leave events
     watchTimer = ((ContextInternal) hub.context()).setTimer(checkMs, t -> checkProgress());
   }
@@ -207,7 +218,7 @@ public final class Outbox {
         return;
       }
     }
-    watchTimer = ((ContextInternal) hub.context()).setTimer(checkMs, t -> checkProgress());
+    scheduleCheck();
   }
 
   private void overflow(String why) {
@@ -254,6 +265,9 @@ public final class Outbox {
       buf = null;
     }
     write(out);
+    if (!channel.channel().isWritable()) {
+      checkOwed();
+    }
   }
 
   private void write(ByteBuf out) {

@@ -54,8 +54,6 @@ public interface ChatStore {
   /** The topic, or null. */
   Future<String> topic(String room);
 
-  Future<Void> setTopic(String room, String topic);
-
   /**
    * Gives the event the room's next sequence number, keeps it in history, and hands it to {@code publish}
    * once it is acknowledged (stored durably where the store journals). For one room, {@code publish} is

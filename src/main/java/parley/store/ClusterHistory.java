@@ -211,36 +211,6 @@ public final class ClusterHistory implements DataSerializable {
     }
   }
 
-  /** Sets the topic without an event. */
-  public static final class SetTopic implements EntryProcessor<String, ClusterHistory, Void>, DataSerializable {
-    private String topic;
-
-    public SetTopic() {
-    }
-
-    public SetTopic(String topic) {
-      this.topic = topic;
-    }
-
-    @Override
-    public Void process(Map.Entry<String, ClusterHistory> entry) {
-      ClusterHistory h = valueOf(entry);
-      h.topic = topic;
-      entry.setValue(h);
-      return null;
-    }
-
-    @Override
-    public void writeData(ObjectDataOutput out) throws IOException {
-      out.writeString(topic);
-    }
-
-    @Override
-    public void readData(ObjectDataInput in) throws IOException {
-      topic = in.readString();
-    }
-  }
-
   /**
    * Puts a node's journaled history into the cluster when the cluster has less of the room: the events after
    * the cluster's last seq are added and the counter moves on to the journal's last seq. Returns the room's

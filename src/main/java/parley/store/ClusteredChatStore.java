@@ -198,11 +198,6 @@ public final class ClusteredChatStore implements ChatStore, AutoCloseable {
     return future(history.submitToKey(room, ClusterHistory.Read.last(0))).map(ClusterHistory.Slice::topic);
   }
 
-  @Override
-  public Future<Void> setTopic(String room, String topic) {
-    return future(history.submitToKey(room, new ClusterHistory.SetTopic(topic)));
-  }
-
   // ---- history ----------------------------------------------------------------------------------------
 
   /** A node's appends to one room, chained so that they are published in the order they were numbered. */

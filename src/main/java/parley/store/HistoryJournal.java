@@ -127,6 +127,8 @@ public final class HistoryJournal implements AutoCloseable {
     // The writer fsyncs outside the lock, so an fsync never holds up an append.
     private final ReentrantLock flock = new ReentrantLock();
     private final Map<String, RoomFile> files = new HashMap<>();
+    /** Built once: a method reference that captures {@code this} would be a new object per append. */
+    private final java.util.function.Function<String, RoomFile> newRoomFile = this::newRoomFile;
     private final Set<RoomFile> dirty = new LinkedHashSet<>();
     /**
      * Channels dropped after a failure while they still held unsynced writes, or while the writer was
@@ -347,7 +349,7 @@ public final class HistoryJournal implements AutoCloseable {
             if (closed) {
                 return CompletableFuture.failedFuture(new IllegalStateException("journal is closed"));
             }
-            RoomFile rf = files.computeIfAbsent(room, this::newRoomFile);
+            RoomFile rf = files.computeIfAbsent(room, newRoomFile);
             if (seq <= rf.lastSeq) {
                 return CompletableFuture.failedFuture(new IllegalArgumentException(
                         "seq " + seq + " of room " + room + " is not greater than last seq " + rf.lastSeq));
@@ -783,20 +785,23 @@ public final class HistoryJournal implements AutoCloseable {
         } finally {
             flock.unlock();
         }
-        boolean auto = op.kind == Kind.AUTO_COMPACT && rf != null;
+        if (rf == null) {
+            op.future.complete(null);
+            return;
+        }
         try {
-            if (auto) {
-                autoCompact(rf);
-                auto = false; // compactQueued cleared
-            } else if (rf != null) {
+            if (op.kind == Kind.AUTO_COMPACT) {
+                autoCompact(rf); // clears compactQueued itself on success
+            } else {
                 compactRoom(rf);
             }
             op.future.complete(null);
         } catch (IOException | RuntimeException e) {
             if (op.kind == Kind.AUTO_COMPACT) {
                 flock.lock();
-                try {
+                try { // compactRetryAt holds the next attempt back
                     rf.compactRetryAt = rf.count + retention.maxMessages();
+                    rf.compactQueued = false;
                 } finally {
                     flock.unlock();
                 }
@@ -806,15 +811,6 @@ public final class HistoryJournal implements AutoCloseable {
                 log.error("Compaction of room {} failed; its journal file is unchanged", op.room, e);
             }
             op.future.completeExceptionally(e);
-        } finally {
-            if (auto) { // failed: clear it here (compactRetryAt holds the next attempt back)
-                flock.lock();
-                try {
-                    rf.compactQueued = false;
-                } finally {
-                    flock.unlock();
-                }
-            }
         }
     }
 
@@ -926,7 +922,6 @@ public final class HistoryJournal implements AutoCloseable {
     private Map<RoomFile, Throwable> syncDirty() {
         Map<RoomFile, Throwable> failed = Map.of();
         List<RoomFile> rooms;
-        List<FileChannel> channels;
         List<Retired> toClose;
         boolean wasUnsynced;
         long since;
@@ -937,11 +932,9 @@ public final class HistoryJournal implements AutoCloseable {
                 return failed;
             }
             rooms = new ArrayList<>(dirty.size());
-            channels = new ArrayList<>(dirty.size());
             for (RoomFile rf : dirty) {
                 if (rf.ch != null) {
                     rooms.add(rf);
-                    channels.add(rf.ch);
                     rf.syncing = rf.ch;
                 }
             }
@@ -962,7 +955,7 @@ public final class HistoryJournal implements AutoCloseable {
             }
             for (int i = 0; i < rooms.size(); i++) {
                 RoomFile rf = rooms.get(i);
-                FileChannel ch = channels.get(i);
+                FileChannel ch = rf.syncing; // set above by this thread, the only one that sets it
                 try {
                     ch.force(false);
                     syncCount.incrementAndGet();
@@ -1005,7 +998,7 @@ public final class HistoryJournal implements AutoCloseable {
                 log.error("fsync of {} (dropped after a failure) failed; its recent records may not be durable",
                         r.path(), e);
             }
-            closeQuietly(r.ch(), r.path());
+            close(r.ch(), r.path(), false);
         }
         if (wasUnsynced) {
             long lag = System.nanoTime() - since;
@@ -1112,7 +1105,7 @@ public final class HistoryJournal implements AutoCloseable {
                     unsynced = true;
                 }
             } else {
-                closeQuietly(ch, rf.path);
+                close(ch, rf.path, false);
             }
         }
         rf.needsRecovery = true;
@@ -1207,7 +1200,7 @@ public final class HistoryJournal implements AutoCloseable {
                 // The old inode is gone; its channel (and any unsynced bytes in it) no longer matter. The
                 // writer runs this, so no fsync of that channel is under way.
                 if (rf.ch != null) {
-                    closeQuietly(rf.ch, rf.path);
+                    close(rf.ch, rf.path, false);
                 }
                 dirty.remove(rf);
                 rf.ch = out; // positioned at its end: appends continue in the new file
@@ -1224,7 +1217,7 @@ public final class HistoryJournal implements AutoCloseable {
             }
         } finally {
             if (!swapped) {
-                closeQuietly(out, tmp);
+                close(out, tmp, false);
                 try {
                     Files.deleteIfExists(tmp);
                 } catch (IOException ignored) {
@@ -1238,11 +1231,16 @@ public final class HistoryJournal implements AutoCloseable {
 
     // ----------------------------------------------------------------------------- helpers
 
-    private static void closeQuietly(FileChannel ch, Path path) {
+    /** Closes {@code ch}; a failure is logged, as a warning when {@code warn} (at shutdown), else at debug. */
+    private static void close(FileChannel ch, Path path, boolean warn) {
         try {
             ch.close();
         } catch (IOException e) {
-            log.debug("closing {}", path, e);
+            if (warn) {
+                log.warn("closing {} failed", path, e);
+            } else {
+                log.debug("closing {}", path, e);
+            }
         }
     }
 
@@ -1283,12 +1281,12 @@ public final class HistoryJournal implements AutoCloseable {
         try {
             for (RoomFile rf : files.values()) {
                 if (rf.ch != null) {
-                    closeLogged(rf.ch, rf.path);
+                    close(rf.ch, rf.path, true);
                     rf.ch = null;
                 }
             }
             for (Retired r : retired) { // only left here if the last sync round did not run
-                closeLogged(r.ch(), r.path());
+                close(r.ch(), r.path(), true);
             }
             retired.clear();
         } finally {
@@ -1296,13 +1294,6 @@ public final class HistoryJournal implements AutoCloseable {
         }
     }
 
-    private static void closeLogged(FileChannel ch, Path path) {
-        try {
-            ch.close();
-        } catch (IOException e) {
-            log.warn("closing {} failed", path, e);
-        }
-    }
 
     private void releaseDirLock() {
         try {

@@ -143,12 +143,6 @@ public final class LocalChatStore implements ChatStore {
   }
 
   @Override
-  public Future<Void> setTopic(String room, String topic) {
-    room(room).topic(topic);
-    return Future.succeededFuture();
-  }
-
-  @Override
   public Future<ChatEvent> append(ChatEvent event, Consumer<ChatEvent> publish) {
     RoomLog r = room(event.room());
     if (journal == null) {
@@ -322,10 +316,6 @@ public final class LocalChatStore implements ChatStore {
 
     synchronized String topic() {
       return topic;
-    }
-
-    synchronized void topic(String t) {
-      topic = t;
     }
 
     synchronized Reply.RoomInfo info(String name) {

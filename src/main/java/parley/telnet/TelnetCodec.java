@@ -66,6 +66,7 @@ final class TelnetCodec {
   }
 
   // RFC 1143 states
+  private static final byte[] NO_BYTES = {};
   private static final byte NO = 0;
   private static final byte YES = 1;
   private static final byte WANTNO = 2;
@@ -164,7 +165,7 @@ final class TelnetCodec {
         if (b == SE) {
           state = S_DATA;
           if (!sbOverflow) {
-            handler.subnegotiation(sbOption, sbData == null ? new byte[0] : sbData, sbLength);
+            handler.subnegotiation(sbOption, sbData == null ? NO_BYTES : sbData, sbLength);
           }
         } else if (b == IAC) {
           state = S_SB_DATA;

@@ -15,6 +15,7 @@ import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * How events and replies look on a terminal: {@code [HH:MM] nick: text}, optional ANSI colours for nicknames
@@ -23,6 +24,8 @@ import java.util.List;
  */
 public final class TelnetFormat {
   static final String CRLF = "\r\n";
+  /** Splits rendered text into its rows (precompiled: {@code String.split} would compile it per call). */
+  static final Pattern ROWS = Pattern.compile(CRLF, Pattern.LITERAL);
   private static final String RESET = "\u001b[0m";
   private static final String DIM = "\u001b[2m";
   private static final String RED = "\u001b[31m";
@@ -73,7 +76,7 @@ public final class TelnetFormat {
         @Override
         protected Integer encode(ChatEvent e) {
           int w = 0;
-          for (String row : render(e, false, ascii, null).split(CRLF, -1)) {
+          for (String row : ROWS.split(render(e, false, ascii, null), -1)) {
             w = Math.max(w, TerminalText.width(row));
           }
           return w;

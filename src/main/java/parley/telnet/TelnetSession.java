@@ -1,7 +1,6 @@
 package parley.telnet;
 
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelHandlerContext;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.net.NetSocketInternal;
@@ -18,7 +17,6 @@ import parley.room.BaseSession;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * The telnet adapter: decodes the byte stream into lines ({@link TelnetInput}), hands them to the chat
@@ -28,10 +26,8 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
   private static final Logger LOG = LoggerFactory.getLogger(TelnetSession.class);
   private static final String NICK_PROMPT = "Nickname: ";
   private static final String CHAT_PROMPT = "> ";
-  private static final Pattern CRLF = Pattern.compile(TelnetFormat.CRLF, Pattern.LITERAL);
 
   private final NetSocket socket;
-  private ChannelHandlerContext channel;
   private TelnetInput input;
   private boolean loggingIn;
   private final ArrayDeque<String> early = new ArrayDeque<>();
@@ -42,11 +38,10 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
   }
 
   public void start() {
-    channel = ((NetSocketInternal) socket).channelHandlerContext();
     input = new TelnetInput(limits.maxLineBytes(), this);
     // the server echoes every message back to its sender, so the typed line need not stay on screen
     input.keepSubmittedLine(false);
-    if (!open(channel)) {
+    if (!open(((NetSocketInternal) socket).channelHandlerContext())) {
       return;
     }
     outbox.framing(new Outbox.Framing() {
@@ -196,18 +191,22 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
     }
     boolean prefixed = e.room() != null && state.rooms.size() > 1 && !e.room().equals(state.currentRoom);
     int columns = input.columns();
-    // room names are ASCII, so the prefix's width is its length in bytes
-    if (columns > 0 && out.get(TelnetFormat.width(state.ascii))
-        + (prefixed ? out.get(TelnetFormat.ROOM_PREFIX).length : 0) > columns) {
+    byte[] line = out.get(TelnetFormat.event(state.color, state.ascii));
+    byte[] prefix = prefixed ? out.get(TelnetFormat.ROOM_PREFIX) : null;
+    // room names are ASCII, so the prefix's width is its length in bytes; a line's bytes are never fewer than
+    // its display width, so short lines skip the width
+    int prefixWidth = prefix == null ? 0 : prefix.length;
+    if (columns > 0 && line.length + prefixWidth > columns
+        && out.get(TelnetFormat.width(state.ascii)) + prefixWidth > columns) {
       // possibly wider than this terminal: wrap it for this session (the shared bytes stay as they are)
       String text = (prefixed ? TelnetFormat.roomPrefix(e) : "")
           + TelnetFormat.render(e, state.color, state.ascii, state.nick);
       writeLines(java.util.List.of(text));
     } else if (prefixed) {
-      outbox.appendFramed(out.get(TelnetFormat.ROOM_PREFIX));
-      outbox.append(out.get(TelnetFormat.event(state.color, state.ascii)));
+      outbox.appendFramed(prefix);
+      outbox.append(line);
     } else {
-      outbox.appendFramed(out.get(TelnetFormat.event(state.color, state.ascii)));
+      outbox.appendFramed(line);
     }
   }
 
@@ -222,7 +221,7 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
     StringBuilder b = new StringBuilder();
     int columns = input.columns();
     for (String l : lines) {
-      for (String row : CRLF.split(l, -1)) {
+      for (String row : TelnetFormat.ROWS.split(l, -1)) {
         for (String part : TerminalText.wrap(row, columns)) { // the row itself when it fits or columns <= 0
           b.append(part).append(TelnetFormat.CRLF);
         }

@@ -1,6 +1,5 @@
 package parley.web;
 
-import io.netty.channel.ChannelHandlerContext;
 import io.vertx.core.Context;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.internal.http.WebSocketInternal;
@@ -28,8 +27,6 @@ public final class WebSession extends BaseSession {
 
   private final ServerWebSocket ws;
   private boolean loggingIn;
-  /** False during start(): the handshake's own write may not be on the wire yet, so only Vert.x may write. */
-  private boolean started;
 
   public WebSession(ChatService service, ServerWebSocket ws, String id, Context context) {
     super(service, id, "web", context);
@@ -37,12 +34,10 @@ public final class WebSession extends BaseSession {
   }
 
   public void start() {
-    ChannelHandlerContext channel = ((WebSocketInternal) ws).channelHandlerContext();
     ws.closeHandler(v -> onClosed());
-    if (!open(channel)) {
+    if (!open(((WebSocketInternal) ws).channelHandlerContext())) {
       return;
     }
-    started = true;
     ws.textMessageHandler(this::onText);
     ws.binaryMessageHandler(b -> send(WebProtocol.error("binary_not_supported", "send JSON text frames")));
     ws.exceptionHandler(err -> LOG.info("{} ({}) websocket error: {}", id(), state.nick, err.toString()));
@@ -137,11 +132,7 @@ public final class WebSession extends BaseSession {
   }
 
   private void send(JsonObject json) {
-    if (!started) {
-      // a refusal in the same turn as the upgrade: the 101 response may still be in flight (io_uring completes
-      // writes later) with the HTTP encoder in the pipeline, which would swallow a raw frame; Vert.x orders this
-      ws.writeTextMessage(json.encode());
-    } else if (!closing) {
+    if (!closing) {
       outbox.append(WebProtocol.textFrame(json.toBuffer().getBytes()));
     }
   }
@@ -167,6 +158,13 @@ public final class WebSession extends BaseSession {
 
   @Override
   protected void say(String text, String code) {
+    if (code.equals("refused")) {
+      // refusals come in the same turn as the upgrade: the 101 response may still be in flight (io_uring
+      // completes writes later) with the HTTP encoder in the pipeline, which would swallow a raw frame written
+      // past it; Vert.x's own write orders this
+      ws.writeTextMessage(WebProtocol.error(code, text).encode());
+      return;
+    }
     send(code.equals("bye") ? new JsonObject().put("type", "bye").put("reason", text)
         : WebProtocol.error(code, text));
   }

@@ -94,7 +94,8 @@ public abstract class ChatStoreContract {
     assertEquals(1, await(s.members("dev", 1)).names().size());
     await(s.leaveRoom("dev", "s2"));
     assertEquals(List.of("bobby"), await(s.members("dev", 10)).names());
-    await(s.setTopic("dev", "Parley internals"));
+    await(s.append(new ChatEvent(ChatEvent.Type.TOPIC, "dev", 0, T0, "bobby", "web", "Parley internals", null),
+        e -> { }));
     assertEquals("Parley internals", await(peer().topic("dev")));
     var rooms = await(s.rooms());
     assertEquals(List.of("dev", "lobby"), rooms.stream().map(r -> r.name()).toList());

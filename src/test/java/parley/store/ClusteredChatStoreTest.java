@@ -152,7 +152,6 @@ class ClusteredChatStoreTest extends ChatStoreContract {
       for (int i = 1; i <= 5; i++) {
         await((i % 2 == 0 ? p : s).append(msg("lobby", "m" + i), e -> { }));
       }
-      await(s.setTopic("dev", "internals"));
       await(p.append(new ChatEvent(ChatEvent.Type.TOPIC, "dev", 0, T0, "bob", "web", "internals", null), e -> { }));
       assertEquals(6, follower.followAll(), "every room's events, whichever node numbered them");
       assertEquals(0, follower.followAll());

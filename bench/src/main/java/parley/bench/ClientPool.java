@@ -91,19 +91,16 @@ final class ClientPool implements AutoCloseable {
       log.warn("client transport {} is not available here; using nio", io);
       io = "nio";
     }
-    this.group = new MultiThreadIoEventLoopGroup(threads, switch (io) {
-      case "io_uring" -> IoUringIoHandler.newFactory();
-      case "epoll" -> EpollIoHandler.newFactory();
-      default -> NioIoHandler.newFactory();
-    });
+    Io chosen = switch (io) {
+      case "io_uring" -> new Io(IoUringIoHandler.newFactory(), IoUringSocketChannel.class);
+      case "epoll" -> new Io(EpollIoHandler.newFactory(), EpollSocketChannel.class);
+      default -> new Io(NioIoHandler.newFactory(), NioSocketChannel.class);
+    };
+    this.group = new MultiThreadIoEventLoopGroup(threads, chosen.factory());
     for (EventExecutor e : group) {
       loopStats.put(e, new LoopStats());
     }
-    Class<? extends SocketChannel> chClass = switch (io) {
-      case "io_uring" -> IoUringSocketChannel.class;
-      case "epoll" -> EpollSocketChannel.class;
-      default -> NioSocketChannel.class;
-    };
+    Class<? extends SocketChannel> chClass = chosen.channel();
     URI wsUri = URI.create("ws://" + host + ":" + port + o.wsPath);
     this.bootstrap = new Bootstrap()
         .group(group)
@@ -142,6 +139,10 @@ final class ClientPool implements AutoCloseable {
       }
     });
     log.info("client pool {} -> {}:{} on {} {} event loop(s)", proto.label(), host, port, threads, io);
+  }
+
+  /** A client transport: its event-loop handler and its socket channel class. */
+  private record Io(io.netty.channel.IoHandlerFactory factory, Class<? extends SocketChannel> channel) {
   }
 
   static final io.netty.util.AttributeKey<BenchClient> CLIENT = io.netty.util.AttributeKey.valueOf("client");
