@@ -1,5 +1,7 @@
 package parley;
 
+import parley.cluster.Clustering;
+
 import io.vertx.core.json.JsonObject;
 import parley.config.ConfigException;
 import parley.config.ParleyConfig;

@@ -1,5 +1,7 @@
 package parley;
 
+import parley.cluster.Clustering;
+
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -15,9 +17,9 @@ import org.slf4j.LoggerFactory;
 import parley.config.ParleyConfig;
 import parley.room.ChatService;
 import parley.store.ChatStore;
-import parley.store.ClusterJournal;
-import parley.store.ClusteredChatStore;
-import parley.store.JournaledHistory;
+import parley.cluster.JournalMirror;
+import parley.cluster.ClusteredChatStore;
+import parley.journal.EventJournal;
 import parley.store.LocalChatStore;
 import parley.telnet.TelnetVerticle;
 import parley.web.WebVerticle;
@@ -39,14 +41,14 @@ public final class Parley {
 
   private final Vertx vertx;
   private final ChatService service;
-  private final JournaledHistory history;
+  private final EventJournal history;
   private final int telnetPort;
   private final int httpPort;
   private final int telnetTlsPort;
   /** Runs after the listeners closed and before Vert.x (and the cluster membership) is closed. */
   private final Runnable beforeClose;
 
-  private Parley(Vertx vertx, ChatService service, JournaledHistory history, int telnetPort, int httpPort,
+  private Parley(Vertx vertx, ChatService service, EventJournal history, int telnetPort, int httpPort,
                  int telnetTlsPort, Runnable beforeClose) {
     this.vertx = vertx;
     this.telnetTlsPort = telnetTlsPort;
@@ -93,9 +95,9 @@ public final class Parley {
     } catch (IllegalStateException e) {
       return Future.failedFuture(e);
     }
-    JournaledHistory history;
+    EventJournal history;
     try {
-      history = JournaledHistory.open(config);
+      history = EventJournal.open(config);
     } catch (IOException e) {
       return Future.failedFuture(new IllegalStateException("history in " + config.dataDir() + " can't be opened: "
           + e.getMessage(), e));
@@ -115,16 +117,16 @@ public final class Parley {
 
   /**
    * Joins the cluster, puts this node's journaled history into it where the cluster has less, and follows the
-   * cluster's history into the journal from then on (see {@link ClusterJournal}). The node id is the cluster
+   * cluster's history into the journal from then on (see {@link JournalMirror}). The node id is the cluster
    * manager's.
    */
-  private static Future<Parley> startClustered(ParleyConfig config, Transport transport, JournaledHistory history) {
+  private static Future<Parley> startClustered(ParleyConfig config, Transport transport, EventJournal history) {
     return Clustering.start(config.cluster(), config.eventLoops(), transport).compose(clustered -> {
       Vertx vertx = clustered.vertx();
       String node = clustered.manager().getNodeId();
       ClusteredChatStore store = new ClusteredChatStore(vertx, clustered.manager().getHazelcastInstance(),
           Clustering.MAP_PREFIX, config.history().retain());
-      ClusterJournal follower = new ClusterJournal(store, history);
+      JournalMirror follower = new JournalMirror(store, history);
       Runnable beforeClose = () -> {
         follower.close();
         store.close();
@@ -145,7 +147,7 @@ public final class Parley {
   }
 
   static Future<Parley> start(Vertx vertx, ParleyConfig config, Transport transport, ChatStore store,
-                              JournaledHistory history, String node, Runnable beforeClose) {
+                              EventJournal history, String node, Runnable beforeClose) {
     LOG.info("network transport: {}", transport.name());
     ChatService service = new ChatService(vertx, config, store, Clock.systemDefaultZone(), node);
     int instances = config.eventLoops();

@@ -36,7 +36,4 @@ public sealed interface Reply {
 
   record Rooms(List<RoomInfo> rooms) implements Reply {
   }
-
-  record RoomInfo(String name, int members, String topic) {
-  }
 }

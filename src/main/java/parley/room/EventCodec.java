@@ -4,7 +4,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageCodec;
 import io.vertx.core.json.JsonObject;
 import parley.chat.ChatEvent;
-import parley.store.EventJson;
+import parley.wire.EventJson;
 
 /**
  * Event-bus codec for {@link ChatEvent}. Locally the immutable event is handed over as it is (no copy per

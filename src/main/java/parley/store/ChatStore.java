@@ -1,8 +1,8 @@
 package parley.store;
 
 import io.vertx.core.Future;
+import parley.chat.RoomInfo;
 import parley.chat.ChatEvent;
-import parley.chat.Reply;
 import parley.chat.UserRecord;
 
 import java.time.Instant;
@@ -49,7 +49,7 @@ public interface ChatStore {
   Future<Members> members(String room, int limit);
 
   /** Rooms that have members or history, with member counts and topics. */
-  Future<List<Reply.RoomInfo>> rooms();
+  Future<List<RoomInfo>> rooms();
 
   /** The topic, or null. */
   Future<String> topic(String room);

@@ -1,13 +1,14 @@
 package parley.store;
 
+
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.LocalMap;
 import io.vertx.core.shareddata.Shareable;
+import parley.chat.RoomInfo;
 import parley.chat.ChatEvent;
 import parley.chat.Nick;
-import parley.chat.Reply;
 import parley.chat.UserRecord;
 
 import java.time.Instant;
@@ -29,7 +30,7 @@ import java.util.function.Consumer;
 public final class LocalChatStore implements ChatStore {
 
   /** Where acknowledged history goes for durability; completes once the event counts as acknowledged. */
-  public interface Journal {
+  public interface EventLog {
     CompletionStage<Void> write(ChatEvent event);
 
     /** The highest seq ever journaled for the room, even if retention has dropped it since. */
@@ -40,13 +41,13 @@ public final class LocalChatStore implements ChatStore {
   private final LocalMap<String, Claim> nicks;
   private final LocalMap<String, RoomLog> rooms;
   private final int retain;
-  private final Journal journal;
+  private final EventLog journal;
 
   /**
    * @param retain  how many events per room are kept in memory for history and resume
    * @param journal null to keep history in memory only
    */
-  public LocalChatStore(Vertx vertx, int retain, Journal journal) {
+  public LocalChatStore(Vertx vertx, int retain, EventLog journal) {
     this.vertx = vertx;
     this.nicks = vertx.sharedData().getLocalMap("parley.nicks");
     this.rooms = vertx.sharedData().getLocalMap("parley.rooms");
@@ -124,15 +125,15 @@ public final class LocalChatStore implements ChatStore {
   }
 
   @Override
-  public Future<List<Reply.RoomInfo>> rooms() {
-    List<Reply.RoomInfo> all = new ArrayList<>();
+  public Future<List<RoomInfo>> rooms() {
+    List<RoomInfo> all = new ArrayList<>();
     rooms.forEach((name, r) -> {
-      Reply.RoomInfo info = r.info(name);
+      RoomInfo info = r.info(name);
       if (info.members() > 0 || r.lastSeq() > 0) {
         all.add(info);
       }
     });
-    all.sort(Comparator.comparing(Reply.RoomInfo::name));
+    all.sort(Comparator.comparing(RoomInfo::name));
     return Future.succeededFuture(all);
   }
 
@@ -214,7 +215,7 @@ public final class LocalChatStore implements ChatStore {
       return e;
     }
 
-    synchronized CompletionStage<ChatEvent> appendJournaled(ChatEvent event, Journal journal,
+    synchronized CompletionStage<ChatEvent> appendJournaled(ChatEvent event, EventLog journal,
                                                             Consumer<ChatEvent> publish) {
       ChatEvent e = keep(event);
       CompletionStage<Void> written = journal.write(e);
@@ -318,8 +319,8 @@ public final class LocalChatStore implements ChatStore {
       return topic;
     }
 
-    synchronized Reply.RoomInfo info(String name) {
-      return new Reply.RoomInfo(name, members.size(), topic);
+    synchronized RoomInfo info(String name) {
+      return new RoomInfo(name, members.size(), topic);
     }
   }
 }

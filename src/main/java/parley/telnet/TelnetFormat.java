@@ -1,5 +1,6 @@
 package parley.telnet;
 
+import parley.chat.RoomInfo;
 import parley.chat.ChatEvent;
 import parley.chat.Durations;
 import parley.chat.Emoji;
@@ -180,7 +181,7 @@ public final class TelnetFormat {
       }
     } else if (reply instanceof Reply.Rooms r) {
       out.add("Rooms (" + r.rooms().size() + "):");
-      for (Reply.RoomInfo i : r.rooms()) {
+      for (RoomInfo i : r.rooms()) {
         out.add("  " + RoomName.display(i.name()) + "  " + i.members() + (i.members() == 1 ? " user" : " users")
             + (i.topic() == null ? "" : "  " + i.topic()));
       }

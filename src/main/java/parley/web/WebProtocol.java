@@ -6,7 +6,7 @@ import parley.chat.ChatEvent;
 import parley.chat.Reply;
 import parley.chat.UserRecord;
 import parley.room.Encoding;
-import parley.store.EventJson;
+import parley.wire.EventJson;
 
 import java.time.Duration;
 import java.util.ArrayList;

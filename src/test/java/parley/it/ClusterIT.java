@@ -1,5 +1,6 @@
 package parley.it;
 
+
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

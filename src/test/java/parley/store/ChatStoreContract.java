@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * store (like Vert.x's AsyncMapTest with its local and clustered subclasses).
  */
 public abstract class ChatStoreContract {
-  static final Instant T0 = Instant.parse("2026-11-21T10:00:00Z");
+  protected static final Instant T0 = Instant.parse("2026-11-21T10:00:00Z");
 
   /** A fresh, empty store. */
   protected abstract ChatStore store() throws Exception;
@@ -36,11 +36,11 @@ public abstract class ChatStoreContract {
     return f.await(20, TimeUnit.SECONDS);
   }
 
-  static UserRecord user(String nick, String session) {
+  protected static UserRecord user(String nick, String session) {
     return new UserRecord(nick, "telnet", "n1", session, T0, T0);
   }
 
-  static ChatEvent msg(String room, String text) {
+  protected static ChatEvent msg(String room, String text) {
     return ChatEvent.message(room, T0, "alice", "telnet", text);
   }
 

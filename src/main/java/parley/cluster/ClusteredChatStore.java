@@ -1,4 +1,7 @@
-package parley.store;
+package parley.cluster;
+
+import parley.wire.EventJson;
+import parley.store.ChatStore;
 
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
@@ -10,9 +13,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import parley.chat.RoomInfo;
 import parley.chat.ChatEvent;
 import parley.chat.Nick;
-import parley.chat.Reply;
 import parley.chat.UserRecord;
 
 import java.time.Instant;
@@ -45,7 +48,7 @@ import java.util.function.Consumer;
  *       session.</li>
  * </ul>
  * Hazelcast calls that have no asynchronous form (whole-map reads) run on Vert.x worker threads.
- * Journaling every room's events to this node's disk is {@link ClusterJournal}'s job.
+ * Journaling every room's events to this node's disk is {@link JournalMirror}'s job.
  */
 public final class ClusteredChatStore implements ChatStore, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ClusteredChatStore.class);
@@ -174,19 +177,19 @@ public final class ClusteredChatStore implements ChatStore, AutoCloseable {
   }
 
   @Override
-  public Future<List<Reply.RoomInfo>> rooms() {
+  public Future<List<RoomInfo>> rooms() {
     return vertx.executeBlocking(() -> {
       Map<String, ClusterPresence.Members.Result> counts = members.executeOnEntries(new ClusterPresence.Members(0));
       Map<String, ClusterHistory.Slice> infos = history.executeOnEntries(ClusterHistory.Read.last(0));
       Set<String> names = new TreeSet<>(infos.keySet());
       names.addAll(counts.keySet());
-      List<Reply.RoomInfo> out = new ArrayList<>();
+      List<RoomInfo> out = new ArrayList<>();
       for (String room : names) {
         ClusterPresence.Members.Result c = counts.get(room);
         ClusterHistory.Slice info = infos.get(room);
         int count = c == null ? 0 : c.count();
         if (count > 0 || (info != null && info.lastSeq() > 0)) {
-          out.add(new Reply.RoomInfo(room, count, info == null ? null : info.topic()));
+          out.add(new RoomInfo(room, count, info == null ? null : info.topic()));
         }
       }
       return out;

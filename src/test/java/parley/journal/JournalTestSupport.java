@@ -1,4 +1,4 @@
-package parley.store;
+package parley.journal;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -35,13 +35,13 @@ final class JournalTestSupport {
         return new JournalRecord(room, seq, ts, payload(room, seq));
     }
 
-    static HistoryJournal open(Path dir, HistoryJournal.SyncPolicy policy, Retention retention, Clock clock)
+    static Journal open(Path dir, Journal.SyncPolicy policy, Retention retention, Clock clock)
             throws IOException {
-        return HistoryJournal.open(dir, policy, Duration.ofMillis(50), retention, clock);
+        return Journal.open(dir, policy, Duration.ofMillis(50), retention, clock);
     }
 
-    static HistoryJournal openAlways(Path dir) throws IOException {
-        return open(dir, HistoryJournal.SyncPolicy.ALWAYS, KEEP_ALL, Clock.systemUTC());
+    static Journal openAlways(Path dir) throws IOException {
+        return open(dir, Journal.SyncPolicy.ALWAYS, KEEP_ALL, Clock.systemUTC());
     }
 
     static List<Long> seqs(List<JournalRecord> records) {
@@ -52,9 +52,9 @@ final class JournalTestSupport {
         return java.util.stream.LongStream.rangeClosed(fromInclusive, toInclusive).boxed().toList();
     }
 
-    /** Captures what parley.store.HistoryJournal logs; detach with {@link #detach}. */
+    /** Captures what parley.journal.Journal logs; detach with {@link #detach}. */
     static ListAppender<ILoggingEvent> captureJournalLog() {
-        Logger logger = (Logger) LoggerFactory.getLogger("parley.store.HistoryJournal");
+        Logger logger = (Logger) LoggerFactory.getLogger("parley.journal.Journal");
         ListAppender<ILoggingEvent> appender = new ListAppender<>();
         appender.start();
         logger.addAppender(appender);
@@ -62,7 +62,7 @@ final class JournalTestSupport {
     }
 
     static void detach(ListAppender<ILoggingEvent> appender) {
-        Logger logger = (Logger) LoggerFactory.getLogger("parley.store.HistoryJournal");
+        Logger logger = (Logger) LoggerFactory.getLogger("parley.journal.Journal");
         logger.detachAppender(appender);
         appender.stop();
     }

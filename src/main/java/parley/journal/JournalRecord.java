@@ -1,4 +1,4 @@
-package parley.store;
+package parley.journal;
 
 import java.util.Arrays;
 import java.util.Objects;
@@ -10,7 +10,7 @@ import java.util.Objects;
  * @param seq      per-room sequence number, strictly increasing within a room, {@code > 0}
  * @param tsMillis event time in epoch milliseconds (used by age-based retention)
  * @param payload  opaque bytes (the server stores the UTF-8 JSON of the event); not copied, so do not
- *                 mutate it after handing it over. {@link HistoryJournal#append} encodes it before
+ *                 mutate it after handing it over. {@link Journal#append} encodes it before
  *                 returning, so mutation after that call returns is harmless to the journal.
  */
 public record JournalRecord(String room, long seq, long tsMillis, byte[] payload) {

@@ -1,9 +1,9 @@
-package parley.store;
+package parley.journal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static parley.store.JournalTestSupport.rec;
-import static parley.store.JournalTestSupport.seqs;
+import static parley.journal.JournalTestSupport.rec;
+import static parley.journal.JournalTestSupport.seqs;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import parley.store.HistoryJournal.SyncPolicy;
+import parley.journal.Journal.SyncPolicy;
 
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class JournalSyncPolicyTest {
@@ -34,7 +34,7 @@ class JournalSyncPolicyTest {
     @Test
     void alwaysAcknowledgesOnlyAfterWriteAndFsync() throws Exception {
         List<String> events = Collections.synchronizedList(new ArrayList<>());
-        try (HistoryJournal j = HistoryJournal.open(dir, SyncPolicy.ALWAYS, Duration.ofSeconds(10),
+        try (Journal j = Journal.open(dir, SyncPolicy.ALWAYS, Duration.ofSeconds(10),
                 JournalTestSupport.KEEP_ALL, Clock.systemUTC())) {
             j.onSync(lag -> events.add("sync"));
             CompletableFuture<Void> f = j.append(rec("lobby", 1, 0));
@@ -43,7 +43,7 @@ class JournalSyncPolicyTest {
             assertEquals(List.of("sync", "ack"), events, "the fsync precedes the acknowledgement");
             assertTrue(j.syncCount() >= 1);
             // a fresh reader sees the acknowledged record
-            assertEquals(List.of(1L), seqs(HistoryJournal.readFile(dir.resolve("lobby.journal"), "lobby")));
+            assertEquals(List.of(1L), seqs(Journal.readFile(dir.resolve("lobby.journal"), "lobby")));
         }
     }
 
@@ -51,7 +51,7 @@ class JournalSyncPolicyTest {
     void alwaysGroupsConcurrentAppendsIntoOneFsync() throws Exception {
         CountDownLatch holdWriter = new CountDownLatch(1);
         CountDownLatch firstSync = new CountDownLatch(1);
-        try (HistoryJournal j = HistoryJournal.open(dir, SyncPolicy.ALWAYS, null,
+        try (Journal j = Journal.open(dir, SyncPolicy.ALWAYS, null,
                 JournalTestSupport.KEEP_ALL, Clock.systemUTC())) {
             j.onSync(lag -> {
                 firstSync.countDown();
@@ -80,7 +80,7 @@ class JournalSyncPolicyTest {
         long delayMs = 50;
         List<String> events = Collections.synchronizedList(new ArrayList<>());
         CountDownLatch synced = new CountDownLatch(1);
-        try (HistoryJournal j = HistoryJournal.open(dir, SyncPolicy.BATCHED, Duration.ofMillis(delayMs),
+        try (Journal j = Journal.open(dir, SyncPolicy.BATCHED, Duration.ofMillis(delayMs),
                 JournalTestSupport.KEEP_ALL, Clock.systemUTC())) {
             j.onSync(lag -> {
                 events.add("sync");
@@ -90,7 +90,7 @@ class JournalSyncPolicyTest {
             f.whenComplete((v, e) -> events.add("ack"));
             f.join();
             // written (visible to another reader) before any fsync
-            assertEquals(List.of(1L), seqs(HistoryJournal.readFile(dir.resolve("lobby.journal"), "lobby")));
+            assertEquals(List.of(1L), seqs(Journal.readFile(dir.resolve("lobby.journal"), "lobby")));
             assertTrue(synced.await(10, TimeUnit.SECONDS), "the timer fsyncs without any flush()");
             assertEquals(List.of("ack", "sync"), events);
             assertTrue(j.syncCount() >= 1);
@@ -103,7 +103,7 @@ class JournalSyncPolicyTest {
     @Test
     void batchedKeepsTheBoundUnderAContinuousStream() throws Exception {
         long delayMs = 20;
-        try (HistoryJournal j = HistoryJournal.open(dir, SyncPolicy.BATCHED, Duration.ofMillis(delayMs),
+        try (Journal j = Journal.open(dir, SyncPolicy.BATCHED, Duration.ofMillis(delayMs),
                 JournalTestSupport.KEEP_ALL, Clock.systemUTC())) {
             long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(400);
             long seq = 0;
@@ -120,7 +120,7 @@ class JournalSyncPolicyTest {
 
     @Test
     void flushForcesAnFsyncNow() throws Exception {
-        try (HistoryJournal j = HistoryJournal.open(dir, SyncPolicy.BATCHED, Duration.ofHours(1),
+        try (Journal j = Journal.open(dir, SyncPolicy.BATCHED, Duration.ofHours(1),
                 JournalTestSupport.KEEP_ALL, Clock.systemUTC())) {
             j.append(rec("lobby", 1, 0)).join();
             assertEquals(0, j.syncCount(), "nothing forces an fsync before the (1 h) bound");

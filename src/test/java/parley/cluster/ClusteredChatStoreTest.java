@@ -1,4 +1,8 @@
-package parley.store;
+package parley.cluster;
+
+import parley.journal.EventJournal;
+import parley.store.ChatStore;
+import parley.store.ChatStoreContract;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -8,7 +12,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import parley.Clustering;
+import parley.cluster.Clustering;
 import parley.chat.ChatEvent;
 import parley.chat.UserRecord;
 import parley.config.ParleyConfig;
@@ -147,8 +151,8 @@ class ClusteredChatStoreTest extends ChatStoreContract {
     ParleyConfig config = ParleyConfig.fromJson(new JsonObject().put("dataDir", dir.resolve("a").toString()));
     ClusteredChatStore s = (ClusteredChatStore) store();
     ChatStore p = peer();
-    try (JournaledHistory journal = JournaledHistory.open(config)) {
-      ClusterJournal follower = new ClusterJournal(s, journal);
+    try (EventJournal journal = EventJournal.open(config)) {
+      JournalMirror follower = new JournalMirror(s, journal);
       for (int i = 1; i <= 5; i++) {
         await((i % 2 == 0 ? p : s).append(msg("lobby", "m" + i), e -> { }));
       }
@@ -161,9 +165,9 @@ class ClusteredChatStoreTest extends ChatStoreContract {
     }
     // a full restart: the cluster is empty (fresh maps), the journal has it all
     ClusteredChatStore fresh = (ClusteredChatStore) store();
-    try (JournaledHistory journal = JournaledHistory.open(config)) {
+    try (EventJournal journal = EventJournal.open(config)) {
       Map<String, List<ChatEvent>> loaded = journal.load();
-      ClusterJournal follower = new ClusterJournal(fresh, journal);
+      JournalMirror follower = new JournalMirror(fresh, journal);
       assertEquals(2, follower.seed(loaded));
       assertEquals(0, follower.seed(loaded), "the cluster has it now");
       ChatStore.Slice lobby = await(peer().history("lobby", 100));
@@ -180,8 +184,8 @@ class ClusteredChatStoreTest extends ChatStoreContract {
   void aRoomTheClusterLostContinuesAfterWhatTheJournalHas(@TempDir Path dir) throws Exception {
     ParleyConfig config = ParleyConfig.fromJson(new JsonObject().put("dataDir", dir.toString()));
     ClusteredChatStore s = (ClusteredChatStore) store();
-    try (JournaledHistory journal = JournaledHistory.open(config)) {
-      ClusterJournal follower = new ClusterJournal(s, journal);
+    try (EventJournal journal = EventJournal.open(config)) {
+      JournalMirror follower = new JournalMirror(s, journal);
       for (int i = 1; i <= 4; i++) {
         await(s.append(msg("lobby", "m" + i), e -> { }));
       }
@@ -198,13 +202,13 @@ class ClusteredChatStoreTest extends ChatStoreContract {
   void anOlderJournalDoesNotOverwriteNewerHistory(@TempDir Path dir) throws Exception {
     ParleyConfig config = ParleyConfig.fromJson(new JsonObject().put("dataDir", dir.toString()));
     ChatStore s = store();
-    try (JournaledHistory journal = JournaledHistory.open(config)) {
+    try (EventJournal journal = EventJournal.open(config)) {
       ChatEvent old = ChatEvent.message("lobby", T0, "old", "telnet", "old 1").withSeq(1);
       journal.write(old).toCompletableFuture().join();
       for (int i = 1; i <= 3; i++) {
         await(s.append(msg("lobby", "new " + i), e -> { }));
       }
-      ClusterJournal follower = new ClusterJournal((ClusteredChatStore) s, journal);
+      JournalMirror follower = new JournalMirror((ClusteredChatStore) s, journal);
       assertEquals(0, follower.seed(Map.of("lobby", List.of(old))));
       assertNull(await(peer().history("lobby", 10)).events().stream()
           .filter(e -> e.text().startsWith("old")).findAny().orElse(null));

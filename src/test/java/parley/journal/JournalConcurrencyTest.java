@@ -1,9 +1,9 @@
-package parley.store;
+package parley.journal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static parley.store.JournalTestSupport.range;
-import static parley.store.JournalTestSupport.seqs;
+import static parley.journal.JournalTestSupport.range;
+import static parley.journal.JournalTestSupport.seqs;
 
 import java.nio.file.Path;
 import java.time.Clock;
@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import parley.store.HistoryJournal.SyncPolicy;
+import parley.journal.Journal.SyncPolicy;
 
 /** Many threads append at once: every record lands, and each room keeps its seq order. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -57,7 +57,7 @@ class JournalConcurrencyTest {
         ConcurrentLinkedQueue<CompletableFuture<Void>> futures = new ConcurrentLinkedQueue<>();
         CountDownLatch start = new CountDownLatch(1);
         List<Thread> threads = new ArrayList<>();
-        try (HistoryJournal j = HistoryJournal.open(dir, policy, null, JournalTestSupport.KEEP_ALL, Clock.systemUTC())) {
+        try (Journal j = Journal.open(dir, policy, null, JournalTestSupport.KEEP_ALL, Clock.systemUTC())) {
             for (int t = 0; t < THREADS; t++) {
                 int id = t;
                 Thread th = new Thread(() -> {
@@ -88,7 +88,7 @@ class JournalConcurrencyTest {
             CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).join();
         }
         long perRoom = (long) THREADS * PER_THREAD / ROOMS;
-        try (HistoryJournal j = HistoryJournal.open(dir, policy, null, JournalTestSupport.KEEP_ALL, Clock.systemUTC())) {
+        try (Journal j = Journal.open(dir, policy, null, JournalTestSupport.KEEP_ALL, Clock.systemUTC())) {
             Map<String, List<JournalRecord>> loaded = j.load();
             for (String room : rooms) {
                 List<JournalRecord> records = loaded.get(room);

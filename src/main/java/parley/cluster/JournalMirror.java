@@ -1,4 +1,6 @@
-package parley.store;
+package parley.cluster;
+
+import parley.journal.EventJournal;
 
 import com.hazelcast.map.IMap;
 import org.slf4j.Logger;
@@ -39,8 +41,8 @@ import java.util.concurrent.TimeUnit;
  * created in the last {@link #DISCOVERY}, since it was created), plus the fsync delay; a graceful stop loses
  * nothing.
  */
-public final class ClusterJournal implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(ClusterJournal.class);
+public final class JournalMirror implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(JournalMirror.class);
   public static final Duration INTERVAL = Duration.ofMillis(200);
   /**
    * How often the whole map is read to find rooms this node has not journaled yet; in between, only the known
@@ -49,7 +51,7 @@ public final class ClusterJournal implements AutoCloseable {
   public static final Duration DISCOVERY = Duration.ofSeconds(2);
 
   private final IMap<String, ClusterHistory> history;
-  private final JournaledHistory journal;
+  private final EventJournal journal;
   private final int retain;
   /** Per room, the highest seq this node has journaled (or found already journaled). */
   private final Map<String, Long> journaled = new ConcurrentHashMap<>();
@@ -61,7 +63,7 @@ public final class ClusterJournal implements AutoCloseable {
   private volatile boolean closed;
   private long discoveredAt;
 
-  public ClusterJournal(ClusteredChatStore store, JournaledHistory journal) {
+  public JournalMirror(ClusteredChatStore store, EventJournal journal) {
     this.history = store.historyMap();
     this.journal = journal;
     this.retain = store.retain();
@@ -70,7 +72,7 @@ public final class ClusterJournal implements AutoCloseable {
   /**
    * Puts the journal's history into the cluster where the cluster has less. Blocking.
    *
-   * @param loaded the journal's retained events per room, as {@link JournaledHistory#load()} gives them
+   * @param loaded the journal's retained events per room, as {@link EventJournal#load()} gives them
    * @return how many rooms the cluster took from this journal
    */
   public int seed(Map<String, List<ChatEvent>> loaded) {

@@ -1,13 +1,13 @@
-package parley.store;
+package parley.journal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static parley.store.JournalTestSupport.openAlways;
-import static parley.store.JournalTestSupport.range;
-import static parley.store.JournalTestSupport.rec;
-import static parley.store.JournalTestSupport.seqs;
+import static parley.journal.JournalTestSupport.openAlways;
+import static parley.journal.JournalTestSupport.range;
+import static parley.journal.JournalTestSupport.rec;
+import static parley.journal.JournalTestSupport.seqs;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -52,7 +52,7 @@ class JournalRecoveryTest {
 
     /** Writes seq 1..n to lobby and returns the file offset at which each frame starts (index seq-1), plus the end. */
     private long[] writeLobby(int n) throws IOException {
-        try (HistoryJournal j = openAlways(dir)) {
+        try (Journal j = openAlways(dir)) {
             for (int seq = 1; seq <= n; seq++) {
                 j.append(rec("lobby", seq, 1000 + seq)).join();
             }
@@ -78,12 +78,12 @@ class JournalRecoveryTest {
     /** Reopens, checks the loaded lobby history, appends one more record and checks it survives. */
     private void assertRecoversTo(List<Long> expected) throws IOException {
         long next;
-        try (HistoryJournal j = openAlways(dir)) {
+        try (Journal j = openAlways(dir)) {
             assertEquals(expected, seqs(j.load().getOrDefault("lobby", List.of())));
             next = j.lastSeq("lobby") + 1;
             j.append(rec("lobby", next, 5000)).join();
         }
-        try (HistoryJournal j = openAlways(dir)) {
+        try (Journal j = openAlways(dir)) {
             List<JournalRecord> lobby = j.load().get("lobby");
             List<Long> withNew = new java.util.ArrayList<>(expected);
             withNew.add(next);
@@ -211,12 +211,12 @@ class JournalRecoveryTest {
     @Test
     void otherRoomsAreUnaffectedAndBadNamesIgnored() throws IOException {
         long[] off = writeLobby(4);
-        try (HistoryJournal j = openAlways(dir)) {
+        try (Journal j = openAlways(dir)) {
             j.append(rec("ops", 1, 0)).join();
         }
         truncate(off[4] - 1);
         Files.write(dir.resolve("Not A Room.journal"), new byte[] {1, 2, 3});
-        try (HistoryJournal j = openAlways(dir)) {
+        try (Journal j = openAlways(dir)) {
             Map<String, List<JournalRecord>> loaded = j.load();
             assertEquals(range(1, 3), seqs(loaded.get("lobby")));
             assertEquals(List.of(1L), seqs(loaded.get("ops")));

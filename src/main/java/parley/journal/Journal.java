@@ -1,4 +1,4 @@
-package parley.store;
+package parley.journal;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -81,9 +81,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The directory is locked ({@code <dir>/.lock}) so two processes cannot journal into it at once.
  */
-public final class HistoryJournal implements AutoCloseable {
+public final class Journal implements AutoCloseable {
 
-    private static final Logger log = LoggerFactory.getLogger(HistoryJournal.class);
+    private static final Logger log = LoggerFactory.getLogger(Journal.class);
 
     /** Default bound on the delay between a BATCHED acknowledgement and its fsync. */
     public static final Duration DEFAULT_MAX_SYNC_DELAY = Duration.ofMillis(50);
@@ -197,7 +197,7 @@ public final class HistoryJournal implements AutoCloseable {
     private record Retired(Path path, FileChannel ch) {
     }
 
-    private HistoryJournal(Path dir, SyncPolicy policy, Duration maxSyncDelay, Retention retention, Clock clock,
+    private Journal(Path dir, SyncPolicy policy, Duration maxSyncDelay, Retention retention, Clock clock,
                            FileChannel lockChannel, FileLock dirLock) {
         this.dir = dir;
         this.policy = policy;
@@ -218,7 +218,7 @@ public final class HistoryJournal implements AutoCloseable {
      * @throws IOException on I/O errors, if another process holds the directory, or if a file has an
      *                     unsupported (newer) format version
      */
-    public static HistoryJournal open(Path dir, SyncPolicy policy, Duration maxSyncDelay, Retention retention,
+    public static Journal open(Path dir, SyncPolicy policy, Duration maxSyncDelay, Retention retention,
                                       Clock clock) throws IOException {
         Objects.requireNonNull(dir, "dir");
         Objects.requireNonNull(policy, "policy");
@@ -246,7 +246,7 @@ public final class HistoryJournal implements AutoCloseable {
             lockChannel.close();
             throw new IOException("journal directory " + dir + " is in use by another journal (" + dir.resolve(".lock") + " is locked)");
         }
-        HistoryJournal j = new HistoryJournal(dir, policy, maxSyncDelay, retention, clock, lockChannel, lock);
+        Journal j = new Journal(dir, policy, maxSyncDelay, retention, clock, lockChannel, lock);
         try {
             j.recoverAll();
         } catch (IOException | RuntimeException e) {
@@ -1308,7 +1308,7 @@ public final class HistoryJournal implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "HistoryJournal[" + dir + ", " + policy + "]";
+        return "Journal[" + dir + ", " + policy + "]";
     }
 
 }

@@ -1,4 +1,4 @@
-package parley.store;
+package parley.journal;
 
 import java.time.Duration;
 import java.util.ArrayList;

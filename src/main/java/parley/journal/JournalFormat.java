@@ -1,4 +1,4 @@
-package parley.store;
+package parley.journal;
 
 import java.io.BufferedInputStream;
 import java.io.IOException;

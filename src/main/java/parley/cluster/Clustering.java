@@ -1,4 +1,4 @@
-package parley;
+package parley.cluster;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.config.InMemoryFormat;
@@ -12,6 +12,7 @@ import io.vertx.core.transport.Transport;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import parley.config.ConfigException;
+import parley.Parley;
 import parley.config.ParleyConfig;
 
 import java.net.InetAddress;
@@ -126,7 +127,7 @@ public final class Clustering {
   }
 
   /** The IP address of a host name, as Hazelcast's interface list wants it. */
-  static String address(String host) {
+  public static String address(String host) {
     try {
       return InetAddress.getByName(host).getHostAddress();
     } catch (UnknownHostException e) {

@@ -1,10 +1,10 @@
-package parley.store;
+package parley.journal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static parley.store.JournalTestSupport.range;
-import static parley.store.JournalTestSupport.rec;
-import static parley.store.JournalTestSupport.seqs;
+import static parley.journal.JournalTestSupport.range;
+import static parley.journal.JournalTestSupport.rec;
+import static parley.journal.JournalTestSupport.seqs;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import parley.store.HistoryJournal.SyncPolicy;
-import parley.store.JournalTestSupport.MutableClock;
+import parley.journal.Journal.SyncPolicy;
+import parley.journal.JournalTestSupport.MutableClock;
 
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class JournalRetentionTest {
@@ -32,13 +32,13 @@ class JournalRetentionTest {
     Path dir;
 
     private List<Long> fileSeqs(String room) throws IOException {
-        return seqs(HistoryJournal.readFile(dir.resolve(room + ".journal"), room));
+        return seqs(Journal.readFile(dir.resolve(room + ".journal"), room));
     }
 
     @Test
     void compactionByCountKeepsExactlyTheLastN() throws IOException {
         MutableClock clock = new MutableClock(T0);
-        try (HistoryJournal j = JournalTestSupport.open(dir, SyncPolicy.ALWAYS, Retention.messages(5), clock)) {
+        try (Journal j = JournalTestSupport.open(dir, SyncPolicy.ALWAYS, Retention.messages(5), clock)) {
             for (int seq = 1; seq <= 9; seq++) {
                 j.append(rec("lobby", seq, T0)).join();
                 j.append(rec("other", seq, T0)).join();
@@ -54,7 +54,7 @@ class JournalRetentionTest {
             assertEquals(range(5, 10), fileSeqs("lobby"));
             assertEquals(10, j.lastSeq("lobby"));
         }
-        try (HistoryJournal j = JournalTestSupport.open(dir, SyncPolicy.ALWAYS, Retention.messages(5), clock)) {
+        try (Journal j = JournalTestSupport.open(dir, SyncPolicy.ALWAYS, Retention.messages(5), clock)) {
             var loaded = j.load();
             assertEquals(range(6, 10), seqs(loaded.get("lobby")), "load returns the window");
             assertEquals(range(5, 9), seqs(loaded.get("other")));
@@ -69,7 +69,7 @@ class JournalRetentionTest {
         MutableClock clock = new MutableClock(T0);
         int total = 20_000;
         List<CompletableFuture<Void>> compactions = new ArrayList<>();
-        try (HistoryJournal j = JournalTestSupport.open(dir, SyncPolicy.BATCHED, Retention.messages(100), clock)) {
+        try (Journal j = JournalTestSupport.open(dir, SyncPolicy.BATCHED, Retention.messages(100), clock)) {
             for (int seq = 1; seq <= total; seq++) {
                 CompletableFuture<Void> f = j.append(rec("lobby", seq, T0));
                 assertTrue(f.isDone() && !f.isCompletedExceptionally(), "batched: written before append returns");
@@ -85,7 +85,7 @@ class JournalRetentionTest {
             assertEquals(total, j.lastSeq("lobby"));
             assertTrue(j.carriedOverCount() > 0, "some appends raced a compaction");
         }
-        try (HistoryJournal j = JournalTestSupport.open(dir, SyncPolicy.BATCHED, Retention.messages(100), clock)) {
+        try (Journal j = JournalTestSupport.open(dir, SyncPolicy.BATCHED, Retention.messages(100), clock)) {
             assertEquals(range(total - 99, total), seqs(j.load().get("lobby")));
             j.append(rec("lobby", total + 1, T0)).join();
             assertEquals(total + 1, j.lastSeq("lobby"));
@@ -96,7 +96,7 @@ class JournalRetentionTest {
     void compactionByAgeUsesTheInjectedClock() throws IOException {
         MutableClock clock = new MutableClock(T0);
         Retention r = new Retention(100, Duration.ofMinutes(10));
-        try (HistoryJournal j = JournalTestSupport.open(dir, SyncPolicy.ALWAYS, r, clock)) {
+        try (Journal j = JournalTestSupport.open(dir, SyncPolicy.ALWAYS, r, clock)) {
             long min = 60_000;
             long[] ts = {T0 - 30 * min, T0 - 11 * min, T0 - 10 * min, T0 - 5 * min, T0};
             for (int i = 0; i < ts.length; i++) {
@@ -113,13 +113,13 @@ class JournalRetentionTest {
             assertEquals(5, j.lastSeq("lobby"));
         }
         // seq never goes back, even though every record aged out
-        try (HistoryJournal j = JournalTestSupport.open(dir, SyncPolicy.ALWAYS, r, clock)) {
+        try (Journal j = JournalTestSupport.open(dir, SyncPolicy.ALWAYS, r, clock)) {
             assertEquals(List.of(), j.load().get("lobby"));
             assertEquals(5, j.lastSeq("lobby"));
-            HistoryJournalTest.assertFailsWith(IllegalArgumentException.class, j.append(rec("lobby", 5, clock.millis())));
+            JournalTest.assertFailsWith(IllegalArgumentException.class, j.append(rec("lobby", 5, clock.millis())));
             j.append(rec("lobby", 6, clock.millis())).join();
         }
-        try (HistoryJournal j = JournalTestSupport.open(dir, SyncPolicy.ALWAYS, r, clock)) {
+        try (Journal j = JournalTestSupport.open(dir, SyncPolicy.ALWAYS, r, clock)) {
             assertEquals(List.of(6L), seqs(j.load().get("lobby")));
         }
     }
@@ -128,7 +128,7 @@ class JournalRetentionTest {
     void countAndAgeTogether() throws IOException {
         MutableClock clock = new MutableClock(T0);
         Retention r = new Retention(3, Duration.ofHours(1));
-        try (HistoryJournal j = JournalTestSupport.open(dir, SyncPolicy.ALWAYS, r, clock)) {
+        try (Journal j = JournalTestSupport.open(dir, SyncPolicy.ALWAYS, r, clock)) {
             long h = 3_600_000;
             long[] ts = {T0 - 5 * h, T0 - 4 * h, T0 - 2 * h, T0 - h / 2, T0 - 1};
             for (int i = 0; i < ts.length; i++) {
@@ -148,7 +148,7 @@ class JournalRetentionTest {
     @Test
     void writerCompactsAutomaticallyPastTwiceTheLimit() throws IOException {
         MutableClock clock = new MutableClock(T0);
-        try (HistoryJournal j = JournalTestSupport.open(dir, SyncPolicy.BATCHED, Retention.messages(10), clock)) {
+        try (Journal j = JournalTestSupport.open(dir, SyncPolicy.BATCHED, Retention.messages(10), clock)) {
             for (int seq = 1; seq <= 20; seq++) {
                 j.append(rec("lobby", seq, T0)).join();
             }
@@ -170,7 +170,7 @@ class JournalRetentionTest {
         MutableClock clock = new MutableClock(T0);
         int total = 3000;
         List<String> rooms = List.of("a", "b");
-        try (HistoryJournal j = JournalTestSupport.open(dir, SyncPolicy.BATCHED, Retention.messages(100), clock)) {
+        try (Journal j = JournalTestSupport.open(dir, SyncPolicy.BATCHED, Retention.messages(100), clock)) {
             AtomicBoolean done = new AtomicBoolean();
             List<Throwable> compactErrors = new ArrayList<>();
             Thread compactor = new Thread(() -> {
@@ -201,7 +201,7 @@ class JournalRetentionTest {
                 assertEquals(range(total - inFile.size() + 1, total), inFile, "contiguous tail");
             }
         }
-        try (HistoryJournal j = JournalTestSupport.open(dir, SyncPolicy.BATCHED, Retention.messages(100), clock)) {
+        try (Journal j = JournalTestSupport.open(dir, SyncPolicy.BATCHED, Retention.messages(100), clock)) {
             var loaded = j.load();
             for (String room : rooms) {
                 assertEquals(range(total - 99, total), seqs(loaded.get(room)));

@@ -1,9 +1,9 @@
-package parley.store;
+package parley.journal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static parley.store.JournalTestSupport.range;
-import static parley.store.JournalTestSupport.seqs;
+import static parley.journal.JournalTestSupport.range;
+import static parley.journal.JournalTestSupport.seqs;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -68,7 +68,7 @@ class JournalKillTest {
             assertTrue(acked.get(i) > acked.get(i - 1), "acknowledged in order");
         }
 
-        try (HistoryJournal j = HistoryJournal.open(journalDir, HistoryJournal.SyncPolicy.BATCHED, null,
+        try (Journal j = Journal.open(journalDir, Journal.SyncPolicy.BATCHED, null,
                 Retention.messages(maxMessages), Clock.systemUTC())) {
             Map<String, List<JournalRecord>> loaded = j.load();
             List<Long> got = seqs(loaded.get("lobby"));

@@ -1,4 +1,4 @@
-package parley.store;
+package parley.wire;
 
 import io.vertx.core.json.JsonObject;
 import parley.chat.ChatEvent;

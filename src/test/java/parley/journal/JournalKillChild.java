@@ -1,4 +1,4 @@
-package parley.store;
+package parley.journal;
 
 import java.nio.file.Path;
 import java.time.Clock;
@@ -24,7 +24,7 @@ public final class JournalKillChild {
         Path dir = Path.of(args[0]);
         String room = args[1];
         int maxMessages = Integer.parseInt(args[2]);
-        HistoryJournal j = HistoryJournal.open(dir, HistoryJournal.SyncPolicy.BATCHED, Duration.ofMillis(50),
+        Journal j = Journal.open(dir, Journal.SyncPolicy.BATCHED, Duration.ofMillis(50),
                 Retention.messages(maxMessages), Clock.systemUTC());
         Semaphore inFlight = new Semaphore(2000); // keep the queue bounded
         for (long seq = 1; ; seq++) {

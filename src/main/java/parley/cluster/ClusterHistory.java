@@ -1,4 +1,4 @@
-package parley.store;
+package parley.cluster;
 
 import com.hazelcast.core.ReadOnly;
 import com.hazelcast.map.EntryProcessor;
@@ -344,7 +344,7 @@ public final class ClusterHistory implements DataSerializable {
       ClusterHistory h = entry.getValue();
       long after = journaled.getOrDefault(entry.getKey(), 0L);
       if (h == null) {
-        // the cluster has lost a room this node has journaled (see ClusterJournal)
+        // the cluster has lost a room this node has journaled (see JournalMirror)
         return after > 0 ? Slice.EMPTY : null;
       }
       if (h.lastSeq <= after) {

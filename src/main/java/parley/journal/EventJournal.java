@@ -1,4 +1,7 @@
-package parley.store;
+package parley.journal;
+
+import parley.wire.EventJson;
+import parley.store.LocalChatStore;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -18,26 +21,26 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Connects the chat store to the on-disk {@link HistoryJournal}: events go in as their JSON form, and at start
+ * Connects the chat store to the on-disk {@link Journal}: events go in as their JSON form, and at start
  * the journal's retained records are read back as events.
  */
-public final class JournaledHistory implements LocalChatStore.Journal, AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(JournaledHistory.class);
+public final class EventJournal implements LocalChatStore.EventLog, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(EventJournal.class);
 
-  private final HistoryJournal journal;
+  private final Journal journal;
 
-  private JournaledHistory(HistoryJournal journal) {
+  private EventJournal(Journal journal) {
     this.journal = journal;
   }
 
   /** Opens {@code dataDir/history}. Blocking: call it before any event loop needs the store. */
-  public static JournaledHistory open(ParleyConfig config) throws IOException {
+  public static EventJournal open(ParleyConfig config) throws IOException {
     ParleyConfig.History h = config.history();
     Retention retention = new Retention(h.retain(), h.retainDays() == 0 ? null : Duration.ofDays(h.retainDays()));
-    HistoryJournal.SyncPolicy policy = "always".equals(h.fsync()) ? HistoryJournal.SyncPolicy.ALWAYS
-        : HistoryJournal.SyncPolicy.BATCHED;
+    Journal.SyncPolicy policy = "always".equals(h.fsync()) ? Journal.SyncPolicy.ALWAYS
+        : Journal.SyncPolicy.BATCHED;
     Path dir = config.dataDir().resolve("history");
-    return new JournaledHistory(HistoryJournal.open(dir, policy, Duration.ofMillis(h.fsyncDelayMs()), retention,
+    return new EventJournal(Journal.open(dir, policy, Duration.ofMillis(h.fsyncDelayMs()), retention,
         Clock.systemUTC()));
   }
 

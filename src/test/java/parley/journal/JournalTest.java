@@ -1,14 +1,14 @@
-package parley.store;
+package parley.journal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static parley.store.JournalTestSupport.openAlways;
-import static parley.store.JournalTestSupport.range;
-import static parley.store.JournalTestSupport.rec;
-import static parley.store.JournalTestSupport.seqs;
+import static parley.journal.JournalTestSupport.openAlways;
+import static parley.journal.JournalTestSupport.range;
+import static parley.journal.JournalTestSupport.rec;
+import static parley.journal.JournalTestSupport.seqs;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class HistoryJournalTest {
+class JournalTest {
 
     @TempDir
     Path dir;
@@ -37,7 +37,7 @@ class HistoryJournalTest {
         List<String> rooms = List.of("lobby", "dev-team", "x_1");
         List<JournalRecord> written = new ArrayList<>();
         List<CompletableFuture<Void>> futures = new ArrayList<>();
-        try (HistoryJournal j = openAlways(dir)) {
+        try (Journal j = openAlways(dir)) {
             assertTrue(j.load().isEmpty());
             for (int seq = 1; seq <= 50; seq++) {
                 for (String room : rooms) {
@@ -54,7 +54,7 @@ class HistoryJournalTest {
             assertEquals(7, j.lastSeq("x_1"));
             assertEquals(0, j.lastSeq("nobody"));
         }
-        try (HistoryJournal j = openAlways(dir)) {
+        try (Journal j = openAlways(dir)) {
             assertEquals(50, j.lastSeq("lobby"));
             assertEquals(50, j.lastSeq("dev-team"));
             assertEquals(7, j.lastSeq("x_1"));
@@ -68,7 +68,7 @@ class HistoryJournalTest {
             // appending continues after the reopened history
             j.append(rec("lobby", 51, 1)).join();
         }
-        try (HistoryJournal j = openAlways(dir)) {
+        try (Journal j = openAlways(dir)) {
             assertEquals(range(1, 51), seqs(j.load().get("lobby")));
         }
         assertTrue(Files.exists(dir.resolve("lobby.journal")));
@@ -78,7 +78,7 @@ class HistoryJournalTest {
     void futuresCompleteInAppendOrder() throws IOException {
         List<String> completed = Collections.synchronizedList(new ArrayList<>());
         List<String> expected = new ArrayList<>();
-        try (HistoryJournal j = HistoryJournal.open(dir, HistoryJournal.SyncPolicy.BATCHED, null,
+        try (Journal j = Journal.open(dir, Journal.SyncPolicy.BATCHED, null,
                 JournalTestSupport.KEEP_ALL, java.time.Clock.systemUTC())) {
             for (int seq = 1; seq <= 300; seq++) {
                 for (String room : List.of("a", "b", "c")) {
@@ -94,7 +94,7 @@ class HistoryJournalTest {
 
     @Test
     void rejectsNonIncreasingSeqAndBadInput() throws IOException {
-        try (HistoryJournal j = openAlways(dir)) {
+        try (Journal j = openAlways(dir)) {
             j.append(rec("lobby", 5, 0)).join();
             assertFailsWith(IllegalArgumentException.class, j.append(rec("lobby", 5, 0)));
             assertFailsWith(IllegalArgumentException.class, j.append(rec("lobby", 4, 0)));
@@ -105,7 +105,7 @@ class HistoryJournalTest {
             assertEquals(5, j.lastSeq("lobby"));
             j.append(new JournalRecord("lobby", 6, 0, new byte[0])).join();
         }
-        try (HistoryJournal j = openAlways(dir)) {
+        try (Journal j = openAlways(dir)) {
             List<JournalRecord> lobby = j.load().get("lobby");
             assertEquals(List.of(5L, 6L), seqs(lobby));
             assertEquals(0, lobby.get(1).payload().length);
@@ -114,21 +114,21 @@ class HistoryJournalTest {
 
     @Test
     void appendAfterCloseFailsAndCloseIsIdempotent() throws IOException {
-        HistoryJournal j = openAlways(dir);
+        Journal j = openAlways(dir);
         j.append(rec("lobby", 1, 0));
         j.close();
         j.close();
         assertFailsWith(IllegalStateException.class, j.append(rec("lobby", 2, 0)));
         assertFailsWith(IllegalStateException.class, j.compactAsync("lobby"));
         j.flush().join(); // everything was flushed by close
-        try (HistoryJournal again = openAlways(dir)) {
+        try (Journal again = openAlways(dir)) {
             assertEquals(List.of(1L), seqs(again.load().get("lobby")));
         }
     }
 
     @Test
     void loadHandsOverOnce() throws IOException {
-        try (HistoryJournal j = openAlways(dir)) {
+        try (Journal j = openAlways(dir)) {
             j.load();
             assertThrows(IllegalStateException.class, j::load);
         }
@@ -136,7 +136,7 @@ class HistoryJournalTest {
 
     @Test
     void directoryCannotBeOpenedTwice() throws IOException {
-        try (HistoryJournal j = openAlways(dir)) {
+        try (Journal j = openAlways(dir)) {
             IOException e = assertThrows(IOException.class, () -> openAlways(dir));
             assertTrue(e.getMessage().contains("in use"), e.getMessage());
         }
@@ -145,7 +145,7 @@ class HistoryJournalTest {
 
     @Test
     void writerIsASingleDaemonThreadThatStopsOnClose() throws Exception {
-        HistoryJournal j = openAlways(dir);
+        Journal j = openAlways(dir);
         Thread writer = Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.getName().equals("parley-journal")).findFirst().orElseThrow();
         assertTrue(writer.isDaemon());
@@ -155,7 +155,7 @@ class HistoryJournalTest {
 
     @Test
     void openRejectsNewerFormatWithoutTouchingIt() throws IOException {
-        try (HistoryJournal j = openAlways(dir)) {
+        try (Journal j = openAlways(dir)) {
             j.append(rec("lobby", 1, 0)).join();
         }
         Path file = dir.resolve("lobby.journal");

@@ -1,4 +1,4 @@
-package parley.store;
+package parley.cluster;
 
 import com.hazelcast.core.ReadOnly;
 import com.hazelcast.map.EntryProcessor;
