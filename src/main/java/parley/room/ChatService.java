@@ -753,6 +753,7 @@ public final class ChatService {
         closed.tryComplete();
       });
     }
+    all.add(Future.fromCompletionStage(bans.flush())); // the last ban change is on disk before the stop
     Promise<Void> done = Promise.promise();
     long timer = vertx.setTimer(Math.max(1, timeout.toMillis()), t -> done.tryComplete());
     Future.join(all).onComplete(ar -> {

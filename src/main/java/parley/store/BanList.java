@@ -6,18 +6,33 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Banned addresses, kept in {@code data-dir/bans.json} so that they survive a restart. Each ban may carry the
  * nickname it was made for (so {@code /unban nick} works) and an end time. Thread-safe.
+ *
+ * <p>{@link #add} and {@link #remove} change the list in memory and return at once: they never touch the disk,
+ * so they may be called on an event loop. The file is written by one background thread ({@code parley-bans}),
+ * atomically (temp file, fsync, rename, directory fsync), always with the latest list: changes made while a
+ * write is under way are coalesced into the next one, so the last change wins on disk. {@link #flush} waits for
+ * the pending write. The thread exists only while there is something to write, so a BanList needs no closing.
  */
 public final class BanList {
   private static final Logger LOG = LoggerFactory.getLogger(BanList.class);
@@ -31,6 +46,16 @@ public final class BanList {
 
   private final Path file;
   private final Map<String, Ban> bans = new LinkedHashMap<>();
+  /** The newest file content not yet taken by the writer; null when the writer has taken it. */
+  private final AtomicReference<String> pending = new AtomicReference<>();
+  /**
+   * One ordered writer thread, started on demand and ended after a second without work. Not a daemon: a
+   * JVM that ends normally still writes the last change.
+   */
+  private final ThreadPoolExecutor writer = new ThreadPoolExecutor(0, 1, 1, TimeUnit.SECONDS,
+      new LinkedBlockingQueue<>(), r -> new Thread(r, "parley-bans"));
+  /** The thread that wrote the file last, for tests. */
+  private volatile Thread lastWriter;
 
   private BanList(Path file) {
     this.file = file;
@@ -82,7 +107,27 @@ public final class BanList {
     return lifted;
   }
 
+  /**
+   * Completes once every change made before the call is on disk (or its write has failed and been logged).
+   * Never fails.
+   */
+  public CompletableFuture<Void> flush() {
+    return CompletableFuture.runAsync(() -> { }, writer); // runs after every write queued before it
+  }
+
+  /** The thread that wrote the file last; null before the first write. */
+  Thread lastWriter() {
+    return lastWriter;
+  }
+
+  /** Under this object's lock: hands the current list to the writer, which writes it unless a newer one comes. */
   private void save() {
+    if (pending.getAndSet(snapshot()) == null) {
+      writer.execute(this::writePending);
+    }
+  }
+
+  private String snapshot() {
     JsonArray all = new JsonArray();
     Instant now = Instant.now();
     for (Ban b : bans.values()) {
@@ -91,11 +136,33 @@ public final class BanList {
             .put("until", b.until() == null ? null : b.until().toString()).put("by", b.by()));
       }
     }
+    return new JsonObject().put("bans", all).encodePrettily();
+  }
+
+  /** Writer thread: writes the newest list, if a write queued earlier has not already taken it. */
+  private void writePending() {
+    String json = pending.getAndSet(null);
+    if (json == null) {
+      return;
+    }
+    lastWriter = Thread.currentThread();
     try {
       Files.createDirectories(file.getParent());
       Path tmp = file.resolveSibling("bans.json.tmp");
-      Files.writeString(tmp, new JsonObject().put("bans", all).encodePrettily());
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+          StandardOpenOption.WRITE)) {
+        ByteBuffer b = StandardCharsets.UTF_8.encode(json);
+        while (b.hasRemaining()) {
+          ch.write(b);
+        }
+        ch.force(true);
+      }
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      try (FileChannel dir = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
+        dir.force(true); // makes the rename durable (Linux)
+      } catch (IOException e) {
+        LOG.debug("directory fsync of {} not supported here", file.getParent(), e);
+      }
     } catch (IOException e) {
       LOG.error("ban list {} can't be written: {}", file, e.toString());
     }
