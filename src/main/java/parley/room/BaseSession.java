@@ -22,6 +22,7 @@ public abstract class BaseSession implements Session {
   protected final ParleyConfig.Limits limits;
   protected final SessionState state;
   private final String id;
+  private final RoomHub hub;
   private final Context context;
   protected Outbox outbox;
   /** Set once the session is ending: nothing more is said to it and its input is ignored. */
@@ -32,10 +33,12 @@ public abstract class BaseSession implements Session {
   /** The connection's place in its Netty pipeline (Vert.x's handler), set by {@link #open}. */
   protected ChannelHandlerContext channel;
 
-  protected BaseSession(ChatService service, String id, String via, Context context) {
+  /** @param hub the rooms of the event loop that accepted the connection; the session runs on its context */
+  protected BaseSession(ChatService service, RoomHub hub, String id, String via) {
     this.service = service;
+    this.hub = hub;
     this.id = id;
-    this.context = context;
+    this.context = hub.context();
     this.limits = service.config().limits();
     this.state = new SessionState(via, service.clock().instant());
   }
@@ -47,7 +50,7 @@ public abstract class BaseSession implements Session {
    */
   protected boolean open(ChannelHandlerContext channel) {
     this.channel = channel;
-    outbox = new Outbox(channel, service.hub(), limits.outboxBytes(), limits.slowConsumerWindowMs(),
+    outbox = new Outbox(channel, hub, limits.outboxBytes(), limits.slowConsumerWindowMs(),
         this::slowConsumer);
     String refusal = service.admit(this);
     if (refusal != null) {
@@ -89,6 +92,11 @@ public abstract class BaseSession implements Session {
   @Override
   public final String id() {
     return id;
+  }
+
+  @Override
+  public final RoomHub hub() {
+    return hub;
   }
 
   @Override

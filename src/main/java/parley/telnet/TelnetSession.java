@@ -1,7 +1,6 @@
 package parley.telnet;
 
 import io.netty.buffer.Unpooled;
-import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
@@ -13,6 +12,7 @@ import parley.room.ChatService;
 import parley.room.Outbox;
 import parley.room.Outgoing;
 import parley.room.BaseSession;
+import parley.room.RoomHub;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -32,8 +32,8 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
   private boolean loggingIn;
   private final ArrayDeque<String> early = new ArrayDeque<>();
 
-  public TelnetSession(ChatService service, NetSocket socket, String id, Context context) {
-    super(service, id, "telnet", context);
+  public TelnetSession(ChatService service, RoomHub hub, NetSocket socket, String id) {
+    super(service, hub, id, "telnet");
     this.socket = socket;
   }
 

@@ -1,6 +1,5 @@
 package parley.web;
 
-import io.vertx.core.Context;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.internal.http.WebSocketInternal;
 import io.vertx.core.json.DecodeException;
@@ -12,6 +11,7 @@ import parley.chat.RoomName;
 import parley.room.ChatService;
 import parley.room.Outgoing;
 import parley.room.BaseSession;
+import parley.room.RoomHub;
 
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -28,8 +28,8 @@ public final class WebSession extends BaseSession {
   private final ServerWebSocket ws;
   private boolean loggingIn;
 
-  public WebSession(ChatService service, ServerWebSocket ws, String id, Context context) {
-    super(service, id, "web", context);
+  public WebSession(ChatService service, RoomHub hub, ServerWebSocket ws, String id) {
+    super(service, hub, id, "web");
     this.ws = ws;
   }
 
