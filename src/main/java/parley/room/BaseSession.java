@@ -1,12 +1,12 @@
 package parley.room;
 
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.ssl.SslHandler;
 import io.vertx.core.Context;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import parley.chat.SessionState;
 import parley.config.ParleyConfig;
+import parley.net.Channels;
 
 /**
  * What every transport's session shares: admission, the nickname time limit, the outbox with its
@@ -30,7 +30,7 @@ public abstract class BaseSession implements Session {
   private boolean closed;
   private long nickTimer = -1;
   private long closeTimer = -1;
-  /** The connection's place in its Netty pipeline (Vert.x's handler), set by {@link #open}. */
+  /** The connection's place in its Netty pipeline (Vert.x's handler, see {@link Channels}), set by {@link #open}. */
   protected ChannelHandlerContext channel;
 
   /** @param hub the rooms of the event loop that accepted the connection; the session runs on its context */
@@ -144,11 +144,7 @@ public abstract class BaseSession implements Session {
     closeTimer = context.owner().setTimer(Math.max(1, ms), t -> {
       closeTimer = -1;
       if (!closed) {
-        SslHandler tls = channel.pipeline().get(SslHandler.class);
-        if (tls != null) {
-          tls.setCloseNotifyFlushTimeoutMillis(1); // its goodbye can't get past the queue either
-        }
-        channel.close(); // from our handler's place in the pipeline: past Vert.x, which would wait for the queue
+        Channels.closeNow(channel);
       }
     });
   }

@@ -1,13 +1,13 @@
 package parley.web;
 
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.internal.http.WebSocketInternal;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import parley.chat.Reply;
 import parley.chat.RoomName;
+import parley.net.Channels;
 import parley.room.ChatService;
 import parley.room.Outgoing;
 import parley.room.BaseSession;
@@ -35,7 +35,7 @@ public final class WebSession extends BaseSession {
 
   public void start() {
     ws.closeHandler(v -> onClosed());
-    if (!open(((WebSocketInternal) ws).channelHandlerContext())) {
+    if (!open(Channels.of(ws))) {
       return;
     }
     ws.textMessageHandler(this::onText);
