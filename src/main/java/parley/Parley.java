@@ -21,8 +21,6 @@ import parley.cluster.JournalMirror;
 import parley.cluster.ClusteredChatStore;
 import parley.journal.EventJournal;
 import parley.store.LocalChatStore;
-import parley.telnet.TelnetVerticle;
-import parley.web.WebVerticle;
 
 import java.io.IOException;
 import java.time.Clock;
@@ -30,7 +28,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One running Parley node: its Vert.x, store, chat service and listeners. {@link Main} starts one from the
@@ -150,9 +148,6 @@ public final class Parley {
                               EventJournal history, String node, Runnable beforeClose) {
     LOG.info("network transport: {}", transport.name());
     ChatService service = new ChatService(vertx, config, store, Clock.systemDefaultZone(), node);
-    int instances = config.eventLoops();
-    AtomicInteger telnetPort = new AtomicInteger();
-    AtomicInteger httpPort = new AtomicInteger();
     NetServerOptions telnetOptions = new NetServerOptions()
         .setHost(config.host()).setPort(shared(config.telnetPort(), 1))
         .setTcpNoDelay(true).setReuseAddress(true).setAcceptBacklog(16384);
@@ -163,8 +158,6 @@ public final class Parley {
         .setPerFrameWebSocketCompressionSupported(false)
         .setMaxWebSocketFrameSize(config.limits().wsMaxMessageBytes())
         .setMaxWebSocketMessageSize(config.limits().wsMaxMessageBytes());
-    DeploymentOptions perCore = new DeploymentOptions().setInstances(instances);
-    AtomicInteger telnetTlsPort = new AtomicInteger(-1);
     NetServerOptions tlsTelnet = null;
     ParleyConfig.Tls tls = config.tls();
     if (tls.needsCertificate()) {
@@ -178,14 +171,21 @@ public final class Parley {
       }
     }
     NetServerOptions tlsOptions = tlsTelnet;
+    // one verticle per event loop, with its rooms and listeners; all instances share the ports
+    DeploymentOptions perLoop = new DeploymentOptions().setInstances(config.eventLoops());
+    AtomicReference<LoopVerticle> first = new AtomicReference<>();
     // every listener opens only once the service is ready (its private-message and ban consumers registered)
     return service.start()
-        .compose(v -> vertx.deployVerticle(() -> new TelnetVerticle(service, telnetOptions, telnetPort), perCore))
-        .compose(v -> vertx.deployVerticle(() -> new WebVerticle(service, httpOptions, httpPort), perCore))
-        .compose(v -> tlsOptions == null ? Future.<String>succeededFuture()
-            : vertx.deployVerticle(() -> new TelnetVerticle(service, tlsOptions, telnetTlsPort), perCore))
-        .map(v -> new Parley(vertx, service, history, telnetPort.get(), httpPort.get(), telnetTlsPort.get(),
-            beforeClose));
+        .compose(v -> vertx.deployVerticle(() -> {
+          LoopVerticle loop = new LoopVerticle(service, store, telnetOptions, httpOptions, tlsOptions);
+          first.compareAndSet(null, loop);
+          return loop;
+        }, perLoop))
+        .map(v -> {
+          LoopVerticle loop = first.get();
+          return new Parley(vertx, service, history, loop.telnetPort(), loop.httpPort(), loop.telnetTlsPort(),
+              beforeClose);
+        });
   }
 
   /** The PEM certificate and key of the config, or a self-signed development certificate. */

@@ -1,12 +1,12 @@
 package parley.room;
 
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.ssl.SslHandler;
 import io.vertx.core.Context;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import parley.chat.SessionState;
 import parley.config.ParleyConfig;
+import parley.net.Channels;
 
 /**
  * What every transport's session shares: admission, the nickname time limit, the outbox with its
@@ -22,6 +22,7 @@ public abstract class BaseSession implements Session {
   protected final ParleyConfig.Limits limits;
   protected final SessionState state;
   private final String id;
+  private final RoomHub hub;
   private final Context context;
   protected Outbox outbox;
   /** Set once the session is ending: nothing more is said to it and its input is ignored. */
@@ -29,13 +30,15 @@ public abstract class BaseSession implements Session {
   private boolean closed;
   private long nickTimer = -1;
   private long closeTimer = -1;
-  /** The connection's place in its Netty pipeline (Vert.x's handler), set by {@link #open}. */
+  /** The connection's place in its Netty pipeline (Vert.x's handler, see {@link Channels}), set by {@link #open}. */
   protected ChannelHandlerContext channel;
 
-  protected BaseSession(ChatService service, String id, String via, Context context) {
+  /** @param hub the rooms of the event loop that accepted the connection; the session runs on its context */
+  protected BaseSession(ChatService service, RoomHub hub, String id, String via) {
     this.service = service;
+    this.hub = hub;
     this.id = id;
-    this.context = context;
+    this.context = hub.context();
     this.limits = service.config().limits();
     this.state = new SessionState(via, service.clock().instant());
   }
@@ -47,7 +50,7 @@ public abstract class BaseSession implements Session {
    */
   protected boolean open(ChannelHandlerContext channel) {
     this.channel = channel;
-    outbox = new Outbox(channel, service.hub(), limits.outboxBytes(), limits.slowConsumerWindowMs(),
+    outbox = new Outbox(channel, hub, limits.outboxBytes(), limits.slowConsumerWindowMs(),
         this::slowConsumer);
     String refusal = service.admit(this);
     if (refusal != null) {
@@ -89,6 +92,11 @@ public abstract class BaseSession implements Session {
   @Override
   public final String id() {
     return id;
+  }
+
+  @Override
+  public final RoomHub hub() {
+    return hub;
   }
 
   @Override
@@ -136,11 +144,7 @@ public abstract class BaseSession implements Session {
     closeTimer = context.owner().setTimer(Math.max(1, ms), t -> {
       closeTimer = -1;
       if (!closed) {
-        SslHandler tls = channel.pipeline().get(SslHandler.class);
-        if (tls != null) {
-          tls.setCloseNotifyFlushTimeoutMillis(1); // its goodbye can't get past the queue either
-        }
-        channel.close(); // from our handler's place in the pipeline: past Vert.x, which would wait for the queue
+        Channels.closeNow(channel);
       }
     });
   }

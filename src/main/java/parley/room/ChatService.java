@@ -63,7 +63,6 @@ public final class ChatService {
   private final Clock clock;
   private final String node;
   private final EventBus eventBus;
-  private final Map<Thread, RoomHub> hubs = new ConcurrentHashMap<>();
   /** How many member names a joining user is sent. */
   private static final int JOINED_NAMES = 100;
   /** Joins and leaves waiting to be summarised, per big room. */
@@ -125,15 +124,6 @@ public final class ChatService {
 
   public Clock clock() {
     return clock;
-  }
-
-  /** The hub of the calling event loop. */
-  public RoomHub hub() {
-    Context context = Vertx.currentContext();
-    if (context == null || !context.isEventLoopContext()) {
-      throw new IllegalStateException("not on an event loop");
-    }
-    return hubs.computeIfAbsent(Thread.currentThread(), t -> new RoomHub(context, eventBus, store, config.history().retain()));
   }
 
   /** Sessions on this node with a nickname. */
@@ -377,7 +367,7 @@ public final class ChatService {
     SessionState st = s.state();
     st.rooms.add(room);
     st.currentRoom = room;
-    RoomHub hub = hub();
+    RoomHub hub = s.hub();
     // not sinceSeq: a client may hold seqs the room no longer has (its numbering started again after the
     // history was lost), and must still get what is said from now on
     long[] floor = {0};
@@ -412,7 +402,7 @@ public final class ChatService {
   /** Leaves a room on this node's side: fan-out, membership, and the leave notice. */
   private void part(Session s, String room, String reason) {
     SessionState st = s.state();
-    hub().leave(room, s);
+    s.hub().leave(room, s);
     ChatEvent event = new ChatEvent(Type.LEAVE, room, 0, clock.instant(), st.nick, st.via, reason, null);
     store.leaveRoom(room, s.id())
         .compose(v -> store.members(room, 0))

@@ -3,8 +3,7 @@ package parley.room;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelOutboundBuffer;
-import io.vertx.core.internal.ContextInternal;
+import parley.net.Channels;
 
 /**
  * The bytes owed to one connection. Everything appended during an event-loop turn goes out in a single
@@ -55,9 +54,6 @@ public final class Outbox {
   static final int HARD_FACTOR = 8;
   /** Owing over this many times the limit, a connection is dropped at once, however fast it reads. */
   static final int CEILING_FACTOR = 64;
-  /** What Netty's queue adds to each write's size in its byte count (its own setting, same default). */
-  private static final long ENTRY_OVERHEAD =
-      Integer.getInteger("io.netty.transport.outboundBufferEntrySizeOverhead", 96);
 
   private final ChannelHandlerContext channel;
   private final RoomHub hub;
@@ -157,13 +153,9 @@ public final class Outbox {
     return true;
   }
 
-  /**
-   * Bytes queued in Netty, not yet taken by the kernel: its count less its per-write overhead and less what the
-   * kernel took of the write it is part-way through. (Over TLS these are encrypted bytes, a little more.)
-   */
+  /** Bytes queued in Netty, not yet taken by the kernel. */
   private long queued() {
-    ChannelOutboundBuffer q = channel.channel().unsafe().outboundBuffer();
-    return q == null ? 0 : q.totalPendingWriteBytes() - q.size() * ENTRY_OVERHEAD - q.currentProgress();
+    return Channels.queued(channel);
   }
 
   /** Bytes this connection still owes its peer: pending here plus queued in Netty. */
@@ -187,7 +179,7 @@ public final class Outbox {
 
   private void scheduleCheck() {
     // on the hub's Vert.x context: a drop publishes leave events
-    watchTimer = ((ContextInternal) hub.context()).setTimer(checkMs, t -> checkProgress());
+    watchTimer = Channels.setTimer(hub.context(), checkMs, t -> checkProgress());
   }
 
   private void checkProgress() {

@@ -12,6 +12,10 @@ public interface Session {
 
   String id();
 
+  /** The rooms of the session's event loop, through which it joins and leaves rooms. */
+  RoomHub hub();
+
+  /** The session's event loop: its hub's context. */
   Context context();
 
   SessionState state();

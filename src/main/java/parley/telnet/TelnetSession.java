@@ -1,18 +1,17 @@
 package parley.telnet;
 
-import io.netty.buffer.Unpooled;
-import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import parley.chat.ChatEvent;
 import parley.chat.Reply;
+import parley.net.Channels;
 import parley.room.ChatService;
 import parley.room.Outbox;
 import parley.room.Outgoing;
 import parley.room.BaseSession;
+import parley.room.RoomHub;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -32,8 +31,8 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
   private boolean loggingIn;
   private final ArrayDeque<String> early = new ArrayDeque<>();
 
-  public TelnetSession(ChatService service, NetSocket socket, String id, Context context) {
-    super(service, id, "telnet", context);
+  public TelnetSession(ChatService service, RoomHub hub, NetSocket socket, String id) {
+    super(service, hub, id, "telnet");
     this.socket = socket;
   }
 
@@ -41,7 +40,7 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
     input = new TelnetInput(limits.maxLineBytes(), this);
     // the server echoes every message back to its sender, so the typed line need not stay on screen
     input.keepSubmittedLine(false);
-    if (!open(((NetSocketInternal) socket).channelHandlerContext())) {
+    if (!open(Channels.of(socket))) {
       return;
     }
     outbox.framing(new Outbox.Framing() {
@@ -242,7 +241,6 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
 
   @Override
   protected void tellDirectly(String text) {
-    channel.writeAndFlush(Unpooled.wrappedBuffer(("\r\n*** " + text + "\r\n").getBytes(StandardCharsets.UTF_8)),
-        channel.voidPromise());
+    Channels.writeNow(channel, ("\r\n*** " + text + "\r\n").getBytes(StandardCharsets.UTF_8));
   }
 }

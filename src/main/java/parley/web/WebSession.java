@@ -1,17 +1,17 @@
 package parley.web;
 
-import io.vertx.core.Context;
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.internal.http.WebSocketInternal;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import parley.chat.Reply;
 import parley.chat.RoomName;
+import parley.net.Channels;
 import parley.room.ChatService;
 import parley.room.Outgoing;
 import parley.room.BaseSession;
+import parley.room.RoomHub;
 
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -28,14 +28,14 @@ public final class WebSession extends BaseSession {
   private final ServerWebSocket ws;
   private boolean loggingIn;
 
-  public WebSession(ChatService service, ServerWebSocket ws, String id, Context context) {
-    super(service, id, "web", context);
+  public WebSession(ChatService service, RoomHub hub, ServerWebSocket ws, String id) {
+    super(service, hub, id, "web");
     this.ws = ws;
   }
 
   public void start() {
     ws.closeHandler(v -> onClosed());
-    if (!open(((WebSocketInternal) ws).channelHandlerContext())) {
+    if (!open(Channels.of(ws))) {
       return;
     }
     ws.textMessageHandler(this::onText);

@@ -151,6 +151,11 @@ class RoomHubTest {
     }
 
     @Override
+    public RoomHub hub() {
+      throw new UnsupportedOperationException("the hub is driven by the test");
+    }
+
+    @Override
     public Context context() {
       return context;
     }

@@ -1,7 +1,6 @@
 package parley.web;
 
-import io.vertx.core.Future;
-import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -12,16 +11,20 @@ import io.vertx.ext.web.handler.StaticHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import parley.room.ChatService;
+import parley.room.RoomHub;
 
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Serves the browser page at {@code /chat} and the chat WebSocket at {@code /chat/ws}. */
-public final class WebVerticle extends VerticleBase {
+/**
+ * The HTTP listener of one event loop: serves the browser page at {@code /chat} and the chat WebSocket at
+ * {@code /chat/ws}, whose connections become {@link WebSession}s of its hub.
+ */
+public final class WebServer {
   public static final String WS_PATH = "/chat/ws";
-  private static final Logger LOG = LoggerFactory.getLogger(WebVerticle.class);
+  private static final Logger LOG = LoggerFactory.getLogger(WebServer.class);
   private static final AtomicLong IDS = new AtomicLong();
   private static final int ASSET_MAX_AGE_SECONDS = 600;
   private static final String ASSET_CACHE = "public, max-age=" + ASSET_MAX_AGE_SECONDS;
@@ -29,18 +32,19 @@ public final class WebVerticle extends VerticleBase {
   private static final String PAGE_CSP = "default-src 'self'; connect-src 'self'; object-src 'none'; "
       + "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-  private final ChatService service;
-  private final HttpServerOptions options;
-  private final AtomicInteger boundPort;
-
-  public WebVerticle(ChatService service, HttpServerOptions options, AtomicInteger boundPort) {
-    this.service = service;
-    this.options = options;
-    this.boundPort = boundPort;
+  private WebServer() {
   }
 
-  @Override
-  public Future<?> start() {
+  /** A server, not yet listening, whose sessions join rooms through {@code hub}; create it on the hub's context. */
+  public static HttpServer create(Vertx vertx, HttpServerOptions options, ChatService service, RoomHub hub) {
+    List<String> allowedOrigins = service.config().web().allowedOrigins();
+    return vertx.createHttpServer(options)
+        .requestHandler(router(vertx))
+        .webSocketHandshakeHandler(hs -> handshake(hs, allowedOrigins))
+        .webSocketHandler(ws -> new WebSession(service, hub, ws, "w" + IDS.incrementAndGet()).start());
+  }
+
+  private static Router router(Vertx vertx) {
     Router router = Router.router(vertx);
     router.get("/").handler(ctx -> ctx.redirect("/chat"));
     router.get("/chat").handler(ctx -> ctx.reroute("/chat/index.html"));
@@ -67,24 +71,20 @@ public final class WebVerticle extends VerticleBase {
         .setCachingEnabled(true)
         .setMaxAgeSeconds(ASSET_MAX_AGE_SECONDS)
         .setIndexPage("index.html"));
-    HttpServer server = vertx.createHttpServer(options)
-        .requestHandler(router)
-        .webSocketHandshakeHandler(this::handshake)
-        .webSocketHandler(ws -> new WebSession(service, ws, "w" + IDS.incrementAndGet(), context).start());
-    return server.listen().onSuccess(s -> boundPort.set(s.actualPort()));
+    return router;
   }
 
   /**
    * Accepts a WebSocket only at {@link #WS_PATH} and, when the client is a browser (it sends Origin), only from
    * the page's own origin or one of {@code web.allowedOrigins}: anything else gets 403 before the upgrade.
    */
-  private void handshake(ServerWebSocketHandshake hs) {
+  private static void handshake(ServerWebSocketHandshake hs, List<String> allowedOrigins) {
     if (!WS_PATH.equals(hs.path())) {
       hs.reject(404);
       return;
     }
     String origin = hs.headers().get(HttpHeaders.ORIGIN);
-    if (origin != null && !allowedOrigin(origin, hs.authority(), hs.scheme())) {
+    if (origin != null && !allowedOrigin(allowedOrigins, origin, hs.authority(), hs.scheme())) {
       LOG.warn("websocket from origin {} refused (host {})", origin, hs.authority());
       hs.reject(403);
       return;
@@ -92,8 +92,8 @@ public final class WebVerticle extends VerticleBase {
     hs.accept();
   }
 
-  private boolean allowedOrigin(String origin, HostAndPort host, String scheme) {
-    if (service.config().web().allowedOrigins().contains(origin)) {
+  private static boolean allowedOrigin(List<String> allowedOrigins, String origin, HostAndPort host, String scheme) {
+    if (allowedOrigins.contains(origin)) {
       return true;
     }
     if (host == null) {
