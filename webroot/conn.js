@@ -87,11 +87,6 @@ export class Connection {
     return this.state === 'online';
   }
 
-  /** Sends a frame if logged in; false when it could not be sent. */
-  send(frame) {
-    return this.request(frame) != null;
-  }
-
   /**
    * Sends a frame with an id if logged in, and hands its replies to `handlers` (see Requests.add). Returns the
    * request, or null when it could not be sent.

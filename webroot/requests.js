@@ -8,7 +8,10 @@
 // oldest pending request that `expects` it (a request says which unlabeled frame would be its answer), which
 // is how the page matched replies before ids existed.
 
-/** A request nobody answered is forgotten after this long (most frames get no reply at all: chat lines). */
+/**
+ * A request is forgotten after this long without its last reply. Many never get one: a chat line has no
+ * reply, and after a /join nothing says that the last reply has come.
+ */
 export const REQUEST_TIMEOUT_MS = 60000;
 /** The server accepts ids of up to 64 characters. */
 const MAX_ID_LENGTH = 64;
@@ -38,18 +41,13 @@ export class Requests {
    * @param {(frame: object) => boolean} [handlers.isLast] true for the reply after which no more come
    * @param {(frame: object) => boolean} [handlers.expects] for servers without ids: this unlabeled frame
    *     would be the (last) answer
-   * @param {() => void} [handlers.onTimeout] no last reply within the timeout
    * @returns {object} the request: {id, kind, frame, ...}
    */
   add(frame, handlers = {}) {
     const id = `${this.prefix}${(this.next++).toString(36)}`.slice(0, MAX_ID_LENGTH);
     frame.id = id;
     const request = { id, kind: handlers.kind ?? frame.type, frame, ...handlers };
-    request.timer = setTimeout(() => {
-      if (this.pending.get(id) !== request) return;
-      this.pending.delete(id);
-      request.onTimeout?.();
-    }, this.timeoutMs);
+    request.timer = setTimeout(() => this.settle(request), this.timeoutMs);
     this.pending.set(id, request);
     return request;
   }
