@@ -1,7 +1,10 @@
-// The WebSocket connection to /chat/ws: login, reconnect with backoff, resume with `since`.
+// The WebSocket connection to /chat/ws: login, reconnect with backoff, resume with `since`, and requests whose
+// replies are matched by id (requests.js).
 //
 // States: 'idle' (not started), 'connecting' (first login), 'online', 'reconnecting' (lost, retrying),
 // 'offline' (gave up; retry() starts again), 'ended' (the user quit).
+
+import { Requests } from '/chat/requests.js';
 
 const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];
 /** How often a reconnect may meet nick_taken (the old session not yet noticed as gone) before giving up. */
@@ -16,7 +19,8 @@ export class Connection {
   /**
    * @param {object} opts
    * @param {string} opts.url WebSocket URL
-   * @param {(frame: object) => void} opts.onFrame every frame after login, and login errors
+   * @param {(frame: object, info: {request?: object, resumed?: boolean}) => void} opts.onFrame every frame
+   *     after login, and login errors; `request` is the request the frame answers, if any
    * @param {(state: string, info: object) => void} opts.onState connection state changes
    * @param {() => object} opts.since the `since` map to resume with: {room: highest seq seen}
    */
@@ -36,6 +40,7 @@ export class Connection {
     this.retryAt = 0;
     this.lastFrameAt = 0;
     this.quitting = false;
+    this.requests = new Requests();
     addEventListener('online', () => {
       if (this.state === 'reconnecting') this.retry();
     });
@@ -51,7 +56,7 @@ export class Connection {
     this.nick = nick;
     this.quitting = false;
     if (this.ws && this.ws.readyState === WebSocket.OPEN && !this.welcomed) {
-      this.sendRaw({ type: 'hello', nick });
+      this.hello({ type: 'hello', nick });
       return;
     }
     this.open();
@@ -82,11 +87,27 @@ export class Connection {
     return this.state === 'online';
   }
 
-  /** Sends a frame if logged in; false when it could not be sent. */
-  send(frame) {
-    if (!this.ws || !this.welcomed || this.ws.readyState !== WebSocket.OPEN) return false;
+  /**
+   * Sends a frame with an id if logged in, and hands its replies to `handlers` (see Requests.add). Returns the
+   * request, or null when it could not be sent.
+   */
+  request(frame, handlers) {
+    if (!this.ws || !this.welcomed || this.ws.readyState !== WebSocket.OPEN) return null;
+    const request = this.requests.add(frame, handlers);
     this.sendRaw(frame);
-    return true;
+    return request;
+  }
+
+  /** Logs in on the open socket; its answer is a welcome or an error. */
+  hello(frame) {
+    const answer = (f) => f.type === 'welcome' || f.type === 'error';
+    this.requests.add(frame, {
+      kind: 'hello',
+      isLast: answer,
+      expects: answer,
+      onReply: (f) => this.helloReply(f),
+    });
+    this.sendRaw(frame);
   }
 
   sendRaw(frame) {
@@ -113,11 +134,12 @@ export class Connection {
     }
     this.ws = ws;
     this.welcomed = false;
+    this.requests.clear();
     ws.onopen = () => {
       this.lastFrameAt = Date.now();
       const hello = { type: 'hello', nick: this.nick };
       if (this.loggedIn) hello.since = this.since();
-      this.sendRaw(hello);
+      this.hello(hello);
     };
     ws.onmessage = (ev) => this.received(ev.data);
     ws.onclose = () => this.closed(ws);
@@ -133,34 +155,39 @@ export class Connection {
       return;
     }
     if (!frame || typeof frame !== 'object') return;
-    if (!this.welcomed) {
-      if (frame.type === 'welcome') {
-        this.welcomed = true;
-        const resumed = this.loggedIn;
-        this.loggedIn = true;
-        this.attempt = 0;
-        this.nickRetries = 0;
-        this.nick = frame.nick ?? this.nick;
-        this.setState('online', { resumed });
-        this.onFrame(frame, { resumed });
-        return;
-      }
-      if (frame.type === 'error' && this.loggedIn && (frame.code === 'nick_taken' || frame.code === 'unavailable')) {
-        // reconnecting: the server has not yet noticed that our old connection is gone
-        this.nickRetries++;
-        if (this.nickRetries > NICK_RETRIES) {
-          this.giveUp(frame.message);
-        } else {
-          this.drop();
-        }
-        return;
-      }
-      if (frame.type === 'error' && this.loggedIn && frame.code === 'nick_invalid') {
-        this.giveUp(frame.message);
-        return;
-      }
+    const request = this.requests.match(frame);
+    if (request?.onReply?.(frame)) return;
+    this.onFrame(frame, { request });
+  }
+
+  /** The answer to a hello: true when it needs no more handling. */
+  helloReply(frame) {
+    if (frame.type === 'welcome') {
+      this.welcomed = true;
+      const resumed = this.loggedIn;
+      this.loggedIn = true;
+      this.attempt = 0;
+      this.nickRetries = 0;
+      this.nick = frame.nick ?? this.nick;
+      this.setState('online', { resumed });
+      this.onFrame(frame, { resumed });
+      return true;
     }
-    this.onFrame(frame, {});
+    if (frame.type === 'error' && this.loggedIn && (frame.code === 'nick_taken' || frame.code === 'unavailable')) {
+      // reconnecting: the server has not yet noticed that our old connection is gone
+      this.nickRetries++;
+      if (this.nickRetries > NICK_RETRIES) {
+        this.giveUp(frame.message);
+      } else {
+        this.drop();
+      }
+      return true;
+    }
+    if (frame.type === 'error' && this.loggedIn && frame.code === 'nick_invalid') {
+      this.giveUp(frame.message);
+      return true;
+    }
+    return false; // a refused first login: the page shows why
   }
 
   /** Forgets the current socket at once (without waiting for its close handshake) and handles the loss. */

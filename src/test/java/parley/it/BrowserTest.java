@@ -6,6 +6,7 @@ import com.microsoft.playwright.BrowserType;
 import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
+import com.microsoft.playwright.WebSocketRoute;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
 import com.microsoft.playwright.options.AriaRole;
 import com.microsoft.playwright.options.ColorScheme;
@@ -23,9 +24,12 @@ import parley.support.TestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Deque;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
@@ -412,6 +416,45 @@ class BrowserTest {
     }
   }
 
+  @Test
+  void repliesFindTheirRequestByIdNotByOrder() throws Exception {
+    try (LineClient alice = LineClient.login(server.telnetPort(), "alice")) {
+      // Between the page and the server: labels each `who` reply with the id of the /who it answers (the
+      // server answers in order), as a server that labels its replies does, and holds back the first one (the
+      // page's own /who after joining) until the reply to a /who the user typed has been delivered.
+      LabelingProxy proxy = new LabelingProxy();
+      Page page = openPage(server.httpPort(), 1280, 800,
+          context -> context.routeWebSocket("**/chat/ws", proxy::route));
+      login(page, "bob");
+      page.waitForCondition(() -> proxy.held != null);
+
+      // the room changes while the page's own /who is unanswered; the user then asks for /who
+      try (LineClient dave = LineClient.login(server.telnetPort(), "dave")) {
+        assertThat(page.locator("#people-list [data-nick=dave]")).hasCount(1);
+        send(page, "/who #lobby");
+        page.waitForCondition(() -> proxy.held == null);
+        // one more round trip, so that the page has taken the released reply too
+        alice.send("after the replies");
+        assertThat(message(page, "lobby", "after the replies")).hasCount(1);
+
+        // the user's /who is shown (it arrived first, labeled with its id); the page's own only fed the list
+        Locator who = page.locator(".messages[data-room=lobby] .item.notice:has(.who)");
+        assertThat(who).hasCount(1);
+        assertThat(who).containsText("3 people in #lobby");
+      }
+
+      // every frame the page sent had an id of its own, of at most 64 characters
+      assertTrue(proxy.sent.size() >= 3, "frames sent: " + proxy.sent);
+      List<String> ids = new ArrayList<>();
+      for (JsonObject frame : proxy.sent) {
+        assertTrue(frame.getValue("id") instanceof String id && !id.isEmpty() && id.length() <= 64,
+            "a frame without a proper id: " + frame);
+        ids.add(frame.getString("id"));
+      }
+      assertEquals(ids.size(), ids.stream().distinct().count(), "ids are unique: " + ids);
+    }
+  }
+
   // ---- helpers --------------------------------------------------------------------------------------
 
   private Page openPage(int width, int height) {
@@ -419,9 +462,14 @@ class BrowserTest {
   }
 
   private Page openPage(int port, int width, int height) {
+    return openPage(port, width, height, context -> { });
+  }
+
+  private Page openPage(int port, int width, int height, Consumer<BrowserContext> setUp) {
     BrowserContext context = browser.newContext(new Browser.NewContextOptions()
         .setViewportSize(width, height).setColorScheme(ColorScheme.LIGHT).setReducedMotion(ReducedMotion.REDUCE));
     contexts.add(context);
+    setUp.accept(context);
     Page page = context.newPage();
     page.onDialog(d -> {
       dialogs.add(d.type() + ": " + d.message());
@@ -431,6 +479,50 @@ class BrowserTest {
     page.navigate("http://127.0.0.1:" + port + "/chat");
     assertThat(page.getByLabel("Nickname")).isVisible();
     return page;
+  }
+
+  /**
+   * A WebSocket route standing in for a server that labels its replies: each `who` frame gets the id of the
+   * oldest unanswered /who the page sent. It holds back the first `who` reply until it has delivered the
+   * reply to a /who the user typed (those are sent with a `room`; the page's own are not), then sends it.
+   * Playwright calls it on the test's thread, while the test waits in a Playwright call.
+   */
+  private static final class LabelingProxy {
+    final List<JsonObject> sent = new ArrayList<>();
+    final Deque<JsonObject> whoRequests = new ArrayDeque<>();
+    String held;
+    boolean holding = true;
+
+    void route(WebSocketRoute page) {
+      WebSocketRoute server = page.connectToServer();
+      page.onMessage(frame -> {
+        JsonObject f = new JsonObject(frame.text());
+        sent.add(f);
+        if ("say".equals(f.getString("type")) && f.getString("text", "").startsWith("/who")) {
+          whoRequests.add(f);
+        }
+        server.send(frame.text());
+      });
+      server.onMessage(frame -> {
+        JsonObject f = new JsonObject(frame.text());
+        if (!"who".equals(f.getString("type"))) {
+          page.send(frame.text());
+          return;
+        }
+        JsonObject request = whoRequests.remove();
+        String labeled = f.put("id", request.getString("id")).encode();
+        if (holding) {
+          holding = false;
+          held = labeled;
+          return;
+        }
+        page.send(labeled);
+        if (held != null && request.containsKey("room")) {
+          page.send(held);
+          held = null;
+        }
+      });
+    }
   }
 
   private static void login(Page page, String nick) {
