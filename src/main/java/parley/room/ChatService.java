@@ -14,6 +14,7 @@ import parley.chat.ChatEvent;
 import parley.chat.ChatEvent.Type;
 import parley.chat.Durations;
 import parley.chat.Emoji;
+import parley.chat.ErrorCode;
 import parley.chat.FloodGate;
 import parley.chat.Nick;
 import parley.chat.Reply;
@@ -152,7 +153,7 @@ public final class ChatService {
   public Future<Boolean> login(Session s, String nick, Map<String, Long> resume) {
     String problem = Nick.problem(nick, config.limits().nickLength());
     if (problem != null) {
-      s.reply(new Reply.Error("nick_invalid", "\"" + TextHygiene.clean(nick) + "\" can't be used: " + problem));
+      s.reply(new Reply.Error(ErrorCode.NICK_INVALID, "\"" + TextHygiene.clean(nick) + "\" can't be used: " + problem));
       return Future.succeededFuture(false);
     }
     Instant now = clock.instant();
@@ -160,7 +161,7 @@ public final class ChatService {
     UserRecord me = new UserRecord(nick, st.via, node, s.id(), st.connectedAt, now);
     return store.claimNick(me).compose(claimed -> {
       if (!claimed) {
-        s.reply(new Reply.Error("nick_taken", "Nickname \"" + nick + "\" is already used; choose another"));
+        s.reply(new Reply.Error(ErrorCode.NICK_TAKEN, "Nickname \"" + nick + "\" is already used; choose another"));
         return Future.succeededFuture(false);
       }
       st.nick = nick;
@@ -298,7 +299,7 @@ public final class ChatService {
     } else if (action instanceof Action.Notice n) {
       s.reply(new Reply.Notice(n.lines()));
     } else if (action instanceof Action.Error e) {
-      s.reply(new Reply.Error(e.code(), e.message()));
+      s.reply(new Reply.Error(e.errorCode(), e.message()));
     } else if (action instanceof Action.Say say) {
       say(s, Type.MESSAGE, say.room(), say.text());
     } else if (action instanceof Action.Me me) {
@@ -314,7 +315,7 @@ public final class ChatService {
         st.currentRoom = j.room();
         s.reply(new Reply.Notice("You are now talking in " + RoomName.display(j.room())));
       } else if (st.rooms.size() >= config.limits().maxRoomsPerSession()) {
-        s.reply(new Reply.Error("too_many_rooms", "you are in " + st.rooms.size() + " rooms already, the most allowed; /leave one first"));
+        s.reply(new Reply.Error(ErrorCode.TOO_MANY_ROOMS, "you are in " + st.rooms.size() + " rooms already, the most allowed; /leave one first"));
       } else {
         join(s, j.room(), 0L);
       }
@@ -354,14 +355,14 @@ public final class ChatService {
   private void say(Session s, Type type, String room, String text) {
     SessionState st = s.state();
     if (st.mutedUntil != null && st.mutedUntil.isAfter(clock.instant())) {
-      s.reply(new Reply.Error("muted", "you are muted for another "
+      s.reply(new Reply.Error(ErrorCode.MUTED, "you are muted for another "
           + Duration.between(clock.instant(), st.mutedUntil).toSeconds() + "s"));
       return;
     }
     ChatEvent event = new ChatEvent(type, room, 0, clock.instant(), st.nick, st.via, Emoji.expand(text), null);
     store.append(event, this::publish).onFailure(err -> {
       LOG.warn("message from {} to {} not stored: {}", st.nick, room, err.toString());
-      s.reply(new Reply.Error("not_stored", "your message could not be stored; please send it again"));
+      s.reply(new Reply.Error(ErrorCode.NOT_STORED, "your message could not be stored; please send it again"));
     });
   }
 
@@ -502,7 +503,7 @@ public final class ChatService {
   private void leave(Session s, String room, String reason) {
     SessionState st = s.state();
     if (!st.rooms.remove(room)) {
-      s.reply(new Reply.Error("not_in_room", "you are not in " + RoomName.display(room)));
+      s.reply(new Reply.Error(ErrorCode.NOT_IN_ROOM, "you are not in " + RoomName.display(room)));
       return;
     }
     part(s, room, reason);
@@ -527,7 +528,7 @@ public final class ChatService {
         : store.claimNick(me);
     claim.onSuccess(claimed -> {
       if (!claimed) {
-        s.reply(new Reply.Error("nick_taken", "Nickname \"" + nick + "\" is already used; choose another"));
+        s.reply(new Reply.Error(ErrorCode.NICK_TAKEN, "Nickname \"" + nick + "\" is already used; choose another"));
         return;
       }
       if (!caseOnly) {
@@ -579,7 +580,7 @@ public final class ChatService {
     SessionState st = s.state();
     store.user(to).onSuccess(target -> {
       if (target == null) {
-        s.reply(new Reply.Error("no_such_nick", "no one is called \"" + to + "\" here"));
+        s.reply(new Reply.Error(ErrorCode.NO_SUCH_NICK, "no one is called \"" + to + "\" here"));
         return;
       }
       ChatEvent event = new ChatEvent(Type.PRIVATE, null, 0, clock.instant(), st.nick, st.via, Emoji.expand(text),
@@ -605,7 +606,7 @@ public final class ChatService {
   private void operator(Session s, String password) {
     String expected = config.operatorPassword();
     if (expected.isEmpty()) {
-      s.reply(new Reply.Error("not_available", "this server has no operator password configured"));
+      s.reply(new Reply.Error(ErrorCode.NOT_AVAILABLE, "this server has no operator password configured"));
       return;
     }
     long now = nanoTime.getAsLong();
@@ -615,7 +616,7 @@ public final class ChatService {
     long wait = Math.max(lockout(mine, WRONG_PASSWORDS_PER_SESSION, now), lockout(address, WRONG_PASSWORDS_PER_ADDRESS, now));
     if (wait > 0) {
       LOG.warn("{} ({}) from {}: /op refused, too many wrong passwords", s.id(), s.state().nick, s.address());
-      s.reply(new Reply.Error("too_many_attempts", "too many wrong passwords; try again in " + wait + " s"));
+      s.reply(new Reply.Error(ErrorCode.TOO_MANY_ATTEMPTS, "too many wrong passwords; try again in " + wait + " s"));
       return;
     }
     if (!MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8), password.getBytes(StandardCharsets.UTF_8))) {
@@ -626,7 +627,7 @@ public final class ChatService {
         address.addLast(now);
       }
       LOG.warn("{} ({}) from {}: wrong operator password", s.id(), s.state().nick, s.address());
-      s.reply(new Reply.Error("wrong_password", "wrong operator password"));
+      s.reply(new Reply.Error(ErrorCode.WRONG_PASSWORD, "wrong operator password"));
       return;
     }
     s.state().op = true;
@@ -651,7 +652,7 @@ public final class ChatService {
     order.put("by", s.state().nick);
     store.user(nick).onSuccess(target -> {
       if (target == null) {
-        s.reply(new Reply.Error("no_such_nick", "no one is called \"" + nick + "\" here"));
+        s.reply(new Reply.Error(ErrorCode.NO_SUCH_NICK, "no one is called \"" + nick + "\" here"));
         return;
       }
       eventBus.send(NODE_ADDRESS + target.node() + ".control", order.put("nick", target.nick()));

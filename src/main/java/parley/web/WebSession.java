@@ -7,6 +7,7 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import parley.chat.ErrorCode;
 import parley.chat.Reply;
 import parley.chat.RoomName;
 import parley.room.ChatService;
@@ -39,7 +40,7 @@ public final class WebSession extends BaseSession {
       return;
     }
     ws.textMessageHandler(this::onText);
-    ws.binaryMessageHandler(b -> send(WebProtocol.error("binary_not_supported", "send JSON text frames")));
+    ws.binaryMessageHandler(b -> send(WebProtocol.error(ErrorCode.BINARY_NOT_SUPPORTED, "send JSON text frames")));
     ws.exceptionHandler(err -> LOG.info("{} ({}) websocket error: {}", id(), state.nick, err.toString()));
   }
 
@@ -51,7 +52,7 @@ public final class WebSession extends BaseSession {
     try {
       msg = new JsonObject(text);
     } catch (DecodeException | ClassCastException e) {
-      send(WebProtocol.error("bad_json", "every frame must be a JSON object, like {\"type\":\"say\",\"text\":\"hi\"}"));
+      send(WebProtocol.error(ErrorCode.BAD_JSON, "every frame must be a JSON object, like {\"type\":\"say\",\"text\":\"hi\"}"));
       return;
     }
     Object type = msg.getValue("type");
@@ -60,32 +61,32 @@ public final class WebSession extends BaseSession {
     } else if ("say".equals(type)) {
       say(msg);
     } else {
-      send(WebProtocol.error("bad_type", "unknown frame type " + (type == null ? "(none)" : "\"" + type + "\"")
+      send(WebProtocol.error(ErrorCode.BAD_TYPE, "unknown frame type " + (type == null ? "(none)" : "\"" + type + "\"")
           + "; send hello or say"));
     }
   }
 
   private void hello(JsonObject msg) {
     if (state.nick != null || loggingIn) {
-      send(WebProtocol.error("already_logged_in", "you already have a nickname; use /nick to change it"));
+      send(WebProtocol.error(ErrorCode.ALREADY_LOGGED_IN, "you already have a nickname; use /nick to change it"));
       return;
     }
     if (!(msg.getValue("nick") instanceof String nick)) {
-      send(WebProtocol.error("bad_hello", "hello needs a nick, like {\"type\":\"hello\",\"nick\":\"alice\"}"));
+      send(WebProtocol.error(ErrorCode.BAD_HELLO, "hello needs a nick, like {\"type\":\"hello\",\"nick\":\"alice\"}"));
       return;
     }
     Map<String, Long> resume = new LinkedHashMap<>();
     Object since = msg.getValue("since");
     if (since != null) {
       if (!(since instanceof JsonObject rooms)) {
-        send(WebProtocol.error("bad_hello", "since must map rooms to the last seq seen, like {\"lobby\":42}"));
+        send(WebProtocol.error(ErrorCode.BAD_HELLO, "since must map rooms to the last seq seen, like {\"lobby\":42}"));
         return;
       }
       for (String key : rooms.fieldNames()) {
         String room = RoomName.normalize(key);
         Object seq = rooms.getValue(key);
         if (RoomName.problem(room, limits.roomNameLength()) != null || !(seq instanceof Number n) || n.longValue() < 0) {
-          send(WebProtocol.error("bad_hello", "since has a bad entry for \"" + key + "\""));
+          send(WebProtocol.error(ErrorCode.BAD_HELLO, "since has a bad entry for \"" + key + "\""));
           return;
         }
         if (resume.size() < limits.maxRoomsPerSession()) {
@@ -98,7 +99,7 @@ public final class WebSession extends BaseSession {
       loggingIn = false;
       if (ar.failed()) {
         LOG.warn("{} login failed: {}", id(), ar.cause().toString());
-        send(WebProtocol.error("unavailable", "the server could not check that nickname; try again"));
+        send(WebProtocol.error(ErrorCode.UNAVAILABLE, "the server could not check that nickname; try again"));
       } else if (ar.result()) {
         loggedIn();
       }
@@ -107,23 +108,23 @@ public final class WebSession extends BaseSession {
 
   private void say(JsonObject msg) {
     if (state.nick == null) {
-      send(WebProtocol.error("hello_first", "send hello with your nickname first"));
+      send(WebProtocol.error(ErrorCode.HELLO_FIRST, "send hello with your nickname first"));
       return;
     }
     if (!(msg.getValue("text") instanceof String text)) {
-      send(WebProtocol.error("bad_say", "say needs a text, like {\"type\":\"say\",\"text\":\"hi\"}"));
+      send(WebProtocol.error(ErrorCode.BAD_SAY, "say needs a text, like {\"type\":\"say\",\"text\":\"hi\"}"));
       return;
     }
     int bytes = text.getBytes(StandardCharsets.UTF_8).length;
     if (bytes > limits.maxLineBytes()) {
-      send(WebProtocol.error("line_too_long", "that line was " + bytes + " bytes; the limit is "
+      send(WebProtocol.error(ErrorCode.LINE_TOO_LONG, "that line was " + bytes + " bytes; the limit is "
           + limits.maxLineBytes() + ", so it was not sent"));
       return;
     }
     if (msg.getValue("room") instanceof String room) {
       String r = RoomName.normalize(room);
       if (!state.rooms.contains(r)) {
-        send(WebProtocol.error("not_in_room", "you are not in " + RoomName.display(r) + "; /join it first"));
+        send(WebProtocol.error(ErrorCode.NOT_IN_ROOM, "you are not in " + RoomName.display(r) + "; /join it first"));
         return;
       }
       state.currentRoom = r;
@@ -162,11 +163,11 @@ public final class WebSession extends BaseSession {
       // refusals come in the same turn as the upgrade: the 101 response may still be in flight (io_uring
       // completes writes later) with the HTTP encoder in the pipeline, which would swallow a raw frame written
       // past it; Vert.x's own write orders this
-      ws.writeTextMessage(WebProtocol.error(code, text).encode());
+      ws.writeTextMessage(WebProtocol.error(ErrorCode.REFUSED, text).encode());
       return;
     }
     send(code.equals("bye") ? new JsonObject().put("type", "bye").put("reason", text)
-        : WebProtocol.error(code, text));
+        : WebProtocol.error(ErrorCode.valueOf(code.toUpperCase(java.util.Locale.ROOT)), text));
   }
 
   @Override
