@@ -382,23 +382,18 @@ public final class ChatService {
     // not sinceSeq: a client may hold seqs the room no longer has (its numbering started again after the
     // history was lost), and must still get what is said from now on
     long[] floor = {0};
+    int max = sinceSeq > 0 ? config.history().retain() : config.history().replay();
     return hub.join(room, s)
         .compose(v -> store.joinRoom(room, s.id(), st.nick))
-        .compose(v -> Future.all(store.topic(room), store.members(room, JOINED_NAMES)))
-        .compose(both -> {
-          ChatStore.Members members = both.resultAt(1);
-          s.reply(new Reply.Joined(room, both.resultAt(0), members.names(), members.count()));
+        .compose(v -> store.snapshot(room, sinceSeq, max, JOINED_NAMES))
+        .map(snap -> {
+          ChatStore.Members members = snap.members();
+          s.reply(new Reply.Joined(room, snap.topic(), members.names(), members.count()));
           announce(new ChatEvent(Type.JOIN, room, 0, clock.instant(), st.nick, st.via, null, null), members.count());
-          return store.lastSeq(room);
-        })
-        .compose(last -> {
           // what the history below covers: nothing up to this is sent live (no repeats), nothing after it is
           // missed (the room's events are held for this session until then)
-          floor[0] = last;
-          return sinceSeq > 0 ? store.since(room, sinceSeq, config.history().retain())
-              : store.history(room, config.history().replay());
-        })
-        .map(slice -> {
+          floor[0] = snap.lastSeq();
+          ChatStore.Slice slice = snap.history();
           if (!slice.events().isEmpty() || slice.missed() > 0) {
             s.reply(new Reply.History(room, slice.events(), slice.missed()));
           }
