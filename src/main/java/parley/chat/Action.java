@@ -5,69 +5,200 @@ import java.util.List;
 /** What the chat core decided a line of input means. The transport-independent service carries it out. */
 public sealed interface Action {
 
+  /** Calls the handler's method for this kind: one method per kind, so that none can be forgotten. */
+  <R> R accept(Handler<R> handler);
+
   /** Nothing to do (an empty line). */
   record None() implements Action {
+    @Override
+    public <R> R accept(Handler<R> v) {
+      return v.none(this);
+    }
   }
 
   /** Reply to the sender only, with notice lines. */
   record Notice(List<String> lines) implements Action {
+    @Override
+    public <R> R accept(Handler<R> v) {
+      return v.notice(this);
+    }
   }
 
   /** Reply to the sender only, with an error. */
-  record Error(String code, String message) implements Action {
+  record Error(ErrorCode errorCode, String message) implements Action {
+    /** The wire code, e.g. {@code usage}. */
+    public String code() {
+      return errorCode.code();
+    }
+
+    @Override
+    public <R> R accept(Handler<R> v) {
+      return v.error(this);
+    }
   }
 
   record Say(String room, String text) implements Action {
+    @Override
+    public <R> R accept(Handler<R> v) {
+      return v.say(this);
+    }
   }
 
   record Me(String room, String text) implements Action {
+    @Override
+    public <R> R accept(Handler<R> v) {
+      return v.me(this);
+    }
   }
 
   record ChangeNick(String nick) implements Action {
+    @Override
+    public <R> R accept(Handler<R> v) {
+      return v.changeNick(this);
+    }
   }
 
   record Who(String room) implements Action {
+    @Override
+    public <R> R accept(Handler<R> v) {
+      return v.who(this);
+    }
   }
 
   record Quit(String reason) implements Action {
+    @Override
+    public <R> R accept(Handler<R> v) {
+      return v.quit(this);
+    }
   }
 
   record Join(String room) implements Action {
+    @Override
+    public <R> R accept(Handler<R> v) {
+      return v.join(this);
+    }
   }
 
   record Leave(String room) implements Action {
+    @Override
+    public <R> R accept(Handler<R> v) {
+      return v.leave(this);
+    }
   }
 
   record Rooms() implements Action {
+    @Override
+    public <R> R accept(Handler<R> v) {
+      return v.rooms(this);
+    }
   }
 
   /** Show ({@code text == null}) or set the topic. */
   record Topic(String room, String text) implements Action {
+    @Override
+    public <R> R accept(Handler<R> v) {
+      return v.topic(this);
+    }
   }
 
   record Msg(String nick, String text) implements Action {
+    @Override
+    public <R> R accept(Handler<R> v) {
+      return v.msg(this);
+    }
   }
 
   record History(String room, int count) implements Action {
+    @Override
+    public <R> R accept(Handler<R> v) {
+      return v.history(this);
+    }
   }
 
   /** A display preference of the sender's own session: {@code color}, {@code ascii}. */
   record Preference(String name, boolean on) implements Action {
+    @Override
+    public <R> R accept(Handler<R> v) {
+      return v.preference(this);
+    }
   }
 
   record Op(String password) implements Action {
+    @Override
+    public <R> R accept(Handler<R> v) {
+      return v.op(this);
+    }
   }
 
   record Kick(String nick, String reason) implements Action {
+    @Override
+    public <R> R accept(Handler<R> v) {
+      return v.kick(this);
+    }
   }
 
   /** Ban a nickname's address, or an address; {@code seconds == 0} means until unbanned. */
   record Ban(String target, long seconds) implements Action {
+    @Override
+    public <R> R accept(Handler<R> v) {
+      return v.ban(this);
+    }
   }
 
   record Unban(String target) implements Action {
+    @Override
+    public <R> R accept(Handler<R> v) {
+      return v.unban(this);
+    }
   }
 
   record Mute(String nick, long seconds) implements Action {
+    @Override
+    public <R> R accept(Handler<R> v) {
+      return v.mute(this);
+    }
+  }
+
+  /** One method per kind. */
+  interface Handler<R> {
+    R none(None x);
+
+    R notice(Notice x);
+
+    R error(Error x);
+
+    R say(Say x);
+
+    R me(Me x);
+
+    R changeNick(ChangeNick x);
+
+    R who(Who x);
+
+    R quit(Quit x);
+
+    R join(Join x);
+
+    R leave(Leave x);
+
+    R rooms(Rooms x);
+
+    R topic(Topic x);
+
+    R msg(Msg x);
+
+    R history(History x);
+
+    R preference(Preference x);
+
+    R op(Op x);
+
+    R kick(Kick x);
+
+    R ban(Ban x);
+
+    R unban(Unban x);
+
+    R mute(Mute x);
   }
 }

@@ -107,10 +107,10 @@ public final class ChatCore {
     String args = space < 0 ? "" : text.substring(space + 1).strip();
     Command c = byVerb.get(verb);
     if (c == null) {
-      return new Action.Error("unknown_command", "unknown command /" + verb + " (try /help)");
+      return new Action.Error(ErrorCode.UNKNOWN_COMMAND, "unknown command /" + verb + " (try /help)");
     }
     if (c.opOnly() && !s.op) {
-      return new Action.Error("not_operator", "/" + c.name() + " is for operators (see /op)");
+      return new Action.Error(ErrorCode.NOT_OPERATOR, "/" + c.name() + " is for operators (see /op)");
     }
     return c.handler().apply(s, args);
   }
@@ -120,7 +120,7 @@ public final class ChatCore {
       return usage("nick");
     }
     String problem = Nick.problem(a, limits.nickMax());
-    return problem != null ? new Action.Error("nick_invalid", "\"" + a + "\" can't be used: " + problem)
+    return problem != null ? new Action.Error(ErrorCode.NICK_INVALID, "\"" + a + "\" can't be used: " + problem)
         : new Action.ChangeNick(a);
   }
 
@@ -183,17 +183,17 @@ public final class ChatCore {
 
   private Action room(String arg, java.util.function.Function<String, Action> then) {
     if (arg.contains(" ")) {
-      return new Action.Error("room_invalid", "a room name has no spaces");
+      return new Action.Error(ErrorCode.ROOM_INVALID, "a room name has no spaces");
     }
     String room = RoomName.normalize(arg);
     String problem = RoomName.problem(room, limits.roomMax());
-    return problem != null ? new Action.Error("room_invalid", "\"" + arg + "\" can't be used: " + problem)
+    return problem != null ? new Action.Error(ErrorCode.ROOM_INVALID, "\"" + arg + "\" can't be used: " + problem)
         : then.apply(room);
   }
 
   private static Action inRoom(SessionState s, java.util.function.Function<String, Action> then) {
     return s.currentRoom == null
-        ? new Action.Error("no_room", "you are in no room: /join #room first")
+        ? new Action.Error(ErrorCode.NO_ROOM, "you are in no room: /join #room first")
         : then.apply(s.currentRoom);
   }
 

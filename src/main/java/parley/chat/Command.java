@@ -20,6 +20,6 @@ public record Command(String name, List<String> aliases, String usage, String su
   }
 
   public Action.Error usageError() {
-    return new Action.Error("usage", "usage: " + synopsis());
+    return new Action.Error(ErrorCode.USAGE, "usage: " + synopsis());
   }
 }

@@ -7,15 +7,17 @@ import java.util.ArrayDeque;
  * A line over the rate is held back and released when a token is due; when more than {@code maxQueued}
  * lines are held back the sender is flooding and must be disconnected. Time is passed in (nanoseconds),
  * so the rules are tested without a clock.
+ *
+ * @param <T> what is held for each line (the line itself, or the work of handling it)
  */
-public final class FloodGate {
+public final class FloodGate<T> {
   /** What to do with an offered line. */
   public enum Verdict { PASS, HELD, FLOODING }
 
   private final double burst;
   private final double perNano;
   private final int maxQueued;
-  private final ArrayDeque<String> held = new ArrayDeque<>();
+  private final ArrayDeque<T> held = new ArrayDeque<>();
   private double tokens;
   private long last;
 
@@ -35,7 +37,7 @@ public final class FloodGate {
   }
 
   /** PASS: handle the line now. HELD: it waits, see {@link #release}. FLOODING: disconnect the sender. */
-  public Verdict offer(String line, long now) {
+  public Verdict offer(T line, long now) {
     refill(now);
     if (held.isEmpty() && tokens >= 1) {
       tokens -= 1;
@@ -49,7 +51,7 @@ public final class FloodGate {
   }
 
   /** The next held line whose token is due now, or null. */
-  public String release(long now) {
+  public T release(long now) {
     refill(now);
     if (!held.isEmpty() && tokens >= 1) {
       tokens -= 1;

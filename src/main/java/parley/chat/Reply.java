@@ -6,34 +6,94 @@ import java.util.List;
 /** Something said to one session only. Each transport renders it its own way. */
 public sealed interface Reply {
 
+  /** Calls the visitor's method for this kind: one method per kind, so that none can be forgotten. */
+  <R> R accept(Visitor<R> visitor);
+
   /** Server text for the user: command output, confirmations. */
   record Notice(List<String> lines) implements Reply {
     public Notice(String line) {
       this(List.of(line));
     }
+
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.notice(this);
+    }
   }
 
-  record Error(String code, String message) implements Reply {
+  record Error(ErrorCode errorCode, String message) implements Reply {
+    /** The wire code, e.g. {@code nick_taken}. */
+    public String code() {
+      return errorCode.code();
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.error(this);
+    }
   }
 
   record Welcome(String nick, String node, String motd) implements Reply {
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.welcome(this);
+    }
   }
 
   /** You are now in {@code room}: its topic, some of its members (all in a small room) and how many there are. */
   record Joined(String room, String topic, List<String> members, int count) implements Reply {
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.joined(this);
+    }
   }
 
   record Left(String room) implements Reply {
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.left(this);
+    }
   }
 
   /** @param room null for everyone on the server */
   record Who(String room, List<UserRecord> users, Instant now) implements Reply {
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.who(this);
+    }
   }
 
   /** @param missed how many older messages asked for are no longer retained */
   record History(String room, List<ChatEvent> events, long missed) implements Reply {
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.history(this);
+    }
   }
 
   record Rooms(List<RoomInfo> rooms) implements Reply {
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.rooms(this);
+    }
+  }
+
+  /** One method per kind. */
+  interface Visitor<R> {
+    R notice(Notice x);
+
+    R error(Error x);
+
+    R welcome(Welcome x);
+
+    R joined(Joined x);
+
+    R left(Left x);
+
+    R who(Who x);
+
+    R history(History x);
+
+    R rooms(Rooms x);
   }
 }

@@ -24,8 +24,8 @@ public final class SessionState {
   public boolean op;
   /** Until when the user may not talk; null when not muted. */
   public Instant mutedUntil;
-  /** Flood control; created on the first line. */
-  public FloodGate flood;
+  /** Flood control; created on the first line. It holds each delayed line as the work of handling it. */
+  public FloodGate<Runnable> flood;
   /** The timer releasing held lines, or -1. */
   public long floodTimer = -1;
 

@@ -241,6 +241,21 @@ public final class ClusteredChatStore implements ChatStore, AutoCloseable {
     return future(history.submitToKey(room, ClusterHistory.Read.last(0))).map(ClusterHistory.Slice::lastSeq);
   }
 
+  /**
+   * One read of the room's history entry (events, last seq and topic together) and, alongside it, one of its
+   * members entry: two entry processors on the same partition, in parallel.
+   */
+  @Override
+  public Future<Snapshot> snapshot(String room, long afterSeq, int max, int memberLimit) {
+    ClusterHistory.Read read = afterSeq > 0 ? ClusterHistory.Read.since(afterSeq, max) : ClusterHistory.Read.last(max);
+    Future<ClusterHistory.Slice> h = future(history.submitToKey(room, read));
+    Future<Members> m = members(room, memberLimit);
+    return Future.all(h, m).map(both -> {
+      ClusterHistory.Slice s = h.result();
+      return new Snapshot(slice(s), s.lastSeq(), s.topic(), m.result());
+    });
+  }
+
   /** The event as the cluster's history keeps it: its JSON without seq. */
   static String json(ChatEvent event) {
     return EventJson.toJson(event.withSeq(0)).encode();

@@ -28,6 +28,14 @@ public interface Session {
 
   void reply(Reply reply);
 
+  /**
+   * A reply to a request that carried {@code id} (see {@link Request}); a transport without request ids
+   * sends it as any reply.
+   */
+  default void reply(Reply reply, String id) {
+    reply(reply);
+  }
+
   /** Ends the session: says {@code reason} to the user if possible, then closes the connection. */
   void close(String reason);
 }

@@ -76,6 +76,24 @@ public interface ChatStore {
   Future<Long> lastSeq(String room);
 
   /**
+   * A room as a joining session needs it, read at one moment.
+   *
+   * @param history what {@link #since} (when asked with a seq) or {@link #history} would return
+   * @param lastSeq the highest seq given in the room, as {@link #lastSeq}
+   */
+  record Snapshot(Slice history, long lastSeq, String topic, Members members) {
+  }
+
+  /**
+   * The room's history, last seq and topic from one read, and its members: what a join needs, in one call.
+   *
+   * @param afterSeq    above 0: the events after it, the newest {@code max} of them, counting the others as
+   *                    missed (as {@link #since}); 0: the last {@code max} events (as {@link #history})
+   * @param memberLimit how many member names to return (as {@link #members})
+   */
+  Future<Snapshot> snapshot(String room, long afterSeq, int max, int memberLimit);
+
+  /**
    * Tells {@code roomAndNick} about members the store dropped without their session leaving, such as the users
    * of a cluster node that died. Each dropped member is reported once, by one node. The local store never drops
    * anyone.

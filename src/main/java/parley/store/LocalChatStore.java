@@ -176,6 +176,14 @@ public final class LocalChatStore implements ChatStore {
     return Future.succeededFuture(r == null ? 0L : r.lastSeq());
   }
 
+  @Override
+  public Future<Snapshot> snapshot(String room, long afterSeq, int max, int memberLimit) {
+    RoomLog r = rooms.get(room);
+    return Future.succeededFuture(r == null
+        ? new Snapshot(new Slice(List.of(), 0), 0, null, new Members(List.of(), 0))
+        : r.snapshot(afterSeq, max, memberLimit));
+  }
+
   private RoomLog room(String name) {
     RoomLog r = rooms.get(name);
     if (r == null) {
@@ -289,6 +297,10 @@ public final class LocalChatStore implements ChatStore {
         out = new ArrayList<>(out.subList(out.size() - max, out.size()));
       }
       return new Slice(out, missed);
+    }
+
+    synchronized Snapshot snapshot(long afterSeq, int max, int memberLimit) {
+      return new Snapshot(afterSeq > 0 ? since(afterSeq, max) : last(max), seq, topic, members(memberLimit));
     }
 
     synchronized long lastSeq() {

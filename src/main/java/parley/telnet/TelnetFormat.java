@@ -140,52 +140,84 @@ public final class TelnetFormat {
 
   /** A reply as terminal lines (no line ends). */
   public static List<String> render(Reply reply, boolean color, boolean ascii) {
-    List<String> out = new ArrayList<>();
-    if (reply instanceof Reply.Notice n) {
-      n.lines().forEach(l -> out.add(dim(l, color)));
-    } else if (reply instanceof Reply.Error e) {
-      out.add((color ? RED : "") + "! " + e.message() + (color ? RESET : ""));
-    } else if (reply instanceof Reply.Welcome w) {
-      out.add(w.motd());
-      out.add("You are " + nick(w.nick(), color) + ".");
-    } else if (reply instanceof Reply.Joined j) {
-      int shown = Math.min(j.members().size(), 30);
-      String names = String.join(", ", j.members().subList(0, shown))
-          + (j.count() > shown ? " and " + (j.count() - shown) + " more" : "");
-      out.add(dim("* You are in " + RoomName.display(j.room()) + " (" + j.count() + " here: " + names + ")", color));
-      if (j.topic() != null) {
-        out.add(dim("* Topic: ", color) + j.topic());
+    return reply.accept(new Reply.Visitor<>() {
+      @Override
+      public List<String> notice(Reply.Notice n) {
+        List<String> out = new ArrayList<>(n.lines().size());
+        n.lines().forEach(l -> out.add(dim(l, color)));
+        return out;
       }
-    } else if (reply instanceof Reply.Left l) {
-      out.add(dim("* You left " + RoomName.display(l.room()), color));
-    } else if (reply instanceof Reply.Who w) {
-      out.add((w.room() == null ? "Users on the server" : "Users in " + RoomName.display(w.room()))
-          + " (" + w.users().size() + "):");
-      int width = w.users().stream().mapToInt(u -> u.nick().length()).max().orElse(4);
-      for (UserRecord u : w.users()) {
-        long idle = Math.max(0, Duration.between(u.lastActive(), w.now()).toSeconds());
-        out.add("  " + nick(u.nick(), color) + " ".repeat(width - u.nick().length()) + "  "
-            + String.format("%-6s", u.via()) + "  idle " + String.format("%-6s", Durations.format(idle)) + "  on " + u.node());
+
+      @Override
+      public List<String> error(Reply.Error e) {
+        return List.of((color ? RED : "") + "! " + e.message() + (color ? RESET : ""));
       }
-    } else if (reply instanceof Reply.History h) {
-      if (h.missed() > 0) {
-        out.add(dim("--- " + h.missed() + " older messages of " + RoomName.display(h.room())
-            + " are no longer kept ---", color));
+
+      @Override
+      public List<String> welcome(Reply.Welcome w) {
+        return List.of(w.motd(), "You are " + nick(w.nick(), color) + ".");
       }
-      if (!h.events().isEmpty()) {
-        out.add(dim("--- history of " + RoomName.display(h.room()) + " ---", color));
-        for (ChatEvent e : h.events()) {
-          out.add(render(e, color, ascii, null));
+
+      @Override
+      public List<String> joined(Reply.Joined j) {
+        List<String> out = new ArrayList<>(2);
+        int shown = Math.min(j.members().size(), 30);
+        String names = String.join(", ", j.members().subList(0, shown))
+            + (j.count() > shown ? " and " + (j.count() - shown) + " more" : "");
+        out.add(dim("* You are in " + RoomName.display(j.room()) + " (" + j.count() + " here: " + names + ")", color));
+        if (j.topic() != null) {
+          out.add(dim("* Topic: ", color) + j.topic());
         }
-        out.add(dim("--- end of history ---", color));
+        return out;
       }
-    } else if (reply instanceof Reply.Rooms r) {
-      out.add("Rooms (" + r.rooms().size() + "):");
-      for (RoomInfo i : r.rooms()) {
-        out.add("  " + RoomName.display(i.name()) + "  " + i.members() + (i.members() == 1 ? " user" : " users")
-            + (i.topic() == null ? "" : "  " + i.topic()));
+
+      @Override
+      public List<String> left(Reply.Left l) {
+        return List.of(dim("* You left " + RoomName.display(l.room()), color));
       }
-    }
-    return out;
+
+      @Override
+      public List<String> who(Reply.Who w) {
+        List<String> out = new ArrayList<>(w.users().size() + 1);
+        out.add((w.room() == null ? "Users on the server" : "Users in " + RoomName.display(w.room()))
+            + " (" + w.users().size() + "):");
+        int width = w.users().stream().mapToInt(u -> u.nick().length()).max().orElse(4);
+        for (UserRecord u : w.users()) {
+          long idle = Math.max(0, Duration.between(u.lastActive(), w.now()).toSeconds());
+          out.add("  " + nick(u.nick(), color) + " ".repeat(width - u.nick().length()) + "  "
+              + String.format("%-6s", u.via()) + "  idle " + String.format("%-6s", Durations.format(idle)) + "  on "
+              + u.node());
+        }
+        return out;
+      }
+
+      @Override
+      public List<String> history(Reply.History h) {
+        List<String> out = new ArrayList<>(h.events().size() + 3);
+        if (h.missed() > 0) {
+          out.add(dim("--- " + h.missed() + " older messages of " + RoomName.display(h.room())
+              + " are no longer kept ---", color));
+        }
+        if (!h.events().isEmpty()) {
+          out.add(dim("--- history of " + RoomName.display(h.room()) + " ---", color));
+          for (ChatEvent e : h.events()) {
+            out.add(render(e, color, ascii, null));
+          }
+          out.add(dim("--- end of history ---", color));
+        }
+        return out;
+      }
+
+      @Override
+      public List<String> rooms(Reply.Rooms r) {
+        List<String> out = new ArrayList<>(r.rooms().size() + 1);
+        out.add("Rooms (" + r.rooms().size() + "):");
+        for (RoomInfo i : r.rooms()) {
+          out.add("  " + RoomName.display(i.name()) + "  " + i.members() + (i.members() == 1 ? " user" : " users")
+              + (i.topic() == null ? "" : "  " + i.topic()));
+        }
+        return out;
+      }
+    });
   }
 }

@@ -5,6 +5,7 @@ import io.vertx.core.net.NetSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import parley.chat.ChatEvent;
+import parley.chat.ErrorCode;
 import parley.chat.Reply;
 import parley.net.Channels;
 import parley.room.ChatService;
@@ -130,7 +131,7 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
       } else {
         if (ar.failed()) {
           LOG.warn("{} login failed: {}", id(), ar.cause().toString());
-          writeLines(TelnetFormat.render(new Reply.Error("unavailable", "the server could not check that nickname; try again"),
+          writeLines(TelnetFormat.render(new Reply.Error(ErrorCode.UNAVAILABLE, "the server could not check that nickname; try again"),
               state.color, state.ascii));
         }
         promptForNick();
@@ -145,7 +146,7 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
 
   @Override
   public void lineTooLong(int bytes) {
-    reply(new Reply.Error("line_too_long", "that line was " + bytes + " bytes; the limit is "
+    reply(new Reply.Error(ErrorCode.LINE_TOO_LONG, "that line was " + bytes + " bytes; the limit is "
         + limits.maxLineBytes() + ", so it was not sent"));
   }
 

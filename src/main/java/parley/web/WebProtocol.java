@@ -3,6 +3,7 @@ package parley.web;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import parley.chat.ChatEvent;
+import parley.chat.ErrorCode;
 import parley.chat.Reply;
 import parley.chat.UserRecord;
 import parley.room.Encoding;
@@ -56,21 +57,53 @@ public final class WebProtocol {
 
   /** A reply as the JSON objects sent for it (usually one). */
   public static List<JsonObject> toJson(Reply reply) {
-    List<JsonObject> out = new ArrayList<>(1);
-    if (reply instanceof Reply.Notice n) {
-      out.add(new JsonObject().put("type", "notice").put("text", String.join("\n", n.lines())));
-    } else if (reply instanceof Reply.Error e) {
-      out.add(error(e.code(), e.message()));
-    } else if (reply instanceof Reply.Welcome w) {
-      out.add(new JsonObject().put("type", "welcome").put("nick", w.nick())
-          .put("node", w.node()).put("motd", w.motd()));
-    } else if (reply instanceof Reply.Joined j) {
-      out.add(new JsonObject().put("type", "joined").put("room", j.room())
+    return reply.accept(REPLY);
+  }
+
+  /**
+   * A reply to a request that carried {@code id}: the same objects, each with that {@code id}.
+   *
+   * @param id the request's id, or null for none
+   */
+  public static List<JsonObject> toJson(Reply reply, String id) {
+    List<JsonObject> out = toJson(reply);
+    if (id != null) {
+      out.forEach(o -> o.put("id", id));
+    }
+    return out;
+  }
+
+  private static final Reply.Visitor<List<JsonObject>> REPLY = new Reply.Visitor<>() {
+    @Override
+    public List<JsonObject> notice(Reply.Notice n) {
+      return one(new JsonObject().put("type", "notice").put("text", String.join("\n", n.lines())));
+    }
+
+    @Override
+    public List<JsonObject> error(Reply.Error e) {
+      return one(WebProtocol.error(e.errorCode(), e.message()));
+    }
+
+    @Override
+    public List<JsonObject> welcome(Reply.Welcome w) {
+      return one(new JsonObject().put("type", "welcome").put("nick", w.nick()).put("node", w.node())
+          .put("motd", w.motd()));
+    }
+
+    @Override
+    public List<JsonObject> joined(Reply.Joined j) {
+      return one(new JsonObject().put("type", "joined").put("room", j.room())
           .put("topic", j.topic()).put("members", new JsonArray(new ArrayList<>(j.members())))
           .put("count", j.count()));
-    } else if (reply instanceof Reply.Left l) {
-      out.add(new JsonObject().put("type", "left").put("room", l.room()));
-    } else if (reply instanceof Reply.Who w) {
+    }
+
+    @Override
+    public List<JsonObject> left(Reply.Left l) {
+      return one(new JsonObject().put("type", "left").put("room", l.room()));
+    }
+
+    @Override
+    public List<JsonObject> who(Reply.Who w) {
       JsonArray users = new JsonArray();
       for (UserRecord u : w.users()) {
         users.add(new JsonObject().put("nick", u.nick()).put("via", u.via()).put("node", u.node())
@@ -80,24 +113,37 @@ public final class WebProtocol {
       if (w.room() != null) {
         who.put("room", w.room());
       }
-      out.add(who);
-    } else if (reply instanceof Reply.History h) {
+      return one(who);
+    }
+
+    @Override
+    public List<JsonObject> history(Reply.History h) {
+      List<JsonObject> out = new ArrayList<>(2);
       if (h.missed() > 0) {
         out.add(new JsonObject().put("type", "missed").put("room", h.room()).put("count", h.missed()));
       }
       JsonArray messages = new JsonArray();
       h.events().forEach(e -> messages.add(EventJson.toJson(e)));
       out.add(new JsonObject().put("type", "history").put("room", h.room()).put("messages", messages));
-    } else if (reply instanceof Reply.Rooms r) {
+      return out;
+    }
+
+    @Override
+    public List<JsonObject> rooms(Reply.Rooms r) {
       JsonArray rooms = new JsonArray();
       r.rooms().forEach(i -> rooms.add(new JsonObject().put("name", i.name()).put("members", i.members())
           .put("topic", i.topic())));
-      out.add(new JsonObject().put("type", "rooms").put("rooms", rooms));
+      return one(new JsonObject().put("type", "rooms").put("rooms", rooms));
     }
-    return out;
-  }
 
-  public static JsonObject error(String code, String message) {
-    return new JsonObject().put("type", "error").put("code", code).put("message", message);
+    private List<JsonObject> one(JsonObject o) {
+      List<JsonObject> out = new ArrayList<>(1);
+      out.add(o);
+      return out;
+    }
+  };
+
+  public static JsonObject error(ErrorCode code, String message) {
+    return new JsonObject().put("type", "error").put("code", code.code()).put("message", message);
   }
 }

@@ -5,6 +5,7 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import parley.chat.ErrorCode;
 import parley.chat.Reply;
 import parley.chat.RoomName;
 import parley.net.Channels;
@@ -24,6 +25,8 @@ import java.util.Map;
  */
 public final class WebSession extends BaseSession {
   private static final Logger LOG = LoggerFactory.getLogger(WebSession.class);
+  /** The longest request id accepted, in characters. */
+  static final int MAX_ID_LENGTH = 64;
 
   private final ServerWebSocket ws;
   private boolean loggingIn;
@@ -39,7 +42,7 @@ public final class WebSession extends BaseSession {
       return;
     }
     ws.textMessageHandler(this::onText);
-    ws.binaryMessageHandler(b -> send(WebProtocol.error("binary_not_supported", "send JSON text frames")));
+    ws.binaryMessageHandler(b -> send(WebProtocol.error(ErrorCode.BINARY_NOT_SUPPORTED, "send JSON text frames")));
     ws.exceptionHandler(err -> LOG.info("{} ({}) websocket error: {}", id(), state.nick, err.toString()));
   }
 
@@ -51,41 +54,53 @@ public final class WebSession extends BaseSession {
     try {
       msg = new JsonObject(text);
     } catch (DecodeException | ClassCastException e) {
-      send(WebProtocol.error("bad_json", "every frame must be a JSON object, like {\"type\":\"say\",\"text\":\"hi\"}"));
+      send(WebProtocol.error(ErrorCode.BAD_JSON, "every frame must be a JSON object, like {\"type\":\"say\",\"text\":\"hi\"}"));
       return;
     }
+    Object label = msg.getValue("id");
+    if (label != null && !(label instanceof String l && l.length() <= MAX_ID_LENGTH)) {
+      send(WebProtocol.error(ErrorCode.BAD_ID, "id must be a string of at most " + MAX_ID_LENGTH
+          + " characters; the frame was ignored"));
+      return;
+    }
+    String id = (String) label;
     Object type = msg.getValue("type");
     if ("hello".equals(type)) {
-      hello(msg);
+      hello(msg, id);
     } else if ("say".equals(type)) {
-      say(msg);
+      say(msg, id);
     } else {
-      send(WebProtocol.error("bad_type", "unknown frame type " + (type == null ? "(none)" : "\"" + type + "\"")
-          + "; send hello or say"));
+      error(id, ErrorCode.BAD_TYPE, "unknown frame type " + (type == null ? "(none)" : "\"" + type + "\"")
+          + "; send hello or say");
     }
   }
 
-  private void hello(JsonObject msg) {
+  /** An error reply to the request with that id (null: none). */
+  private void error(String id, ErrorCode code, String message) {
+    reply(new Reply.Error(code, message), id);
+  }
+
+  private void hello(JsonObject msg, String id) {
     if (state.nick != null || loggingIn) {
-      send(WebProtocol.error("already_logged_in", "you already have a nickname; use /nick to change it"));
+      error(id, ErrorCode.ALREADY_LOGGED_IN, "you already have a nickname; use /nick to change it");
       return;
     }
     if (!(msg.getValue("nick") instanceof String nick)) {
-      send(WebProtocol.error("bad_hello", "hello needs a nick, like {\"type\":\"hello\",\"nick\":\"alice\"}"));
+      error(id, ErrorCode.BAD_HELLO, "hello needs a nick, like {\"type\":\"hello\",\"nick\":\"alice\"}");
       return;
     }
     Map<String, Long> resume = new LinkedHashMap<>();
     Object since = msg.getValue("since");
     if (since != null) {
       if (!(since instanceof JsonObject rooms)) {
-        send(WebProtocol.error("bad_hello", "since must map rooms to the last seq seen, like {\"lobby\":42}"));
+        error(id, ErrorCode.BAD_HELLO, "since must map rooms to the last seq seen, like {\"lobby\":42}");
         return;
       }
       for (String key : rooms.fieldNames()) {
         String room = RoomName.normalize(key);
         Object seq = rooms.getValue(key);
         if (RoomName.problem(room, limits.roomNameLength()) != null || !(seq instanceof Number n) || n.longValue() < 0) {
-          send(WebProtocol.error("bad_hello", "since has a bad entry for \"" + key + "\""));
+          error(id, ErrorCode.BAD_HELLO, "since has a bad entry for \"" + key + "\"");
           return;
         }
         if (resume.size() < limits.maxRoomsPerSession()) {
@@ -94,41 +109,41 @@ public final class WebSession extends BaseSession {
       }
     }
     loggingIn = true;
-    service.login(this, nick, resume).onComplete(ar -> {
+    service.login(this, nick, resume, id).onComplete(ar -> {
       loggingIn = false;
       if (ar.failed()) {
         LOG.warn("{} login failed: {}", id(), ar.cause().toString());
-        send(WebProtocol.error("unavailable", "the server could not check that nickname; try again"));
+        error(id, ErrorCode.UNAVAILABLE, "the server could not check that nickname; try again");
       } else if (ar.result()) {
         loggedIn();
       }
     });
   }
 
-  private void say(JsonObject msg) {
+  private void say(JsonObject msg, String id) {
     if (state.nick == null) {
-      send(WebProtocol.error("hello_first", "send hello with your nickname first"));
+      error(id, ErrorCode.HELLO_FIRST, "send hello with your nickname first");
       return;
     }
     if (!(msg.getValue("text") instanceof String text)) {
-      send(WebProtocol.error("bad_say", "say needs a text, like {\"type\":\"say\",\"text\":\"hi\"}"));
+      error(id, ErrorCode.BAD_SAY, "say needs a text, like {\"type\":\"say\",\"text\":\"hi\"}");
       return;
     }
     int bytes = text.getBytes(StandardCharsets.UTF_8).length;
     if (bytes > limits.maxLineBytes()) {
-      send(WebProtocol.error("line_too_long", "that line was " + bytes + " bytes; the limit is "
-          + limits.maxLineBytes() + ", so it was not sent"));
+      error(id, ErrorCode.LINE_TOO_LONG, "that line was " + bytes + " bytes; the limit is "
+          + limits.maxLineBytes() + ", so it was not sent");
       return;
     }
     if (msg.getValue("room") instanceof String room) {
       String r = RoomName.normalize(room);
       if (!state.rooms.contains(r)) {
-        send(WebProtocol.error("not_in_room", "you are not in " + RoomName.display(r) + "; /join it first"));
+        error(id, ErrorCode.NOT_IN_ROOM, "you are not in " + RoomName.display(r) + "; /join it first");
         return;
       }
       state.currentRoom = r;
     }
-    service.input(this, text);
+    service.input(this, text, id);
   }
 
   private void send(JsonObject json) {
@@ -153,7 +168,12 @@ public final class WebSession extends BaseSession {
 
   @Override
   public void reply(Reply reply) {
-    WebProtocol.toJson(reply).forEach(this::send);
+    reply(reply, null);
+  }
+
+  @Override
+  public void reply(Reply reply, String id) {
+    WebProtocol.toJson(reply, id).forEach(this::send);
   }
 
   @Override
@@ -162,11 +182,11 @@ public final class WebSession extends BaseSession {
       // refusals come in the same turn as the upgrade: the 101 response may still be in flight (io_uring
       // completes writes later) with the HTTP encoder in the pipeline, which would swallow a raw frame written
       // past it; Vert.x's own write orders this
-      ws.writeTextMessage(WebProtocol.error(code, text).encode());
+      ws.writeTextMessage(WebProtocol.error(ErrorCode.REFUSED, text).encode());
       return;
     }
     send(code.equals("bye") ? new JsonObject().put("type", "bye").put("reason", text)
-        : WebProtocol.error(code, text));
+        : WebProtocol.error(ErrorCode.valueOf(code.toUpperCase(java.util.Locale.ROOT)), text));
   }
 
   @Override

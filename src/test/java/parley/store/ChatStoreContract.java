@@ -167,6 +167,41 @@ public abstract class ChatStoreContract {
   }
 
   @Test
+  void snapshotReadsWhatAJoinNeeds() throws Exception {
+    ChatStore s = store();
+    ChatStore.Snapshot empty = await(s.snapshot("nowhere", 0, 10, 10));
+    assertTrue(empty.history().events().isEmpty());
+    assertEquals(0, empty.lastSeq());
+    assertNull(empty.topic());
+    assertEquals(new ChatStore.Members(List.of(), 0), empty.members());
+
+    for (int i = 1; i <= 5; i++) {
+      await(s.append(msg("lobby", "m" + i), e -> { }));
+    }
+    await(s.append(new ChatEvent(ChatEvent.Type.TOPIC, "lobby", 0, T0, "bob", "web", "snacks", null), e -> { }));
+    await(s.joinRoom("lobby", "s1", "bob"));
+    await(s.joinRoom("lobby", "s2", "alice"));
+
+    ChatStore.Snapshot last = await(peer().snapshot("lobby", 0, 3, 10));
+    assertEquals(List.of(4L, 5L, 6L), last.history().events().stream().map(ChatEvent::seq).toList());
+    assertEquals(0, last.history().missed());
+    assertEquals(6, last.lastSeq());
+    assertEquals("snacks", last.topic());
+    assertEquals(new ChatStore.Members(List.of("alice", "bob"), 2), last.members());
+
+    ChatStore.Snapshot since = await(s.snapshot("lobby", 2, 2, 1));
+    assertEquals(List.of(5L, 6L), since.history().events().stream().map(ChatEvent::seq).toList());
+    assertEquals(2, since.history().missed(), "seq 3 and 4 are after 2 but beyond the 2 asked for");
+    assertEquals(6, since.lastSeq());
+    assertEquals(1, since.members().names().size());
+    assertEquals(2, since.members().count());
+
+    ChatStore.Snapshot upToDate = await(s.snapshot("lobby", 6, 100, 10));
+    assertTrue(upToDate.history().events().isEmpty());
+    assertEquals(6, upToDate.lastSeq());
+  }
+
+  @Test
   void sinceCountsWhatRetentionDropped() throws Exception {
     ChatStore s = storeRetaining(5);
     for (int i = 1; i <= 12; i++) {

@@ -1,0 +1,78 @@
+package parley.room;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import parley.config.ParleyConfig;
+import parley.store.BanList;
+
+import java.time.Clock;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Who may connect: refuses connections while shutting down, from banned addresses, beyond the server's
+ * connection limit and beyond the limit per address. Knows every open session of this node.
+ */
+final class Admission {
+  private static final Logger LOG = LoggerFactory.getLogger(Admission.class);
+
+  private final ParleyConfig.Limits limits;
+  private final BanList bans;
+  private final Clock clock;
+  /** Every open session of this node, logged in or not. */
+  private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
+  private final Map<String, AtomicInteger> perAddress = new ConcurrentHashMap<>();
+  private volatile boolean shuttingDown;
+
+  Admission(ParleyConfig.Limits limits, BanList bans, Clock clock) {
+    this.limits = limits;
+    this.bans = bans;
+    this.clock = clock;
+  }
+
+  /** @return null when the session is admitted, or why it is refused */
+  String admit(Session s) {
+    String address = s.address();
+    if (shuttingDown) {
+      return "the server is shutting down";
+    }
+    BanList.Ban ban = bans.find(address, clock.instant());
+    if (ban != null) {
+      LOG.info("{} refused: {} is banned", s.id(), address);
+      return "you are banned from this server" + (ban.until() == null ? "" : " until " + ban.until());
+    }
+    if (sessions.size() >= limits.maxConnections()) {
+      LOG.warn("{} refused: {} connections, the limit", s.id(), sessions.size());
+      return "the server is full (" + limits.maxConnections() + " connections); try again later";
+    }
+    AtomicInteger mine = perAddress.computeIfAbsent(address, a -> new AtomicInteger());
+    if (mine.incrementAndGet() > limits.maxConnectionsPerIp()) {
+      mine.decrementAndGet();
+      LOG.warn("{} refused: {} already has {} connections", s.id(), address, limits.maxConnectionsPerIp());
+      return "too many connections from your address (the limit is " + limits.maxConnectionsPerIp() + ")";
+    }
+    sessions.add(s);
+    return null;
+  }
+
+  /** Frees what an admitted session counted for. @return false when it was not (or no longer) admitted */
+  boolean release(Session s) {
+    if (!sessions.remove(s)) {
+      return false;
+    }
+    perAddress.computeIfPresent(s.address(), (a, n) -> n.decrementAndGet() <= 0 ? null : n);
+    return true;
+  }
+
+  /** From now on every connection is refused. */
+  void shutDown() {
+    shuttingDown = true;
+  }
+
+  /** The open sessions (a live view). */
+  Set<Session> sessions() {
+    return sessions;
+  }
+}
