@@ -15,11 +15,11 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import parley.support.LineClient;
+import parley.support.ParleyServerExtension;
 import parley.support.TcpProxy;
-import parley.support.TestServer;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,7 +49,11 @@ class BrowserTest {
   private static Playwright playwright;
   private static Browser browser;
 
-  private TestServer server;
+  // the tests type faster than people; flood control has its own tests
+  @RegisterExtension
+  static final ParleyServerExtension server = ParleyServerExtension.withConfig(
+      new JsonObject().put("flood", new JsonObject().put("burst", 1000).put("ratePerSecond", 1000)));
+
   private final List<BrowserContext> contexts = new ArrayList<>();
   private final List<String> dialogs = Collections.synchronizedList(new ArrayList<>());
   private final List<String> pageErrors = Collections.synchronizedList(new ArrayList<>());
@@ -78,18 +82,9 @@ class BrowserTest {
     }
   }
 
-  @BeforeEach
-  void start() throws Exception {
-    // the tests type faster than people; flood control has its own tests
-    server = TestServer.start(new JsonObject().put("flood", new JsonObject().put("burst", 1000).put("ratePerSecond", 1000)));
-  }
-
   @AfterEach
   void stop() throws Exception {
     contexts.forEach(BrowserContext::close);
-    if (server != null) {
-      server.close();
-    }
     assertEquals(List.of(), pageErrors, "script errors on the page");
   }
 
@@ -312,7 +307,7 @@ class BrowserTest {
 
       // the server drops the page's socket, and the network stays down for a while: the page keeps trying
       network.refuse(true);
-      assertTrue(server.parley.service().disconnect("bob", "dropped by the test"));
+      assertTrue(server.parley().service().disconnect("bob", "dropped by the test"));
       alice.expectContaining("bob has left #lobby");
       assertThat(page.locator("#conn")).hasAttribute("data-state", "reconnecting");
       assertThat(page.locator("#banner")).containsText("Reconnecting");
@@ -351,9 +346,7 @@ class BrowserTest {
 
   @Test
   void aResumeThatOutlivedTheHistoryShowsHowManyWereMissed() throws Exception {
-    server.close();
-    server = TestServer.start(new JsonObject().put("history", new JsonObject().put("retain", 3).put("replay", 3))
-        .put("flood", new JsonObject().put("burst", 1000).put("ratePerSecond", 1000)));
+    server.start(new JsonObject().put("history", new JsonObject().put("retain", 3).put("replay", 3)));
     try (LineClient alice = LineClient.login(server.telnetPort(), "alice");
          TcpProxy network = new TcpProxy(server.httpPort())) {
       Page page = openPage(network.port(), 1280, 800);

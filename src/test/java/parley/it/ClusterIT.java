@@ -4,6 +4,7 @@ package parley.it;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -118,25 +119,22 @@ class ClusterIT {
 
   /** A user on each node; done when every node lists all three. */
   private void awaitFormed() throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
     List<WsClient> probes = new ArrayList<>();
     try {
       for (int i = 0; i < 3; i++) {
         probes.add(WsClient.login(vertx, nodes[i].httpPort(), "probe" + (i + 1)));
       }
-      for (WsClient probe : probes) {
-        while (true) {
-          probe.say("/who");
-          JsonArray users = probe.expect("who").getJsonArray("users");
-          Set<String> nicks = new HashSet<>();
-          users.forEach(u -> nicks.add(((JsonObject) u).getString("nick")));
-          if (nicks.containsAll(Set.of("probe1", "probe2", "probe3"))) {
-            break;
-          }
-          assertTrue(System.nanoTime() < deadline, "the nodes did not form one cluster: " + users);
-          Thread.sleep(500);
-        }
-      }
+      Awaitility.await().atMost(Duration.ofSeconds(90)).pollInSameThread().pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            for (WsClient probe : probes) {
+              probe.say("/who");
+              JsonArray users = probe.expect("who").getJsonArray("users");
+              Set<String> nicks = new HashSet<>();
+              users.forEach(u -> nicks.add(((JsonObject) u).getString("nick")));
+              assertTrue(nicks.containsAll(Set.of("probe1", "probe2", "probe3")),
+                  "the nodes did not form one cluster: " + users);
+            }
+          });
     } finally {
       probes.forEach(WsClient::close);
     }
@@ -284,10 +282,9 @@ class ClusterIT {
       assertEquals(List.of(lastSeen + 1, lastSeen + 2, lastSeen + 3), during, "seq goes on without a gap");
 
       // the dead node's nicknames are free again once Hazelcast has removed it
-      while (!tryNick(telnet(3), "ghost")) {
-        assertTrue(System.nanoTime() - killedAt < FREED_WITHIN.toNanos(), "ghost still taken after " + FREED_WITHIN);
-        Thread.sleep(500);
-      }
+      Awaitility.await().atMost(FREED_WITHIN.minusNanos(System.nanoTime() - killedAt)).pollInSameThread()
+          .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(500))
+          .untilAsserted(() -> assertTrue(tryNick(telnet(3), "ghost"), "ghost still taken after " + FREED_WITHIN));
       long freedMs = (System.nanoTime() - killedAt) / 1_000_000;
       System.out.println("ClusterIT: nicknames of the killed node were free after " + freedMs + " ms");
       brian.expect(f -> "leave".equals(f.getString("type")) && "wendy".equals(f.getString("nick")), "wendy left");

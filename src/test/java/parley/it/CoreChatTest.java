@@ -2,15 +2,14 @@ package parley.it;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.BeforeEach;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.transport.Transport;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import parley.support.ClientTest;
 import parley.support.LineClient;
-import parley.support.TestServer;
+import parley.support.ParleyServerExtension;
 import parley.support.WsClient;
 
 import java.nio.charset.StandardCharsets;
@@ -23,18 +22,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The core issue end to end: real TCP and WebSocket clients against a real server on free ports. */
-class CoreChatTest extends ClientTest {
+class CoreChatTest {
   private static final Pattern CHAT_LINE = Pattern.compile("\\[\\d\\d:\\d\\d] ([\\w-]+): (.*)");
 
-  @BeforeEach
-  void start() throws Exception {
-    server = TestServer.start();
-  }
+  @RegisterExtension
+  static final ParleyServerExtension server = ParleyServerExtension.withDefaults();
 
   @Test
   void telnetAndWebChatBothWays() throws Exception {
     try (LineClient alice = LineClient.login(server.telnetPort(), "alice");
-         WsClient bob = WsClient.login(clientVertx, server.httpPort(), "bob")) {
+         WsClient bob = WsClient.login(server.clientVertx(), server.httpPort(), "bob")) {
       alice.expectContaining("bob (web) has joined #lobby");
 
       alice.send("hello from the terminal");
@@ -55,8 +52,7 @@ class CoreChatTest extends ClientTest {
   @ParameterizedTest
   @ValueSource(strings = {"io_uring", "epoll", "nio"})
   void everyTransportCarriesChat(String name) throws Exception {
-    server.close();
-    server = null;
+    server.stop();
     Transport t = switch (name) {
       case "io_uring" -> Transport.IO_URING;
       case "epoll" -> Transport.EPOLL;
@@ -64,15 +60,15 @@ class CoreChatTest extends ClientTest {
     };
     if (!t.available()) {
       // a kernel or container without it: asking for it by name must fail with a clear reason
-      Exception e = assertThrows(Exception.class, () -> TestServer.start(new JsonObject().put("transport", name)));
+      Exception e = assertThrows(Exception.class, () -> server.start(new JsonObject().put("transport", name)));
       assertTrue(String.valueOf(e.getMessage()).contains("transport " + name + " is not available here"), e.toString());
       return;
     }
-    server = TestServer.start(new JsonObject().put("transport", name));
+    server.start(new JsonObject().put("transport", name));
     String impl = ((VertxInternal) server.parley().vertx()).transport().getClass().getSimpleName().toLowerCase();
     assertTrue(impl.contains(name.replace("_", "")), name + " in use: " + impl);
     try (LineClient alice = LineClient.login(server.telnetPort(), "alice");
-         WsClient bob = WsClient.login(clientVertx, server.httpPort(), "bob")) {
+         WsClient bob = WsClient.login(server.clientVertx(), server.httpPort(), "bob")) {
       alice.expectContaining("bob (web) has joined #lobby");
       alice.send("over " + name);
       assertEquals("alice", bob.expectMessage("over " + name).getString("nick"));
@@ -88,7 +84,7 @@ class CoreChatTest extends ClientTest {
         alice.send("line " + i);
         alice.expectContaining("alice: line " + i);
       }
-      try (WsClient bob = WsClient.login(clientVertx, server.httpPort(), "bob")) {
+      try (WsClient bob = WsClient.login(server.clientVertx(), server.httpPort(), "bob")) {
         JsonArray history = bob.expect("history").getJsonArray("messages");
         assertEquals(5, history.size());
         for (int i = 0; i < 5; i++) {
@@ -110,7 +106,7 @@ class CoreChatTest extends ClientTest {
   void takenNicknameRefusedOnBothTransportsCaseInsensitively() throws Exception {
     try (LineClient alice = LineClient.login(server.telnetPort(), "alice");
          LineClient other = new LineClient(server.telnetPort());
-         WsClient web = WsClient.connect(clientVertx, server.httpPort())) {
+         WsClient web = WsClient.connect(server.clientVertx(), server.httpPort())) {
       other.expectPrompt("Nickname:");
       other.send("ALICE");
       other.expectContaining("already used");
@@ -131,7 +127,7 @@ class CoreChatTest extends ClientTest {
   @Test
   void whoListsBothUsersWithTransport() throws Exception {
     try (LineClient alice = LineClient.login(server.telnetPort(), "alice");
-         WsClient bob = WsClient.login(clientVertx, server.httpPort(), "bob")) {
+         WsClient bob = WsClient.login(server.clientVertx(), server.httpPort(), "bob")) {
       alice.send("/who");
       alice.expectContaining("Users on the server (2)");
       String a = alice.expect(l -> l.contains("alice") && l.contains("telnet") && l.contains("idle"), "alice in /who");
@@ -149,7 +145,7 @@ class CoreChatTest extends ClientTest {
 
   @Test
   void leaveNoticeOnDisconnect() throws Exception {
-    try (WsClient bob = WsClient.login(clientVertx, server.httpPort(), "bob")) {
+    try (WsClient bob = WsClient.login(server.clientVertx(), server.httpPort(), "bob")) {
       LineClient alice = LineClient.login(server.telnetPort(), "alice");
       bob.expect(f -> "join".equals(f.getString("type")) && "alice".equals(f.getString("nick")), "alice's join");
       alice.close();
@@ -168,7 +164,7 @@ class CoreChatTest extends ClientTest {
   @Test
   void escapeSequencesAndControlCharactersAreStripped() throws Exception {
     try (LineClient alice = LineClient.login(server.telnetPort(), "alice");
-         WsClient bob = WsClient.login(clientVertx, server.httpPort(), "bob")) {
+         WsClient bob = WsClient.login(server.clientVertx(), server.httpPort(), "bob")) {
       alice.sendRaw("a\u001b[2J\u001b[31mred\u001b[0m\u0007b\u001b]0;title\u0007c \u00e9t\u00e9 \u2603\r\n"
           .getBytes(StandardCharsets.UTF_8));
       JsonObject m = bob.expect("message");
@@ -188,7 +184,7 @@ class CoreChatTest extends ClientTest {
   @Test
   void oversizedLineRefusedAndConnectionStaysUsable() throws Exception {
     try (LineClient alice = LineClient.login(server.telnetPort(), "alice");
-         WsClient bob = WsClient.login(clientVertx, server.httpPort(), "bob")) {
+         WsClient bob = WsClient.login(server.clientVertx(), server.httpPort(), "bob")) {
       alice.send("x".repeat(5000));
       alice.expectContaining("the limit is 2000");
       alice.send("still here");
@@ -206,7 +202,7 @@ class CoreChatTest extends ClientTest {
   @Test
   void commandsWorkFromBothTransports() throws Exception {
     try (LineClient alice = LineClient.login(server.telnetPort(), "alice");
-         WsClient bob = WsClient.login(clientVertx, server.httpPort(), "bob")) {
+         WsClient bob = WsClient.login(server.clientVertx(), server.httpPort(), "bob")) {
       alice.send("/help");
       alice.expectContaining("/nick NEW");
       bob.say("/help");
@@ -230,7 +226,7 @@ class CoreChatTest extends ClientTest {
 
   @Test
   void malformedFramesGetClearErrors() throws Exception {
-    try (WsClient web = WsClient.connect(clientVertx, server.httpPort())) {
+    try (WsClient web = WsClient.connect(server.clientVertx(), server.httpPort())) {
       web.sendText("not json");
       assertEquals("bad_json", web.expect("error").getString("code"));
       web.say("too early");

@@ -2,11 +2,10 @@ package parley.it;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import parley.support.ClientTest;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import parley.support.LineClient;
-import parley.support.TestServer;
+import parley.support.ParleyServerExtension;
 import parley.support.WsClient;
 
 import java.util.List;
@@ -16,17 +15,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Rooms, private messages and resuming from a sequence number. */
-class RoomsTest extends ClientTest {
-
-  @BeforeEach
-  void start() throws Exception {
-    server = TestServer.start(new JsonObject().put("history", new JsonObject().put("retain", 20).put("replay", 5)));
-  }
+class RoomsTest {
+  @RegisterExtension
+  static final ParleyServerExtension server = ParleyServerExtension.withConfig(
+      new JsonObject().put("history", new JsonObject().put("retain", 20).put("replay", 5)));
 
   @Test
   void roomsAreIsolatedAndSharedAcrossTransports() throws Exception {
     try (LineClient alice = LineClient.login(server.telnetPort(), "alice");
-         WsClient bob = WsClient.login(clientVertx, server.httpPort(), "bob");
+         WsClient bob = WsClient.login(server.clientVertx(), server.httpPort(), "bob");
          LineClient carol = LineClient.login(server.telnetPort(), "carol")) {
       alice.send("/join #dev");
       alice.expectContaining("You are in #dev");
@@ -63,7 +60,7 @@ class RoomsTest extends ClientTest {
   @Test
   void privateMessagesReachOnlyTheTargetOnBothTransports() throws Exception {
     try (LineClient alice = LineClient.login(server.telnetPort(), "alice");
-         WsClient bob = WsClient.login(clientVertx, server.httpPort(), "bob");
+         WsClient bob = WsClient.login(server.clientVertx(), server.httpPort(), "bob");
          LineClient carol = LineClient.login(server.telnetPort(), "carol")) {
       alice.send("/msg bob psst, telnet to web");
       JsonObject pm = bob.expect("private");
@@ -98,7 +95,7 @@ class RoomsTest extends ClientTest {
         alice.send("m" + i);
         alice.expectContaining("alice: m" + i);
       }
-      try (WsClient web = WsClient.connect(clientVertx, server.httpPort())) {
+      try (WsClient web = WsClient.connect(server.clientVertx(), server.httpPort())) {
         web.send(new JsonObject().put("type", "hello").put("nick", "bob").put("since", new JsonObject().put("lobby", 25)));
         JsonArray msgs = web.expect("history").getJsonArray("messages");
         assertEquals(List.of(26L, 27L, 28L, 29L, 30L), msgs.stream().map(o -> ((JsonObject) o).getLong("seq")).toList());
@@ -107,7 +104,7 @@ class RoomsTest extends ClientTest {
         assertTrue(web.seen().stream().noneMatch(f -> "missed".equals(f.getString("type"))));
       }
       // only the last 20 are retained: asking from seq 2 misses 3..11
-      try (WsClient late = WsClient.connect(clientVertx, server.httpPort())) {
+      try (WsClient late = WsClient.connect(server.clientVertx(), server.httpPort())) {
         late.send(new JsonObject().put("type", "hello").put("nick", "carol").put("since", new JsonObject().put("lobby", 2)));
         JsonObject missed = late.expect("missed");
         assertEquals(9, missed.getLong("count"));
@@ -122,7 +119,7 @@ class RoomsTest extends ClientTest {
   @Test
   void emojiAndCowsayAndAscii() throws Exception {
     try (LineClient alice = LineClient.login(server.telnetPort(), "alice");
-         WsClient bob = WsClient.login(clientVertx, server.httpPort(), "bob")) {
+         WsClient bob = WsClient.login(server.clientVertx(), server.httpPort(), "bob")) {
       bob.say("nice :fire: :thumbsup:");
       assertEquals("nice \uD83D\uDD25 \uD83D\uDC4D", bob.expect("message").getString("text"));
       alice.expectContaining("bob: nice \uD83D\uDD25 \uD83D\uDC4D");

@@ -6,11 +6,11 @@ import org.apache.commons.net.telnet.TelnetClient;
 import org.apache.commons.net.telnet.TelnetOption;
 import org.apache.commons.net.telnet.TerminalTypeOptionHandler;
 import org.apache.commons.net.telnet.WindowSizeOptionHandler;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import parley.support.LineClient;
-import parley.support.TestServer;
+import parley.support.ParleyServerExtension;
+import parley.support.Eventually;
 import parley.telnet.TerminalText;
 
 import java.io.ByteArrayOutputStream;
@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
@@ -41,17 +42,8 @@ class TelnetClientTest {
   private static final Pattern SGR = Pattern.compile("\u001b\\[[0-9;]*m");
   private static final Pattern CSI = Pattern.compile("\u001b\\[[0-9;?]*[@-~]");
 
-  private TestServer server;
-
-  @BeforeEach
-  void start() throws Exception {
-    server = TestServer.start();
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    server.close();
-  }
+  @RegisterExtension
+  static final ParleyServerExtension server = ParleyServerExtension.withDefaults();
 
   @Test
   void negotiatingClientGetsCharacterModeEditingWrappingAndColour() throws Exception {
@@ -230,28 +222,19 @@ class TelnetClientTest {
     }
 
     /** Polls until the text received since {@code mark} satisfies {@code condition}, and returns it. */
-    String await(int mark, Predicate<String> condition, String what) throws InterruptedException {
-      long deadline = System.nanoTime() + WAIT.toNanos();
-      while (true) {
-        String since = text().substring(mark);
-        if (condition.test(since)) {
-          return since;
-        }
-        if (System.nanoTime() > deadline) {
-          fail("no " + what + " within " + WAIT.toSeconds() + " s; received since then: " + visible(since));
-        }
-        Thread.sleep(5);
-      }
+    String await(int mark, Predicate<String> condition, String what) {
+      AtomicReference<String> since = new AtomicReference<>();
+      Eventually.within(WAIT).untilAsserted(() -> {
+        since.set(text().substring(mark));
+        assertTrue(condition.test(since.get()),
+            () -> "no " + what + " within " + WAIT.toSeconds() + " s; received since then: " + visible(since.get()));
+      });
+      return since.get();
     }
 
-    void awaitState(BooleanSupplier condition, String what) throws InterruptedException {
-      long deadline = System.nanoTime() + WAIT.toNanos();
-      while (!condition.getAsBoolean()) {
-        if (System.nanoTime() > deadline) {
-          fail(what + " not negotiated within " + WAIT.toSeconds() + " s; received: " + visible(text()));
-        }
-        Thread.sleep(5);
-      }
+    void awaitState(BooleanSupplier condition, String what) {
+      Eventually.within(WAIT).untilAsserted(() -> assertTrue(condition.getAsBoolean(),
+          () -> what + " not negotiated within " + WAIT.toSeconds() + " s; received: " + visible(text())));
     }
 
     /** Waits for the negotiation and the prompt, logs in and waits for the chat prompt. */

@@ -6,7 +6,8 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
-import parley.support.TestServer;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import parley.support.ParleyServerExtension;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
@@ -23,63 +24,60 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Telnet over TLS and HTTPS/WSS with a self-signed development certificate. */
 class TlsTest {
+  @RegisterExtension
+  static final ParleyServerExtension server = ParleyServerExtension.withConfig(new JsonObject()
+      .put("tls", new JsonObject().put("telnetPort", 0).put("https", true).put("selfSigned", true)));
 
   @Test
   void tlsRoundTripOnTelnetAndWss() throws Exception {
-    JsonObject tls = new JsonObject().put("tls", new JsonObject().put("telnetPort", 0).put("https", true)
-        .put("selfSigned", true));
-    Vertx vertx = Vertx.vertx();
-    try (TestServer server = TestServer.start(tls)) {
-      int tlsPort = server.parley.telnetTlsPort();
-      assertTrue(tlsPort > 0);
-      SSLContext trustAll = SSLContext.getInstance("TLS");
-      trustAll.init(null, new TrustManager[] {new X509TrustManager() {
-        public void checkClientTrusted(X509Certificate[] c, String a) {
-        }
-
-        public void checkServerTrusted(X509Certificate[] c, String a) {
-        }
-
-        public X509Certificate[] getAcceptedIssuers() {
-          return new X509Certificate[0];
-        }
-      }}, null);
-      try (SSLSocket socket = (SSLSocket) trustAll.getSocketFactory().createSocket("127.0.0.1", tlsPort)) {
-        socket.startHandshake();
-        var out = socket.getOutputStream();
-        out.write("secure\r\n".getBytes(StandardCharsets.UTF_8));
-        out.flush();
-        BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
-        io.vertx.core.http.WebSocketClient wsClient = vertx.createWebSocketClient(
-            new io.vertx.core.http.WebSocketClientOptions().setSsl(true).setTrustAll(true).setVerifyHost(false));
-        var ws = wsClient.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(server.httpPort())
-            .setURI("/chat/ws")).await(10, TimeUnit.SECONDS);
-        var frames = new java.util.concurrent.LinkedBlockingQueue<JsonObject>();
-        ws.textMessageHandler(t -> frames.add(new JsonObject(t)));
-        ws.writeTextMessage(new JsonObject().put("type", "hello").put("nick", "wss").encode());
-        ws.writeTextMessage(new JsonObject().put("type", "say").put("text", "over wss").encode());
-        String line;
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        boolean seen = false;
-        while (!seen && (line = in.readLine()) != null && System.nanoTime() < deadline) {
-          seen = line.contains("wss: over wss");
-        }
-        assertTrue(seen, "the TLS telnet user saw the WSS user's message");
-        out.write("over telnets\r\n".getBytes(StandardCharsets.UTF_8));
-        out.flush();
-        JsonObject f;
-        do {
-          f = frames.poll(10, TimeUnit.SECONDS);
-        } while (f != null && !"over telnets".equals(f.getString("text")));
-        assertTrue(f != null, "the WSS user saw the TLS telnet user's message");
-        assertEquals("secure", f.getString("nick"));
-        var http = vertx.createHttpClient(new HttpClientOptions().setSsl(true).setTrustAll(true).setVerifyHost(false));
-        int status = http.request(HttpMethod.GET, server.httpPort(), "127.0.0.1", "/chat")
-            .compose(r -> r.send()).map(r -> r.statusCode()).await(10, TimeUnit.SECONDS);
-        assertEquals(200, status);
+    Vertx vertx = server.clientVertx();
+    int tlsPort = server.parley().telnetTlsPort();
+    assertTrue(tlsPort > 0);
+    SSLContext trustAll = SSLContext.getInstance("TLS");
+    trustAll.init(null, new TrustManager[] {new X509TrustManager() {
+      public void checkClientTrusted(X509Certificate[] c, String a) {
       }
-    } finally {
-      vertx.close();
+
+      public void checkServerTrusted(X509Certificate[] c, String a) {
+      }
+
+      public X509Certificate[] getAcceptedIssuers() {
+        return new X509Certificate[0];
+      }
+    }}, null);
+    try (SSLSocket socket = (SSLSocket) trustAll.getSocketFactory().createSocket("127.0.0.1", tlsPort)) {
+      socket.setSoTimeout(10_000); // a read that waits longer fails the test
+      socket.startHandshake();
+      var out = socket.getOutputStream();
+      out.write("secure\r\n".getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+      io.vertx.core.http.WebSocketClient wsClient = vertx.createWebSocketClient(
+          new io.vertx.core.http.WebSocketClientOptions().setSsl(true).setTrustAll(true).setVerifyHost(false));
+      var ws = wsClient.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(server.httpPort())
+          .setURI("/chat/ws")).await(10, TimeUnit.SECONDS);
+      var frames = new java.util.concurrent.LinkedBlockingQueue<JsonObject>();
+      ws.textMessageHandler(t -> frames.add(new JsonObject(t)));
+      ws.writeTextMessage(new JsonObject().put("type", "hello").put("nick", "wss").encode());
+      ws.writeTextMessage(new JsonObject().put("type", "say").put("text", "over wss").encode());
+      String line;
+      boolean seen = false;
+      while (!seen && (line = in.readLine()) != null) {
+        seen = line.contains("wss: over wss");
+      }
+      assertTrue(seen, "the TLS telnet user saw the WSS user's message");
+      out.write("over telnets\r\n".getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      JsonObject f;
+      do {
+        f = frames.poll(10, TimeUnit.SECONDS);
+      } while (f != null && !"over telnets".equals(f.getString("text")));
+      assertTrue(f != null, "the WSS user saw the TLS telnet user's message");
+      assertEquals("secure", f.getString("nick"));
+      var http = vertx.createHttpClient(new HttpClientOptions().setSsl(true).setTrustAll(true).setVerifyHost(false));
+      int status = http.request(HttpMethod.GET, server.httpPort(), "127.0.0.1", "/chat")
+          .compose(r -> r.send()).map(r -> r.statusCode()).await(10, TimeUnit.SECONDS);
+      assertEquals(200, status);
     }
   }
 }

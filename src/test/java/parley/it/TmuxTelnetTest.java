@@ -3,8 +3,11 @@ package parley.it;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.awaitility.core.ConditionFactory;
+import parley.support.Eventually;
 import parley.support.LineClient;
-import parley.support.TestServer;
+import parley.support.ParleyServerExtension;
 
 import java.io.File;
 import java.io.IOException;
@@ -16,6 +19,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -30,7 +35,9 @@ class TmuxTelnetTest {
   private static final Duration WAIT = Duration.ofSeconds(10);
   private static final String SESSION = "parley";
 
-  private TestServer server;
+  @RegisterExtension
+  static final ParleyServerExtension server = ParleyServerExtension.withDefaults();
+
   private String socketName;
   private Path tmuxConf;
 
@@ -42,7 +49,6 @@ class TmuxTelnetTest {
             + "client: run bin/test, which installs them (apt-get install telnet tmux)");
       }
     }
-    server = TestServer.start();
     socketName = "parley-test-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
     tmuxConf = Files.createTempFile("parley-tmux", ".conf");
     // keep the pane (and its text) when telnet exits, so a failure can still show what happened
@@ -51,22 +57,16 @@ class TmuxTelnetTest {
 
   @AfterEach
   void stop() throws Exception {
-    try {
-      if (socketName != null) {
-        // tmux leaves its socket file behind after kill-server: remove it too
-        String socket = tmux(false, "display-message", "-p", "#{socket_path}").strip();
-        tmux(false, "kill-server");
-        if (socket.startsWith("/") && socket.endsWith("/" + socketName)) {
-          Files.deleteIfExists(Path.of(socket));
-        }
+    if (socketName != null) {
+      // tmux leaves its socket file behind after kill-server: remove it too
+      String socket = tmux(false, "display-message", "-p", "#{socket_path}").strip();
+      tmux(false, "kill-server");
+      if (socket.startsWith("/") && socket.endsWith("/" + socketName)) {
+        Files.deleteIfExists(Path.of(socket));
       }
-      if (tmuxConf != null) {
-        Files.deleteIfExists(tmuxConf);
-      }
-    } finally {
-      if (server != null) {
-        server.close();
-      }
+    }
+    if (tmuxConf != null) {
+      Files.deleteIfExists(tmuxConf);
     }
   }
 
@@ -236,22 +236,17 @@ class TmuxTelnetTest {
       }
       String text = b.toString();
       // the resize reaches the server asynchronously: send until one arrives wrapped at word boundaries
-      long deadline = System.nanoTime() + WAIT.toNanos();
-      String pane;
-      int round = 0;
-      while (true) {
-        round++;
+      AtomicInteger rounds = new AtomicInteger();
+      polling().untilAsserted(() -> {
+        int round = rounds.incrementAndGet();
         bob.send(round + " " + text);
         String marker = "bob: " + round + " ";
-        pane = awaitPane(p -> p.contains(marker) && p.contains(" " + text.substring(text.lastIndexOf(' ') + 1) + "\n")
+        String pane = awaitPane(p -> p.contains(marker)
+            && p.contains(" " + text.substring(text.lastIndexOf(' ') + 1) + "\n")
             && lastLine(p).equals(">"), "bob's long line " + round);
-        if (wrappedAtWords(pane, marker, text, 50)) {
-          break;
-        }
-        if (System.nanoTime() > deadline) {
-          fail("incoming lines are not wrapped at the new width of 50 columns; the pane shows:\n" + pane);
-        }
-      }
+        assertTrue(wrappedAtWords(pane, marker, text, 50),
+            "incoming lines are not wrapped at the new width of 50 columns; the pane shows:\n" + pane);
+      });
     }
   }
 
@@ -318,31 +313,30 @@ class TmuxTelnetTest {
   }
 
   /** Polls until the pane's cursor is at column {@code x}, row {@code y}. */
-  private void awaitCursor(int x, int y, String what) throws Exception {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    List<Integer> at = cursor();
-    while (!at.equals(List.of(x, y))) {
-      if (System.nanoTime() > deadline) {
+  private void awaitCursor(int x, int y, String what) {
+    polling().untilAsserted(() -> {
+      List<Integer> at = cursor();
+      if (!at.equals(List.of(x, y))) {
         fail("no " + what + " (" + x + "," + y + ") within " + WAIT.toSeconds() + " s; it is at " + at
             + " and the pane shows:\n" + pane());
       }
-      Thread.sleep(20);
-      at = cursor();
-    }
+    });
   }
 
   /** Polls capture-pane until {@code condition} holds; fails with the pane text after {@link #WAIT}. */
-  private String awaitPane(Predicate<String> condition, String what) throws Exception {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    String pane = pane();
-    while (!condition.test(pane)) {
-      if (System.nanoTime() > deadline) {
-        fail("no " + what + " within " + WAIT.toSeconds() + " s; the pane shows:\n" + pane);
-      }
-      Thread.sleep(20);
-      pane = pane();
-    }
-    return pane;
+  private String awaitPane(Predicate<String> condition, String what) {
+    AtomicReference<String> pane = new AtomicReference<>();
+    polling().untilAsserted(() -> {
+      pane.set(pane());
+      assertTrue(condition.test(pane.get()),
+          () -> "no " + what + " within " + WAIT.toSeconds() + " s; the pane shows:\n" + pane.get());
+    });
+    return pane.get();
+  }
+
+  /** Every 20 ms (each look at the pane runs tmux) for up to {@link #WAIT}. */
+  private static ConditionFactory polling() {
+    return Eventually.within(WAIT).pollInterval(Duration.ofMillis(20));
   }
 
   private static List<String> nonEmptyLines(String pane) {

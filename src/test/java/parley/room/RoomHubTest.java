@@ -4,14 +4,17 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import org.junit.jupiter.api.AfterEach;
+import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import parley.chat.ChatEvent;
 import parley.chat.Reply;
 import parley.chat.SessionState;
 import parley.store.LocalChatStore;
+import parley.support.Eventually;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -26,17 +29,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * order (as it does in a cluster, where different nodes publish), and a joining session gets nothing its
  * history already had.
  */
+@ExtendWith(VertxExtension.class)
 class RoomHubTest {
   private static final Instant T0 = Instant.parse("2026-11-21T10:00:00Z");
+  private static final Duration WAIT = Duration.ofSeconds(5);
+  private static final String MARKER = "marker";
 
   private Vertx vertx;
   private Context context;
   private LocalChatStore store;
   private RoomHub hub;
+  private int markers;
 
+  /** The extension gives each test a Vert.x of its own and closes it after the test. */
   @BeforeEach
-  void setUp() throws Exception {
-    vertx = Vertx.vertx();
+  void setUp(Vertx vertx) throws Exception {
+    this.vertx = vertx;
     context = vertx.getOrCreateContext();
     store = new LocalChatStore(vertx, 100, null);
     vertx.eventBus().registerDefaultCodec(ChatEvent.class, new EventCodec());
@@ -44,11 +52,6 @@ class RoomHubTest {
     for (int i = 1; i <= 5; i++) {
       store.append(msg(0, "m" + i), e -> { }).await(5, TimeUnit.SECONDS);
     }
-  }
-
-  @AfterEach
-  void tearDown() {
-    vertx.close();
   }
 
   private <T> T on(Supplier<T> action) throws Exception {
@@ -79,13 +82,24 @@ class RoomHubTest {
     return s;
   }
 
-  private static void awaitCount(Recorder s, int n) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (s.seen.size() < n) {
-      assertTrue(System.nanoTime() < deadline, "only " + s.seen);
-      Thread.sleep(5);
-    }
-    Thread.sleep(50);
+  /** Waits until {@code s} has been sent {@code n} events, and the hub has handled all published so far. */
+  private void awaitCount(Recorder s, int n) {
+    Eventually.within(WAIT).untilAsserted(() -> assertTrue(s.seqs().size() >= n, () -> "only " + s.seen));
+    awaitHandled(s);
+  }
+
+  /**
+   * Publishes a marker, a notice without a seq (which the hub passes on at once), and waits until {@code s}
+   * (a ready session) has it: the hub handles a room's events in the order published, so by then it has done
+   * with everything published before, and any copy it was going to send is there. {@link Recorder#seqs()}
+   * leaves the markers out.
+   */
+  private void awaitHandled(Recorder s) {
+    String nick = MARKER + (++markers);
+    vertx.eventBus().publish(RoomHub.address("lobby"),
+        new ChatEvent(ChatEvent.Type.JOIN, "lobby", 0, T0, nick, "web", null, null));
+    Eventually.within(WAIT).untilAsserted(() ->
+        assertTrue(s.seen.stream().anyMatch(e -> nick.equals(e.nick())), () -> "no " + nick + "; only " + s.seen));
   }
 
   @Test
@@ -103,7 +117,7 @@ class RoomHubTest {
     awaitCount(s, 3);
     assertEquals(List.of(3L, 4L, 5L), s.seqs(), "3 and 4 fetched after the wait");
     publish(3, 4);
-    Thread.sleep(100);
+    awaitHandled(s);
     assertEquals(List.of(3L, 4L, 5L), s.seqs(), "late copies are dropped");
   }
 
@@ -141,8 +155,9 @@ class RoomHubTest {
       this.context = context;
     }
 
+    /** The seqs of the events sent, without the test's markers. */
     List<Long> seqs() {
-      return seen.stream().map(ChatEvent::seq).toList();
+      return seen.stream().filter(e -> !e.nick().startsWith(MARKER)).map(ChatEvent::seq).toList();
     }
 
     @Override

@@ -6,8 +6,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 
 /**
- * Base of the in-process integration tests: one client-side Vert.x (for {@link WsClient}) per test class, and
- * the test's server, closed after each test.
+ * One client-side Vert.x (for {@link WsClient}) per test class, and the test's server, closed after each test.
+ * New tests use {@link ParleyServerExtension}; this base stays only until AbuseTest moves to it.
  */
 public abstract class ClientTest {
   protected static Vertx clientVertx;

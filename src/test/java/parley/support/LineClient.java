@@ -14,6 +14,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /**
  * A plain TCP client that does not speak telnet (like nc or a script): it skips the server's IAC
  * negotiation, splits what it reads into lines, and lets a test wait for a line with a timeout.
@@ -116,25 +118,14 @@ public final class LineClient implements AutoCloseable {
   }
 
   /** Waits until the server has sent a prompt (text without a line end) containing {@code text}. */
-  public void expectPrompt(String text) throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!partial.contains(text)) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("no prompt \"" + text + "\"; saw: " + seen + " / " + partial);
-      }
-      Thread.sleep(5);
-    }
+  public void expectPrompt(String text) {
+    Eventually.within(WAIT).untilAsserted(() ->
+        assertTrue(partial.contains(text), () -> "no prompt \"" + text + "\"; saw: " + seen + " / " + partial));
   }
 
   /** Waits for the connection to be closed by the server. */
-  public void expectClosed() throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!eof) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("connection still open; saw: " + seen);
-      }
-      Thread.sleep(5);
-    }
+  public void expectClosed() {
+    Eventually.within(WAIT).untilAsserted(() -> assertTrue(eof, () -> "connection still open; saw: " + seen));
   }
 
   /** Lines received and consumed by expect so far. */

@@ -13,6 +13,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /** Parley as a separate JVM process running target/parley.jar, as a user starts it. */
 public final class ParleyProcess implements AutoCloseable {
   private static final Pattern PORT = Pattern.compile("(telnet|http): (\\d+)");
@@ -22,6 +24,7 @@ public final class ParleyProcess implements AutoCloseable {
   private final List<String> stderr = Collections.synchronizedList(new ArrayList<>());
   private volatile int telnetPort = -1;
   private volatile int httpPort = -1;
+  private final List<Thread> pumps = new ArrayList<>();
 
   private ParleyProcess(Process process) {
     this.process = process;
@@ -77,16 +80,15 @@ public final class ParleyProcess implements AutoCloseable {
     });
     t.setDaemon(true);
     t.start();
+    pumps.add(t);
   }
 
-  public void awaitPorts(Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (telnetPort < 0 || httpPort < 0) {
-      if (!process.isAlive() || System.nanoTime() > deadline) {
-        throw new AssertionError("parley did not print its ports; stdout " + stdout + " stderr " + stderr);
-      }
-      Thread.sleep(10);
-    }
+  public void awaitPorts(Duration timeout) {
+    Eventually.within(timeout)
+        .failFast("parley ended before printing its ports", () -> assertTrue(process.isAlive(),
+            () -> "exit " + process.exitValue() + "; stdout " + stdout + " stderr " + stderr))
+        .untilAsserted(() -> assertTrue(telnetPort >= 0 && httpPort >= 0,
+            () -> "parley did not print its ports; stdout " + stdout + " stderr " + stderr));
   }
 
   public int telnetPort() {
@@ -114,7 +116,9 @@ public final class ParleyProcess implements AutoCloseable {
     if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
       throw new AssertionError("parley still running after " + timeout);
     }
-    Thread.sleep(50); // let the pumps read the last lines
+    for (Thread pump : pumps) { // the pumps read the last lines, up to the end of the pipes
+      pump.join(TimeUnit.SECONDS.toMillis(10));
+    }
     return process.exitValue();
   }
 

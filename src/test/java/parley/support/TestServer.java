@@ -4,25 +4,40 @@ import io.vertx.core.json.JsonObject;
 import parley.Parley;
 import parley.config.ParleyConfig;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
-/** An in-process Parley node on free ports, with the given config overrides. */
+/**
+ * An in-process Parley node on free ports and a data directory of its own (deleted on close), with the given
+ * config overrides. Tests get one from {@link ParleyServerExtension}.
+ */
 public final class TestServer implements AutoCloseable {
   public final Parley parley;
+  private final Path data;
 
-  private TestServer(Parley parley) {
+  private TestServer(Parley parley, Path data) {
     this.parley = parley;
+    this.data = data;
   }
 
   public static TestServer start(JsonObject overrides) throws Exception {
-    java.nio.file.Path data = java.nio.file.Files.createTempDirectory("parley-test");
+    Path data = Files.createTempDirectory("parley-test");
     JsonObject json = new JsonObject()
         .put("host", "127.0.0.1")
         .put("dataDir", data.toString())
         .put("telnet", new JsonObject().put("port", 0))
         .put("http", new JsonObject().put("port", 0))
         .mergeIn(overrides, true);
-    return new TestServer(Parley.start(ParleyConfig.fromJson(json)).await(30, TimeUnit.SECONDS));
+    try {
+      return new TestServer(Parley.start(ParleyConfig.fromJson(json)).await(30, TimeUnit.SECONDS), data);
+    } catch (Exception | Error e) {
+      delete(data);
+      throw e;
+    }
   }
 
   public static TestServer start() throws Exception {
@@ -43,6 +58,16 @@ public final class TestServer implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
-    parley.stop().await(10, TimeUnit.SECONDS);
+    try {
+      parley.stop().await(10, TimeUnit.SECONDS);
+    } finally {
+      delete(data);
+    }
+  }
+
+  private static void delete(Path dir) throws IOException {
+    try (Stream<Path> files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    }
   }
 }

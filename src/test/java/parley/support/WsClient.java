@@ -16,6 +16,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /** A real WebSocket client (Vert.x's) speaking Parley's JSON protocol, with blocking waits for tests. */
 public final class WsClient implements AutoCloseable {
   public static final Duration WAIT = Duration.ofSeconds(10);
@@ -101,14 +103,8 @@ public final class WsClient implements AutoCloseable {
         "message \"" + text + "\"");
   }
 
-  public void expectClosed() throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!closed) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("websocket still open; saw " + seen);
-      }
-      Thread.sleep(5);
-    }
+  public void expectClosed() {
+    Eventually.within(WAIT).untilAsserted(() -> assertTrue(closed, () -> "websocket still open; saw " + seen));
   }
 
   /** Stops reading from the socket (once Vert.x's small inbound queue is full), as a stuck client would. */
