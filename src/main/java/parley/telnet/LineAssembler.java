@@ -1,6 +1,7 @@
 package parley.telnet;
 
 import java.nio.charset.StandardCharsets;
+import parley.chat.EscapeParser;
 
 /**
  * Line mode: turns the data bytes of a client that does no server-side echo (nc, scripts, a telnet
@@ -42,7 +43,7 @@ final class LineAssembler {
       endLine();
       return;
     }
-    if (escape.feed(b) != EscapeParser.PASS) {
+    if (escape.feedUtf8Byte(b) != EscapeParser.TEXT) {
       return;
     }
     if (b == 0x08 || b == 0x7f) {

@@ -4,13 +4,15 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import parley.chat.EscapeParser;
 
 /**
  * Character mode: a server-side line editor for a client that sends every keystroke and lets the
  * server echo (the client said DO ECHO).
  *
- * <p>It keeps the input line as code points, so a multi-byte UTF-8 character is one unit for
- * insertion, Backspace and cursor moves (a combining mark moves with the character before it).
+ * <p>It keeps the input line as code points, and Backspace, Delete and cursor moves step over a
+ * whole grapheme cluster (a letter with its combining marks, an emoji with its variation selector
+ * or skin tone, a ZWJ sequence, a flag), measured as {@link TerminalText#advance} says.
  * Keys: printable text, Backspace/DEL, Delete (ESC[3~), Ctrl-A/Home, Ctrl-E/End, Ctrl-B/Left,
  * Ctrl-F/Right, Up/Down (history), Ctrl-U and Ctrl-C (clear line), Ctrl-W (delete word), Ctrl-K
  * (kill to end), Ctrl-L (redraw), Ctrl-D (quit on an empty line, else delete), Enter (CR LF, CR
@@ -197,10 +199,11 @@ final class LineEditor {
   }
 
   /**
-   * Screen position (relative to the prompt's first cell) of the cell where buffer index {@code
-   * index} is drawn, or of the cursor after the whole input when {@code index == size}. Normalised
-   * to the next row when the previous character filled a row (flag set) or when a wide character
-   * does not fit at the end of a row.
+   * Screen position (relative to the prompt's first cell) of the cell where the grapheme cluster
+   * at buffer index {@code index} is drawn, or of the cursor after the whole input when {@code
+   * index == size}. Normalised to the next row when the previous cluster filled a row (flag set)
+   * or when a wide cluster does not fit at the end of a row. Prompt and input are measured apart:
+   * a combining character at the start of the input does not join the prompt's last character.
    */
   private long position(int index) {
     int cols = columns;
@@ -212,28 +215,34 @@ final class LineEditor {
         i += esc;
         continue;
       }
-      int cp = prompt.codePointAt(i);
-      int w = TerminalText.width(cp);
+      long c = TerminalText.clusterAt(prompt, i);
+      int w = (int) (c >>> 32);
       if (cols > 0 && w > 0 && col > 0 && col + w > cols) {
         row++;
         col = 0;
       }
       col += w;
-      i += Character.charCount(cp);
+      i = (int) c;
     }
-    for (int i = 0; i < index; i++) {
-      int w = TerminalText.width(cps[i]);
+    int next = 0; // width of the cluster at index
+    for (int i = 0; i < size; ) {
+      long c = cluster(i);
+      int w = (int) (c >>> 32);
+      if (i >= index) {
+        next = w;
+        break;
+      }
       if (cols > 0 && w > 0 && col > 0 && col + w > cols) {
         row++;
         col = 0;
       }
       col += w;
+      i = (int) c;
     }
     if (cols == 0) {
       return ((long) row << 32) | col;
     }
     boolean full = col >= cols;
-    int next = index < size ? TerminalText.width(cps[index]) : 0;
     if (full || (next > 0 && col > 0 && col + next > cols)) {
       row++;
       col = 0;
@@ -288,34 +297,40 @@ final class LineEditor {
       submit();
       return;
     }
-    if (utf8.pending()) {
+    if (utf8.pending() || b >= 0x80) {
       int cp = utf8.feed(b);
       if (cp == Utf8Decoder.NONE) {
         return;
       }
-      insert(cp);
-      if (!utf8.interrupted()) {
+      boolean interrupted = utf8.interrupted();
+      character(cp);
+      if (!interrupted) {
         return;
       }
-      // the byte could not continue the character: process it on its own below
+      // the byte could not continue the character: process it on its own
+      if (b >= 0x80) {
+        cp = utf8.feed(b);
+        if (cp != Utf8Decoder.NONE) {
+          character(cp);
+        }
+        return;
+      }
     }
-    int e = escape.feed(b);
+    character(b);
+  }
+
+  /** One decoded character: part of an escape sequence (a key), text or a control key. */
+  private void character(int cp) {
+    int e = escape.feed(cp);
     if (e == EscapeParser.MORE) {
       return;
     }
     if (e == EscapeParser.DONE) {
       escapeKey();
-      return;
-    }
-    if (b >= 0x80) {
-      int cp = utf8.feed(b);
-      if (cp != Utf8Decoder.NONE) {
-        insert(cp);
-      }
-    } else if (b >= 0x20 && b != 0x7f) {
-      insert(b);
+    } else if (cp < 0x20 || cp == 0x7f) {
+      control(cp);
     } else {
-      control(b);
+      insert(cp); // refuses C1 controls
     }
   }
 
@@ -352,8 +367,11 @@ final class LineEditor {
     if (overflowBytes >= 0) {
       return;
     }
-    int f = escape.finalByte();
-    switch (f) {
+    int kind = escape.kind();
+    if (kind != EscapeParser.KIND_CSI && kind != EscapeParser.KIND_SS3 || escape.overlong()) {
+      return; // Alt-<key>, strings, SS2 and garbage are swallowed
+    }
+    switch (escape.finalChar()) {
       case 'A' -> historyUp();
       case 'B' -> historyDown();
       case 'C' -> right();
@@ -361,13 +379,13 @@ final class LineEditor {
       case 'H' -> home();
       case 'F' -> end();
       case '~' -> {
-        if (escape.ss3()) {
+        if (kind != EscapeParser.KIND_CSI || escape.privateOrIntermediate()) {
           return;
         }
-        switch (escape.param()) {
-          case "1", "7" -> home();
-          case "4", "8" -> end();
-          case "3" -> deleteForward();
+        switch (escape.firstParameter()) {
+          case 1, 7 -> home();
+          case 4, 8 -> end();
+          case 3 -> deleteForward();
           default -> { }
         }
       }
@@ -400,12 +418,18 @@ final class LineEditor {
     cps[cursor++] = cp;
     size++;
     bytes += n;
+    int start = previousBoundary(cursor);
+    long c = cluster(start);
+    // cp is a visible cluster of its own (not a mark, not the second half of a flag...)
+    boolean alone = start == cursor - 1 && (int) c == cursor && c >>> 32 > 0;
+    cursor = (int) c; // stays at a cluster boundary when cp joined the character after it
     if (!shown) {
       return;
     }
-    if (cursor == size && TerminalText.width(cp) > 0) {
-      // plain echo; a combining mark is redrawn with its base instead, since after an exactly
-      // filled row the cursor has already moved on to the next row
+    if (alone && cursor == size) {
+      // plain echo; a character joining a cluster is redrawn with it instead, since after an
+      // exactly filled row the cursor has already moved on to the next row, and the cluster may
+      // become wider (U+FE0F)
       writeCodePoint(cp);
       long end = position(size);
       if (pending(end)) {
@@ -610,22 +634,36 @@ final class LineEditor {
     size -= to - from;
   }
 
-  /** Start of the character before {@code i}, together with its combining marks. */
+  /** Start of the grapheme cluster that holds index {@code i - 1}. */
   private int previousBoundary(int i) {
-    int j = i - 1;
-    while (j > 0 && TerminalText.width(cps[j]) == 0) {
-      j--;
+    int start = 0;
+    while (true) {
+      int end = (int) cluster(start);
+      if (end >= i) {
+        return start;
+      }
+      start = end;
     }
-    return j;
   }
 
-  /** End of the character at {@code i}, together with its combining marks. */
+  /** End of the grapheme cluster starting at {@code i}. */
   private int nextBoundary(int i) {
+    return (int) cluster(i);
+  }
+
+  /** The grapheme cluster starting at {@code i < size}: end index (low 32 bits), width (high). */
+  private long cluster(int i) {
+    int state = TerminalText.advance(TerminalText.CLUSTER_START, cps[i]);
     int j = i + 1;
-    while (j < size && TerminalText.width(cps[j]) == 0) {
+    while (j < size) {
+      int next = TerminalText.advance(state, cps[j]);
+      if (TerminalText.startsCluster(next)) {
+        break;
+      }
+      state = next;
       j++;
     }
-    return j;
+    return (long) TerminalText.clusterWidth(state) << 32 | j;
   }
 
   private static int utf8Length(int cp) {

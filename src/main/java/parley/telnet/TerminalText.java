@@ -3,11 +3,13 @@ package parley.telnet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import parley.chat.EscapeParser;
 
 /**
- * Terminal text utilities: display width of code points and strings (East Asian wide characters
- * take two columns, combining marks none, ANSI escape sequences none), wrapping a rendered line to
- * a terminal width, and deciding colour support from a Telnet terminal type.
+ * Terminal text utilities: display width of code points, grapheme clusters and strings (East
+ * Asian wide characters and emoji take two columns, combining marks none, escape sequences none),
+ * wrapping a rendered line to a terminal width, and deciding colour support from a Telnet terminal
+ * type.
  */
 public final class TerminalText {
 
@@ -38,8 +40,10 @@ public final class TerminalText {
   };
 
   /**
-   * Columns a code point occupies on a terminal: 0 for combining marks, format and control
-   * characters, 2 for East Asian wide/fullwidth characters and most emoji, otherwise 1.
+   * Columns a code point occupies on a terminal on its own: 0 for combining marks, format and
+   * control characters, 2 for East Asian wide/fullwidth characters and most emoji, otherwise 1.
+   * Text is measured per grapheme cluster instead ({@link #advance}), where for example U+FE0F
+   * makes a symbol two columns wide.
    */
   public static int width(int cp) {
     if (cp < 0x300) {
@@ -51,6 +55,7 @@ public final class TerminalText {
         || type == Character.FORMAT
         || type == Character.CONTROL
         || (cp >= 0x1160 && cp <= 0x11FF) // Hangul medial vowels / final consonants
+        || (cp >= 0xD7B0 && cp <= 0xD7FF) // and their extensions
         || cp == 0x200B) {
       return 0;
     }
@@ -72,9 +77,122 @@ public final class TerminalText {
     return 1;
   }
 
+  // ------------------------------------------------------------------ grapheme clusters
+
+  // A scan over text keeps one int: the current cluster's width (bits 0-15) and flags.
+  private static final int WIDTH_MASK = 0xffff;
+  /** The last code point began a new cluster. */
+  private static final int NEW = 1 << 16;
+  /** Nothing joins this cluster (a control character, or nothing scanned yet). */
+  private static final int SEALED = 1 << 17;
+  /** The cluster is a pictograph followed only by extending characters (for ZWJ sequences). */
+  private static final int PICTO = 1 << 18;
+  /** The last code point was a ZWJ after a pictograph: a pictograph may follow in this cluster. */
+  private static final int AFTER_ZWJ = 1 << 19;
+  /** The cluster is one regional indicator: a second one makes a flag. */
+  private static final int LONE_RI = 1 << 20;
+  /** The cluster starts with an ASCII character: U+FE0F does not widen it (only a keycap does). */
+  private static final int ASCII_BASE = 1 << 21;
+
+  /** The state before the first code point of a scan (or after an escape sequence). */
+  static final int CLUSTER_START = SEALED;
+
   /**
-   * Display width of {@code s}: the sum of {@link #width(int)} over its code points, where ANSI
-   * escape sequences ({@code ESC [ ... final}, {@code ESC x}) count zero.
+   * One step of a left-to-right grapheme cluster scan, close to Unicode's extended grapheme
+   * clusters (UAX #29, as {@code \X} in java.util.regex): combining and spacing marks, format
+   * characters (ZWJ, variation selectors, tags), Hangul vowel/final jamo and emoji skin-tone
+   * modifiers join the cluster before them; two regional indicators make a flag; ZWJ joins two
+   * pictographs. Allocation-free, unlike BreakIterator (which before JDK 20 splits emoji
+   * sequences) and regex.
+   *
+   * <p>A cluster is as wide as the sum of its code points' {@link #width(int)}, except that an
+   * emoji presentation is two columns: a non-ASCII symbol with U+FE0F (❤️ ⚠️), a keycap (1️⃣), a
+   * flag, a ZWJ sequence (👩‍💻) or a pictograph with a skin tone (👍🏽). U+FE0E (text
+   * presentation) adds nothing.
+   *
+   * @param state {@link #CLUSTER_START} or the result of the previous step
+   * @return the new state: see {@link #startsCluster} and {@link #clusterWidth}
+   */
+  static int advance(int state, int cp) {
+    int w = width(cp);
+    if ((state & SEALED) == 0 && (cp >= 0x300 || (state & AFTER_ZWJ) != 0)) { // © ® may follow a ZWJ
+      int cur = state & WIDTH_MASK;
+      int keep = state & (PICTO | ASCII_BASE);
+      if (isRegionalIndicator(cp)) {
+        if ((state & LONE_RI) != 0) {
+          return 2;
+        }
+      } else if ((state & AFTER_ZWJ) != 0 && isPictograph(cp)) {
+        return PICTO | Math.max(cur, 2);
+      } else if (w == 0) {
+        if (cp == 0xFE0F && cur == 1 && (state & ASCII_BASE) == 0 || cp == 0x20E3) {
+          cur = 2; // emoji presentation, keycap
+        }
+        return keep | cur | (cp == 0x200D && (state & PICTO) != 0 ? AFTER_ZWJ : 0);
+      } else if (isEmojiModifier(cp)) {
+        return keep | ((state & PICTO) != 0 ? Math.max(cur, 2) : Math.min(cur + w, WIDTH_MASK));
+      } else if (Character.getType(cp) == Character.COMBINING_SPACING_MARK) {
+        return keep | Math.min(cur + w, WIDTH_MASK);
+      }
+    }
+    if (cp < 0x80) {
+      return NEW | w | (cp < 0x20 || cp == 0x7f ? SEALED : ASCII_BASE);
+    }
+    if (Character.isISOControl(cp)) {
+      return NEW | SEALED;
+    }
+    if (isRegionalIndicator(cp)) {
+      return NEW | w | LONE_RI;
+    }
+    return NEW | w | (isPictograph(cp) ? PICTO : 0);
+  }
+
+  /** Whether the code point of this step began a new cluster. */
+  static boolean startsCluster(int state) {
+    return (state & NEW) != 0;
+  }
+
+  /** Columns of the cluster so far. */
+  static int clusterWidth(int state) {
+    return state & WIDTH_MASK;
+  }
+
+  private static boolean isRegionalIndicator(int cp) {
+    return cp >= 0x1F1E6 && cp <= 0x1F1FF;
+  }
+
+  private static boolean isEmojiModifier(int cp) {
+    return cp >= 0x1F3FB && cp <= 0x1F3FF;
+  }
+
+  /** Close to Extended_Pictographic (not in the JDK before 21): the symbols emoji are made of. */
+  private static boolean isPictograph(int cp) {
+    return cp >= 0xA9 && Character.getType(cp) == Character.OTHER_SYMBOL;
+  }
+
+  /**
+   * The grapheme cluster starting at {@code s[i]}, which is not an escape sequence: its end index
+   * (low 32 bits) and its width (high 32 bits). An escape sequence ends a cluster.
+   */
+  static long clusterAt(CharSequence s, int i) {
+    int cp = Character.codePointAt(s, i);
+    int state = advance(CLUSTER_START, cp);
+    int j = i + Character.charCount(cp);
+    while (j < s.length()) {
+      cp = Character.codePointAt(s, j);
+      int next = advance(state, cp);
+      if (startsCluster(next)) {
+        break;
+      }
+      state = next;
+      j += Character.charCount(cp);
+    }
+    return (long) clusterWidth(state) << 32 | j;
+  }
+
+  /**
+   * Display width of {@code s}: the sum of its grapheme clusters' widths (see {@link #advance}),
+   * where escape sequences count zero.
    */
   public static int width(CharSequence s) {
     int w = 0;
@@ -84,40 +202,25 @@ public final class TerminalText {
         i += esc;
         continue;
       }
-      int cp = Character.codePointAt(s, i);
-      w += width(cp);
-      i += Character.charCount(cp);
+      long c = clusterAt(s, i);
+      w += (int) (c >>> 32);
+      i = (int) c;
     }
     return w;
   }
 
   /** Length of the escape sequence starting at {@code i}, or 0 if there is none. */
   static int escapeLength(CharSequence s, int i) {
-    if (s.charAt(i) != 0x1b) {
-      return 0;
-    }
-    if (i + 1 >= s.length()) {
-      return 1;
-    }
-    if (s.charAt(i + 1) != '[') {
-      return 2;
-    }
-    int j = i + 2;
-    while (j < s.length()) {
-      char c = s.charAt(j++);
-      if (c >= 0x40 && c <= 0x7e) {
-        break;
-      }
-    }
-    return j - i;
+    return EscapeParser.length(s, i);
   }
 
   /**
    * Wraps one rendered line (no line breaks in it) to rows of at most {@code columns} display
    * columns, breaking after the last space that fits where possible and inside a word only when a
-   * word is longer than a row. The space at a break is dropped. ANSI escape sequences count zero
-   * columns and are never split. With {@code columns <= 0} or a line that fits, the result is the
-   * line itself. Rows carry no line terminator: join them with CR LF.
+   * word is longer than a row. The space at a break is dropped. Escape sequences count zero
+   * columns; neither they nor grapheme clusters are ever split. With {@code columns <= 0} or a
+   * line that fits, the result is the line itself. Rows carry no line terminator: join them with
+   * CR LF.
    */
   public static List<String> wrap(String line, int columns) {
     List<String> rows = new ArrayList<>(2);
@@ -135,13 +238,14 @@ public final class TerminalText {
         i += esc;
         continue;
       }
-      int cp = line.codePointAt(i);
-      int n = Character.charCount(cp);
-      int w = width(cp);
+      long c = clusterAt(line, i);
+      int end = (int) c;
+      int w = (int) (c >>> 32);
+      boolean space = line.charAt(i) == ' ' && end == i + 1;
       if (w > 0 && col > 0 && col + w > columns) {
-        if (cp == ' ') { // break at this very space
+        if (space) { // break at this very space
           rows.add(line.substring(rowStart, i));
-          i += n;
+          i = end;
           rowStart = i;
           col = 0;
           breakAt = -1;
@@ -159,11 +263,11 @@ public final class TerminalText {
         breakAt = -1;
         continue;
       }
-      if (cp == ' ') {
+      if (space) {
         breakAt = i;
       }
       col += w;
-      i += n;
+      i = end;
     }
     if (rowStart < line.length() || rows.isEmpty()) {
       rows.add(line.substring(rowStart));

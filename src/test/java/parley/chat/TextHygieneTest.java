@@ -29,6 +29,18 @@ class TextHygieneTest {
     assertEquals("a", TextHygiene.clean("a\u001b["));
   }
 
+  /** Where TextHygiene, telnet's EscapeParser and TerminalText used to read sequences differently. */
+  @Test
+  void sequencesAreReadAsTheTerminalReadsThem() {
+    assertEquals("ab", TextHygiene.clean("a\u001bOPb"), "SS3 applies to the next character (P was kept)");
+    assertEquals("ab", TextHygiene.clean("a\u001b\u001b[Ab"), "ESC restarts a sequence ([A was kept)");
+    assertEquals("aéb", TextHygiene.clean("a\u001b[éb"), "text cuts a CSI short (é was dropped)");
+    assertEquals("aéb", TextHygiene.clean("a\u001béb"), "text after ESC stays (é was dropped)");
+    assertEquals("ab", TextHygiene.clean("a\u001b]0;title\nb"), "a line end ends a string (b was dropped)");
+    assertEquals("ab", TextHygiene.clean("a\u009d0;t\u009cb"));
+    assertEquals("ab", TextHygiene.clean("a\u001b]0;t\u001b[31mb"));
+  }
+
   @Test
   void controlCharactersAreRemovedAndTabsBecomeSpaces() {
     assertEquals("ab c", TextHygiene.clean("a\u0000\u0007\bb\tc\u007f\u0085"));

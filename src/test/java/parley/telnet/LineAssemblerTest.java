@@ -58,6 +58,14 @@ class LineAssemblerTest {
             "x", 0xC2, 0x9B, "\r\n"))); // U+009B (C1 CSI) removed
   }
 
+  /** The old key parser passed B of ESC ( B and the x after ESC O into the line. */
+  @Test
+  void escapeSequencesAreReadAsEcma48Says() {
+    assertEquals(List.of("line:ab", "line:ab", "line:aéb", "line:b"),
+        events(2000, bytes("a", 0x1b, "(Bb\r\n", "a", 0x1b, "Oxb\r\n", "a", 0x1b, "éb\r\n",
+            0x1b, "]0;title é", 0x07, "b\n")));
+  }
+
   @Test
   void backspaceErasesWholeCharacters() {
     assertEquals(List.of("line:hé", "line:"), events(2000, bytes("hé字", 0x7f, "\r\n", "字", 0x08, 0x08, "\r\n")));

@@ -184,6 +184,83 @@ class LineEditorTest {
   }
 
   @Test
+  void cursorAndDeletionStepOverWholeEmojiClusters() {
+    Session s = new Session(80);
+    s.type("a❤️b👩‍💻🇩🇪1️⃣");
+    assertEquals(List.of("> a❤️b👩‍💻🇩🇪1️⃣"), s.screen());
+    assertEquals("0,12", s.term.cursor()); // 2 + 1 + 2 + 1 + 2 + 2 + 2
+    s.type(LEFT);
+    assertEquals("0,10", s.term.cursor());
+    s.type(LEFT);
+    assertEquals("0,8", s.term.cursor());
+    s.type(LEFT, LEFT);
+    assertEquals("0,5", s.term.cursor());
+    s.type(LEFT);
+    assertEquals("0,3", s.term.cursor());
+    s.type(RIGHT);
+    assertEquals("0,5", s.term.cursor());
+    s.type(0x7f);
+    assertEquals("ab👩‍💻🇩🇪1️⃣", s.in.partialInput(), "Backspace removes ❤ with its U+FE0F");
+    assertEquals("0,3", s.term.cursor());
+    s.type("\u001b[3~");
+    assertEquals("a👩‍💻🇩🇪1️⃣", s.in.partialInput(), "Delete removes b");
+    s.type("\u001b[3~");
+    assertEquals("a🇩🇪1️⃣", s.in.partialInput(), "Delete removes the ZWJ sequence");
+    s.type(0x05, 0x7f);
+    assertEquals("a🇩🇪", s.in.partialInput(), "Backspace removes the keycap");
+    s.type(0x7f);
+    assertEquals("a", s.in.partialInput(), "Backspace removes the flag");
+    assertEquals(List.of("> a"), s.screen());
+    assertEquals("0,3", s.term.cursor());
+  }
+
+  @Test
+  void variationSelectorWidensTheSymbolBeforeIt() {
+    Session s = new Session(80);
+    s.type("x❤");
+    assertEquals("0,4", s.term.cursor());
+    s.type("\uFE0F");
+    assertEquals(List.of("> x❤️"), s.screen());
+    assertEquals("0,5", s.term.cursor());
+    s.type(LEFT);
+    assertEquals("0,3", s.term.cursor());
+    s.type("y");
+    assertEquals("xy❤️", s.in.partialInput());
+    assertEquals(List.of("> xy❤️"), s.screen());
+    assertEquals("0,4", s.term.cursor());
+  }
+
+  @Test
+  void aCharacterThatJoinsTheNextClusterLeavesTheCursorAfterIt() {
+    Session s = new Session(80);
+    s.type("👩💻", LEFT, "\u200D");
+    assertEquals("👩‍💻", s.in.partialInput());
+    assertEquals(List.of("> 👩‍💻"), s.screen());
+    assertEquals("0,4", s.term.cursor());
+    s.type(0x15, "🇩🇪", 0x01, "🇫"); // pairs up with 🇩 now: 🇫🇩 🇪
+    assertEquals("🇫🇩🇪", s.in.partialInput());
+    assertEquals("0,4", s.term.cursor());
+    s.type(0x7f);
+    assertEquals("🇪", s.in.partialInput());
+    assertEquals("0,2", s.term.cursor());
+  }
+
+  @Test
+  void anEmojiThatNoLongerFitsMovesToTheNextRow() {
+    Session s = new Session(6);
+    s.type("abc❤"); // "> abc" + ❤ fills the row exactly
+    assertEquals(List.of("> abc❤"), s.screen());
+    assertEquals("1,0", s.term.cursor());
+    s.type("\uFE0F");
+    assertEquals(List.of("> abc", "❤️"), s.screen());
+    assertEquals("1,2", s.term.cursor());
+    s.type(LEFT);
+    assertEquals("1,0", s.term.cursor(), "on the cluster's first cell");
+    s.type(LEFT);
+    assertEquals("0,4", s.term.cursor());
+  }
+
+  @Test
   void historyWalksSubmittedLines() {
     Session s = new Session(80);
     s.type("first\r\n", "second\r\n", "draft");
@@ -345,7 +422,8 @@ class LineEditorTest {
 
   // ------------------------------------------------------------------ randomized screen model
 
-  private static final String[] CHARS = {"a", "b", " ", "é", "字", "😀", "e\u0301", "z", "x", "Ω"};
+  private static final String[] CHARS = {"a", "b", " ", "é", "字", "😀", "e\u0301", "z", "x", "Ω", "❤️", "👩‍💻",
+      "🇩🇪", "1️⃣", "👍🏽", "❤︎"};
   private static final String[] KEYS = {LEFT, RIGHT, UP, DOWN, "\u001bOD", "\u001bOC", "\u001b[H",
       "\u001b[F", "\u001b[1~", "\u001b[4~", "\u001b[3~", "\u0001", "\u0005", "\u0002", "\u0006", "\u0008",
       "\u007f", "\u0017", "\u0015", "\u0003", "\u000b"};
@@ -415,8 +493,8 @@ class LineEditorTest {
     upToCursor.feed((transcript + prompt + head).getBytes(StandardCharsets.UTF_8));
     String want = upToCursor.cursor();
     if (!upToCursor.pendingWrap && cursor < input.codePointCount(0, input.length())) {
-      int next = input.codePointAt(head.length());
-      if (TerminalText.width(next) == 2 && upToCursor.col + 2 > cols) {
+      long next = TerminalText.clusterAt(input, head.length());
+      if (next >>> 32 == 2 && upToCursor.col + 2 > cols) {
         want = (upToCursor.row + 1) + ",0";
       }
     }

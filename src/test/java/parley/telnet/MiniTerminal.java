@@ -7,7 +7,10 @@ import java.util.List;
 /**
  * A tiny VT100-style screen for tests: an unbounded list of rows of a fixed width, with xterm's
  * deferred ("pending") autowrap, wide characters taking two cells and combining marks joining the
- * previous cell. Understands CR, LF, BS, BEL and CSI A/B/C/D/K/J/H/m; skips Telnet IAC sequences.
+ * previous cell. Grapheme clusters are drawn as {@link TerminalText#advance} measures them, like a
+ * terminal that draws ❤️ two cells wide: when a character widens the cluster before it, the
+ * cluster is drawn again where it started (on the next row if it no longer fits). Understands CR,
+ * LF, BS, BEL and CSI A/B/C/D/K/J/H/m; skips Telnet IAC sequences.
  */
 final class MiniTerminal {
   final int cols;
@@ -16,6 +19,10 @@ final class MiniTerminal {
   int col;
   boolean pendingWrap;
   int bells;
+  /** Scan state of the last cluster drawn, which the next character may join. */
+  private int cluster = TerminalText.CLUSTER_START;
+  private int clusterRow;
+  private int clusterCol;
 
   MiniTerminal(int cols) {
     this.cols = cols;
@@ -54,6 +61,7 @@ final class MiniTerminal {
             j++;
           }
           csi(s.substring(i + 1, j), s.charAt(j));
+          cluster = TerminalText.CLUSTER_START;
           i = j + 1;
         } else {
           throw new AssertionError("unexpected escape in output at " + i + ": " + s);
@@ -106,6 +114,8 @@ final class MiniTerminal {
   }
 
   private void put(int cp) {
+    int previous = cluster;
+    cluster = TerminalText.advance(previous, cp);
     switch (cp) {
       case '\r' -> { col = 0; pendingWrap = false; return; }
       case '\n' -> { newRow(); pendingWrap = false; return; }
@@ -116,15 +126,37 @@ final class MiniTerminal {
     if (cp < 0x20) {
       throw new AssertionError("control byte in output: " + cp);
     }
-    int w = TerminalText.width(cp);
-    if (w == 0) {
+    String ch = new String(Character.toChars(cp));
+    int w = TerminalText.clusterWidth(cluster);
+    if (!TerminalText.startsCluster(cluster)) {
+      String[] cells = rows.get(clusterRow);
+      String text = cells[clusterCol] == null ? ch : cells[clusterCol] + ch;
+      int old = TerminalText.clusterWidth(previous);
+      if (w == old) {
+        cells[clusterCol] = text;
+        return;
+      }
+      for (int c = clusterCol; c < Math.min(cols, clusterCol + old); c++) { // drawn again, wider
+        cells[c] = null;
+      }
+      row = clusterRow;
+      col = clusterCol;
+      pendingWrap = false;
+      draw(text, w);
+      return;
+    }
+    if (w == 0) { // a mark with nothing to join: onto the previous cell
       int c = pendingWrap ? col : col - 1;
       String[] cells = rows.get(row);
       if (c >= 0 && cells[c] != null) {
-        cells[c] = cells[c] + new String(Character.toChars(cp));
+        cells[c] = cells[c] + ch;
       }
       return;
     }
+    draw(ch, w);
+  }
+
+  private void draw(String text, int w) {
     if (pendingWrap) {
       newRow();
       col = 0;
@@ -135,10 +167,12 @@ final class MiniTerminal {
       col = 0;
     }
     String[] cells = rows.get(row);
-    cells[col] = new String(Character.toChars(cp));
-    if (w == 2) {
-      cells[col + 1] = "";
+    cells[col] = text;
+    for (int c = col + 1; c < Math.min(cols, col + w); c++) {
+      cells[c] = "";
     }
+    clusterRow = row;
+    clusterCol = col;
     col += w;
     if (col >= cols) {
       col = cols - 1;
