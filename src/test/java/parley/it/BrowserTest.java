@@ -412,9 +412,9 @@ class BrowserTest {
   @Test
   void repliesFindTheirRequestByIdNotByOrder() throws Exception {
     try (LineClient alice = LineClient.login(server.telnetPort(), "alice")) {
-      // Between the page and the server: labels each `who` reply with the id of the /who it answers (the
-      // server answers in order), as a server that labels its replies does, and holds back the first one (the
-      // page's own /who after joining) until the reply to a /who the user typed has been delivered.
+      // Between the page and the server: checks that each `who` reply carries the id of the /who it answers,
+      // and holds back the first one (the page's own /who after joining) until the reply to a /who the user
+      // typed has been delivered.
       LabelingProxy proxy = new LabelingProxy();
       Page page = openPage(server.httpPort(), 1280, 800,
           context -> context.routeWebSocket("**/chat/ws", proxy::route));
@@ -445,6 +445,7 @@ class BrowserTest {
         ids.add(frame.getString("id"));
       }
       assertEquals(ids.size(), ids.stream().distinct().count(), "ids are unique: " + ids);
+      assertEquals(List.of(), proxy.mislabeled, "the server labels each reply with its request's id");
     }
   }
 
@@ -483,6 +484,8 @@ class BrowserTest {
   private static final class LabelingProxy {
     final List<JsonObject> sent = new ArrayList<>();
     final Deque<JsonObject> whoRequests = new ArrayDeque<>();
+    /** Who replies from the server that did not carry the id of the request they answer. */
+    final List<JsonObject> mislabeled = new ArrayList<>();
     String held;
     boolean holding = true;
 
@@ -503,7 +506,10 @@ class BrowserTest {
           return;
         }
         JsonObject request = whoRequests.remove();
-        String labeled = f.put("id", request.getString("id")).encode();
+        if (!request.getString("id").equals(f.getString("id"))) {
+          mislabeled.add(f);
+        }
+        String labeled = frame.text();
         if (holding) {
           holding = false;
           held = labeled;
