@@ -10,13 +10,11 @@ import parley.net.Channels;
  * write and flush at the end of the turn ({@link RoomHub#schedule}), handed to Netty whatever the socket's
  * state: Netty queues what the kernel cannot take yet.
  *
- * <p>The slow-consumer rule judges progress, not a snapshot. Once more than {@code maxPending} bytes are owed
- * (pending here plus queued in Netty), the outbox notes a few times per window how much the kernel has taken.
- * A peer that stays behind for {@link #WINDOW_CHECKS} checks and took nothing in that window, or took less than
- * the limit in it while owing over {@link #HARD_FACTOR} times the limit, is reported as a slow consumer; one
- * that owes over {@link #CEILING_FACTOR} times the limit is reported at once, so the memory held for one
- * connection stays bounded. A reader that keeps up is not dropped for a burst that merely sits in a queue for a
- * moment (with io_uring, writes complete a turn later, so bursts do queue). Used only on its event loop.
+ * <p>The slow-consumer rule judges progress, not a snapshot: once more than {@code maxPending} bytes are owed
+ * (pending here plus queued in Netty), the outbox tells its {@link SlowReaderPolicy} how much the kernel has
+ * taken at each check the policy asks for, and reports the peer as a slow consumer when the policy says to
+ * drop it. A reader that keeps up is not dropped for a burst that merely sits in a queue for a moment (with
+ * io_uring, writes complete a turn later, so bursts do queue). Used only on its event loop.
  */
 public final class Outbox {
 
@@ -43,22 +41,11 @@ public final class Outbox {
    * grew for a burst (a history replay on join) goes back to the pool instead of staying with the connection.
    */
   private static final int KEEP_MAX = 2048;
-  /**
-   * Checks per window. The window ({@code limits.slowConsumerWindowMs}) is what progress is judged over: a
-   * reader is slow once it has owed more than its limit for a window and took nothing in it, or took less than
-   * its limit in it while owing over {@link #HARD_FACTOR} times the limit. It must be long: the kernel's send
-   * buffer (megabytes) lets Netty write again only once much of it has drained, so a reader's progress shows
-   * in steps that can be seconds apart.
-   */
-  static final int WINDOW_CHECKS = 4;
-  static final int HARD_FACTOR = 8;
-  /** Owing over this many times the limit, a connection is dropped at once, however fast it reads. */
-  static final int CEILING_FACTOR = 64;
 
   private final ChannelHandlerContext channel;
   private final RoomHub hub;
   private final int maxPending;
-  private final long checkMs;
+  private final SlowReaderPolicy policy;
   private final Overflow overflow;
   private Framing framing;
   private boolean framed;
@@ -75,20 +62,16 @@ public final class Outbox {
   private boolean scheduled;
   /** Set by finish, discard, or an overflow: the outbox takes nothing more. */
   private boolean closed;
-  /** Bytes handed to Netty so far. */
+  /** Bytes handed to Netty so far; less what is {@link #queued}, the bytes the kernel has taken. */
   private long handed;
-  /** The progress timer while this connection owes more than its limit, else -1. */
+  /** The progress timer while the policy watches this connection, else -1. */
   private long watchTimer = -1;
-  /** {@link #taken()} at each of the last checks, oldest first (while watching). */
-  private long[] takenAt;
-  /** Checks made since the watch began. */
-  private int checks;
 
   public Outbox(ChannelHandlerContext channel, RoomHub hub, int maxPending, long windowMs, Overflow overflow) {
     this.channel = channel;
     this.hub = hub;
     this.maxPending = maxPending;
-    this.checkMs = Math.max(1, windowMs / WINDOW_CHECKS);
+    this.policy = new SlowReaderPolicy(maxPending, windowMs);
     this.overflow = overflow;
   }
 
@@ -137,20 +120,14 @@ public final class Outbox {
   }
 
   /**
-   * Applies the limits to what is owed now: over the ceiling the reader is dropped (returns false), over the
-   * limit its progress is watched. Called when this turn's output passes the limit, and after a flush that left
-   * the socket backed up, not per append: the socket's state is a volatile read.
+   * Asks the policy about what is owed now (pending here plus queued in Netty) and what the kernel has taken so
+   * far: the reader may be dropped at once (returns false), or its progress watched. Called when this turn's
+   * output passes the limit, and after a flush that left the socket backed up, not per append: the socket's
+   * state is a volatile read.
    */
   private boolean checkOwed() {
-    long owed = owed();
-    if (owed > CEILING_FACTOR * (long) maxPending) {
-      overflow("over " + owed + " bytes waiting, " + CEILING_FACTOR + " times the limit");
-      return false;
-    }
-    if (owed > maxPending && watchTimer < 0) {
-      watch();
-    }
-    return true;
+    long queued = queued();
+    return act(policy.owed(pending() + queued, handed - queued));
   }
 
   /** Bytes queued in Netty, not yet taken by the kernel. */
@@ -158,59 +135,30 @@ public final class Outbox {
     return Channels.queued(channel);
   }
 
-  /** Bytes this connection still owes its peer: pending here plus queued in Netty. */
-  private long owed() {
-    return (buf == null || sent ? 0 : buf.readableBytes()) + queued();
+  /** Bytes appended here and not yet handed to Netty. */
+  private long pending() {
+    return buf == null || sent ? 0 : buf.readableBytes();
   }
 
-  /** Bytes the kernel has taken from us so far. */
-  private long taken() {
-    return handed - queued();
-  }
-
-  private void watch() {
-    if (takenAt == null) {
-      takenAt = new long[WINDOW_CHECKS + 1];
+  /** Does what the policy said: schedules its next check, or drops the reader (returns false). */
+  private boolean act(SlowReaderPolicy.Verdict verdict) {
+    if (verdict == SlowReaderPolicy.Verdict.DROP) {
+      overflow(policy.why());
+      return false;
     }
-    checks = 0;
-    takenAt[0] = taken();
-    scheduleCheck();
-  }
-
-  private void scheduleCheck() {
-    // on the hub's Vert.x context: a drop publishes leave events
-    watchTimer = Channels.setTimer(hub.context(), checkMs, t -> checkProgress());
+    if (verdict == SlowReaderPolicy.Verdict.CHECK_AGAIN) {
+      // on the hub's Vert.x context: a drop publishes leave events
+      watchTimer = Channels.setTimer(hub.context(), policy.checkMs(), t -> checkProgress());
+    }
+    return true;
   }
 
   private void checkProgress() {
     watchTimer = -1;
-    if (closed) {
-      return;
+    if (!closed) {
+      long queued = queued();
+      act(policy.check(pending() + queued, handed - queued));
     }
-    long owed = owed();
-    if (owed <= maxPending) {
-      return; // caught up: the watch ends
-    }
-    long now = taken();
-    if (checks < WINDOW_CHECKS) {
-      takenAt[++checks] = now;
-    } else {
-      System.arraycopy(takenAt, 1, takenAt, 0, WINDOW_CHECKS);
-      takenAt[WINDOW_CHECKS] = now;
-    }
-    if (checks == WINDOW_CHECKS) {
-      long took = now - takenAt[0];
-      long windowMs = WINDOW_CHECKS * checkMs;
-      if (took <= 0) {
-        overflow("took nothing in " + windowMs + " ms with " + owed + " bytes waiting");
-        return;
-      }
-      if (owed > HARD_FACTOR * (long) maxPending && took < maxPending) {
-        overflow("took only " + took + " bytes in " + windowMs + " ms with " + owed + " bytes waiting");
-        return;
-      }
-    }
-    scheduleCheck();
   }
 
   private void overflow(String why) {
