@@ -105,7 +105,7 @@ class ClusteredChatStoreTest extends ChatStoreContract {
   // ---- what only a cluster has ------------------------------------------------------------------------
 
   /**
-   * Node 3 leaves with "ghost"; both nodes listen for lost members. Node 4 leaves after it with a marker: each
+   * Node 3 leaves with "ghost"; every other node listens for lost members. Node 4 leaves after it with a marker: each
    * node learns of departures in order, so once the marker is reported, any second report of ghost would have
    * come.
    */
@@ -123,9 +123,13 @@ class ClusteredChatStoreTest extends ChatStoreContract {
       List<String> markers = new CopyOnWriteArrayList<>();
       BiConsumer<String, String> report =
           (room, nick) -> (nick.equals("marker") ? markers : lost).add(room + ":" + nick);
+      // every surviving node drops what a node held, and whichever removes an entry first reports it: node 4
+      // too, until it leaves
+      ClusteredChatStore fourth = open(node4, 1000);
       s.onMembersLost(report);
       peer().onMembersLost(report);
-      await(open(node4, 1000).joinRoom("markers", "m1", "marker"));
+      fourth.onMembersLost(report);
+      await(fourth.joinRoom("markers", "m1", "marker"));
       assertTrue(await(third.claimNick(new UserRecord("ghost", "telnet", node3Id, "g1", T0, T0))));
       await(third.joinRoom("lobby", "g1", "ghost"));
       assertTrue(await(s.claimNick(user("alice", "a1"))));
