@@ -36,14 +36,14 @@ fi
 
 # 1. Parley itself
 if [ "$wants_parley" = 1 ] && [ ! -f "$ROOT/target/parley.jar" ]; then
-  log "building Parley (mvn -q -DskipTests package in $ROOT)"
-  (cd "$ROOT" && mvn -q -DskipTests package)
+  log "building Parley (./mvnw -q -DskipTests package in $ROOT)"
+  (cd "$ROOT" && ./mvnw -q -DskipTests package)
 fi
 
 # 2. the load generator
 if [ ! -f target/parley-bench.jar ] || [ -n "$(find src pom.xml -newer target/parley-bench.jar -print -quit)" ]; then
   log "building bench/target/parley-bench.jar"
-  mvn -q -DskipTests package
+  "$ROOT/mvnw" -q -DskipTests package
 fi
 
 # 3. ngircd, the reference server

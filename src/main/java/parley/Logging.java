@@ -2,15 +2,15 @@ package parley;
 
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.joran.JoranConfigurator;
-import org.slf4j.LoggerFactory;
-
 import java.net.URL;
 import java.nio.file.Path;
+import org.slf4j.LoggerFactory;
 
-/** Adds the chat transcript appender ({@code chatlog.xml}), writing to {@code data-dir/chat.log}. */
+/**
+ * Adds the chat transcript appender ({@code chatlog.xml}), writing to {@code data-dir/chat.log}.
+ */
 final class Logging {
-  private Logging() {
-  }
+  private Logging() {}
 
   static void useDataDir(Path dataDir) {
     System.setProperty("parley.dataDir", dataDir.toString());

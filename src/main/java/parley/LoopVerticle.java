@@ -6,19 +6,19 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
+import java.util.ArrayList;
+import java.util.List;
 import parley.room.ChatService;
 import parley.room.RoomHub;
 import parley.store.ChatStore;
 import parley.telnet.TelnetServer;
 import parley.web.WebServer;
 
-import java.util.ArrayList;
-import java.util.List;
-
 /**
- * One event loop's share of the node: its {@link RoomHub} and its listeners (telnet, HTTP/WebSocket and, when
- * configured, telnet over TLS), each sharing its port with the other event loops' instances. Deployed once per
- * event loop; the connections it accepts run on its context and join rooms through its hub.
+ * One event loop's share of the node: its {@link RoomHub} and its listeners (telnet, HTTP/WebSocket
+ * and, when configured, telnet over TLS), each sharing its port with the other event loops'
+ * instances. Deployed once per event loop; the connections it accepts run on its context and join
+ * rooms through its hub.
  */
 final class LoopVerticle extends VerticleBase {
   private final ChatService service;
@@ -30,9 +30,15 @@ final class LoopVerticle extends VerticleBase {
   private HttpServer http;
   private NetServer telnetTls;
 
-  /** @param telnetTlsOptions null when there is no telnet-over-TLS listener */
-  LoopVerticle(ChatService service, ChatStore store, NetServerOptions telnetOptions, HttpServerOptions httpOptions,
-               NetServerOptions telnetTlsOptions) {
+  /**
+   * @param telnetTlsOptions null when there is no telnet-over-TLS listener
+   */
+  LoopVerticle(
+      ChatService service,
+      ChatStore store,
+      NetServerOptions telnetOptions,
+      HttpServerOptions httpOptions,
+      NetServerOptions telnetTlsOptions) {
     this.service = service;
     this.store = store;
     this.telnetOptions = telnetOptions;
@@ -42,7 +48,8 @@ final class LoopVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    RoomHub hub = new RoomHub(context, vertx.eventBus(), store, service.config().history().retain());
+    RoomHub hub =
+        new RoomHub(context, vertx.eventBus(), store, service.config().history().retain());
     telnet = TelnetServer.create(vertx, telnetOptions, service, hub);
     http = WebServer.create(vertx, httpOptions, service, hub);
     List<Future<?>> listening = new ArrayList<>(List.of(telnet.listen(), http.listen()));

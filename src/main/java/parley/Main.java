@@ -1,26 +1,24 @@
 package parley;
 
-import parley.cluster.Clustering;
-
 import io.vertx.core.json.JsonObject;
-import parley.config.ConfigException;
-import parley.config.ParleyConfig;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import parley.cluster.Clustering;
+import parley.config.ConfigException;
+import parley.config.ParleyConfig;
 
 /**
- * {@code java -jar parley.jar [--config FILE] [--host H] [--telnet-port N] [--http-port N] [--data-dir DIR] [--cluster]}.
- * Prints {@code telnet: PORT} and {@code http: PORT} once both listeners are up. A bad flag or config value is
- * one line on stderr and exit status 2.
+ * {@code java -jar parley.jar [--config FILE] [--host H] [--telnet-port N] [--http-port N]
+ * [--data-dir DIR] [--cluster]}. Prints {@code telnet: PORT} and {@code http: PORT} once both
+ * listeners are up. A bad flag or config value is one line on stderr and exit status 2.
  */
 public final class Main {
-  static final String USAGE = "usage: java -jar parley.jar [--config FILE] [--host H] [--telnet-port N] "
-      + "[--http-port N] [--data-dir DIR] [--cluster] [--tls-self-signed]";
+  static final String USAGE =
+      "usage: java -jar parley.jar [--config FILE] [--host H] [--telnet-port N] "
+          + "[--http-port N] [--data-dir DIR] [--cluster] [--tls-self-signed]";
 
-  private Main() {
-  }
+  private Main() {}
 
   public static void main(String[] args) {
     ParleyConfig config;
@@ -41,12 +39,14 @@ public final class Main {
       parley = Parley.start(config).await(60, TimeUnit.SECONDS);
     } catch (Exception e) {
       // a wrapper of await's, or the failure itself (whose message already says what failed)
-      boolean wrapper = e instanceof java.util.concurrent.ExecutionException
-          || e instanceof java.util.concurrent.CompletionException;
+      boolean wrapper =
+          e instanceof java.util.concurrent.ExecutionException
+              || e instanceof java.util.concurrent.CompletionException;
       Throwable cause = wrapper && e.getCause() != null ? e.getCause() : e;
       String message = cause.getMessage() == null ? cause.toString() : cause.getMessage();
       int nl = message.indexOf('\n');
-      System.err.println("parley: could not start: " + (nl < 0 ? message : message.substring(0, nl)).strip());
+      System.err.println(
+          "parley: could not start: " + (nl < 0 ? message : message.substring(0, nl)).strip());
       System.exit(1);
       return;
     }
@@ -56,15 +56,20 @@ public final class Main {
       System.out.println("telnet-tls: " + parley.telnetTlsPort());
     }
     System.out.flush();
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      try {
-        // SIGTERM: stop accepting, tell everyone, flush the history journal: within 5 s (a cluster node
-        // also leaves the cluster, which can take longer)
-        parley.stop().await(config.cluster().enabled() ? 20 : 5, TimeUnit.SECONDS);
-      } catch (Exception ignored) {
-        // exiting anyway
-      }
-    }, "parley-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  try {
+                    // SIGTERM: stop accepting, tell everyone, flush the history journal: within 5 s
+                    // (a cluster node
+                    // also leaves the cluster, which can take longer)
+                    parley.stop().await(config.cluster().enabled() ? 20 : 5, TimeUnit.SECONDS);
+                  } catch (Exception ignored) {
+                    // exiting anyway
+                  }
+                },
+                "parley-shutdown"));
   }
 
   /** Reads flags and the config file. Returns null for --help. */
@@ -79,8 +84,10 @@ public final class Main {
         }
         case "--config" -> file = Path.of(value(args, ++i, flag));
         case "--host" -> overrides.put("host", value(args, ++i, flag));
-        case "--telnet-port" -> section(overrides, "telnet").put("port", port(value(args, ++i, flag), flag));
-        case "--http-port" -> section(overrides, "http").put("port", port(value(args, ++i, flag), flag));
+        case "--telnet-port" ->
+            section(overrides, "telnet").put("port", port(value(args, ++i, flag), flag));
+        case "--http-port" ->
+            section(overrides, "http").put("port", port(value(args, ++i, flag), flag));
         case "--data-dir" -> overrides.put("dataDir", value(args, ++i, flag));
         case "--cluster" -> section(overrides, "cluster").put("enabled", true);
         case "--tls-self-signed" -> section(overrides, "tls").put("selfSigned", true);
@@ -119,7 +126,8 @@ public final class Main {
     } catch (NumberFormatException ignored) {
       // reported below
     }
-    throw new ConfigException(flag + " must be a port number from 0 to 65535 (got \"" + value + "\")");
+    throw new ConfigException(
+        flag + " must be a port number from 0 to 65535 (got \"" + value + "\")");
   }
 
   private static JsonObject section(JsonObject json, String name) {

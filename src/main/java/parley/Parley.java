@@ -1,7 +1,5 @@
 package parley;
 
-import parley.cluster.Clustering;
-
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -12,16 +10,6 @@ import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.SelfSignedCertificate;
 import io.vertx.core.transport.Transport;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import parley.config.ParleyConfig;
-import parley.room.ChatService;
-import parley.store.ChatStore;
-import parley.cluster.JournalMirror;
-import parley.cluster.ClusteredChatStore;
-import parley.journal.EventJournal;
-import parley.store.LocalChatStore;
-
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -29,10 +17,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import parley.cluster.ClusteredChatStore;
+import parley.cluster.Clustering;
+import parley.cluster.JournalMirror;
+import parley.config.ParleyConfig;
+import parley.journal.EventJournal;
+import parley.room.ChatService;
+import parley.store.ChatStore;
+import parley.store.LocalChatStore;
 
 /**
- * One running Parley node: its Vert.x, store, chat service and listeners. {@link Main} starts one from the
- * command line; tests start them in-process on port 0.
+ * One running Parley node: its Vert.x, store, chat service and listeners. {@link Main} starts one
+ * from the command line; tests start them in-process on port 0.
  */
 public final class Parley {
   private static final Logger LOG = LoggerFactory.getLogger(Parley.class);
@@ -43,11 +41,18 @@ public final class Parley {
   private final int telnetPort;
   private final int httpPort;
   private final int telnetTlsPort;
+
   /** Runs after the listeners closed and before Vert.x (and the cluster membership) is closed. */
   private final Runnable beforeClose;
 
-  private Parley(Vertx vertx, ChatService service, EventJournal history, int telnetPort, int httpPort,
-                 int telnetTlsPort, Runnable beforeClose) {
+  private Parley(
+      Vertx vertx,
+      ChatService service,
+      EventJournal history,
+      int telnetPort,
+      int httpPort,
+      int telnetTlsPort,
+      Runnable beforeClose) {
     this.vertx = vertx;
     this.telnetTlsPort = telnetTlsPort;
     this.history = history;
@@ -57,34 +62,41 @@ public final class Parley {
     this.beforeClose = beforeClose;
   }
 
-  /** Vert.x with {@code eventLoops} event loops (default one per core); the transport is chosen by {@link #transport}. */
+  /**
+   * Vert.x with {@code eventLoops} event loops (default one per core); the transport is chosen by
+   * {@link #transport}.
+   */
   public static VertxOptions vertxOptions(ParleyConfig config) {
     return new VertxOptions().setEventLoopPoolSize(config.eventLoops());
   }
 
   /**
-   * The network transport for the {@code transport} setting. {@code auto} takes io_uring where the kernel allows
-   * it (it measured fastest in bench/), else epoll, else NIO; a named one that is not available here is an error.
+   * The network transport for the {@code transport} setting. {@code auto} takes io_uring where the
+   * kernel allows it (it measured fastest in bench/), else epoll, else NIO; a named one that is not
+   * available here is an error.
    */
   public static Transport transport(String name) {
-    Transport t = switch (name) {
-      case "io_uring" -> Transport.IO_URING;
-      case "epoll" -> Transport.EPOLL;
-      case "nio" -> Transport.NIO;
-      // not Transport.nativeTransport(): that prefers epoll
-      default -> Transport.IO_URING.available() ? Transport.IO_URING
-          : Transport.EPOLL.available() ? Transport.EPOLL : Transport.NIO;
-    };
+    Transport t =
+        switch (name) {
+          case "io_uring" -> Transport.IO_URING;
+          case "epoll" -> Transport.EPOLL;
+          case "nio" -> Transport.NIO;
+          // not Transport.nativeTransport(): that prefers epoll
+          default ->
+              Transport.IO_URING.available()
+                  ? Transport.IO_URING
+                  : Transport.EPOLL.available() ? Transport.EPOLL : Transport.NIO;
+        };
     if (!t.available()) {
-      throw new IllegalStateException("transport " + name + " is not available here: " + t.unavailabilityCause());
+      throw new IllegalStateException(
+          "transport " + name + " is not available here: " + t.unavailabilityCause());
     }
     return t;
   }
 
-
   /**
-   * Starts a node: a single one, or with {@code cluster.enabled} a member of a cluster. Opens and replays the
-   * history journal first (blocking).
+   * Starts a node: a single one, or with {@code cluster.enabled} a member of a cluster. Opens and
+   * replays the history journal first (blocking).
    */
   public static Future<Parley> start(ParleyConfig config) {
     Transport transport;
@@ -97,8 +109,9 @@ public final class Parley {
     try {
       history = EventJournal.open(config);
     } catch (IOException e) {
-      return Future.failedFuture(new IllegalStateException("history in " + config.dataDir() + " can't be opened: "
-          + e.getMessage(), e));
+      return Future.failedFuture(
+          new IllegalStateException(
+              "history in " + config.dataDir() + " can't be opened: " + e.getMessage(), e));
     }
     if (config.cluster().enabled()) {
       return startClustered(config, transport, history);
@@ -107,57 +120,89 @@ public final class Parley {
     LocalChatStore store = new LocalChatStore(vertx, config.history().retain(), history);
     history.load().forEach(store::restore);
     String node = "node-" + UUID.randomUUID().toString().substring(0, 6);
-    return start(vertx, config, transport, store, history, node, () -> { }).onFailure(err -> {
-      vertx.close();
-      history.close();
-    });
+    return start(vertx, config, transport, store, history, node, () -> {})
+        .onFailure(
+            err -> {
+              vertx.close();
+              history.close();
+            });
   }
 
   /**
-   * Joins the cluster, puts this node's journaled history into it where the cluster has less, and follows the
-   * cluster's history into the journal from then on (see {@link JournalMirror}). The node id is the cluster
-   * manager's.
+   * Joins the cluster, puts this node's journaled history into it where the cluster has less, and
+   * follows the cluster's history into the journal from then on (see {@link JournalMirror}). The
+   * node id is the cluster manager's.
    */
-  private static Future<Parley> startClustered(ParleyConfig config, Transport transport, EventJournal history) {
-    return Clustering.start(config.cluster(), config.eventLoops(), transport).compose(clustered -> {
-      Vertx vertx = clustered.vertx();
-      String node = clustered.manager().getNodeId();
-      ClusteredChatStore store = new ClusteredChatStore(vertx, clustered.manager().getHazelcastInstance(),
-          Clustering.MAP_PREFIX, config.history().retain());
-      JournalMirror follower = new JournalMirror(store, history);
-      Runnable beforeClose = () -> {
-        follower.close();
-        store.close();
-      };
-      LOG.info("node {} joined the cluster {}; members now: {}", node, config.cluster().name(),
-          clustered.manager().getNodes().size());
-      return vertx.executeBlocking(() -> {
-            follower.seed(history.load());
-            follower.start();
-            return null;
-          }, false)
-          .compose(v -> start(vertx, config, transport, store, history, node, beforeClose))
-          .recover(err -> {
-            beforeClose.run();
-            return vertx.close().transform(ar -> Future.failedFuture(err));
-          });
-    }).onFailure(err -> history.close());
+  private static Future<Parley> startClustered(
+      ParleyConfig config, Transport transport, EventJournal history) {
+    return Clustering.start(config.cluster(), config.eventLoops(), transport)
+        .compose(
+            clustered -> {
+              Vertx vertx = clustered.vertx();
+              String node = clustered.manager().getNodeId();
+              ClusteredChatStore store =
+                  new ClusteredChatStore(
+                      vertx,
+                      clustered.manager().getHazelcastInstance(),
+                      Clustering.MAP_PREFIX,
+                      config.history().retain());
+              JournalMirror follower = new JournalMirror(store, history);
+              Runnable beforeClose =
+                  () -> {
+                    follower.close();
+                    store.close();
+                  };
+              LOG.info(
+                  "node {} joined the cluster {}; members now: {}",
+                  node,
+                  config.cluster().name(),
+                  clustered.manager().getNodes().size());
+              return vertx
+                  .executeBlocking(
+                      () -> {
+                        follower.seed(history.load());
+                        follower.start();
+                        return null;
+                      },
+                      false)
+                  .compose(v -> start(vertx, config, transport, store, history, node, beforeClose))
+                  .recover(
+                      err -> {
+                        beforeClose.run();
+                        return vertx.close().transform(ar -> Future.failedFuture(err));
+                      });
+            })
+        .onFailure(err -> history.close());
   }
 
-  static Future<Parley> start(Vertx vertx, ParleyConfig config, Transport transport, ChatStore store,
-                              EventJournal history, String node, Runnable beforeClose) {
+  static Future<Parley> start(
+      Vertx vertx,
+      ParleyConfig config,
+      Transport transport,
+      ChatStore store,
+      EventJournal history,
+      String node,
+      Runnable beforeClose) {
     LOG.info("network transport: {}", transport.name());
     ChatService service = new ChatService(vertx, config, store, Clock.systemDefaultZone(), node);
-    NetServerOptions telnetOptions = new NetServerOptions()
-        .setHost(config.host()).setPort(shared(config.telnetPort(), 1))
-        .setTcpNoDelay(true).setReuseAddress(true).setAcceptBacklog(16384);
-    HttpServerOptions httpOptions = new HttpServerOptions()
-        .setHost(config.host()).setPort(shared(config.httpPort(), 2))
-        .setTcpNoDelay(true).setReuseAddress(true).setAcceptBacklog(16384)
-        .setPerMessageWebSocketCompressionSupported(false)
-        .setPerFrameWebSocketCompressionSupported(false)
-        .setMaxWebSocketFrameSize(config.limits().wsMaxMessageBytes())
-        .setMaxWebSocketMessageSize(config.limits().wsMaxMessageBytes());
+    NetServerOptions telnetOptions =
+        new NetServerOptions()
+            .setHost(config.host())
+            .setPort(shared(config.telnetPort(), 1))
+            .setTcpNoDelay(true)
+            .setReuseAddress(true)
+            .setAcceptBacklog(16384);
+    HttpServerOptions httpOptions =
+        new HttpServerOptions()
+            .setHost(config.host())
+            .setPort(shared(config.httpPort(), 2))
+            .setTcpNoDelay(true)
+            .setReuseAddress(true)
+            .setAcceptBacklog(16384)
+            .setPerMessageWebSocketCompressionSupported(false)
+            .setPerFrameWebSocketCompressionSupported(false)
+            .setMaxWebSocketFrameSize(config.limits().wsMaxMessageBytes())
+            .setMaxWebSocketMessageSize(config.limits().wsMaxMessageBytes());
     NetServerOptions tlsTelnet = null;
     ParleyConfig.Tls tls = config.tls();
     if (tls.needsCertificate()) {
@@ -166,41 +211,59 @@ public final class Parley {
         httpOptions.setSsl(true).setKeyCertOptions(keys);
       }
       if (tls.telnetPort() >= 0) {
-        tlsTelnet = new NetServerOptions(telnetOptions).setPort(shared(tls.telnetPort(), 3))
-            .setSsl(true).setKeyCertOptions(keys);
+        tlsTelnet =
+            new NetServerOptions(telnetOptions)
+                .setPort(shared(tls.telnetPort(), 3))
+                .setSsl(true)
+                .setKeyCertOptions(keys);
       }
     }
     NetServerOptions tlsOptions = tlsTelnet;
     // one verticle per event loop, with its rooms and listeners; all instances share the ports
     DeploymentOptions perLoop = new DeploymentOptions().setInstances(config.eventLoops());
     AtomicReference<LoopVerticle> first = new AtomicReference<>();
-    // every listener opens only once the service is ready (its private-message and ban consumers registered)
-    return service.start()
-        .compose(v -> vertx.deployVerticle(() -> {
-          LoopVerticle loop = new LoopVerticle(service, store, telnetOptions, httpOptions, tlsOptions);
-          first.compareAndSet(null, loop);
-          return loop;
-        }, perLoop))
-        .map(v -> {
-          LoopVerticle loop = first.get();
-          return new Parley(vertx, service, history, loop.telnetPort(), loop.httpPort(), loop.telnetTlsPort(),
-              beforeClose);
-        });
+    // every listener opens only once the service is ready (its private-message and ban consumers
+    // registered)
+    return service
+        .start()
+        .compose(
+            v ->
+                vertx.deployVerticle(
+                    () -> {
+                      LoopVerticle loop =
+                          new LoopVerticle(service, store, telnetOptions, httpOptions, tlsOptions);
+                      first.compareAndSet(null, loop);
+                      return loop;
+                    },
+                    perLoop))
+        .map(
+            v -> {
+              LoopVerticle loop = first.get();
+              return new Parley(
+                  vertx,
+                  service,
+                  history,
+                  loop.telnetPort(),
+                  loop.httpPort(),
+                  loop.telnetTlsPort(),
+                  beforeClose);
+            });
   }
 
   /** The PEM certificate and key of the config, or a self-signed development certificate. */
   private static KeyCertOptions keyCert(ParleyConfig.Tls tls) {
     if (tls.selfSigned()) {
-      LOG.warn("using a self-signed development certificate: browsers and clients will warn about it");
+      LOG.warn(
+          "using a self-signed development certificate: browsers and clients will warn about it");
       return SelfSignedCertificate.create("localhost").keyCertOptions();
     }
     return new PemKeyCertOptions().setCertPath(tls.certFile()).setKeyPath(tls.keyFile());
   }
 
   /**
-   * Port 0 asks for a free port. Vert.x shares one listening socket among verticle instances only for a
-   * fixed port, or for a negative port, which means "a free port, shared by all instances using this same
-   * negative number"; each listener gets its own number.
+   * Port 0 asks for a free port. Vert.x shares one listening socket among verticle instances only
+   * for a fixed port, or for a negative port, which means "a free port, shared by all instances
+   * using this same negative number"; each listener gets its own number.
    */
   private static int shared(int port, int listener) {
     return port == 0 ? -listener : port;
@@ -228,30 +291,37 @@ public final class Parley {
   }
 
   /**
-   * Graceful stop: refuse new connections, tell every user and close their sessions (at most 3 s), close the
-   * listeners, let a clustered node copy the last of the cluster's history to its journal, close Vert.x
-   * (leaving the cluster), then flush, fsync and close the history journal.
+   * Graceful stop: refuse new connections, tell every user and close their sessions (at most 3 s),
+   * close the listeners, let a clustered node copy the last of the cluster's history to its
+   * journal, close Vert.x (leaving the cluster), then flush, fsync and close the history journal.
    */
   public Future<Void> stop() {
-    return service.shutdown(Duration.ofSeconds(3))
-        .eventually(() -> {
-          List<Future<Void>> undeployed = new ArrayList<>();
-          for (String id : vertx.deploymentIDs()) {
-            undeployed.add(vertx.undeploy(id));
-          }
-          return Future.join(undeployed);
-        })
-        .eventually(() -> vertx.executeBlocking(() -> {
-          beforeClose.run();
-          return null;
-        }, false))
+    return service
+        .shutdown(Duration.ofSeconds(3))
+        .eventually(
+            () -> {
+              List<Future<Void>> undeployed = new ArrayList<>();
+              for (String id : vertx.deploymentIDs()) {
+                undeployed.add(vertx.undeploy(id));
+              }
+              return Future.join(undeployed);
+            })
+        .eventually(
+            () ->
+                vertx.executeBlocking(
+                    () -> {
+                      beforeClose.run();
+                      return null;
+                    },
+                    false))
         .eventually(vertx::close)
-        .eventually(() -> {
-          if (history != null) {
-            history.close();
-          }
-          return Future.succeededFuture();
-        })
+        .eventually(
+            () -> {
+              if (history != null) {
+                history.close();
+              }
+              return Future.succeededFuture();
+            })
         .mapEmpty();
   }
 }

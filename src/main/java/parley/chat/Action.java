@@ -2,10 +2,15 @@ package parley.chat;
 
 import java.util.List;
 
-/** What the chat core decided a line of input means. The transport-independent service carries it out. */
+/**
+ * What the chat core decided a line of input means. The transport-independent service carries it
+ * out.
+ */
 public sealed interface Action {
 
-  /** Calls the handler's method for this kind: one method per kind, so that none can be forgotten. */
+  /**
+   * Calls the handler's method for this kind: one method per kind, so that none can be forgotten.
+   */
   <R> R accept(Handler<R> handler);
 
   /** Nothing to do (an empty line). */

@@ -7,8 +7,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The chat rules, free of sockets and Vert.x: turns one line of user input and the session's state into an
- * {@link Action}. Every command lives in one table, from which {@code /help} is generated.
+ * The chat rules, free of sockets and Vert.x: turns one line of user input and the session's state
+ * into an {@link Action}. Every command lives in one table, from which {@code /help} is generated.
  */
 public final class ChatCore {
 
@@ -23,40 +23,142 @@ public final class ChatCore {
 
   public ChatCore(Limits limits) {
     this.limits = limits;
-    add(new Command("help", List.of("h", "?"), "", "list the commands", false,
-        (s, a) -> new Action.Notice(help(s))));
+    add(
+        new Command(
+            "help",
+            List.of("h", "?"),
+            "",
+            "list the commands",
+            false,
+            (s, a) -> new Action.Notice(help(s))));
     add(new Command("nick", List.of(), "NEW", "change your nickname", false, this::nick));
-    add(new Command("who", List.of("names"), "[#room]", "who is here, on which transport, and how long idle", false,
-        (s, a) -> a.isEmpty() ? new Action.Who(null) : room(a, Action.Who::new)));
-    add(new Command("me", List.of(), "ACTION", "say what you do: /me waves", false,
-        (s, a) -> a.isEmpty() ? usage("me") : inRoom(s, r -> new Action.Me(r, a))));
-    add(new Command("msg", List.of("tell", "m"), "NICK TEXT", "send a private message", false, this::msg));
-    add(new Command("join", List.of("j"), "#ROOM", "join a room, creating it if needed; it becomes current", false,
-        (s, a) -> a.isEmpty() ? usage("join") : room(a, Action.Join::new)));
-    add(new Command("leave", List.of("part"), "[#ROOM]", "leave a room (the current one by default)", false,
-        (s, a) -> a.isEmpty() ? inRoom(s, Action.Leave::new) : room(a, Action.Leave::new)));
-    add(new Command("rooms", List.of("list"), "", "list rooms with their member counts", false,
-        (s, a) -> new Action.Rooms()));
-    add(new Command("topic", List.of(), "[TEXT]", "show or set the current room's topic", false,
-        (s, a) -> inRoom(s, r -> new Action.Topic(r, a.isEmpty() ? null : a))));
-    add(new Command("history", List.of(), "[N]", "show the last N lines of the current room", false, this::history));
-    add(new Command("color", List.of("colour"), "on|off", "coloured nicknames on a terminal", false,
-        (s, a) -> onOff("color", a)));
-    add(new Command("ascii", List.of(), "on|off", "show emoji as :shortcodes: on a terminal", false,
-        (s, a) -> onOff("ascii", a)));
-    add(new Command("cowsay", List.of(), "TEXT", "a cow says it to the room", false,
-        (s, a) -> a.isEmpty() ? usage("cowsay") : inRoom(s, r -> new Action.Say(r, Cowsay.render(a)))));
-    add(new Command("quit", List.of("q", "exit"), "[REASON]", "leave the chat", false,
-        (s, a) -> new Action.Quit(a.isEmpty() ? "quit" : a)));
-    add(new Command("op", List.of(), "PASSWORD", "become an operator", false,
-        (s, a) -> a.isEmpty() ? usage("op") : new Action.Op(a)));
+    add(
+        new Command(
+            "who",
+            List.of("names"),
+            "[#room]",
+            "who is here, on which transport, and how long idle",
+            false,
+            (s, a) -> a.isEmpty() ? new Action.Who(null) : room(a, Action.Who::new)));
+    add(
+        new Command(
+            "me",
+            List.of(),
+            "ACTION",
+            "say what you do: /me waves",
+            false,
+            (s, a) -> a.isEmpty() ? usage("me") : inRoom(s, r -> new Action.Me(r, a))));
+    add(
+        new Command(
+            "msg", List.of("tell", "m"), "NICK TEXT", "send a private message", false, this::msg));
+    add(
+        new Command(
+            "join",
+            List.of("j"),
+            "#ROOM",
+            "join a room, creating it if needed; it becomes current",
+            false,
+            (s, a) -> a.isEmpty() ? usage("join") : room(a, Action.Join::new)));
+    add(
+        new Command(
+            "leave",
+            List.of("part"),
+            "[#ROOM]",
+            "leave a room (the current one by default)",
+            false,
+            (s, a) -> a.isEmpty() ? inRoom(s, Action.Leave::new) : room(a, Action.Leave::new)));
+    add(
+        new Command(
+            "rooms",
+            List.of("list"),
+            "",
+            "list rooms with their member counts",
+            false,
+            (s, a) -> new Action.Rooms()));
+    add(
+        new Command(
+            "topic",
+            List.of(),
+            "[TEXT]",
+            "show or set the current room's topic",
+            false,
+            (s, a) -> inRoom(s, r -> new Action.Topic(r, a.isEmpty() ? null : a))));
+    add(
+        new Command(
+            "history",
+            List.of(),
+            "[N]",
+            "show the last N lines of the current room",
+            false,
+            this::history));
+    add(
+        new Command(
+            "color",
+            List.of("colour"),
+            "on|off",
+            "coloured nicknames on a terminal",
+            false,
+            (s, a) -> onOff("color", a)));
+    add(
+        new Command(
+            "ascii",
+            List.of(),
+            "on|off",
+            "show emoji as :shortcodes: on a terminal",
+            false,
+            (s, a) -> onOff("ascii", a)));
+    add(
+        new Command(
+            "cowsay",
+            List.of(),
+            "TEXT",
+            "a cow says it to the room",
+            false,
+            (s, a) ->
+                a.isEmpty()
+                    ? usage("cowsay")
+                    : inRoom(s, r -> new Action.Say(r, Cowsay.render(a)))));
+    add(
+        new Command(
+            "quit",
+            List.of("q", "exit"),
+            "[REASON]",
+            "leave the chat",
+            false,
+            (s, a) -> new Action.Quit(a.isEmpty() ? "quit" : a)));
+    add(
+        new Command(
+            "op",
+            List.of(),
+            "PASSWORD",
+            "become an operator",
+            false,
+            (s, a) -> a.isEmpty() ? usage("op") : new Action.Op(a)));
     add(new Command("kick", List.of(), "NICK [REASON]", "disconnect a user", true, this::kick));
-    add(new Command("ban", List.of(), "NICK|IP [DURATION]", "ban a user's address (or an address): 30m, 2h, 7d; none = forever",
-        true, (s, a) -> targetFor("ban", a, 0, Action.Ban::new)));
-    add(new Command("unban", List.of(), "NICK|IP", "lift a ban", true,
-        (s, a) -> a.isEmpty() || a.contains(" ") ? usage("unban") : new Action.Unban(a)));
-    add(new Command("mute", List.of(), "NICK [DURATION]", "stop a user from talking (default 10m; 0 lifts it)", true,
-        (s, a) -> targetFor("mute", a, 600, Action.Mute::new)));
+    add(
+        new Command(
+            "ban",
+            List.of(),
+            "NICK|IP [DURATION]",
+            "ban a user's address (or an address): 30m, 2h, 7d; none = forever",
+            true,
+            (s, a) -> targetFor("ban", a, 0, Action.Ban::new)));
+    add(
+        new Command(
+            "unban",
+            List.of(),
+            "NICK|IP",
+            "lift a ban",
+            true,
+            (s, a) -> a.isEmpty() || a.contains(" ") ? usage("unban") : new Action.Unban(a)));
+    add(
+        new Command(
+            "mute",
+            List.of(),
+            "NICK [DURATION]",
+            "stop a user from talking (default 10m; 0 lifts it)",
+            true,
+            (s, a) -> targetFor("mute", a, 600, Action.Mute::new)));
   }
 
   public ChatCore() {
@@ -73,7 +175,10 @@ public final class ChatCore {
     return List.copyOf(table);
   }
 
-  /** {@code /help}, generated from the command table. Operator commands are listed for operators only. */
+  /**
+   * {@code /help}, generated from the command table. Operator commands are listed for operators
+   * only.
+   */
   public List<String> help(SessionState s) {
     List<String> lines = new ArrayList<>();
     lines.add("Commands (anything else you type is said to the current room):");
@@ -88,8 +193,8 @@ public final class ChatCore {
   }
 
   /**
-   * Interprets one line. The line has already been cleaned ({@link TextHygiene}); a line starting with
-   * "//" says the rest literally, starting with a single '/'.
+   * Interprets one line. The line has already been cleaned ({@link TextHygiene}); a line starting
+   * with "//" says the rest literally, starting with a single '/'.
    */
   public Action interpret(String line, SessionState s) {
     String text = line.strip();
@@ -103,14 +208,17 @@ public final class ChatCore {
       return inRoom(s, r -> new Action.Say(r, text));
     }
     int space = text.indexOf(' ');
-    String verb = (space < 0 ? text.substring(1) : text.substring(1, space)).toLowerCase(Locale.ROOT);
+    String verb =
+        (space < 0 ? text.substring(1) : text.substring(1, space)).toLowerCase(Locale.ROOT);
     String args = space < 0 ? "" : text.substring(space + 1).strip();
     Command c = byVerb.get(verb);
     if (c == null) {
-      return new Action.Error(ErrorCode.UNKNOWN_COMMAND, "unknown command /" + verb + " (try /help)");
+      return new Action.Error(
+          ErrorCode.UNKNOWN_COMMAND, "unknown command /" + verb + " (try /help)");
     }
     if (c.opOnly() && !s.op) {
-      return new Action.Error(ErrorCode.NOT_OPERATOR, "/" + c.name() + " is for operators (see /op)");
+      return new Action.Error(
+          ErrorCode.NOT_OPERATOR, "/" + c.name() + " is for operators (see /op)");
     }
     return c.handler().apply(s, args);
   }
@@ -120,7 +228,8 @@ public final class ChatCore {
       return usage("nick");
     }
     String problem = Nick.problem(a, limits.nickMax());
-    return problem != null ? new Action.Error(ErrorCode.NICK_INVALID, "\"" + a + "\" can't be used: " + problem)
+    return problem != null
+        ? new Action.Error(ErrorCode.NICK_INVALID, "\"" + a + "\" can't be used: " + problem)
         : new Action.ChangeNick(a);
   }
 
@@ -155,16 +264,21 @@ public final class ChatCore {
       return usage("kick");
     }
     int space = a.indexOf(' ');
-    return space < 0 ? new Action.Kick(a, "kicked")
+    return space < 0
+        ? new Action.Kick(a, "kicked")
         : new Action.Kick(a.substring(0, space), a.substring(space + 1).strip());
   }
 
   /**
-   * Parses {@code TARGET [DURATION]} for /ban and /mute: a missing duration is {@code defaultSeconds}; anything
-   * else than one or two words, or a duration that doesn't parse, gets the command's usage.
+   * Parses {@code TARGET [DURATION]} for /ban and /mute: a missing duration is {@code
+   * defaultSeconds}; anything else than one or two words, or a duration that doesn't parse, gets
+   * the command's usage.
    */
-  private Action targetFor(String verb, String a, long defaultSeconds,
-                           java.util.function.BiFunction<String, Long, Action> then) {
+  private Action targetFor(
+      String verb,
+      String a,
+      long defaultSeconds,
+      java.util.function.BiFunction<String, Long, Action> then) {
     String[] parts = a.isEmpty() ? new String[0] : a.split(" +");
     if (parts.length < 1 || parts.length > 2) {
       return usage(verb);
@@ -187,7 +301,8 @@ public final class ChatCore {
     }
     String room = RoomName.normalize(arg);
     String problem = RoomName.problem(room, limits.roomMax());
-    return problem != null ? new Action.Error(ErrorCode.ROOM_INVALID, "\"" + arg + "\" can't be used: " + problem)
+    return problem != null
+        ? new Action.Error(ErrorCode.ROOM_INVALID, "\"" + arg + "\" can't be used: " + problem)
         : then.apply(room);
   }
 

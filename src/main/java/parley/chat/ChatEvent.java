@@ -3,14 +3,21 @@ package parley.chat;
 import java.time.Instant;
 
 /**
- * Something that happened in a room (or, for {@link Type#PRIVATE}, between two users). Immutable: one
- * instance is published once and shared by every recipient on every event loop.
+ * Something that happened in a room (or, for {@link Type#PRIVATE}, between two users). Immutable:
+ * one instance is published once and shared by every recipient on every event loop.
  *
- * @param seq    per-room sequence number for events kept in history, 0 for the others
+ * @param seq per-room sequence number for events kept in history, 0 for the others
  * @param target the old nickname for {@link Type#NICK}, the recipient for {@link Type#PRIVATE}
  */
-public record ChatEvent(Type type, String room, long seq, Instant ts, String nick, String via, String text,
-                        String target) {
+public record ChatEvent(
+    Type type,
+    String room,
+    long seq,
+    Instant ts,
+    String nick,
+    String via,
+    String text,
+    String target) {
 
   public enum Type {
     /** A chat line; kept in history. */

@@ -7,8 +7,7 @@ import java.util.List;
 public final class Cowsay {
   private static final int WIDTH = 40;
 
-  private Cowsay() {
-  }
+  private Cowsay() {}
 
   public static String render(String text) {
     List<String> lines = wrap(text, WIDTH);
@@ -22,7 +21,13 @@ public final class Cowsay {
         char l = i == 0 ? '/' : i == lines.size() - 1 ? '\\' : '|';
         char r = i == 0 ? '\\' : i == lines.size() - 1 ? '/' : '|';
         String line = lines.get(i);
-        b.append(l).append(' ').append(line).append(" ".repeat(w - line.length())).append(' ').append(r).append('\n');
+        b.append(l)
+            .append(' ')
+            .append(line)
+            .append(" ".repeat(w - line.length()))
+            .append(' ')
+            .append(r)
+            .append('\n');
       }
     }
     b.append(' ').append("-".repeat(w + 2)).append('\n');

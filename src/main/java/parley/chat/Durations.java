@@ -3,14 +3,18 @@ package parley.chat;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parses durations as people type them: {@code 30s}, {@code 10m}, {@code 2h}, {@code 7d}; a bare number is minutes. */
+/**
+ * Parses durations as people type them: {@code 30s}, {@code 10m}, {@code 2h}, {@code 7d}; a bare
+ * number is minutes.
+ */
 public final class Durations {
   private static final Pattern FORM = Pattern.compile("(\\d{1,9})([smhd]?)");
 
-  private Durations() {
-  }
+  private Durations() {}
 
-  /** @return seconds, or -1 when the text is not a duration */
+  /**
+   * @return seconds, or -1 when the text is not a duration
+   */
   public static long parseSeconds(String text) {
     Matcher m = FORM.matcher(text);
     if (!m.matches()) {

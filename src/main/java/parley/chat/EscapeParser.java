@@ -27,15 +27,20 @@ package parley.chat;
  */
 public final class EscapeParser {
 
-  /** The character is not part of a sequence (it may have ended an unfinished one): the caller's. */
+  /**
+   * The character is not part of a sequence (it may have ended an unfinished one): the caller's.
+   */
   public static final int TEXT = 0;
+
   /** The character was consumed; the sequence goes on. */
   public static final int MORE = 1;
+
   /** The character completed a sequence: see {@link #kind()}, {@link #finalChar()}. */
   public static final int DONE = 2;
 
   /** Kinds of completed sequence. */
   public static final int KIND_ESC = 1;
+
   public static final int KIND_CSI = 2;
   public static final int KIND_SS2 = 3;
   public static final int KIND_SS3 = 4;
@@ -51,6 +56,7 @@ public final class EscapeParser {
   private static final int SS2 = 4;
   private static final int SS3 = 5;
   private static final int STRING = 6;
+
   /** ESC inside a control string: a backslash makes it ST, anything else starts a new escape. */
   private static final int STRING_ESC = 7;
 
@@ -80,22 +86,23 @@ public final class EscapeParser {
     }
     if (result == DONE) {
       finalChar = c;
-      kind = switch (from) {
-        case CSI -> KIND_CSI;
-        case SS2 -> KIND_SS2;
-        case SS3 -> KIND_SS3;
-        case STRING -> KIND_STRING;
-        case STRING_ESC -> c == '\\' ? KIND_STRING : KIND_ESC;
-        default -> KIND_ESC;
-      };
+      kind =
+          switch (from) {
+            case CSI -> KIND_CSI;
+            case SS2 -> KIND_SS2;
+            case SS3 -> KIND_SS3;
+            case STRING -> KIND_STRING;
+            case STRING_ESC -> c == '\\' ? KIND_STRING : KIND_ESC;
+            default -> KIND_ESC;
+          };
     }
     return result;
   }
 
   /**
-   * For callers that see UTF-8 bytes rather than characters: a byte 0x80-0xFF counts as part of
-   * a non-ASCII character (so a C1 control, which UTF-8 encodes as two such bytes, is not
-   * recognised as an introducer or ST).
+   * For callers that see UTF-8 bytes rather than characters: a byte 0x80-0xFF counts as part of a
+   * non-ASCII character (so a C1 control, which UTF-8 encodes as two such bytes, is not recognised
+   * as an introducer or ST).
    */
   public int feedUtf8Byte(int b) {
     return feed(b < 0x80 ? b : 0xA0);

@@ -3,16 +3,20 @@ package parley.chat;
 import java.util.ArrayDeque;
 
 /**
- * Flood control for one connection: a token bucket ({@code burst} lines, refilled at {@code ratePerSecond}).
- * A line over the rate is held back and released when a token is due; when more than {@code maxQueued}
- * lines are held back the sender is flooding and must be disconnected. Time is passed in (nanoseconds),
- * so the rules are tested without a clock.
+ * Flood control for one connection: a token bucket ({@code burst} lines, refilled at {@code
+ * ratePerSecond}). A line over the rate is held back and released when a token is due; when more
+ * than {@code maxQueued} lines are held back the sender is flooding and must be disconnected. Time
+ * is passed in (nanoseconds), so the rules are tested without a clock.
  *
  * @param <T> what is held for each line (the line itself, or the work of handling it)
  */
 public final class FloodGate<T> {
   /** What to do with an offered line. */
-  public enum Verdict { PASS, HELD, FLOODING }
+  public enum Verdict {
+    PASS,
+    HELD,
+    FLOODING
+  }
 
   private final double burst;
   private final double perNano;
@@ -36,7 +40,10 @@ public final class FloodGate<T> {
     }
   }
 
-  /** PASS: handle the line now. HELD: it waits, see {@link #release}. FLOODING: disconnect the sender. */
+  /**
+   * PASS: handle the line now. HELD: it waits, see {@link #release}. FLOODING: disconnect the
+   * sender.
+   */
   public Verdict offer(T line, long now) {
     refill(now);
     if (held.isEmpty() && tokens >= 1) {

@@ -8,10 +8,11 @@ public final class Nick {
   public static final int MAX_LENGTH = 24;
   private static final Pattern VALID = Pattern.compile("[A-Za-z0-9_-]+");
 
-  private Nick() {
-  }
+  private Nick() {}
 
-  /** @return why {@code nick} is not acceptable, or {@code null} when it is. */
+  /**
+   * @return why {@code nick} is not acceptable, or {@code null} when it is.
+   */
   public static String problem(String nick, int maxLength) {
     if (nick == null || nick.isEmpty()) {
       return "a nickname needs at least one character";

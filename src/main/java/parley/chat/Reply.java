@@ -6,7 +6,9 @@ import java.util.List;
 /** Something said to one session only. Each transport renders it its own way. */
 public sealed interface Reply {
 
-  /** Calls the visitor's method for this kind: one method per kind, so that none can be forgotten. */
+  /**
+   * Calls the visitor's method for this kind: one method per kind, so that none can be forgotten.
+   */
   <R> R accept(Visitor<R> visitor);
 
   /** Server text for the user: command output, confirmations. */
@@ -40,7 +42,10 @@ public sealed interface Reply {
     }
   }
 
-  /** You are now in {@code room}: its topic, some of its members (all in a small room) and how many there are. */
+  /**
+   * You are now in {@code room}: its topic, some of its members (all in a small room) and how many
+   * there are.
+   */
   record Joined(String room, String topic, List<String> members, int count) implements Reply {
     @Override
     public <R> R accept(Visitor<R> v) {
@@ -55,7 +60,9 @@ public sealed interface Reply {
     }
   }
 
-  /** @param room null for everyone on the server */
+  /**
+   * @param room null for everyone on the server
+   */
   record Who(String room, List<UserRecord> users, Instant now) implements Reply {
     @Override
     public <R> R accept(Visitor<R> v) {
@@ -63,7 +70,9 @@ public sealed interface Reply {
     }
   }
 
-  /** @param missed how many older messages asked for are no longer retained */
+  /**
+   * @param missed how many older messages asked for are no longer retained
+   */
   record History(String room, List<ChatEvent> events, long missed) implements Reply {
     @Override
     public <R> R accept(Visitor<R> v) {

@@ -8,8 +8,7 @@ public final class RoomName {
   public static final int MAX_LENGTH = 32;
   private static final Pattern VALID = Pattern.compile("[a-z0-9_-]+");
 
-  private RoomName() {
-  }
+  private RoomName() {}
 
   /** Lower-cases and strips one leading '#'. Does not validate. */
   public static String normalize(String name) {
@@ -17,7 +16,9 @@ public final class RoomName {
     return n.toLowerCase(Locale.ROOT);
   }
 
-  /** @return why the normalized name is not acceptable, or {@code null} when it is. */
+  /**
+   * @return why the normalized name is not acceptable, or {@code null} when it is.
+   */
   public static String problem(String normalized, int maxLength) {
     if (normalized.isEmpty()) {
       return "a room name needs at least one character";

@@ -5,27 +5,38 @@ import java.util.LinkedHashSet;
 import java.util.Set;
 
 /**
- * What the chat core knows about one connected user. Owned by the session's event loop: never shared
- * between threads.
+ * What the chat core knows about one connected user. Owned by the session's event loop: never
+ * shared between threads.
  */
 public final class SessionState {
   public final String via;
   public final Instant connectedAt;
   public String nick;
+
   /** The rooms joined, in joining order. */
   public final Set<String> rooms = new LinkedHashSet<>();
+
   /** Where plain lines go. */
   public String currentRoom;
+
   public Instant lastActive;
   public boolean color;
+
   /** Set once the user chose colours with /color; the terminal type no longer decides then. */
   public boolean colorChosen;
+
   public boolean ascii;
   public boolean op;
+
   /** Until when the user may not talk; null when not muted. */
   public Instant mutedUntil;
-  /** Flood control; created on the first line. It holds each delayed line as the work of handling it. */
+
+  /**
+   * Flood control; created on the first line. It holds each delayed line as the work of handling
+   * it.
+   */
   public FloodGate<Runnable> flood;
+
   /** The timer releasing held lines, or -1. */
   public long floodTimer = -1;
 

@@ -1,14 +1,13 @@
 package parley.chat;
 
 /**
- * Makes user text safe to show on someone else's terminal: removes ANSI/VT escape sequences
- * (CSI, OSC, DCS and friends, as {@link EscapeParser} reads them) and every C0/C1 control
- * character. Tabs become one space. Everything else, including any Unicode, stays as it was.
+ * Makes user text safe to show on someone else's terminal: removes ANSI/VT escape sequences (CSI,
+ * OSC, DCS and friends, as {@link EscapeParser} reads them) and every C0/C1 control character. Tabs
+ * become one space. Everything else, including any Unicode, stays as it was.
  */
 public final class TextHygiene {
 
-  private TextHygiene() {
-  }
+  private TextHygiene() {}
 
   public static String clean(String s) {
     StringBuilder out = null;

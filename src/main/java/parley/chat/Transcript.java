@@ -2,8 +2,7 @@ package parley.chat;
 
 /** One event as a line of the human-readable chat log: {@code #lobby <alice> hello}. */
 public final class Transcript {
-  private Transcript() {
-  }
+  private Transcript() {}
 
   public static String line(ChatEvent e) {
     String room = e.room() == null ? "" : RoomName.display(e.room()) + " ";

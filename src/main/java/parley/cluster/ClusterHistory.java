@@ -5,7 +5,6 @@ import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.DataSerializable;
-
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -16,27 +15,26 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The history of one room as the cluster keeps it: the value of the Hazelcast map {@code parley.history}, keyed
- * by room. It holds the room's sequence counter, its topic and the retained tail of its events (each the
- * event's JSON without seq, and its seq).
+ * The history of one room as the cluster keeps it: the value of the Hazelcast map {@code
+ * parley.history}, keyed by room. It holds the room's sequence counter, its topic and the retained
+ * tail of its events (each the event's JSON without seq, and its seq).
  *
- * <p>It is only ever changed by the entry processors below, which Hazelcast runs atomically on the member that
- * owns the room's partition and again on the backup member. Appending is therefore one network round trip
- * that both numbers and stores the event; processors are deterministic so that the backup ends up with the
- * same seq. The map keeps values as objects (OBJECT in-memory format), so a processor changes the room in
- * place instead of deserialising and serialising its whole history.
+ * <p>It is only ever changed by the entry processors below, which Hazelcast runs atomically on the
+ * member that owns the room's partition and again on the backup member. Appending is therefore one
+ * network round trip that both numbers and stores the event; processors are deterministic so that
+ * the backup ends up with the same seq. The map keeps values as objects (OBJECT in-memory format),
+ * so a processor changes the room in place instead of deserialising and serialising its whole
+ * history.
  */
 public final class ClusterHistory implements DataSerializable {
   private long lastSeq;
   private String topic;
   private ArrayDeque<Entry> events = new ArrayDeque<>();
 
-  public ClusterHistory() {
-  }
+  public ClusterHistory() {}
 
   /** One retained event. */
-  public record Entry(long seq, String json) {
-  }
+  public record Entry(long seq, String json) {}
 
   public long lastSeq() {
     return lastSeq;
@@ -69,7 +67,10 @@ public final class ClusterHistory implements DataSerializable {
     return out;
   }
 
-  /** The same rule as the local store: what is after {@code afterSeq}, the newest {@code max}, and what's missed. */
+  /**
+   * The same rule as the local store: what is after {@code afterSeq}, the newest {@code max}, and
+   * what's missed.
+   */
   private Slice since(long afterSeq, int max) {
     long first = events.isEmpty() ? lastSeq + 1 : events.peekFirst().seq();
     long missed = Math.max(0, first - 1 - Math.max(0, afterSeq));
@@ -97,7 +98,8 @@ public final class ClusterHistory implements DataSerializable {
     events = new ArrayDeque<>(readEntries(in));
   }
 
-  static void writeEntries(ObjectDataOutput out, java.util.Collection<Entry> entries) throws IOException {
+  static void writeEntries(ObjectDataOutput out, java.util.Collection<Entry> entries)
+      throws IOException {
     out.writeInt(entries.size());
     for (Entry e : entries) {
       out.writeLong(e.seq());
@@ -114,15 +116,17 @@ public final class ClusterHistory implements DataSerializable {
     return out;
   }
 
-  /** What a read returns: some events, how many asked-for ones are gone, and the room's seq and topic. */
+  /**
+   * What a read returns: some events, how many asked-for ones are gone, and the room's seq and
+   * topic.
+   */
   public static final class Slice implements DataSerializable {
     private List<Entry> events;
     private long missed;
     private long lastSeq;
     private String topic;
 
-    public Slice() {
-    }
+    public Slice() {}
 
     Slice(List<Entry> events, long missed, long lastSeq, String topic) {
       this.events = events;
@@ -172,15 +176,17 @@ public final class ClusterHistory implements DataSerializable {
   }
 
   /** Numbers the event with the room's next seq and keeps it; returns the seq. */
-  public static final class Append implements EntryProcessor<String, ClusterHistory, Long>, DataSerializable {
+  public static final class Append
+      implements EntryProcessor<String, ClusterHistory, Long>, DataSerializable {
     private String json;
     private String topicText;
     private int retain;
 
-    public Append() {
-    }
+    public Append() {}
 
-    /** @param topicText the topic the event sets, or null */
+    /**
+     * @param topicText the topic the event sets, or null
+     */
     public Append(String json, String topicText, int retain) {
       this.json = json;
       this.topicText = topicText;
@@ -212,20 +218,22 @@ public final class ClusterHistory implements DataSerializable {
   }
 
   /**
-   * Puts a node's journaled history into the cluster when the cluster has less of the room: the events after
-   * the cluster's last seq are added and the counter moves on to the journal's last seq. Returns the room's
-   * last seq afterwards.
+   * Puts a node's journaled history into the cluster when the cluster has less of the room: the
+   * events after the cluster's last seq are added and the counter moves on to the journal's last
+   * seq. Returns the room's last seq afterwards.
    */
-  public static final class Seed implements EntryProcessor<String, ClusterHistory, Long>, DataSerializable {
+  public static final class Seed
+      implements EntryProcessor<String, ClusterHistory, Long>, DataSerializable {
     private List<Entry> entries;
     private List<String> topics;
     private long journalLastSeq;
     private int retain;
 
-    public Seed() {
-    }
+    public Seed() {}
 
-    /** @param topics for each entry, the topic it sets, or null */
+    /**
+     * @param topics for each entry, the topic it sets, or null
+     */
     public Seed(List<Entry> entries, List<String> topics, long journalLastSeq, int retain) {
       this.entries = entries;
       this.topics = topics;
@@ -267,14 +275,17 @@ public final class ClusterHistory implements DataSerializable {
     }
   }
 
-  /** Reads a room: its last {@code count} events, or those after {@code afterSeq} (at most {@code max}). */
-  public static final class Read implements EntryProcessor<String, ClusterHistory, Slice>, DataSerializable, ReadOnly {
+  /**
+   * Reads a room: its last {@code count} events, or those after {@code afterSeq} (at most {@code
+   * max}).
+   */
+  public static final class Read
+      implements EntryProcessor<String, ClusterHistory, Slice>, DataSerializable, ReadOnly {
     private boolean since;
     private long afterSeq;
     private int max;
 
-    public Read() {
-    }
+    public Read() {}
 
     /** The last {@code count} events. */
     public static Read last(int count) {
@@ -322,17 +333,17 @@ public final class ClusterHistory implements DataSerializable {
   }
 
   /**
-   * For every room, what came after the seq a node has journaled ({@code 0} for rooms it does not know yet);
-   * null for rooms with nothing new; a slice with a lower last seq than the node has journaled when the cluster
-   * has less of the room than the node (it lost it). Used with executeOnEntries (every room) and submitToKeys.
+   * For every room, what came after the seq a node has journaled ({@code 0} for rooms it does not
+   * know yet); null for rooms with nothing new; a slice with a lower last seq than the node has
+   * journaled when the cluster has less of the room than the node (it lost it). Used with
+   * executeOnEntries (every room) and submitToKeys.
    */
-  public static final class Follow implements EntryProcessor<String, ClusterHistory, Slice>, DataSerializable,
-      ReadOnly {
+  public static final class Follow
+      implements EntryProcessor<String, ClusterHistory, Slice>, DataSerializable, ReadOnly {
     private Map<String, Long> journaled;
     private int max;
 
-    public Follow() {
-    }
+    public Follow() {}
 
     public Follow(Map<String, Long> journaled, int max) {
       this.journaled = journaled;

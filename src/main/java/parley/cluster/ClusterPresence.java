@@ -6,8 +6,6 @@ import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.DataSerializable;
 import io.vertx.core.json.JsonObject;
-import parley.chat.UserRecord;
-
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,33 +13,44 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import parley.chat.UserRecord;
 
 /**
- * Who is online in the cluster: nickname claims (map {@code parley.nicks}: nickname key to the holder's
- * {@link UserRecord} as JSON) and room memberships (map {@code parley.members}: room to {@link Room}). Every
- * claim and membership names the node of its session, so that when a node is gone the survivors can drop
- * what it held ({@link DropNick}, {@link DropMembers}). All changes are entry processors: atomic per key,
- * run where the key lives.
+ * Who is online in the cluster: nickname claims (map {@code parley.nicks}: nickname key to the
+ * holder's {@link UserRecord} as JSON) and room memberships (map {@code parley.members}: room to
+ * {@link Room}). Every claim and membership names the node of its session, so that when a node is
+ * gone the survivors can drop what it held ({@link DropNick}, {@link DropMembers}). All changes are
+ * entry processors: atomic per key, run where the key lives.
  */
 public final class ClusterPresence {
-  private ClusterPresence() {
-  }
+  private ClusterPresence() {}
 
   static String toJson(UserRecord u) {
-    return new JsonObject().put("nick", u.nick()).put("via", u.via()).put("node", u.node())
-        .put("session", u.sessionId()).put("connected", u.connectedAt().toEpochMilli())
-        .put("active", u.lastActive().toEpochMilli()).encode();
+    return new JsonObject()
+        .put("nick", u.nick())
+        .put("via", u.via())
+        .put("node", u.node())
+        .put("session", u.sessionId())
+        .put("connected", u.connectedAt().toEpochMilli())
+        .put("active", u.lastActive().toEpochMilli())
+        .encode();
   }
 
   static UserRecord fromJson(String json) {
     JsonObject j = new JsonObject(json);
-    return new UserRecord(j.getString("nick"), j.getString("via"), j.getString("node"), j.getString("session"),
-        Instant.ofEpochMilli(j.getLong("connected")), Instant.ofEpochMilli(j.getLong("active")));
+    return new UserRecord(
+        j.getString("nick"),
+        j.getString("via"),
+        j.getString("node"),
+        j.getString("session"),
+        Instant.ofEpochMilli(j.getLong("connected")),
+        Instant.ofEpochMilli(j.getLong("active")));
   }
 
   /**
-   * The claim, parsed, if it is that session's; otherwise null. Session ids are only unique within a node, so
-   * the node is compared too (a claim's node is the node that made it; see ClusteredChatStore#claimNick).
+   * The claim, parsed, if it is that session's; otherwise null. Session ids are only unique within
+   * a node, so the node is compared too (a claim's node is the node that made it; see
+   * ClusteredChatStore#claimNick).
    */
   private static JsonObject heldBy(String json, String node, String sessionId) {
     if (json == null) {
@@ -51,14 +60,15 @@ public final class ClusterPresence {
     return sessionId.equals(j.getString("session")) && node.equals(j.getString("node")) ? j : null;
   }
 
-  // ---- nickname claims ------------------------------------------------------------------------------
+  // ---- nickname claims
+  // ------------------------------------------------------------------------------
 
   /** Takes the nickname if no one holds it; true when taken. */
-  public static final class Claim implements EntryProcessor<String, String, Boolean>, DataSerializable {
+  public static final class Claim
+      implements EntryProcessor<String, String, Boolean>, DataSerializable {
     private String user;
 
-    public Claim() {
-    }
+    public Claim() {}
 
     public Claim(String userJson) {
       this.user = userJson;
@@ -85,12 +95,12 @@ public final class ClusterPresence {
   }
 
   /** Frees the nickname if that session (of that node) holds it. */
-  public static final class Release implements EntryProcessor<String, String, Void>, DataSerializable {
+  public static final class Release
+      implements EntryProcessor<String, String, Void>, DataSerializable {
     private String node;
     private String sessionId;
 
-    public Release() {
-    }
+    public Release() {}
 
     public Release(String node, String sessionId) {
       this.node = node;
@@ -118,14 +128,16 @@ public final class ClusterPresence {
     }
   }
 
-  /** Records the holder's last activity, if that session holds the nickname; never moves it back. */
-  public static final class Touch implements EntryProcessor<String, String, Void>, DataSerializable {
+  /**
+   * Records the holder's last activity, if that session holds the nickname; never moves it back.
+   */
+  public static final class Touch
+      implements EntryProcessor<String, String, Void>, DataSerializable {
     private String node;
     private String sessionId;
     private long at;
 
-    public Touch() {
-    }
+    public Touch() {}
 
     public Touch(String node, String sessionId, long at) {
       this.node = node;
@@ -157,12 +169,14 @@ public final class ClusterPresence {
     }
   }
 
-  /** Frees every nickname held by sessions of {@code node}; returns the nickname when it freed one. */
-  public static final class DropNick implements EntryProcessor<String, String, String>, DataSerializable {
+  /**
+   * Frees every nickname held by sessions of {@code node}; returns the nickname when it freed one.
+   */
+  public static final class DropNick
+      implements EntryProcessor<String, String, String>, DataSerializable {
     private String node;
 
-    public DropNick() {
-    }
+    public DropNick() {}
 
     public DropNick(String node) {
       this.node = node;
@@ -192,17 +206,17 @@ public final class ClusterPresence {
     }
   }
 
-  // ---- room memberships -----------------------------------------------------------------------------
+  // ---- room memberships
+  // -----------------------------------------------------------------------------
 
   /**
-   * The members of one room, in joining order: {@code node/sessionId} (session ids are only unique within a
-   * node) to nickname and node.
+   * The members of one room, in joining order: {@code node/sessionId} (session ids are only unique
+   * within a node) to nickname and node.
    */
   public static final class Room implements DataSerializable {
     private final LinkedHashMap<String, String[]> members = new LinkedHashMap<>();
 
-    public Room() {
-    }
+    public Room() {}
 
     @Override
     public void writeData(ObjectDataOutput out) throws IOException {
@@ -233,8 +247,7 @@ public final class ClusterPresence {
     private String nick;
     private String node;
 
-    public Join() {
-    }
+    public Join() {}
 
     public Join(String node, String sessionId, String nick) {
       this.sessionId = sessionId;
@@ -269,8 +282,7 @@ public final class ClusterPresence {
   public static final class Leave implements EntryProcessor<String, Room, Void>, DataSerializable {
     private String sessionId;
 
-    public Leave() {
-    }
+    public Leave() {}
 
     public Leave(String node, String sessionId) {
       this.sessionId = member(node, sessionId);
@@ -297,11 +309,11 @@ public final class ClusterPresence {
   }
 
   /** The first {@code limit} members' nicknames (sorted) and the member count. */
-  public static final class Members implements EntryProcessor<String, Room, Members.Result>, DataSerializable, ReadOnly {
+  public static final class Members
+      implements EntryProcessor<String, Room, Members.Result>, DataSerializable, ReadOnly {
     private int limit;
 
-    public Members() {
-    }
+    public Members() {}
 
     public Members(int limit) {
       this.limit = limit;
@@ -312,8 +324,7 @@ public final class ClusterPresence {
       private List<String> names = List.of();
       private int count;
 
-      public Result() {
-      }
+      public Result() {}
 
       Result(List<String> names, int count) {
         this.names = names;
@@ -374,12 +385,14 @@ public final class ClusterPresence {
     }
   }
 
-  /** Removes the sessions of {@code node} from the room; returns their nicknames, or null for none. */
-  public static final class DropMembers implements EntryProcessor<String, Room, ArrayList<String>>, DataSerializable {
+  /**
+   * Removes the sessions of {@code node} from the room; returns their nicknames, or null for none.
+   */
+  public static final class DropMembers
+      implements EntryProcessor<String, Room, ArrayList<String>>, DataSerializable {
     private String node;
 
-    public DropMembers() {
-    }
+    public DropMembers() {}
 
     public DropMembers(String node) {
       this.node = node;
@@ -392,13 +405,16 @@ public final class ClusterPresence {
         return null;
       }
       ArrayList<String> dropped = new ArrayList<>();
-      r.members.values().removeIf(m -> {
-        if (node.equals(m[1])) {
-          dropped.add(m[0]);
-          return true;
-        }
-        return false;
-      });
+      r.members
+          .values()
+          .removeIf(
+              m -> {
+                if (node.equals(m[1])) {
+                  dropped.add(m[0]);
+                  return true;
+                }
+                return false;
+              });
       if (dropped.isEmpty()) {
         return null;
       }

@@ -11,42 +11,53 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.transport.Transport;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
-import parley.config.ConfigException;
-import parley.Parley;
-import parley.config.ParleyConfig;
-
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
+import parley.Parley;
+import parley.config.ConfigException;
+import parley.config.ParleyConfig;
 
 /**
- * Builds the Hazelcast configuration from {@code cluster.*} and starts a clustered Vert.x on it. Everything is
- * set in code, so that nodes on one machine find each other over loopback with nothing else to configure:
+ * Builds the Hazelcast configuration from {@code cluster.*} and starts a clustered Vert.x on it.
+ * Everything is set in code, so that nodes on one machine find each other over loopback with
+ * nothing else to configure:
+ *
  * <ul>
- *   <li>Hazelcast binds to {@code cluster.host}, first trying {@code cluster.port} and then the next ports
- *       (auto-increment): three nodes on one machine get 5701, 5702 and 5703.</li>
- *   <li>Members are found by TCP-IP join over {@code cluster.members}; multicast and auto-detection are off.</li>
+ *   <li>Hazelcast binds to {@code cluster.host}, first trying {@code cluster.port} and then the
+ *       next ports (auto-increment): three nodes on one machine get 5701, 5702 and 5703.
+ *   <li>Members are found by TCP-IP join over {@code cluster.members}; multicast and auto-detection
+ *       are off.
  *   <li>Failure detection: a heartbeat every second, and a member that has not been heard from for
- *       {@value #NO_HEARTBEAT_SECONDS} s is removed (Hazelcast's default is 60 s).</li>
- *   <li>Split-brain healing is checked every {@value #MERGE_DELAY_SECONDS} s (default 120-300 s).</li>
- *   <li>Parley's maps ({@code parley.*}) keep one synchronous backup on another member.</li>
+ *       {@value #NO_HEARTBEAT_SECONDS} s is removed (Hazelcast's default is 60 s).
+ *   <li>Split-brain healing is checked every {@value #MERGE_DELAY_SECONDS} s (default 120-300 s).
+ *   <li>Parley's maps ({@code parley.*}) keep one synchronous backup on another member.
  * </ul>
  */
 public final class Clustering {
-  /** A member not heard from for this long is removed; its nicknames and memberships are freed then. */
+  /**
+   * A member not heard from for this long is removed; its nicknames and memberships are freed then.
+   */
   public static final int NO_HEARTBEAT_SECONDS = 10;
+
   static final int HEARTBEAT_SECONDS = 1;
   static final int MERGE_DELAY_SECONDS = 10;
+
   /** How many ports after cluster.port are tried when it is taken. */
   static final int PORT_COUNT = 100;
-  /** The name of Parley's maps start with this; the Hazelcast map configuration below matches it. */
+
+  /**
+   * The name of Parley's maps start with this; the Hazelcast map configuration below matches it.
+   */
   public static final String MAP_PREFIX = "parley.";
 
-  private Clustering() {
-  }
+  private Clustering() {}
 
-  /** The Hazelcast configuration of a Parley node, from Vert.x's defaults (its own maps) and {@code cluster.*}. */
+  /**
+   * The Hazelcast configuration of a Parley node, from Vert.x's defaults (its own maps) and {@code
+   * cluster.*}.
+   */
   public static Config hazelcastConfig(ParleyConfig.Cluster cluster) {
     Config config = ConfigUtil.loadConfig();
     config.setClusterName(cluster.name());
@@ -55,8 +66,10 @@ public final class Clustering {
     config.setProperty("hazelcast.shutdownhook.enabled", "false");
     config.setProperty("hazelcast.heartbeat.interval.seconds", String.valueOf(HEARTBEAT_SECONDS));
     config.setProperty("hazelcast.max.no.heartbeat.seconds", String.valueOf(NO_HEARTBEAT_SECONDS));
-    config.setProperty("hazelcast.merge.first.run.delay.seconds", String.valueOf(MERGE_DELAY_SECONDS));
-    config.setProperty("hazelcast.merge.next.run.delay.seconds", String.valueOf(MERGE_DELAY_SECONDS));
+    config.setProperty(
+        "hazelcast.merge.first.run.delay.seconds", String.valueOf(MERGE_DELAY_SECONDS));
+    config.setProperty(
+        "hazelcast.merge.next.run.delay.seconds", String.valueOf(MERGE_DELAY_SECONDS));
     config.setProperty("hazelcast.wait.seconds.before.join", "1");
     config.setProperty("hazelcast.socket.bind.any", "false");
 
@@ -68,13 +81,18 @@ public final class Clustering {
     join.getAutoDetectionConfig().setEnabled(false);
     join.getAwsConfig().setEnabled(false);
     join.getKubernetesConfig().setEnabled(false);
-    join.getTcpIpConfig().setEnabled(true).setMembers(new ArrayList<>(cluster.members()))
+    join.getTcpIpConfig()
+        .setEnabled(true)
+        .setMembers(new ArrayList<>(cluster.members()))
         .setConnectionTimeoutSeconds(2);
 
     // history and memberships are changed in place by entry processors: OBJECT format spares a
     // serialisation round trip of the whole room per message
-    config.addMapConfig(new MapConfig(MAP_PREFIX + "*").setBackupCount(1).setAsyncBackupCount(0)
-        .setInMemoryFormat(InMemoryFormat.OBJECT));
+    config.addMapConfig(
+        new MapConfig(MAP_PREFIX + "*")
+            .setBackupCount(1)
+            .setAsyncBackupCount(0)
+            .setInMemoryFormat(InMemoryFormat.OBJECT));
     config.setClassLoader(Clustering.class.getClassLoader());
     return config;
   }
@@ -86,25 +104,41 @@ public final class Clustering {
     return options;
   }
 
-  /** Joins the cluster. Fails with a one-line reason when this node can't (e.g. no port can be bound). */
+  /**
+   * Joins the cluster. Fails with a one-line reason when this node can't (e.g. no port can be
+   * bound).
+   */
   public static Future<ClusteredVertx> start(ParleyConfig.Cluster cluster) {
     return start(cluster, Runtime.getRuntime().availableProcessors(), Parley.transport("auto"));
   }
 
   /** Joins the cluster with that many event loops on that transport. */
-  public static Future<ClusteredVertx> start(ParleyConfig.Cluster cluster, int eventLoops, Transport transport) {
+  public static Future<ClusteredVertx> start(
+      ParleyConfig.Cluster cluster, int eventLoops, Transport transport) {
     HazelcastClusterManager manager = new HazelcastClusterManager(hazelcastConfig(cluster));
-    return Vertx.builder().with(vertxOptions(cluster, eventLoops)).withTransport(transport)
-        .withClusterManager(manager).buildClustered()
+    return Vertx.builder()
+        .with(vertxOptions(cluster, eventLoops))
+        .withTransport(transport)
+        .withClusterManager(manager)
+        .buildClustered()
         .map(vertx -> new ClusteredVertx(vertx, manager))
-        .recover(err -> Future.failedFuture(new IllegalStateException(
-            "could not join the cluster on " + cluster.host() + ":" + cluster.port() + " (members "
-                + String.join(", ", cluster.members()) + "): " + reason(err), err)));
+        .recover(
+            err ->
+                Future.failedFuture(
+                    new IllegalStateException(
+                        "could not join the cluster on "
+                            + cluster.host()
+                            + ":"
+                            + cluster.port()
+                            + " (members "
+                            + String.join(", ", cluster.members())
+                            + "): "
+                            + reason(err),
+                        err)));
   }
 
   /** A clustered Vert.x and its cluster manager, whose node id names this node. */
-  public record ClusteredVertx(Vertx vertx, HazelcastClusterManager manager) {
-  }
+  public record ClusteredVertx(Vertx vertx, HazelcastClusterManager manager) {}
 
   /** The innermost message of a failure, on one line. */
   static String reason(Throwable err) {

@@ -2,15 +2,14 @@ package parley.config;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
 /**
- * Reads one JSON object of the configuration, checking types and ranges, and naming the full key in every
- * error. Keys it was not asked for are reported as unknown, so a typo never passes silently.
+ * Reads one JSON object of the configuration, checking types and ranges, and naming the full key in
+ * every error. Keys it was not asked for are reported as unknown, so a typo never passes silently.
  */
 final class ConfigReader {
   private final JsonObject json;
@@ -44,9 +43,19 @@ final class ConfigReader {
     if (v == null) {
       return def;
     }
-    if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())
-        || n.longValue() < min || n.longValue() > max) {
-      throw new ConfigException(key(name) + " must be a whole number from " + min + " to " + max + " (got " + show(v) + ")");
+    if (!(v instanceof Number n)
+        || n.doubleValue() != Math.rint(n.doubleValue())
+        || n.longValue() < min
+        || n.longValue() > max) {
+      throw new ConfigException(
+          key(name)
+              + " must be a whole number from "
+              + min
+              + " to "
+              + max
+              + " (got "
+              + show(v)
+              + ")");
     }
     return n.intValue();
   }
@@ -80,7 +89,8 @@ final class ConfigReader {
         return s;
       }
     }
-    throw new ConfigException(key(name) + " must be one of " + String.join(", ", allowed) + " (got \"" + s + "\")");
+    throw new ConfigException(
+        key(name) + " must be one of " + String.join(", ", allowed) + " (got \"" + s + "\")");
   }
 
   List<String> strings(String name, List<String> def) {
@@ -94,7 +104,8 @@ final class ConfigReader {
     List<String> out = new ArrayList<>();
     for (Object o : a) {
       if (!(o instanceof String s)) {
-        throw new ConfigException(key(name) + " must be a list of strings (got " + show(o) + " in it)");
+        throw new ConfigException(
+            key(name) + " must be a list of strings (got " + show(o) + " in it)");
       }
       out.add(s);
     }
@@ -109,7 +120,8 @@ final class ConfigReader {
   void rejectUnknown() {
     for (String name : json.fieldNames()) {
       if (!seen.contains(name)) {
-        throw new ConfigException(key(name) + " is not a known setting (see README.md, Configuration)");
+        throw new ConfigException(
+            key(name) + " is not a known setting (see README.md, Configuration)");
       }
     }
   }

@@ -2,59 +2,81 @@ package parley.config;
 
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
-import parley.chat.Nick;
-import parley.chat.RoomName;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
+import parley.chat.Nick;
+import parley.chat.RoomName;
 
 /**
- * Parley's whole configuration: defaults, the values read from {@code config.json}, and the checks that turn a
- * bad value into one clear line naming its key. See README.md, Configuration, for every key.
+ * Parley's whole configuration: defaults, the values read from {@code config.json}, and the checks
+ * that turn a bad value into one clear line naming its key. See README.md, Configuration, for every
+ * key.
  */
-public record ParleyConfig(String host, int telnetPort, int httpPort, String room, Path dataDir, String motd,
-                           History history, Limits limits, Flood flood, Cluster cluster, Tls tls, Web web,
-                           String operatorPassword, int eventLoops, String transport) {
+public record ParleyConfig(
+    String host,
+    int telnetPort,
+    int httpPort,
+    String room,
+    Path dataDir,
+    String motd,
+    History history,
+    Limits limits,
+    Flood flood,
+    Cluster cluster,
+    Tls tls,
+    Web web,
+    String operatorPassword,
+    int eventLoops,
+    String transport) {
 
   /**
-   * @param replay       lines of history replayed on join
-   * @param retain       messages kept per room (memory and journal)
-   * @param retainDays   days kept per room, 0 for no age limit
-   * @param fsync        {@code always} or {@code batched}
+   * @param replay lines of history replayed on join
+   * @param retain messages kept per room (memory and journal)
+   * @param retainDays days kept per room, 0 for no age limit
+   * @param fsync {@code always} or {@code batched}
    * @param fsyncDelayMs the bound on the batched fsync delay
    */
-  public record History(int replay, int retain, int retainDays, String fsync, int fsyncDelayMs) {
-  }
+  public record History(int replay, int retain, int retainDays, String fsync, int fsyncDelayMs) {}
 
-  public record Limits(int maxLineBytes, int nickLength, int roomNameLength, int maxConnections,
-                       int maxConnectionsPerIp, int idleTimeoutSeconds, int nickTimeoutSeconds, int maxRoomsPerSession,
-                       int outboxBytes, int slowConsumerGraceMs, int slowConsumerWindowMs, int wsMaxMessageBytes,
-                       int joinNoticeThreshold) {
-  }
+  public record Limits(
+      int maxLineBytes,
+      int nickLength,
+      int roomNameLength,
+      int maxConnections,
+      int maxConnectionsPerIp,
+      int idleTimeoutSeconds,
+      int nickTimeoutSeconds,
+      int maxRoomsPerSession,
+      int outboxBytes,
+      int slowConsumerGraceMs,
+      int slowConsumerWindowMs,
+      int wsMaxMessageBytes,
+      int joinNoticeThreshold) {}
 
   /** Token bucket per connection: {@code burst} lines, refilled at {@code ratePerSecond}. */
-  public record Flood(int burst, int ratePerSecond, int maxQueued) {
-  }
+  public record Flood(int burst, int ratePerSecond, int maxQueued) {}
 
   /**
-   * @param name    the Hazelcast cluster name: only nodes with the same name form a cluster
+   * @param name the Hazelcast cluster name: only nodes with the same name form a cluster
    * @param members {@code host:port} of the nodes to join over TCP-IP
    */
-  public record Cluster(boolean enabled, String name, String host, int port, List<String> members) {
-  }
+  public record Cluster(
+      boolean enabled, String name, String host, int port, List<String> members) {}
 
-  /** @param telnetPort the telnet-over-TLS port; -1 when off */
-  public record Tls(int telnetPort, boolean https, String certFile, String keyFile, boolean selfSigned) {
+  /**
+   * @param telnetPort the telnet-over-TLS port; -1 when off
+   */
+  public record Tls(
+      int telnetPort, boolean https, String certFile, String keyFile, boolean selfSigned) {
     public boolean needsCertificate() {
       return telnetPort >= 0 || https;
     }
   }
 
-  public record Web(List<String> allowedOrigins) {
-  }
+  public record Web(List<String> allowedOrigins) {}
 
   /** The configuration of {@code config.json}'s defaults, with nothing read. */
   public static ParleyConfig defaults() {
@@ -70,7 +92,8 @@ public record ParleyConfig(String host, int telnetPort, int httpPort, String roo
     } catch (IOException e) {
       throw new ConfigException("config file " + file + " can't be read: " + e.getMessage());
     } catch (DecodeException e) {
-      throw new ConfigException("config file " + file + " is not valid JSON: " + firstLine(e.getMessage()));
+      throw new ConfigException(
+          "config file " + file + " is not valid JSON: " + firstLine(e.getMessage()));
     }
   }
 
@@ -95,35 +118,52 @@ public record ParleyConfig(String host, int telnetPort, int httpPort, String roo
     String motd = r.string("motd", "Welcome to Parley. Type /help for commands.");
 
     ConfigReader h = r.section("history");
-    History history = new History(h.integer("replay", 100, 0, 100_000), h.integer("retain", 10_000, 1, 10_000_000),
-        h.integer("retainDays", 30, 0, 36_500), h.oneOf("fsync", "batched", "always", "batched"),
-        h.integer("fsyncDelayMs", 50, 1, 10_000));
+    History history =
+        new History(
+            h.integer("replay", 100, 0, 100_000),
+            h.integer("retain", 10_000, 1, 10_000_000),
+            h.integer("retainDays", 30, 0, 36_500),
+            h.oneOf("fsync", "batched", "always", "batched"),
+            h.integer("fsyncDelayMs", 50, 1, 10_000));
     h.rejectUnknown();
     if (history.replay() > history.retain()) {
       throw h.invalid("replay", "can't be more than history.retain (" + history.retain() + ")");
     }
 
     ConfigReader l = r.section("limits");
-    Limits limits = new Limits(l.integer("maxLineBytes", 2000, 64, 1_000_000),
-        l.integer("nickLength", Nick.MAX_LENGTH, 1, Nick.MAX_LENGTH),
-        l.integer("roomNameLength", RoomName.MAX_LENGTH, 1, RoomName.MAX_LENGTH),
-        l.integer("maxConnections", 20_000, 1, 1_000_000), l.integer("maxConnectionsPerIp", 50, 1, 1_000_000),
-        l.integer("idleTimeoutSeconds", 3600, 0, 31_536_000), l.integer("nickTimeoutSeconds", 60, 1, 3600),
-        l.integer("maxRoomsPerSession", 20, 1, 1000), l.integer("outboxBytes", 256 * 1024, 4096, 64 * 1024 * 1024),
-        l.integer("slowConsumerGraceMs", 2000, 0, 60_000),
-        l.integer("slowConsumerWindowMs", 10_000, 1000, 600_000), l.integer("wsMaxMessageBytes", 16 * 1024, 256, 1 << 24),
-        l.integer("joinNoticeThreshold", 200, 0, 1_000_000));
+    Limits limits =
+        new Limits(
+            l.integer("maxLineBytes", 2000, 64, 1_000_000),
+            l.integer("nickLength", Nick.MAX_LENGTH, 1, Nick.MAX_LENGTH),
+            l.integer("roomNameLength", RoomName.MAX_LENGTH, 1, RoomName.MAX_LENGTH),
+            l.integer("maxConnections", 20_000, 1, 1_000_000),
+            l.integer("maxConnectionsPerIp", 50, 1, 1_000_000),
+            l.integer("idleTimeoutSeconds", 3600, 0, 31_536_000),
+            l.integer("nickTimeoutSeconds", 60, 1, 3600),
+            l.integer("maxRoomsPerSession", 20, 1, 1000),
+            l.integer("outboxBytes", 256 * 1024, 4096, 64 * 1024 * 1024),
+            l.integer("slowConsumerGraceMs", 2000, 0, 60_000),
+            l.integer("slowConsumerWindowMs", 10_000, 1000, 600_000),
+            l.integer("wsMaxMessageBytes", 16 * 1024, 256, 1 << 24),
+            l.integer("joinNoticeThreshold", 200, 0, 1_000_000));
     l.rejectUnknown();
 
     ConfigReader f = r.section("flood");
-    Flood flood = new Flood(f.integer("burst", 10, 1, Integer.MAX_VALUE), f.integer("ratePerSecond", 5, 1, Integer.MAX_VALUE),
-        f.integer("maxQueued", 20, 0, 100_000));
+    Flood flood =
+        new Flood(
+            f.integer("burst", 10, 1, Integer.MAX_VALUE),
+            f.integer("ratePerSecond", 5, 1, Integer.MAX_VALUE),
+            f.integer("maxQueued", 20, 0, 100_000));
     f.rejectUnknown();
 
     ConfigReader c = r.section("cluster");
-    Cluster cluster = new Cluster(c.bool("enabled", false), c.string("name", "parley"), c.string("host", "127.0.0.1"),
-        c.integer("port", 5701, 1, 65535),
-        c.strings("members", List.of("127.0.0.1:5701", "127.0.0.1:5702", "127.0.0.1:5703")));
+    Cluster cluster =
+        new Cluster(
+            c.bool("enabled", false),
+            c.string("name", "parley"),
+            c.string("host", "127.0.0.1"),
+            c.integer("port", 5701, 1, 65535),
+            c.strings("members", List.of("127.0.0.1:5701", "127.0.0.1:5702", "127.0.0.1:5703")));
     c.rejectUnknown();
     if (cluster.name().isBlank()) {
       throw c.invalid("name", "must not be empty");
@@ -142,14 +182,22 @@ public record ParleyConfig(String host, int telnetPort, int httpPort, String roo
     }
 
     ConfigReader t = r.section("tls");
-    Tls tls = new Tls(t.integer("telnetPort", -1, -1, 65535), t.bool("https", false), t.string("certFile", null),
-        t.string("keyFile", null), t.bool("selfSigned", false));
+    Tls tls =
+        new Tls(
+            t.integer("telnetPort", -1, -1, 65535),
+            t.bool("https", false),
+            t.string("certFile", null),
+            t.string("keyFile", null),
+            t.bool("selfSigned", false));
     t.rejectUnknown();
     if (tls.selfSigned() && !tls.needsCertificate()) {
-      // --tls-self-signed alone: TLS on both sides, telnet-over-TLS on 4443 and HTTPS/WSS on the HTTP port
+      // --tls-self-signed alone: TLS on both sides, telnet-over-TLS on 4443 and HTTPS/WSS on the
+      // HTTP port
       tls = new Tls(4443, true, null, null, true);
     }
-    if (tls.needsCertificate() && !tls.selfSigned() && (tls.certFile() == null || tls.keyFile() == null)) {
+    if (tls.needsCertificate()
+        && !tls.selfSigned()
+        && (tls.certFile() == null || tls.keyFile() == null)) {
       throw t.invalid("certFile", "and tls.keyFile are needed for TLS (or use --tls-self-signed)");
     }
 
@@ -161,12 +209,28 @@ public record ParleyConfig(String host, int telnetPort, int httpPort, String roo
     int eventLoops = r.integer("eventLoops", 0, 0, 1024);
     String transport = r.oneOf("transport", "auto", "auto", "io_uring", "epoll", "nio");
     r.rejectUnknown();
-    return new ParleyConfig(host, telnetPort, httpPort, room, Path.of(dataDir), motd, history, limits, flood, cluster,
-        tls, web, operatorPassword, eventLoops == 0 ? Runtime.getRuntime().availableProcessors() : eventLoops,
+    return new ParleyConfig(
+        host,
+        telnetPort,
+        httpPort,
+        room,
+        Path.of(dataDir),
+        motd,
+        history,
+        limits,
+        flood,
+        cluster,
+        tls,
+        web,
+        operatorPassword,
+        eventLoops == 0 ? Runtime.getRuntime().availableProcessors() : eventLoops,
         transport);
   }
 
-  /** Why a cluster member entry is not {@code host:port} (or {@code host}, meaning the default port range). */
+  /**
+   * Why a cluster member entry is not {@code host:port} (or {@code host}, meaning the default port
+   * range).
+   */
   static String memberProblem(String member) {
     String m = member.strip();
     if (m.isEmpty()) {

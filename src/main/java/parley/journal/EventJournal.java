@@ -1,15 +1,7 @@
 package parley.journal;
 
-import parley.wire.EventJson;
-import parley.store.LocalChatStore;
-
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import parley.chat.ChatEvent;
-import parley.config.ParleyConfig;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -19,10 +11,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import parley.chat.ChatEvent;
+import parley.config.ParleyConfig;
+import parley.store.LocalChatStore;
+import parley.wire.EventJson;
 
 /**
- * Connects the chat store to the on-disk {@link Journal}: events go in as their JSON form, and at start
- * the journal's retained records are read back as events.
+ * Connects the chat store to the on-disk {@link Journal}: events go in as their JSON form, and at
+ * start the journal's retained records are read back as events.
  */
 public final class EventJournal implements LocalChatStore.EventLog, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EventJournal.class);
@@ -36,35 +34,50 @@ public final class EventJournal implements LocalChatStore.EventLog, AutoCloseabl
   /** Opens {@code dataDir/history}. Blocking: call it before any event loop needs the store. */
   public static EventJournal open(ParleyConfig config) throws IOException {
     ParleyConfig.History h = config.history();
-    Retention retention = new Retention(h.retain(), h.retainDays() == 0 ? null : Duration.ofDays(h.retainDays()));
-    Journal.SyncPolicy policy = "always".equals(h.fsync()) ? Journal.SyncPolicy.ALWAYS
-        : Journal.SyncPolicy.BATCHED;
+    Retention retention =
+        new Retention(h.retain(), h.retainDays() == 0 ? null : Duration.ofDays(h.retainDays()));
+    Journal.SyncPolicy policy =
+        "always".equals(h.fsync()) ? Journal.SyncPolicy.ALWAYS : Journal.SyncPolicy.BATCHED;
     Path dir = config.dataDir().resolve("history");
-    return new EventJournal(Journal.open(dir, policy, Duration.ofMillis(h.fsyncDelayMs()), retention,
-        Clock.systemUTC()));
+    return new EventJournal(
+        Journal.open(
+            dir, policy, Duration.ofMillis(h.fsyncDelayMs()), retention, Clock.systemUTC()));
   }
 
-  /** Everything retained on disk, per room, as events in seq order. Records that don't parse are skipped. */
+  /**
+   * Everything retained on disk, per room, as events in seq order. Records that don't parse are
+   * skipped.
+   */
   public Map<String, List<ChatEvent>> load() {
     Map<String, List<ChatEvent>> out = new java.util.TreeMap<>();
-    journal.load().forEach((room, records) -> {
-      List<ChatEvent> events = new ArrayList<>(records.size());
-      for (JournalRecord r : records) {
-        try {
-          events.add(EventJson.fromJson(new JsonObject(Buffer.buffer(r.payload()))).withSeq(r.seq()));
-        } catch (RuntimeException e) {
-          LOG.warn("history of #{}: record {} can't be read ({}); skipped", room, r.seq(), e.toString());
-        }
-      }
-      out.put(room, events);
-    });
+    journal
+        .load()
+        .forEach(
+            (room, records) -> {
+              List<ChatEvent> events = new ArrayList<>(records.size());
+              for (JournalRecord r : records) {
+                try {
+                  events.add(
+                      EventJson.fromJson(new JsonObject(Buffer.buffer(r.payload())))
+                          .withSeq(r.seq()));
+                } catch (RuntimeException e) {
+                  LOG.warn(
+                      "history of #{}: record {} can't be read ({}); skipped",
+                      room,
+                      r.seq(),
+                      e.toString());
+                }
+              }
+              out.put(room, events);
+            });
     return out;
   }
 
   @Override
   public CompletionStage<Void> write(ChatEvent event) {
     byte[] json = EventJson.toJson(event).toBuffer().getBytes();
-    return journal.append(new JournalRecord(event.room(), event.seq(), event.ts().toEpochMilli(), json));
+    return journal.append(
+        new JournalRecord(event.room(), event.seq(), event.ts().toEpochMilli(), json));
   }
 
   @Override

@@ -13,18 +13,19 @@ import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 
 /**
- * The one place that reaches under Vert.x's public API: to a connection's Netty channel (where the outbox
- * writes its coalesced buffers) and to Vert.x's internal context. A connection is named by Vert.x's handler's
- * place in its pipeline, a {@link ChannelHandlerContext}: what is written there passes Vert.x's write queue
- * but still goes through TLS and the rest of the pipeline.
+ * The one place that reaches under Vert.x's public API: to a connection's Netty channel (where the
+ * outbox writes its coalesced buffers) and to Vert.x's internal context. A connection is named by
+ * Vert.x's handler's place in its pipeline, a {@link ChannelHandlerContext}: what is written there
+ * passes Vert.x's write queue but still goes through TLS and the rest of the pipeline.
  */
 public final class Channels {
-  /** What Netty's queue adds to each write's size in its byte count (its own setting, same default). */
+  /**
+   * What Netty's queue adds to each write's size in its byte count (its own setting, same default).
+   */
   private static final long ENTRY_OVERHEAD =
       Integer.getInteger("io.netty.transport.outboundBufferEntrySizeOverhead", 96);
 
-  private Channels() {
-  }
+  private Channels() {}
 
   /** The channel under a telnet (TCP) connection. */
   public static ChannelHandlerContext of(NetSocket socket) {
@@ -37,23 +38,28 @@ public final class Channels {
   }
 
   /**
-   * Bytes queued in Netty, not yet taken by the kernel: its count less its per-write overhead and less what the
-   * kernel took of the write it is part-way through. (Over TLS these are encrypted bytes, a little more.)
+   * Bytes queued in Netty, not yet taken by the kernel: its count less its per-write overhead and
+   * less what the kernel took of the write it is part-way through. (Over TLS these are encrypted
+   * bytes, a little more.)
    */
   public static long queued(ChannelHandlerContext channel) {
     ChannelOutboundBuffer q = channel.channel().unsafe().outboundBuffer();
-    return q == null ? 0 : q.totalPendingWriteBytes() - q.size() * ENTRY_OVERHEAD - q.currentProgress();
+    return q == null
+        ? 0
+        : q.totalPendingWriteBytes() - q.size() * ENTRY_OVERHEAD - q.currentProgress();
   }
 
-  /** Writes bytes straight to the socket, past Vert.x's write queue and whatever the outbox holds. */
+  /**
+   * Writes bytes straight to the socket, past Vert.x's write queue and whatever the outbox holds.
+   */
   public static void writeNow(ChannelHandlerContext channel, byte[] bytes) {
     channel.writeAndFlush(Unpooled.wrappedBuffer(bytes), channel.voidPromise());
   }
 
   /**
-   * Closes the connection now, without waiting for what is queued: from our handler's place in the pipeline,
-   * past Vert.x, which would wait for the queue. TLS's goodbye can't get past the queue either, so it is not
-   * waited for.
+   * Closes the connection now, without waiting for what is queued: from our handler's place in the
+   * pipeline, past Vert.x, which would wait for the queue. TLS's goodbye can't get past the queue
+   * either, so it is not waited for.
    */
   public static void closeNow(ChannelHandlerContext channel) {
     SslHandler tls = channel.pipeline().get(SslHandler.class);

@@ -1,19 +1,19 @@
 package parley.room;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import parley.config.ParleyConfig;
-import parley.store.BanList;
-
 import java.time.Clock;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import parley.config.ParleyConfig;
+import parley.store.BanList;
 
 /**
- * Who may connect: refuses connections while shutting down, from banned addresses, beyond the server's
- * connection limit and beyond the limit per address. Knows every open session of this node.
+ * Who may connect: refuses connections while shutting down, from banned addresses, beyond the
+ * server's connection limit and beyond the limit per address. Knows every open session of this
+ * node.
  */
 final class Admission {
   private static final Logger LOG = LoggerFactory.getLogger(Admission.class);
@@ -21,8 +21,10 @@ final class Admission {
   private final ParleyConfig.Limits limits;
   private final BanList bans;
   private final Clock clock;
+
   /** Every open session of this node, logged in or not. */
   private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
+
   private final Map<String, AtomicInteger> perAddress = new ConcurrentHashMap<>();
   private volatile boolean shuttingDown;
 
@@ -32,7 +34,9 @@ final class Admission {
     this.clock = clock;
   }
 
-  /** @return null when the session is admitted, or why it is refused */
+  /**
+   * @return null when the session is admitted, or why it is refused
+   */
   String admit(Session s) {
     String address = s.address();
     if (shuttingDown) {
@@ -41,7 +45,8 @@ final class Admission {
     BanList.Ban ban = bans.find(address, clock.instant());
     if (ban != null) {
       LOG.info("{} refused: {} is banned", s.id(), address);
-      return "you are banned from this server" + (ban.until() == null ? "" : " until " + ban.until());
+      return "you are banned from this server"
+          + (ban.until() == null ? "" : " until " + ban.until());
     }
     if (sessions.size() >= limits.maxConnections()) {
       LOG.warn("{} refused: {} connections, the limit", s.id(), sessions.size());
@@ -50,14 +55,23 @@ final class Admission {
     AtomicInteger mine = perAddress.computeIfAbsent(address, a -> new AtomicInteger());
     if (mine.incrementAndGet() > limits.maxConnectionsPerIp()) {
       mine.decrementAndGet();
-      LOG.warn("{} refused: {} already has {} connections", s.id(), address, limits.maxConnectionsPerIp());
-      return "too many connections from your address (the limit is " + limits.maxConnectionsPerIp() + ")";
+      LOG.warn(
+          "{} refused: {} already has {} connections",
+          s.id(),
+          address,
+          limits.maxConnectionsPerIp());
+      return "too many connections from your address (the limit is "
+          + limits.maxConnectionsPerIp()
+          + ")";
     }
     sessions.add(s);
     return null;
   }
 
-  /** Frees what an admitted session counted for. @return false when it was not (or no longer) admitted */
+  /**
+   * Frees what an admitted session counted for. @return false when it was not (or no longer)
+   * admitted
+   */
   boolean release(Session s) {
     if (!sessions.remove(s)) {
       return false;

@@ -10,12 +10,16 @@ import parley.net.Channels;
 
 /**
  * What every transport's session shares: admission, the nickname time limit, the outbox with its
- * slow-consumer policy, and the one close path that frees everything the session acquired, whatever ended
- * it. A transport adapter adds only decoding and rendering.
+ * slow-consumer policy, and the one close path that frees everything the session acquired, whatever
+ * ended it. A transport adapter adds only decoding and rendering.
  */
 public abstract class BaseSession implements Session {
-  /** How long a session being closed may take to write out what it still owes before the socket is closed anyway. */
+  /**
+   * How long a session being closed may take to write out what it still owes before the socket is
+   * closed anyway.
+   */
   static final long CLOSE_BACKSTOP_MS = 30_000;
+
   private static final Logger LOG = LoggerFactory.getLogger(BaseSession.class);
 
   protected final ChatService service;
@@ -25,15 +29,24 @@ public abstract class BaseSession implements Session {
   private final RoomHub hub;
   private final Context context;
   protected Outbox outbox;
+
   /** Set once the session is ending: nothing more is said to it and its input is ignored. */
   protected boolean closing;
+
   private boolean closed;
   private long nickTimer = -1;
   private long closeTimer = -1;
-  /** The connection's place in its Netty pipeline (Vert.x's handler, see {@link Channels}), set by {@link #open}. */
+
+  /**
+   * The connection's place in its Netty pipeline (Vert.x's handler, see {@link Channels}), set by
+   * {@link #open}.
+   */
   protected ChannelHandlerContext channel;
 
-  /** @param hub the rooms of the event loop that accepted the connection; the session runs on its context */
+  /**
+   * @param hub the rooms of the event loop that accepted the connection; the session runs on its
+   *     context
+   */
   protected BaseSession(ChatService service, RoomHub hub, String id, String via) {
     this.service = service;
     this.hub = hub;
@@ -50,8 +63,9 @@ public abstract class BaseSession implements Session {
    */
   protected boolean open(ChannelHandlerContext channel) {
     this.channel = channel;
-    outbox = new Outbox(channel, hub, limits.outboxBytes(), limits.slowConsumerWindowMs(),
-        this::slowConsumer);
+    outbox =
+        new Outbox(
+            channel, hub, limits.outboxBytes(), limits.slowConsumerWindowMs(), this::slowConsumer);
     String refusal = service.admit(this);
     if (refusal != null) {
       say("Sorry, " + refusal + ".", "refused");
@@ -60,12 +74,17 @@ public abstract class BaseSession implements Session {
       closeConnection(1013, "refused");
       return false;
     }
-    nickTimer = context.owner().setTimer(limits.nickTimeoutSeconds() * 1000L, t -> {
-      nickTimer = -1;
-      if (state.nick == null) {
-        close("no nickname chosen within " + limits.nickTimeoutSeconds() + " s");
-      }
-    });
+    nickTimer =
+        context
+            .owner()
+            .setTimer(
+                limits.nickTimeoutSeconds() * 1000L,
+                t -> {
+                  nickTimer = -1;
+                  if (state.nick == null) {
+                    close("no nickname chosen within " + limits.nickTimeoutSeconds() + " s");
+                  }
+                });
     return true;
   }
 
@@ -78,15 +97,18 @@ public abstract class BaseSession implements Session {
   }
 
   /**
-   * Tells the user something outside the chat: a refusal ({@code code} "refused") or, with {@code code} "bye",
-   * the reason the session ends. A telnet line or a JSON frame.
+   * Tells the user something outside the chat: a refusal ({@code code} "refused") or, with {@code
+   * code} "bye", the reason the session ends. A telnet line or a JSON frame.
    */
   protected abstract void say(String text, String code);
 
   /** Closes the connection itself (a WebSocket with {@code status}). */
   protected abstract void closeConnection(int status, String reason);
 
-  /** Writes bytes straight to the socket, past a full outbox, to tell a slow reader why it is dropped. */
+  /**
+   * Writes bytes straight to the socket, past a full outbox, to tell a slow reader why it is
+   * dropped.
+   */
   protected abstract void tellDirectly(String text);
 
   @Override
@@ -122,7 +144,10 @@ public abstract class BaseSession implements Session {
     closeAnywayAfter(CLOSE_BACKSTOP_MS);
   }
 
-  /** The outbox overflowed: drop the session from every room now, tell it if possible, close it soon. */
+  /**
+   * The outbox overflowed: drop the session from every room now, tell it if possible, close it
+   * soon.
+   */
   private void slowConsumer(String why) {
     if (closing) {
       return;
@@ -136,20 +161,27 @@ public abstract class BaseSession implements Session {
   }
 
   /**
-   * Closes the socket after {@code ms} if the polite close (which first writes out everything queued) has not
-   * finished by then: a peer that never reads again would otherwise keep its socket and queue forever. What the
-   * kernel already took is still delivered.
+   * Closes the socket after {@code ms} if the polite close (which first writes out everything
+   * queued) has not finished by then: a peer that never reads again would otherwise keep its socket
+   * and queue forever. What the kernel already took is still delivered.
    */
   private void closeAnywayAfter(long ms) {
-    closeTimer = context.owner().setTimer(Math.max(1, ms), t -> {
-      closeTimer = -1;
-      if (!closed) {
-        Channels.closeNow(channel);
-      }
-    });
+    closeTimer =
+        context
+            .owner()
+            .setTimer(
+                Math.max(1, ms),
+                t -> {
+                  closeTimer = -1;
+                  if (!closed) {
+                    Channels.closeNow(channel);
+                  }
+                });
   }
 
-  /** The connection is gone, for whatever reason: the single place where the session is released. */
+  /**
+   * The connection is gone, for whatever reason: the single place where the session is released.
+   */
   protected void onClosed() {
     if (closed) {
       return;

@@ -5,6 +5,14 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.EventBus;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import parley.chat.ChatCore;
@@ -19,21 +27,11 @@ import parley.config.ParleyConfig;
 import parley.store.BanList;
 import parley.store.ChatStore;
 
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.LongSupplier;
-
 /**
- * What the transports call: admission, login, each line of input (with flood control), the close of a session,
- * shutdown. It hands the work to {@link Admission}, {@link Nicknames}, {@link Rooms}, {@link Commands},
- * {@link PrivateMessages} and {@link Moderation}, which alone talk to the {@link ChatStore} and the event bus.
- * One per node; every method is called on the session's event loop.
+ * What the transports call: admission, login, each line of input (with flood control), the close of
+ * a session, shutdown. It hands the work to {@link Admission}, {@link Nicknames}, {@link Rooms},
+ * {@link Commands}, {@link PrivateMessages} and {@link Moderation}, which alone talk to the {@link
+ * ChatStore} and the event bus. One per node; every method is called on the session's event loop.
  */
 public final class ChatService {
   private static final Logger LOG = LoggerFactory.getLogger(ChatService.class);
@@ -58,16 +56,25 @@ public final class ChatService {
     this(vertx, config, store, clock, System::nanoTime, node);
   }
 
-  public ChatService(Vertx vertx, ParleyConfig config, ChatStore store, Clock clock, LongSupplier nanoTime,
-                     String node) {
+  public ChatService(
+      Vertx vertx,
+      ParleyConfig config,
+      ChatStore store,
+      Clock clock,
+      LongSupplier nanoTime,
+      String node) {
     this.vertx = vertx;
     this.nanoTime = nanoTime;
     this.config = config;
     this.store = store;
     this.clock = clock;
     this.node = node;
-    this.core = new ChatCore(new ChatCore.Limits(config.limits().nickLength(), config.limits().roomNameLength(),
-        config.history().retain()));
+    this.core =
+        new ChatCore(
+            new ChatCore.Limits(
+                config.limits().nickLength(),
+                config.limits().roomNameLength(),
+                config.history().retain()));
     this.eventBus = vertx.eventBus();
     try {
       eventBus.registerDefaultCodec(ChatEvent.class, new EventCodec());
@@ -80,9 +87,19 @@ public final class ChatService {
     this.rooms = new Rooms(config, store, clock, eventBus);
     this.nicknames = new Nicknames(store, clock, node, config.limits().nickLength(), rooms);
     this.privateMessages = new PrivateMessages(store, clock, node, eventBus, nicknames);
-    this.moderation = new Moderation(config.operatorPassword(), store, clock, nanoTime, node, eventBus, bans,
-        nicknames, admission);
-    this.commands = new Commands(config, store, clock, rooms, nicknames, privateMessages, moderation);
+    this.moderation =
+        new Moderation(
+            config.operatorPassword(),
+            store,
+            clock,
+            nanoTime,
+            node,
+            eventBus,
+            bans,
+            nicknames,
+            admission);
+    this.commands =
+        new Commands(config, store, clock, rooms, nicknames, privateMessages, moderation);
   }
 
   /** Registers this node's consumers (private messages, moderation) and its housekeeping timers. */
@@ -113,7 +130,8 @@ public final class ChatService {
     return nicknames.count();
   }
 
-  // ---- login and logout -------------------------------------------------------------------------------
+  // ---- login and logout
+  // -------------------------------------------------------------------------------
 
   /** {@link #login(Session, String, Map, String)} for a request without an id. */
   public Future<Boolean> login(Session s, String nick, Map<String, Long> resume) {
@@ -121,38 +139,46 @@ public final class ChatService {
   }
 
   /**
-   * Tries to give the session the nickname; on success it is welcomed and joins the rooms asked for (the
-   * default room when {@code resume} is empty). On failure the session gets an error reply and may try again.
+   * Tries to give the session the nickname; on success it is welcomed and joins the rooms asked for
+   * (the default room when {@code resume} is empty). On failure the session gets an error reply and
+   * may try again.
    *
-   * @param resume rooms to join, each with the last seq the client saw (0: replay the usual history)
-   * @param id     the request's id, carried by every reply to it; null for none
+   * @param resume rooms to join, each with the last seq the client saw (0: replay the usual
+   *     history)
+   * @param id the request's id, carried by every reply to it; null for none
    */
   public Future<Boolean> login(Session s, String nick, Map<String, Long> resume, String id) {
     Request r = new Request(s, id);
-    return nicknames.claim(r, nick).compose(claimed -> {
-      if (!claimed) {
-        return Future.succeededFuture(false);
-      }
-      LOG.info("{} logged in as {} via {} from {}", s.id(), nick, s.state().via, s.address());
-      r.reply(new Reply.Welcome(nick, node, config.motd()));
-      Future<Void> joined = Future.succeededFuture();
-      Map<String, Long> wanted = resume.isEmpty() ? Map.of(config.room(), 0L) : resume;
-      for (Map.Entry<String, Long> e : wanted.entrySet()) {
-        joined = joined.compose(v -> rooms.join(r, e.getKey(), e.getValue()));
-      }
-      return joined.map(true);
-    });
+    return nicknames
+        .claim(r, nick)
+        .compose(
+            claimed -> {
+              if (!claimed) {
+                return Future.succeededFuture(false);
+              }
+              LOG.info(
+                  "{} logged in as {} via {} from {}", s.id(), nick, s.state().via, s.address());
+              r.reply(new Reply.Welcome(nick, node, config.motd()));
+              Future<Void> joined = Future.succeededFuture();
+              Map<String, Long> wanted = resume.isEmpty() ? Map.of(config.room(), 0L) : resume;
+              for (Map.Entry<String, Long> e : wanted.entrySet()) {
+                joined = joined.compose(v -> rooms.join(r, e.getKey(), e.getValue()));
+              }
+              return joined.map(true);
+            });
   }
 
   /**
-   * A new connection. @return null to go on, or the reason it is refused (banned, too many connections, the
-   * server is shutting down); the transport tells the client and closes.
+   * A new connection. @return null to go on, or the reason it is refused (banned, too many
+   * connections, the server is shutting down); the transport tells the client and closes.
    */
   public String admit(Session s) {
     return admission.admit(s);
   }
 
-  /** The one close path of every admitted session, whatever ended it: frees what it held. Call once. */
+  /**
+   * The one close path of every admitted session, whatever ended it: frees what it held. Call once.
+   */
   public void closed(Session s, String reason) {
     if (!admission.release(s)) {
       return;
@@ -179,7 +205,8 @@ public final class ChatService {
     LOG.info("{} ({}) left: {}", s.id(), st.nick, reason);
   }
 
-  // ---- input ------------------------------------------------------------------------------------------
+  // ---- input
+  // ------------------------------------------------------------------------------------------
 
   /** {@link #input(Session, String, String)} for a line without a request id (telnet). */
   public void input(Session s, String rawLine) {
@@ -189,7 +216,8 @@ public final class ChatService {
   /**
    * One line typed by a logged-in user; subject to flood control.
    *
-   * @param id the request's id, carried by every reply to the line, also when it was delayed; null for none
+   * @param id the request's id, carried by every reply to the line, also when it was delayed; null
+   *     for none
    */
   public void input(Session s, String rawLine, String id) {
     SessionState st = s.state();
@@ -202,8 +230,11 @@ public final class ChatService {
       case PASS -> handle(r, rawLine);
       case HELD -> {
         if (st.floodTimer < 0) {
-          r.reply(new Reply.Notice("You are sending too fast: your lines are being delayed (at most "
-              + f.ratePerSecond() + " per second)."));
+          r.reply(
+              new Reply.Notice(
+                  "You are sending too fast: your lines are being delayed (at most "
+                      + f.ratePerSecond()
+                      + " per second)."));
           scheduleRelease(s);
         }
       }
@@ -221,16 +252,23 @@ public final class ChatService {
       st.floodTimer = -1;
       return;
     }
-    st.floodTimer = vertx.setTimer(Math.max(1, wait / 1_000_000), t -> s.context().runOnContext(v -> {
-      st.floodTimer = -1;
-      Runnable line;
-      while (st.nick != null && (line = st.flood.release(nanoTime.getAsLong())) != null) {
-        line.run();
-      }
-      if (st.nick != null) {
-        scheduleRelease(s);
-      }
-    }));
+    st.floodTimer =
+        vertx.setTimer(
+            Math.max(1, wait / 1_000_000),
+            t ->
+                s.context()
+                    .runOnContext(
+                        v -> {
+                          st.floodTimer = -1;
+                          Runnable line;
+                          while (st.nick != null
+                              && (line = st.flood.release(nanoTime.getAsLong())) != null) {
+                            line.run();
+                          }
+                          if (st.nick != null) {
+                            scheduleRelease(s);
+                          }
+                        }));
   }
 
   private void handle(Request r, String rawLine) {
@@ -244,15 +282,18 @@ public final class ChatService {
     Instant limit = clock.instant().minusSeconds(idleSeconds);
     for (Session s : nicknames.sessions()) {
       if (s.state().lastActive.isBefore(limit)) {
-        s.context().runOnContext(v -> {
-          LOG.info("{} ({}) idle for {} s; closing", s.id(), s.state().nick, idleSeconds);
-          s.close("idle for " + Durations.format(idleSeconds));
-        });
+        s.context()
+            .runOnContext(
+                v -> {
+                  LOG.info("{} ({}) idle for {} s; closing", s.id(), s.state().nick, idleSeconds);
+                  s.close("idle for " + Durations.format(idleSeconds));
+                });
       }
     }
   }
 
-  // ---- the end ----------------------------------------------------------------------------------------
+  // ---- the end
+  // ----------------------------------------------------------------------------------------
 
   /**
    * Graceful shutdown, first part: refuse new connections, tell everyone, and close every session.
@@ -261,33 +302,46 @@ public final class ChatService {
   public Future<Void> shutdown(Duration timeout) {
     admission.shutDown();
     List<Future<Void>> all = new ArrayList<>();
-    ChatEvent goodbye = new ChatEvent(Type.NOTICE, null, 0, clock.instant(), null, null,
-        "The server is shutting down. Goodbye!", null);
-    Map<Context, Outgoing> perLoop = new HashMap<>(); // encoded once per event loop, as for any event
+    ChatEvent goodbye =
+        new ChatEvent(
+            Type.NOTICE,
+            null,
+            0,
+            clock.instant(),
+            null,
+            null,
+            "The server is shutting down. Goodbye!",
+            null);
+    Map<Context, Outgoing> perLoop =
+        new HashMap<>(); // encoded once per event loop, as for any event
     for (Session s : admission.sessions()) {
       Promise<Void> closed = Promise.promise();
       all.add(closed.future());
       Outgoing out = perLoop.computeIfAbsent(s.context(), c -> new Outgoing(goodbye));
-      s.context().runOnContext(v -> {
-        s.deliver(out);
-        s.close("server shutting down");
-        closed.tryComplete();
-      });
+      s.context()
+          .runOnContext(
+              v -> {
+                s.deliver(out);
+                s.close("server shutting down");
+                closed.tryComplete();
+              });
     }
     all.add(Future.fromCompletionStage(bans.flush())); // a ban made just before the stop is on disk
     Promise<Void> done = Promise.promise();
     long timer = vertx.setTimer(Math.max(1, timeout.toMillis()), t -> done.tryComplete());
-    Future.join(all).onComplete(ar -> {
-      vertx.cancelTimer(timer);
-      done.tryComplete();
-    });
+    Future.join(all)
+        .onComplete(
+            ar -> {
+              vertx.cancelTimer(timer);
+              done.tryComplete();
+            });
     return done.future();
   }
 
   /**
-   * Closes the session of this node that holds {@code nick}, as if the server dropped it: the user is told
-   * {@code reason} (a {@code bye} frame or a telnet notice), then the connection is closed. Used by tests to
-   * drop a browser mid-conversation.
+   * Closes the session of this node that holds {@code nick}, as if the server dropped it: the user
+   * is told {@code reason} (a {@code bye} frame or a telnet notice), then the connection is closed.
+   * Used by tests to drop a browser mid-conversation.
    *
    * @return whether a local session held that nickname
    */

@@ -1,5 +1,8 @@
 package parley.room;
 
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import parley.chat.Action;
@@ -13,13 +16,10 @@ import parley.chat.SessionState;
 import parley.config.ParleyConfig;
 import parley.store.ChatStore;
 
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-
 /**
- * Carries out what the chat core decided a line means ({@link Action}), for one request: one method per kind of
- * action, so none is forgotten. What is about rooms, nicknames, private messages or moderation is handed on.
+ * Carries out what the chat core decided a line means ({@link Action}), for one request: one method
+ * per kind of action, so none is forgotten. What is about rooms, nicknames, private messages or
+ * moderation is handed on.
  */
 final class Commands {
   private static final Logger LOG = LoggerFactory.getLogger(Commands.class);
@@ -32,8 +32,14 @@ final class Commands {
   private final PrivateMessages privateMessages;
   private final Moderation moderation;
 
-  Commands(ParleyConfig config, ChatStore store, Clock clock, Rooms rooms, Nicknames nicknames,
-           PrivateMessages privateMessages, Moderation moderation) {
+  Commands(
+      ParleyConfig config,
+      ChatStore store,
+      Clock clock,
+      Rooms rooms,
+      Nicknames nicknames,
+      PrivateMessages privateMessages,
+      Moderation moderation) {
     this.config = config;
     this.store = store;
     this.clock = clock;
@@ -47,7 +53,10 @@ final class Commands {
     action.accept(new Dispatch(r));
   }
 
-  /** /who's idle time counts from the last thing said, as on IRC; any line keeps the idle timeout away. */
+  /**
+   * /who's idle time counts from the last thing said, as on IRC; any line keeps the idle timeout
+   * away.
+   */
   private void said(Request r) {
     store.touch(r.state().nick, r.session().id(), clock.instant());
   }
@@ -57,27 +66,45 @@ final class Commands {
     SessionState st = r.state();
     Instant now = clock.instant();
     if (st.mutedUntil != null && st.mutedUntil.isAfter(now)) {
-      r.reply(new Reply.Error(ErrorCode.MUTED, "you are muted for another "
-          + Duration.between(now, st.mutedUntil).toSeconds() + "s"));
+      r.reply(
+          new Reply.Error(
+              ErrorCode.MUTED,
+              "you are muted for another "
+                  + Duration.between(now, st.mutedUntil).toSeconds()
+                  + "s"));
       return;
     }
     ChatEvent event = new ChatEvent(type, room, 0, now, st.nick, st.via, Emoji.expand(text), null);
-    store.append(event, rooms::publish).onFailure(err -> {
-      LOG.warn("message from {} to {} not stored: {}", st.nick, room, err.toString());
-      r.reply(new Reply.Error(ErrorCode.NOT_STORED, "your message could not be stored; please send it again"));
-    });
+    store
+        .append(event, rooms::publish)
+        .onFailure(
+            err -> {
+              LOG.warn("message from {} to {} not stored: {}", st.nick, room, err.toString());
+              r.reply(
+                  new Reply.Error(
+                      ErrorCode.NOT_STORED,
+                      "your message could not be stored; please send it again"));
+            });
   }
 
   private void topic(Request r, String room, String text) {
     if (text == null) {
-      store.topic(room).onSuccess(t -> r.reply(new Reply.Notice(t == null
-          ? RoomName.display(room) + " has no topic; set one with /topic TEXT"
-          : "Topic of " + RoomName.display(room) + ": " + t)));
+      store
+          .topic(room)
+          .onSuccess(
+              t ->
+                  r.reply(
+                      new Reply.Notice(
+                          t == null
+                              ? RoomName.display(room) + " has no topic; set one with /topic TEXT"
+                              : "Topic of " + RoomName.display(room) + ": " + t)));
       return;
     }
     SessionState st = r.state();
-    ChatEvent event = new ChatEvent(Type.TOPIC, room, 0, clock.instant(), st.nick, st.via, text, null);
-    store.append(event, rooms::publish); // appending a TOPIC event sets the room's topic, in seq order
+    ChatEvent event =
+        new ChatEvent(Type.TOPIC, room, 0, clock.instant(), st.nick, st.via, text, null);
+    store.append(
+        event, rooms::publish); // appending a TOPIC event sets the room's topic, in seq order
   }
 
   private final class Dispatch implements Action.Handler<Void> {
@@ -141,8 +168,12 @@ final class Commands {
         st.currentRoom = a.room();
         r.reply(new Reply.Notice("You are now talking in " + RoomName.display(a.room())));
       } else if (st.rooms.size() >= config.limits().maxRoomsPerSession()) {
-        r.reply(new Reply.Error(ErrorCode.TOO_MANY_ROOMS, "you are in " + st.rooms.size()
-            + " rooms already, the most allowed; /leave one first"));
+        r.reply(
+            new Reply.Error(
+                ErrorCode.TOO_MANY_ROOMS,
+                "you are in "
+                    + st.rooms.size()
+                    + " rooms already, the most allowed; /leave one first"));
       } else {
         rooms.join(r, a.room(), 0L);
       }
@@ -176,7 +207,8 @@ final class Commands {
 
     @Override
     public Void history(Action.History a) {
-      store.history(a.room(), a.count())
+      store
+          .history(a.room(), a.count())
           .onSuccess(slice -> r.reply(new Reply.History(a.room(), slice.events(), slice.missed())));
       return null;
     }

@@ -1,9 +1,8 @@
 package parley.room;
 
-import parley.chat.ChatEvent;
-
 import java.util.ArrayList;
 import java.util.List;
+import parley.chat.ChatEvent;
 
 /** Joins and leaves of one big room, waiting for the next summary. */
 final class Crowd {
@@ -39,10 +38,16 @@ final class Crowd {
     }
     StringBuilder b = new StringBuilder();
     if (joins > 0) {
-      b.append(joins).append(joins == 1 ? " user" : " users").append(" joined: ").append(names(joined, joins));
+      b.append(joins)
+          .append(joins == 1 ? " user" : " users")
+          .append(" joined: ")
+          .append(names(joined, joins));
     }
     if (leaves > 0) {
-      b.append(joins > 0 ? "; " : "").append(leaves).append(leaves == 1 ? " user" : " users").append(" left: ")
+      b.append(joins > 0 ? "; " : "")
+          .append(leaves)
+          .append(leaves == 1 ? " user" : " users")
+          .append(" left: ")
           .append(names(left, leaves));
     }
     joined.clear();
@@ -53,6 +58,7 @@ final class Crowd {
   }
 
   private static String names(List<String> some, int all) {
-    return String.join(", ", some) + (all > some.size() ? " and " + (all - some.size()) + " more" : "");
+    return String.join(", ", some)
+        + (all > some.size() ? " and " + (all - some.size()) + " more" : "");
   }
 }

@@ -1,13 +1,12 @@
 package parley.room;
 
+import java.util.concurrent.atomic.AtomicInteger;
 import parley.chat.ChatEvent;
 
-import java.util.concurrent.atomic.AtomicInteger;
-
 /**
- * One way of turning an event into bytes for a transport (for example telnet with colours, or a WebSocket
- * frame). {@link Outgoing} computes each encoding at most once per event and event loop, and every
- * recipient shares the result.
+ * One way of turning an event into bytes for a transport (for example telnet with colours, or a
+ * WebSocket frame). {@link Outgoing} computes each encoding at most once per event and event loop,
+ * and every recipient shares the result.
  */
 public abstract class Encoding<T> {
   static final int MAX = 16;

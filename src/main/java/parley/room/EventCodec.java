@@ -7,8 +7,8 @@ import parley.chat.ChatEvent;
 import parley.wire.EventJson;
 
 /**
- * Event-bus codec for {@link ChatEvent}. Locally the immutable event is handed over as it is (no copy per
- * consumer); across the cluster it travels as its JSON form.
+ * Event-bus codec for {@link ChatEvent}. Locally the immutable event is handed over as it is (no
+ * copy per consumer); across the cluster it travels as its JSON form.
  */
 public final class EventCodec implements MessageCodec<ChatEvent, ChatEvent> {
 

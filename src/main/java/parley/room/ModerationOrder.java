@@ -1,14 +1,14 @@
 package parley.room;
 
 import io.vertx.core.json.JsonObject;
-
 import java.time.Instant;
 
 /**
  * What an operator orders, as it travels on the event bus: kicks and mutes to the node of the user
- * ({@code parley.node.<id>.control}), bans and unbans to every node ({@code parley.bans}), and a ban by
- * nickname first to the user's node, which knows the address. {@link #toJson} and {@link #fromJson} are the one
- * place that converts them (the JSON is the same as before the orders had types, so mixed nodes agree).
+ * ({@code parley.node.<id>.control}), bans and unbans to every node ({@code parley.bans}), and a
+ * ban by nickname first to the user's node, which knows the address. {@link #toJson} and {@link
+ * #fromJson} are the one place that converts them (the JSON is the same as before the orders had
+ * types, so mixed nodes agree).
  */
 public sealed interface ModerationOrder {
 
@@ -26,7 +26,9 @@ public sealed interface ModerationOrder {
     }
   }
 
-  /** @param seconds 0 lifts a mute */
+  /**
+   * @param seconds 0 lifts a mute
+   */
   record Mute(String nick, String by, long seconds) implements ModerationOrder {
     @Override
     public <R> R accept(Visitor<R> v) {
@@ -37,9 +39,9 @@ public sealed interface ModerationOrder {
   /**
    * A ban of an address.
    *
-   * @param nick    the user banned by nickname, or null when an address was banned
+   * @param nick the user banned by nickname, or null when an address was banned
    * @param address null while a ban by nickname is on its way to the user's node
-   * @param until   null for a ban until it is lifted
+   * @param until null for a ban until it is lifted
    */
   record Ban(String nick, String address, Instant until, String by) implements ModerationOrder {
     @Override
@@ -48,7 +50,9 @@ public sealed interface ModerationOrder {
     }
   }
 
-  /** @param target an address or a nickname */
+  /**
+   * @param target an address or a nickname
+   */
   record Unban(String target) implements ModerationOrder {
     @Override
     public <R> R accept(Visitor<R> v) {
@@ -68,39 +72,59 @@ public sealed interface ModerationOrder {
   }
 
   default JsonObject toJson() {
-    return accept(new Visitor<>() {
-      @Override
-      public JsonObject kick(Kick k) {
-        return new JsonObject().put("op", "kick").put("nick", k.nick()).put("by", k.by()).put("reason", k.reason());
-      }
+    return accept(
+        new Visitor<>() {
+          @Override
+          public JsonObject kick(Kick k) {
+            return new JsonObject()
+                .put("op", "kick")
+                .put("nick", k.nick())
+                .put("by", k.by())
+                .put("reason", k.reason());
+          }
 
-      @Override
-      public JsonObject mute(Mute m) {
-        return new JsonObject().put("op", "mute").put("nick", m.nick()).put("by", m.by()).put("seconds", m.seconds());
-      }
+          @Override
+          public JsonObject mute(Mute m) {
+            return new JsonObject()
+                .put("op", "mute")
+                .put("nick", m.nick())
+                .put("by", m.by())
+                .put("seconds", m.seconds());
+          }
 
-      @Override
-      public JsonObject ban(Ban b) {
-        return new JsonObject().put("op", "ban").put("nick", b.nick()).put("address", b.address())
-            .put("until", b.until() == null ? null : b.until().toString()).put("by", b.by());
-      }
+          @Override
+          public JsonObject ban(Ban b) {
+            return new JsonObject()
+                .put("op", "ban")
+                .put("nick", b.nick())
+                .put("address", b.address())
+                .put("until", b.until() == null ? null : b.until().toString())
+                .put("by", b.by());
+          }
 
-      @Override
-      public JsonObject unban(Unban u) {
-        return new JsonObject().put("op", "unban").put("target", u.target());
-      }
-    });
+          @Override
+          public JsonObject unban(Unban u) {
+            return new JsonObject().put("op", "unban").put("target", u.target());
+          }
+        });
   }
 
-  /** @throws IllegalArgumentException for an unknown {@code op} */
+  /**
+   * @throws IllegalArgumentException for an unknown {@code op}
+   */
   static ModerationOrder fromJson(JsonObject json) {
     String op = json.getString("op", "");
     return switch (op) {
-      case "kick" -> new Kick(json.getString("nick"), json.getString("by"), json.getString("reason"));
-      case "mute" -> new Mute(json.getString("nick"), json.getString("by"), json.getLong("seconds", 600L));
+      case "kick" ->
+          new Kick(json.getString("nick"), json.getString("by"), json.getString("reason"));
+      case "mute" ->
+          new Mute(json.getString("nick"), json.getString("by"), json.getLong("seconds", 600L));
       case "ban" -> {
         String until = json.getString("until");
-        yield new Ban(json.getString("nick"), json.getString("address"), until == null ? null : Instant.parse(until),
+        yield new Ban(
+            json.getString("nick"),
+            json.getString("address"),
+            until == null ? null : Instant.parse(until),
             json.getString("by"));
       }
       case "unban" -> new Unban(json.getString("target"));

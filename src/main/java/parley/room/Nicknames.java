@@ -1,6 +1,11 @@
 package parley.room;
 
 import io.vertx.core.Future;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import parley.chat.ChatEvent;
 import parley.chat.ChatEvent.Type;
 import parley.chat.ErrorCode;
@@ -11,15 +16,9 @@ import parley.chat.TextHygiene;
 import parley.chat.UserRecord;
 import parley.store.ChatStore;
 
-import java.time.Clock;
-import java.time.Instant;
-import java.util.Collection;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-
 /**
- * Nicknames: claims in the store (unique across the cluster), renames, releases, and which session of this
- * node holds which nickname.
+ * Nicknames: claims in the store (unique across the cluster), renames, releases, and which session
+ * of this node holds which nickname.
  */
 final class Nicknames {
   private final ChatStore store;
@@ -27,6 +26,7 @@ final class Nicknames {
   private final String node;
   private final int maxLength;
   private final Rooms rooms;
+
   /** Sessions of this node that hold a nickname, by nickname key. */
   private final Map<String, Session> local = new ConcurrentHashMap<>();
 
@@ -38,26 +38,34 @@ final class Nicknames {
     this.rooms = rooms;
   }
 
-  /** Gives the session the nickname if it is valid and free; otherwise the request gets an error. */
+  /**
+   * Gives the session the nickname if it is valid and free; otherwise the request gets an error.
+   */
   Future<Boolean> claim(Request r, String nick) {
     String problem = Nick.problem(nick, maxLength);
     if (problem != null) {
-      r.reply(new Reply.Error(ErrorCode.NICK_INVALID, "\"" + TextHygiene.clean(nick) + "\" can't be used: " + problem));
+      r.reply(
+          new Reply.Error(
+              ErrorCode.NICK_INVALID,
+              "\"" + TextHygiene.clean(nick) + "\" can't be used: " + problem));
       return Future.succeededFuture(false);
     }
     Session s = r.session();
     SessionState st = s.state();
     Instant now = clock.instant();
-    return store.claimNick(new UserRecord(nick, st.via, node, s.id(), st.connectedAt, now)).map(claimed -> {
-      if (!claimed) {
-        r.reply(taken(nick));
-        return false;
-      }
-      st.nick = nick;
-      st.lastActive = now;
-      local.put(Nick.key(nick), s);
-      return true;
-    });
+    return store
+        .claimNick(new UserRecord(nick, st.via, node, s.id(), st.connectedAt, now))
+        .map(
+            claimed -> {
+              if (!claimed) {
+                r.reply(taken(nick));
+                return false;
+              }
+              st.nick = nick;
+              st.lastActive = now;
+              local.put(Nick.key(nick), s);
+              return true;
+            });
   }
 
   /** {@code /nick}: renames the session, and tells its rooms. */
@@ -72,28 +80,31 @@ final class Nicknames {
     boolean caseOnly = Nick.key(old).equals(Nick.key(nick));
     Instant now = clock.instant();
     UserRecord me = new UserRecord(nick, st.via, node, s.id(), st.connectedAt, now);
-    Future<Boolean> claim = caseOnly
-        ? store.releaseNick(old, s.id()).compose(v -> store.claimNick(me))
-        : store.claimNick(me);
-    claim.onSuccess(claimed -> {
-      if (!claimed) {
-        r.reply(taken(nick));
-        return;
-      }
-      if (!caseOnly) {
-        store.releaseNick(old, s.id());
-      }
-      local.remove(Nick.key(old), s);
-      local.put(Nick.key(nick), s);
-      st.nick = nick;
-      if (st.rooms.isEmpty()) {
-        s.deliver(new Outgoing(new ChatEvent(Type.NICK, null, 0, now, nick, st.via, null, old)));
-      }
-      for (String room : st.rooms) {
-        store.joinRoom(room, s.id(), nick);
-        rooms.publish(new ChatEvent(Type.NICK, room, 0, now, nick, st.via, null, old));
-      }
-    });
+    Future<Boolean> claim =
+        caseOnly
+            ? store.releaseNick(old, s.id()).compose(v -> store.claimNick(me))
+            : store.claimNick(me);
+    claim.onSuccess(
+        claimed -> {
+          if (!claimed) {
+            r.reply(taken(nick));
+            return;
+          }
+          if (!caseOnly) {
+            store.releaseNick(old, s.id());
+          }
+          local.remove(Nick.key(old), s);
+          local.put(Nick.key(nick), s);
+          st.nick = nick;
+          if (st.rooms.isEmpty()) {
+            s.deliver(
+                new Outgoing(new ChatEvent(Type.NICK, null, 0, now, nick, st.via, null, old)));
+          }
+          for (String room : st.rooms) {
+            store.joinRoom(room, s.id(), nick);
+            rooms.publish(new ChatEvent(Type.NICK, room, 0, now, nick, st.via, null, old));
+          }
+        });
   }
 
   /** Frees the session's nickname, here and in the store. */
@@ -104,7 +115,8 @@ final class Nicknames {
   }
 
   private static Reply.Error taken(String nick) {
-    return new Reply.Error(ErrorCode.NICK_TAKEN, "Nickname \"" + nick + "\" is already used; choose another");
+    return new Reply.Error(
+        ErrorCode.NICK_TAKEN, "Nickname \"" + nick + "\" is already used; choose another");
   }
 
   /** The session of this node holding {@code nick}, or null. */

@@ -6,15 +6,16 @@ import io.netty.channel.ChannelHandlerContext;
 import parley.net.Channels;
 
 /**
- * The bytes owed to one connection. Everything appended during an event-loop turn goes out in a single
- * write and flush at the end of the turn ({@link RoomHub#schedule}), handed to Netty whatever the socket's
- * state: Netty queues what the kernel cannot take yet.
+ * The bytes owed to one connection. Everything appended during an event-loop turn goes out in a
+ * single write and flush at the end of the turn ({@link RoomHub#schedule}), handed to Netty
+ * whatever the socket's state: Netty queues what the kernel cannot take yet.
  *
- * <p>The slow-consumer rule judges progress, not a snapshot: once more than {@code maxPending} bytes are owed
- * (pending here plus queued in Netty), the outbox tells its {@link SlowReaderPolicy} how much the kernel has
- * taken at each check the policy asks for, and reports the peer as a slow consumer when the policy says to
- * drop it. A reader that keeps up is not dropped for a burst that merely sits in a queue for a moment (with
- * io_uring, writes complete a turn later, so bursts do queue). Used only on its event loop.
+ * <p>The slow-consumer rule judges progress, not a snapshot: once more than {@code maxPending}
+ * bytes are owed (pending here plus queued in Netty), the outbox tells its {@link SlowReaderPolicy}
+ * how much the kernel has taken at each check the policy asks for, and reports the peer as a slow
+ * consumer when the policy says to drop it. A reader that keeps up is not dropped for a burst that
+ * merely sits in a queue for a moment (with io_uring, writes complete a turn later, so bursts do
+ * queue). Used only on its event loop.
  */
 public final class Outbox {
 
@@ -25,8 +26,8 @@ public final class Outbox {
   }
 
   /**
-   * Bytes written around each batch of framed output, e.g. a terminal that erases the user's half-typed line
-   * before chat lines and redraws it after.
+   * Bytes written around each batch of framed output, e.g. a terminal that erases the user's
+   * half-typed line before chat lines and redraws it after.
    */
   public interface Framing {
     byte[] before();
@@ -36,9 +37,11 @@ public final class Outbox {
 
   private static final PooledByteBufAllocator ALLOC = PooledByteBufAllocator.DEFAULT;
   private static final int INITIAL = 512;
+
   /**
-   * A written buffer is kept for the next turn only up to this capacity: enough for live chat, while one that
-   * grew for a burst (a history replay on join) goes back to the pool instead of staying with the connection.
+   * A written buffer is kept for the next turn only up to this capacity: enough for live chat,
+   * while one that grew for a burst (a history replay on join) goes back to the pool instead of
+   * staying with the connection.
    */
   private static final int KEEP_MAX = 2048;
 
@@ -49,25 +52,36 @@ public final class Outbox {
   private final Overflow overflow;
   private Framing framing;
   private boolean framed;
+
   /**
-   * The connection's buffer: the output of this turn, or ({@link #sent}) the buffer written last, kept with a
-   * reference of our own to be filled again once Netty has written it out and let go. A connection that keeps
-   * up reuses one buffer, so the fan-out allocates nothing per recipient, and the field keeps pointing at the
-   * same object (storing a reference into this long-lived object, turn after turn, would cost the garbage
-   * collector's card refinement work for each connection).
+   * The connection's buffer: the output of this turn, or ({@link #sent}) the buffer written last,
+   * kept with a reference of our own to be filled again once Netty has written it out and let go. A
+   * connection that keeps up reuses one buffer, so the fan-out allocates nothing per recipient, and
+   * the field keeps pointing at the same object (storing a reference into this long-lived object,
+   * turn after turn, would cost the garbage collector's card refinement work for each connection).
    */
   private ByteBuf buf;
+
   /** Whether {@link #buf} has been handed to Netty (it holds no pending output). */
   private boolean sent;
+
   private boolean scheduled;
+
   /** Set by finish, discard, or an overflow: the outbox takes nothing more. */
   private boolean closed;
+
   /** Bytes handed to Netty so far; less what is {@link #queued}, the bytes the kernel has taken. */
   private long handed;
+
   /** The progress timer while the policy watches this connection, else -1. */
   private long watchTimer = -1;
 
-  public Outbox(ChannelHandlerContext channel, RoomHub hub, int maxPending, long windowMs, Overflow overflow) {
+  public Outbox(
+      ChannelHandlerContext channel,
+      RoomHub hub,
+      int maxPending,
+      long windowMs,
+      Overflow overflow) {
     this.channel = channel;
     this.hub = hub;
     this.maxPending = maxPending;
@@ -79,7 +93,10 @@ public final class Outbox {
     framing = f;
   }
 
-  /** Whether framed output is pending, so that its closing {@link Framing#after} will redraw the screen anyway. */
+  /**
+   * Whether framed output is pending, so that its closing {@link Framing#after} will redraw the
+   * screen anyway.
+   */
   public boolean framed() {
     return framed;
   }
@@ -120,10 +137,10 @@ public final class Outbox {
   }
 
   /**
-   * Asks the policy about what is owed now (pending here plus queued in Netty) and what the kernel has taken so
-   * far: the reader may be dropped at once (returns false), or its progress watched. Called when this turn's
-   * output passes the limit, and after a flush that left the socket backed up, not per append: the socket's
-   * state is a volatile read.
+   * Asks the policy about what is owed now (pending here plus queued in Netty) and what the kernel
+   * has taken so far: the reader may be dropped at once (returns false), or its progress watched.
+   * Called when this turn's output passes the limit, and after a flush that left the socket backed
+   * up, not per append: the socket's state is a volatile read.
    */
   private boolean checkOwed() {
     long queued = queued();
@@ -175,7 +192,10 @@ public final class Outbox {
     }
   }
 
-  /** Makes {@link #buf} an empty buffer to fill: the one sent last if Netty is done with it, else a new one. */
+  /**
+   * Makes {@link #buf} an empty buffer to fill: the one sent last if Netty is done with it, else a
+   * new one.
+   */
   private void takeBuffer(int length) {
     sent = false;
     if (buf != null) {
@@ -185,7 +205,8 @@ public final class Outbox {
       }
       buf.release(); // still being written: leave it to Netty
     }
-    // the classic pooled allocator, with per-thread caches, measured cheaper here than the channel's default
+    // the classic pooled allocator, with per-thread caches, measured cheaper here than the
+    // channel's default
     // (Netty 4.2's adaptive allocator)
     buf = ALLOC.directBuffer(Math.max(INITIAL, length));
   }
@@ -215,7 +236,9 @@ public final class Outbox {
     channel.writeAndFlush(out, channel.voidPromise());
   }
 
-  /** Writes what is pending now, whatever the socket's state (before a close), and takes no more. */
+  /**
+   * Writes what is pending now, whatever the socket's state (before a close), and takes no more.
+   */
   public void finish() {
     if (closed) {
       return;

@@ -2,7 +2,9 @@ package parley.room;
 
 import parley.chat.ChatEvent;
 
-/** An event on its way to the sessions of one event loop, with its encodings computed on first use. */
+/**
+ * An event on its way to the sessions of one event loop, with its encodings computed on first use.
+ */
 public final class Outgoing {
   public final ChatEvent event;
   private final Object[] encoded = new Object[Encoding.MAX];

@@ -2,6 +2,7 @@ package parley.room;
 
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
+import java.time.Clock;
 import parley.chat.ChatEvent;
 import parley.chat.ChatEvent.Type;
 import parley.chat.Emoji;
@@ -10,11 +11,10 @@ import parley.chat.Reply;
 import parley.chat.SessionState;
 import parley.store.ChatStore;
 
-import java.time.Clock;
-
 /**
- * {@code /msg}: a private message goes to the node of the session holding the nickname (straight to it when that
- * is this node) and is echoed to the sender. Each node listens on {@code parley.node.<id>}.
+ * {@code /msg}: a private message goes to the node of the session holding the nickname (straight to
+ * it when that is this node) and is echoed to the sender. Each node listens on {@code
+ * parley.node.<id>}.
  */
 final class PrivateMessages {
   static final String NODE_ADDRESS = "parley.node.";
@@ -25,7 +25,8 @@ final class PrivateMessages {
   private final EventBus eventBus;
   private final Nicknames nicknames;
 
-  PrivateMessages(ChatStore store, Clock clock, String node, EventBus eventBus, Nicknames nicknames) {
+  PrivateMessages(
+      ChatStore store, Clock clock, String node, EventBus eventBus, Nicknames nicknames) {
     this.store = store;
     this.clock = clock;
     this.node = node;
@@ -35,26 +36,41 @@ final class PrivateMessages {
 
   /** Receives the private messages other nodes send to this node's users. */
   Future<Void> start() {
-    return eventBus.<ChatEvent>consumer(NODE_ADDRESS + node, msg -> deliver(msg.body())).completion();
+    return eventBus
+        .<ChatEvent>consumer(NODE_ADDRESS + node, msg -> deliver(msg.body()))
+        .completion();
   }
 
   void send(Request r, String to, String text) {
     Session s = r.session();
     SessionState st = s.state();
-    store.user(to).onSuccess(target -> {
-      if (target == null) {
-        r.reply(new Reply.Error(ErrorCode.NO_SUCH_NICK, "no one is called \"" + to + "\" here"));
-        return;
-      }
-      ChatEvent event = new ChatEvent(Type.PRIVATE, null, 0, clock.instant(), st.nick, st.via, Emoji.expand(text),
-          target.nick());
-      if (target.node().equals(node)) {
-        deliver(event);
-      } else {
-        eventBus.send(NODE_ADDRESS + target.node(), event);
-      }
-      s.deliver(new Outgoing(event));
-    });
+    store
+        .user(to)
+        .onSuccess(
+            target -> {
+              if (target == null) {
+                r.reply(
+                    new Reply.Error(
+                        ErrorCode.NO_SUCH_NICK, "no one is called \"" + to + "\" here"));
+                return;
+              }
+              ChatEvent event =
+                  new ChatEvent(
+                      Type.PRIVATE,
+                      null,
+                      0,
+                      clock.instant(),
+                      st.nick,
+                      st.via,
+                      Emoji.expand(text),
+                      target.nick());
+              if (target.node().equals(node)) {
+                deliver(event);
+              } else {
+                eventBus.send(NODE_ADDRESS + target.node(), event);
+              }
+              s.deliver(new Outgoing(event));
+            });
   }
 
   private void deliver(ChatEvent event) {

@@ -1,51 +1,58 @@
 package parley.room;
 
 import io.vertx.core.Context;
-import io.vertx.core.Handler;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.MessageConsumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import parley.chat.ChatEvent;
-import parley.store.ChatStore;
-
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import parley.chat.ChatEvent;
+import parley.store.ChatStore;
 
 /**
- * The rooms of one event loop. For each room with members here it holds one event-bus consumer (not one
- * per connection) and fans each event out to its local sessions, encoding it once per transport. It also
- * batches the flushing of every session's {@link Outbox} to the end of the event-loop turn. Used only on
- * its own event loop.
+ * The rooms of one event loop. For each room with members here it holds one event-bus consumer (not
+ * one per connection) and fans each event out to its local sessions, encoding it once per
+ * transport. It also batches the flushing of every session's {@link Outbox} to the end of the
+ * event-loop turn. Used only on its own event loop.
  *
- * <p>Each room delivers its historic events (those with a seq) in seq order, without gaps or repeats, even
- * when they reach this node out of order: in a cluster, events numbered by different nodes travel on
- * different connections, and a consumer that was just registered may briefly be unknown to other nodes. An
- * event that arrives early waits for the ones before it; a gap that lasts {@link #GAP_WAIT_MS} is filled from
- * the store. A session that joins is held back ({@link #join}) until its history has been sent
- * ({@link #ready}); then it gets what arrived meanwhile, minus what its history already had.
+ * <p>Each room delivers its historic events (those with a seq) in seq order, without gaps or
+ * repeats, even when they reach this node out of order: in a cluster, events numbered by different
+ * nodes travel on different connections, and a consumer that was just registered may briefly be
+ * unknown to other nodes. An event that arrives early waits for the ones before it; a gap that
+ * lasts {@link #GAP_WAIT_MS} is filled from the store. A session that joins is held back ({@link
+ * #join}) until its history has been sent ({@link #ready}); then it gets what arrived meanwhile,
+ * minus what its history already had.
  */
 public final class RoomHub {
   private static final Logger LOG = LoggerFactory.getLogger(RoomHub.class);
   public static final String ROOM_ADDRESS = "parley.room.";
-  /** How long an event that came before its predecessor waits for it before the gap is filled from the store. */
+
+  /**
+   * How long an event that came before its predecessor waits for it before the gap is filled from
+   * the store.
+   */
   static final long GAP_WAIT_MS = 250;
+
   /** Most events held for one joining session, or waiting for a predecessor, in one room. */
   static final int MAX_HELD = 10_000;
+
   /**
-   * When a new room consumer compares itself with the store. Other nodes learn of a new consumer a little
-   * after it is registered, so they may not send it the first events; with no later event to reveal the gap,
-   * these checks do.
+   * When a new room consumer compares itself with the store. Other nodes learn of a new consumer a
+   * little after it is registered, so they may not send it the first events; with no later event to
+   * reveal the gap, these checks do.
    */
   static final long[] CATCH_UP_MS = {500, 1500, 4000};
+
   /**
-   * How long a room's consumer stays registered after its last session here left. Saves registering it again
-   * (a cluster-wide operation) when people leave and come back, and the catch-up above.
+   * How long a room's consumer stays registered after its last session here left. Saves registering
+   * it again (a cluster-wide operation) when people leave and come back, and the catch-up above.
    */
   static final long LINGER_MS = 30_000;
 
@@ -60,7 +67,7 @@ public final class RoomHub {
   private final Handler<Void> flushTask = v -> flushAll();
 
   /**
-   * @param store   where gaps are filled from
+   * @param store where gaps are filled from
    * @param fillMax the most events fetched to fill one gap (the history a room retains)
    */
   public RoomHub(Context context, EventBus eventBus, ChatStore store, int fillMax) {
@@ -79,8 +86,8 @@ public final class RoomHub {
   }
 
   /**
-   * Adds the session to the room's fan-out, holding its events back until {@link #ready}; completes once the
-   * room's consumer is registered.
+   * Adds the session to the room's fan-out, holding its events back until {@link #ready}; completes
+   * once the room's consumer is registered.
    */
   public Future<Void> join(String room, Session session) {
     Room r = rooms.get(room);
@@ -94,8 +101,9 @@ public final class RoomHub {
   }
 
   /**
-   * The session has been sent the room's history up to {@code floor} (the room's last seq when its history
-   * was read, or the seq it resumed after): it now gets the events held for it that are newer, then live ones.
+   * The session has been sent the room's history up to {@code floor} (the room's last seq when its
+   * history was read, or the seq it resumed after): it now gets the events held for it that are
+   * newer, then live ones.
    */
   public void ready(String room, Session session, long floor) {
     Room r = rooms.get(room);
@@ -107,13 +115,18 @@ public final class RoomHub {
   public void leave(String room, Session session) {
     Room r = rooms.get(room);
     if (r != null && r.remove(session) && r.isEmpty()) {
-      r.linger = context.owner().setTimer(LINGER_MS, t -> {
-        r.linger = -1;
-        if (r.isEmpty() && rooms.get(room) == r) {
-          rooms.remove(room);
-          r.close();
-        }
-      });
+      r.linger =
+          context
+              .owner()
+              .setTimer(
+                  LINGER_MS,
+                  t -> {
+                    r.linger = -1;
+                    if (r.isEmpty() && rooms.get(room) == r) {
+                      rooms.remove(room);
+                      r.close();
+                    }
+                  });
     }
   }
 
@@ -136,7 +149,10 @@ public final class RoomHub {
     batch.clear();
   }
 
-  /** A session in a room: what its history covered, and what is held for it until that history is sent. */
+  /**
+   * A session in a room: what its history covered, and what is held for it until that history is
+   * sent.
+   */
   private static final class Member {
     final Session session;
     long floor;
@@ -163,16 +179,30 @@ public final class RoomHub {
     final String name;
     final MessageConsumer<ChatEvent> consumer;
     final Map<Session, Member> members = new LinkedHashMap<>();
-    /** Copy of members for iteration, rebuilt lazily after a change: fan-out never sees a half-changed set. */
+
+    /**
+     * Copy of members for iteration, rebuilt lazily after a change: fan-out never sees a
+     * half-changed set.
+     */
     Member[] snapshot = new Member[0];
+
     boolean changed;
-    /** The seq to deliver next; 0 until the first session is ready and says where the room stands. */
+
+    /**
+     * The seq to deliver next; 0 until the first session is ready and says where the room stands.
+     */
     long next;
-    /** Events that came before their predecessors (or before the room knew where it stands), by seq. */
+
+    /**
+     * Events that came before their predecessors (or before the room knew where it stands), by seq.
+     */
     final TreeMap<Long, ChatEvent> early = new TreeMap<>();
+
     long gapTimer = -1;
+
     /** The timer that closes the room after its last session left; -1 when it has sessions. */
     long linger = -1;
+
     boolean filling;
     boolean closed;
 
@@ -180,11 +210,15 @@ public final class RoomHub {
       this.name = name;
       consumer = eventBus.consumer(address(name), msg -> receive(msg.body()));
       for (long delay : CATCH_UP_MS) {
-        context.owner().setTimer(delay, t -> {
-          if (next > 0) {
-            fill(true);
-          }
-        });
+        context
+            .owner()
+            .setTimer(
+                delay,
+                t -> {
+                  if (next > 0) {
+                    fill(true);
+                  }
+                });
       }
     }
 
@@ -274,10 +308,15 @@ public final class RoomHub {
 
     private void armGapTimer() {
       if (gapTimer < 0 && !filling) {
-        gapTimer = context.owner().setTimer(GAP_WAIT_MS, t -> {
-          gapTimer = -1;
-          fill(false);
-        });
+        gapTimer =
+            context
+                .owner()
+                .setTimer(
+                    GAP_WAIT_MS,
+                    t -> {
+                      gapTimer = -1;
+                      fill(false);
+                    });
       }
     }
 
@@ -289,8 +328,9 @@ public final class RoomHub {
     }
 
     /**
-     * Fetches from the store what came after the last event delivered: what is missing before the early events,
-     * or with {@code check}, whatever this consumer has not been sent. Gives up on what the store no longer has.
+     * Fetches from the store what came after the last event delivered: what is missing before the
+     * early events, or with {@code check}, whatever this consumer has not been sent. Gives up on
+     * what the store no longer has.
      */
     private void fill(boolean check) {
       if (closed || filling || (early.isEmpty() && !check)) {
@@ -298,29 +338,37 @@ public final class RoomHub {
       }
       filling = true;
       long from = next;
-      store.since(name, from - 1, fillMax).onComplete(ar -> {
-        filling = false;
-        if (closed) {
-          return;
-        }
-        if (ar.succeeded()) {
-          for (ChatEvent e : ar.result().events()) {
-            if (e.seq() >= next) {
-              next = e.seq();
-              fanOut(e);
-              next++;
-              early.headMap(next).clear();
-            }
-          }
-        } else {
-          LOG.warn("#{}: events {} and on could not be fetched: {}", name, from, ar.cause().toString());
-        }
-        if (!early.isEmpty() && next == from) {
-          // the store does not have them (retention, or a lost node's last event): skip the gap
-          next = early.firstKey();
-        }
-        drain();
-      });
+      store
+          .since(name, from - 1, fillMax)
+          .onComplete(
+              ar -> {
+                filling = false;
+                if (closed) {
+                  return;
+                }
+                if (ar.succeeded()) {
+                  for (ChatEvent e : ar.result().events()) {
+                    if (e.seq() >= next) {
+                      next = e.seq();
+                      fanOut(e);
+                      next++;
+                      early.headMap(next).clear();
+                    }
+                  }
+                } else {
+                  LOG.warn(
+                      "#{}: events {} and on could not be fetched: {}",
+                      name,
+                      from,
+                      ar.cause().toString());
+                }
+                if (!early.isEmpty() && next == from) {
+                  // the store does not have them (retention, or a lost node's last event): skip the
+                  // gap
+                  next = early.firstKey();
+                }
+                drain();
+              });
     }
 
     void fanOut(ChatEvent event) {

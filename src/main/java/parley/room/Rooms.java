@@ -2,6 +2,13 @@ package parley.room;
 
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import parley.chat.ChatEvent;
@@ -15,20 +22,14 @@ import parley.chat.UserRecord;
 import parley.config.ParleyConfig;
 import parley.store.ChatStore;
 
-import java.time.Clock;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-
 /**
- * Room membership: joining (with the history a session is owed), parting and leaving, who is in a room, and
- * the join and leave notices, summarised in big rooms. Publishes room events to every node.
+ * Room membership: joining (with the history a session is owed), parting and leaving, who is in a
+ * room, and the join and leave notices, summarised in big rooms. Publishes room events to every
+ * node.
  */
 final class Rooms {
   private static final Logger CHAT_LOG = LoggerFactory.getLogger("parley.chatlog");
+
   /** How many member names a joining user is sent. */
   private static final int JOINED_NAMES = 100;
 
@@ -36,6 +37,7 @@ final class Rooms {
   private final ChatStore store;
   private final Clock clock;
   private final EventBus eventBus;
+
   /** Joins and leaves waiting to be summarised, per big room. */
   private final Map<String, Crowd> crowds = new ConcurrentHashMap<>();
 
@@ -55,8 +57,8 @@ final class Rooms {
   }
 
   /**
-   * Joins the room: the request gets {@code joined} and the history owed ({@code sinceSeq > 0}: what came after
-   * it; 0: the usual replay), and the room is told.
+   * Joins the room: the request gets {@code joined} and the history owed ({@code sinceSeq > 0}:
+   * what came after it; 0: the usual replay), and the room is told.
    */
   Future<Void> join(Request r, String room, long sinceSeq) {
     Session s = r.session();
@@ -64,29 +66,34 @@ final class Rooms {
     st.rooms.add(room);
     st.currentRoom = room;
     RoomHub hub = s.hub();
-    // not sinceSeq: a client may hold seqs the room no longer has (its numbering started again after the
+    // not sinceSeq: a client may hold seqs the room no longer has (its numbering started again
+    // after the
     // history was lost), and must still get what is said from now on
     long[] floor = {0};
     int max = sinceSeq > 0 ? config.history().retain() : config.history().replay();
     return hub.join(room, s)
         .compose(v -> store.joinRoom(room, s.id(), st.nick))
         .compose(v -> store.snapshot(room, sinceSeq, max, JOINED_NAMES))
-        .map(snap -> {
-          ChatStore.Members members = snap.members();
-          r.reply(new Reply.Joined(room, snap.topic(), members.names(), members.count()));
-          announce(new ChatEvent(Type.JOIN, room, 0, clock.instant(), st.nick, st.via, null, null), members.count());
-          // what the history below covers: nothing up to this is sent live (no repeats), nothing after it is
-          // missed (the room's events are held for this session until then)
-          floor[0] = snap.lastSeq();
-          ChatStore.Slice slice = snap.history();
-          if (!slice.events().isEmpty() || slice.missed() > 0) {
-            r.reply(new Reply.History(room, slice.events(), slice.missed()));
-          }
-          for (ChatEvent e : slice.events()) {
-            floor[0] = Math.max(floor[0], e.seq());
-          }
-          return (Void) null;
-        })
+        .map(
+            snap -> {
+              ChatStore.Members members = snap.members();
+              r.reply(new Reply.Joined(room, snap.topic(), members.names(), members.count()));
+              announce(
+                  new ChatEvent(Type.JOIN, room, 0, clock.instant(), st.nick, st.via, null, null),
+                  members.count());
+              // what the history below covers: nothing up to this is sent live (no repeats),
+              // nothing after it is
+              // missed (the room's events are held for this session until then)
+              floor[0] = snap.lastSeq();
+              ChatStore.Slice slice = snap.history();
+              if (!slice.events().isEmpty() || slice.missed() > 0) {
+                r.reply(new Reply.History(room, slice.events(), slice.missed()));
+              }
+              for (ChatEvent e : slice.events()) {
+                floor[0] = Math.max(floor[0], e.seq());
+              }
+              return (Void) null;
+            })
         .onComplete(ar -> hub.ready(room, s, floor[0]));
   }
 
@@ -108,38 +115,53 @@ final class Rooms {
   void part(Session s, String room, String reason) {
     SessionState st = s.state();
     s.hub().leave(room, s);
-    ChatEvent event = new ChatEvent(Type.LEAVE, room, 0, clock.instant(), st.nick, st.via, reason, null);
-    store.leaveRoom(room, s.id())
+    ChatEvent event =
+        new ChatEvent(Type.LEAVE, room, 0, clock.instant(), st.nick, st.via, reason, null);
+    store
+        .leaveRoom(room, s.id())
         .compose(v -> store.members(room, 0))
         .onSuccess(m -> announce(event, m.count()));
   }
 
-  /** Someone's session ended without leaving, because its node is gone: the room is told they left. */
+  /**
+   * Someone's session ended without leaving, because its node is gone: the room is told they left.
+   */
   void lost(String room, String nick) {
-    ChatEvent event = new ChatEvent(Type.LEAVE, room, 0, clock.instant(), nick, null, "connection lost", null);
-    store.members(room, 0).onComplete(ar -> announce(event, ar.succeeded() ? ar.result().count() : 0));
+    ChatEvent event =
+        new ChatEvent(Type.LEAVE, room, 0, clock.instant(), nick, null, "connection lost", null);
+    store
+        .members(room, 0)
+        .onComplete(ar -> announce(event, ar.succeeded() ? ar.result().count() : 0));
   }
 
   /** {@code /who}: everyone on the server ({@code room == null}) or the members of a room. */
   void who(Request r, String room) {
     Future<List<UserRecord>> users = store.users();
-    Future<List<UserRecord>> listed = room == null ? users
-        : users.compose(all -> store.members(room, Integer.MAX_VALUE).map(members -> {
-          Set<String> names = new HashSet<>(members.names());
-          List<UserRecord> in = new ArrayList<>();
-          for (UserRecord u : all) {
-            if (names.contains(u.nick())) {
-              in.add(u);
-            }
-          }
-          return in;
-        }));
+    Future<List<UserRecord>> listed =
+        room == null
+            ? users
+            : users.compose(
+                all ->
+                    store
+                        .members(room, Integer.MAX_VALUE)
+                        .map(
+                            members -> {
+                              Set<String> names = new HashSet<>(members.names());
+                              List<UserRecord> in = new ArrayList<>();
+                              for (UserRecord u : all) {
+                                if (names.contains(u.nick())) {
+                                  in.add(u);
+                                }
+                              }
+                              return in;
+                            }));
     listed.onSuccess(list -> r.reply(new Reply.Who(room, list, clock.instant())));
   }
 
   /**
-   * Publishes a join or leave notice, or, in a room bigger than {@code limits.joinNoticeThreshold}, adds it to
-   * the room's next summary: a join storm must not cost a notice to every member for every join.
+   * Publishes a join or leave notice, or, in a room bigger than {@code limits.joinNoticeThreshold},
+   * adds it to the room's next summary: a join storm must not cost a notice to every member for
+   * every join.
    */
   private void announce(ChatEvent joinOrLeave, int roomSize) {
     if (roomSize <= config.limits().joinNoticeThreshold()) {

@@ -5,8 +5,9 @@ import parley.chat.Reply;
 import parley.chat.SessionState;
 
 /**
- * What the chat service needs of a connected user, whatever the transport. Implemented by the telnet and the
- * WebSocket adapters. Every method is called on the session's own event loop ({@link #context()}).
+ * What the chat service needs of a connected user, whatever the transport. Implemented by the
+ * telnet and the WebSocket adapters. Every method is called on the session's own event loop ({@link
+ * #context()}).
  */
 public interface Session {
 
@@ -29,8 +30,8 @@ public interface Session {
   void reply(Reply reply);
 
   /**
-   * A reply to a request that carried {@code id} (see {@link Request}); a transport without request ids
-   * sends it as any reply.
+   * A reply to a request that carried {@code id} (see {@link Request}); a transport without request
+   * ids sends it as any reply.
    */
   default void reply(Reply reply, String id) {
     reply(reply);

@@ -1,21 +1,22 @@
 package parley.room;
 
 /**
- * The slow-reader rule for one connection, without timers or sockets: the {@link Outbox} tells it what is owed
- * and how much the peer has taken so far, and runs the checks it asks for; it answers whether to keep the
- * connection, check again in {@link #checkMs()}, or drop it, and by which rule.
+ * The slow-reader rule for one connection, without timers or sockets: the {@link Outbox} tells it
+ * what is owed and how much the peer has taken so far, and runs the checks it asks for; it answers
+ * whether to keep the connection, check again in {@link #checkMs()}, or drop it, and by which rule.
  *
- * <p>A connection may owe up to {@code limit} bytes without question. Over it, progress is judged a few times
- * per window ({@value #WINDOW_CHECKS} checks of {@link #checkMs()} each): a reader that stays behind for a whole
- * window and took nothing in it, or took less than the limit in it while owing over {@value #HARD_FACTOR} times
- * the limit, is dropped; one that owes over {@value #CEILING_FACTOR} times the limit is dropped at once, so the
- * memory held for one connection stays bounded. A reader that catches up ends the watch, and the next one starts
- * afresh. The window must be long: the kernel's send buffer (megabytes) lets Netty write again only once much
- * of it has drained, so a reader's progress shows in steps that can be seconds apart.
+ * <p>A connection may owe up to {@code limit} bytes without question. Over it, progress is judged a
+ * few times per window ({@value #WINDOW_CHECKS} checks of {@link #checkMs()} each): a reader that
+ * stays behind for a whole window and took nothing in it, or took less than the limit in it while
+ * owing over {@value #HARD_FACTOR} times the limit, is dropped; one that owes over {@value
+ * #CEILING_FACTOR} times the limit is dropped at once, so the memory held for one connection stays
+ * bounded. A reader that catches up ends the watch, and the next one starts afresh. The window must
+ * be long: the kernel's send buffer (megabytes) lets Netty write again only once much of it has
+ * drained, so a reader's progress shows in steps that can be seconds apart.
  *
- * <p>Time enters as the checks themselves: the caller runs one every {@link #checkMs()} while it is told to
- * {@link Verdict#CHECK_AGAIN}, and the window is {@value #WINDOW_CHECKS} of them. Used on one thread; allocates
- * nothing but the reason of a drop.
+ * <p>Time enters as the checks themselves: the caller runs one every {@link #checkMs()} while it is
+ * told to {@link Verdict#CHECK_AGAIN}, and the window is {@value #WINDOW_CHECKS} of them. Used on
+ * one thread; allocates nothing but the reason of a drop.
  */
 public final class SlowReaderPolicy {
 
@@ -35,29 +36,45 @@ public final class SlowReaderPolicy {
     CEILING,
     /** Took nothing in a whole window while owing over the limit. */
     TOOK_NOTHING,
-    /** Took less than the limit in a whole window while owing over {@link #HARD_FACTOR} times the limit. */
+    /**
+     * Took less than the limit in a whole window while owing over {@link #HARD_FACTOR} times the
+     * limit.
+     */
     TOOK_TOO_LITTLE
   }
 
   /** Checks per window. */
   public static final int WINDOW_CHECKS = 4;
+
   /** Owing over this many times the limit, a reader must take at least the limit per window. */
   public static final int HARD_FACTOR = 8;
-  /** Owing over this many times the limit, a connection is dropped at once, however fast it reads. */
+
+  /**
+   * Owing over this many times the limit, a connection is dropped at once, however fast it reads.
+   */
   public static final int CEILING_FACTOR = 64;
 
   private final long limit;
   private final long checkMs;
-  /** The amount taken so far at each of the last checks, oldest first (while watching); made at the first watch. */
+
+  /**
+   * The amount taken so far at each of the last checks, oldest first (while watching); made at the
+   * first watch.
+   */
   private long[] takenAt;
+
   /** Checks made since the watch began. */
   private int checks;
+
   private boolean watching;
   private Rule rule;
   private long dropOwed;
   private long dropTook;
 
-  /** {@code limit}: bytes a connection may owe without question; {@code windowMs}: what progress is judged over. */
+  /**
+   * {@code limit}: bytes a connection may owe without question; {@code windowMs}: what progress is
+   * judged over.
+   */
   public SlowReaderPolicy(long limit, long windowMs) {
     this.limit = limit;
     this.checkMs = Math.max(1, windowMs / WINDOW_CHECKS);
@@ -79,9 +96,9 @@ public final class SlowReaderPolicy {
   }
 
   /**
-   * What is owed has grown past the limit (or may have): over the ceiling, DROP; over the limit with no watch on,
-   * the watch starts from {@code taken} and the caller is to CHECK_AGAIN; else KEEP. {@code taken} is the total
-   * the peer has taken so far.
+   * What is owed has grown past the limit (or may have): over the ceiling, DROP; over the limit
+   * with no watch on, the watch starts from {@code taken} and the caller is to CHECK_AGAIN; else
+   * KEEP. {@code taken} is the total the peer has taken so far.
    */
   public Verdict owed(long owed, long taken) {
     if (owed > CEILING_FACTOR * limit) {
@@ -100,8 +117,9 @@ public final class SlowReaderPolicy {
   }
 
   /**
-   * A check that {@link #owed} or a previous check asked for: caught up (owing no more than the limit), KEEP and
-   * the watch ends; behind for a whole window with too little taken in it, DROP; else CHECK_AGAIN.
+   * A check that {@link #owed} or a previous check asked for: caught up (owing no more than the
+   * limit), KEEP and the watch ends; behind for a whole window with too little taken in it, DROP;
+   * else CHECK_AGAIN.
    */
   public Verdict check(long owed, long taken) {
     if (owed <= limit) {
@@ -146,9 +164,16 @@ public final class SlowReaderPolicy {
     }
     return switch (rule) {
       case CEILING -> "over " + dropOwed + " bytes waiting, " + CEILING_FACTOR + " times the limit";
-      case TOOK_NOTHING -> "took nothing in " + windowMs() + " ms with " + dropOwed + " bytes waiting";
-      case TOOK_TOO_LITTLE -> "took only " + dropTook + " bytes in " + windowMs() + " ms with " + dropOwed
-          + " bytes waiting";
+      case TOOK_NOTHING ->
+          "took nothing in " + windowMs() + " ms with " + dropOwed + " bytes waiting";
+      case TOOK_TOO_LITTLE ->
+          "took only "
+              + dropTook
+              + " bytes in "
+              + windowMs()
+              + " ms with "
+              + dropOwed
+              + " bytes waiting";
     };
   }
 }

@@ -1,33 +1,36 @@
 package parley.store;
 
 import io.vertx.core.Future;
-import parley.chat.RoomInfo;
-import parley.chat.ChatEvent;
-import parley.chat.UserRecord;
-
 import java.time.Instant;
 import java.util.List;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import parley.chat.ChatEvent;
+import parley.chat.RoomInfo;
+import parley.chat.UserRecord;
 
 /**
- * Where nickname claims, room membership, topics and history live. One interface, a local implementation
- * ({@link LocalChatStore}, Vert.x local shared data) and a clustered one; both pass the same contract tests.
- * Every method may be called from any event loop.
+ * Where nickname claims, room membership, topics and history live. One interface, a local
+ * implementation ({@link LocalChatStore}, Vert.x local shared data) and a clustered one; both pass
+ * the same contract tests. Every method may be called from any event loop.
  */
 public interface ChatStore {
 
   /** A run of history. {@code missed} counts the messages asked for that are no longer retained. */
-  record Slice(List<ChatEvent> events, long missed) {
-  }
+  record Slice(List<ChatEvent> events, long missed) {}
 
-  /** Claims {@code user.nick()} atomically, case-insensitively. Succeeds with false when someone holds it. */
+  /**
+   * Claims {@code user.nick()} atomically, case-insensitively. Succeeds with false when someone
+   * holds it.
+   */
   Future<Boolean> claimNick(UserRecord user);
 
   /** Releases the claim on {@code nick} if {@code sessionId} holds it; otherwise does nothing. */
   Future<Void> releaseNick(String nick, String sessionId);
 
-  /** Records activity of the holder of {@code nick}, for idle times. Implementations may coarsen it. */
+  /**
+   * Records activity of the holder of {@code nick}, for idle times. Implementations may coarsen it.
+   */
   Future<Void> touch(String nick, String sessionId, Instant now);
 
   /** The holder of {@code nick}, or null. */
@@ -36,16 +39,23 @@ public interface ChatStore {
   /** Everyone holding a nickname. */
   Future<List<UserRecord>> users();
 
-  /** Records that the session (known by that nick) is in the room. Joining again updates the nick. */
+  /**
+   * Records that the session (known by that nick) is in the room. Joining again updates the nick.
+   */
   Future<Void> joinRoom(String room, String sessionId, String nick);
 
   Future<Void> leaveRoom(String room, String sessionId);
 
-  /** Who is in a room: up to the asked-for number of nicknames, sorted case-insensitively, and the full count. */
-  record Members(List<String> names, int count) {
-  }
+  /**
+   * Who is in a room: up to the asked-for number of nicknames, sorted case-insensitively, and the
+   * full count.
+   */
+  record Members(List<String> names, int count) {}
 
-  /** At most {@code limit} of the room's nicknames and how many members it has. Costs O(limit), not O(members). */
+  /**
+   * At most {@code limit} of the room's nicknames and how many members it has. Costs O(limit), not
+   * O(members).
+   */
   Future<Members> members(String room, int limit);
 
   /** Rooms that have members or history, with member counts and topics. */
@@ -55,9 +65,10 @@ public interface ChatStore {
   Future<String> topic(String room);
 
   /**
-   * Gives the event the room's next sequence number, keeps it in history, and hands it to {@code publish}
-   * once it is acknowledged (stored durably where the store journals). For one room, {@code publish} is
-   * called in sequence order and never concurrently, so subscribers see a room's events in order.
+   * Gives the event the room's next sequence number, keeps it in history, and hands it to {@code
+   * publish} once it is acknowledged (stored durably where the store journals). For one room,
+   * {@code publish} is called in sequence order and never concurrently, so subscribers see a room's
+   * events in order.
    *
    * @return the event with its sequence number, completed after {@code publish} was called
    */
@@ -67,8 +78,9 @@ public interface ChatStore {
   Future<Slice> history(String room, int count);
 
   /**
-   * Events with seq greater than {@code afterSeq}, oldest first, at most {@code max} (the newest ones when
-   * there are more). {@code missed} counts those after {@code afterSeq} that are not returned.
+   * Events with seq greater than {@code afterSeq}, oldest first, at most {@code max} (the newest
+   * ones when there are more). {@code missed} counts those after {@code afterSeq} that are not
+   * returned.
    */
   Future<Slice> since(String room, long afterSeq, int max);
 
@@ -81,23 +93,22 @@ public interface ChatStore {
    * @param history what {@link #since} (when asked with a seq) or {@link #history} would return
    * @param lastSeq the highest seq given in the room, as {@link #lastSeq}
    */
-  record Snapshot(Slice history, long lastSeq, String topic, Members members) {
-  }
+  record Snapshot(Slice history, long lastSeq, String topic, Members members) {}
 
   /**
-   * The room's history, last seq and topic from one read, and its members: what a join needs, in one call.
+   * The room's history, last seq and topic from one read, and its members: what a join needs, in
+   * one call.
    *
-   * @param afterSeq    above 0: the events after it, the newest {@code max} of them, counting the others as
-   *                    missed (as {@link #since}); 0: the last {@code max} events (as {@link #history})
+   * @param afterSeq above 0: the events after it, the newest {@code max} of them, counting the
+   *     others as missed (as {@link #since}); 0: the last {@code max} events (as {@link #history})
    * @param memberLimit how many member names to return (as {@link #members})
    */
   Future<Snapshot> snapshot(String room, long afterSeq, int max, int memberLimit);
 
   /**
-   * Tells {@code roomAndNick} about members the store dropped without their session leaving, such as the users
-   * of a cluster node that died. Each dropped member is reported once, by one node. The local store never drops
-   * anyone.
+   * Tells {@code roomAndNick} about members the store dropped without their session leaving, such
+   * as the users of a cluster node that died. Each dropped member is reported once, by one node.
+   * The local store never drops anyone.
    */
-  default void onMembersLost(BiConsumer<String, String> roomAndNick) {
-  }
+  default void onMembersLost(BiConsumer<String, String> roomAndNick) {}
 }

@@ -1,19 +1,13 @@
 package parley.store;
 
-
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.LocalMap;
 import io.vertx.core.shareddata.Shareable;
-import parley.chat.RoomInfo;
-import parley.chat.ChatEvent;
-import parley.chat.Nick;
-import parley.chat.UserRecord;
-
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -22,14 +16,21 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
+import parley.chat.ChatEvent;
+import parley.chat.Nick;
+import parley.chat.RoomInfo;
+import parley.chat.UserRecord;
 
 /**
- * The store of a single node: nickname claims and rooms live in Vert.x local shared data ({@link LocalMap}),
- * so every event loop of the node sees the same state without a network round trip.
+ * The store of a single node: nickname claims and rooms live in Vert.x local shared data ({@link
+ * LocalMap}), so every event loop of the node sees the same state without a network round trip.
  */
 public final class LocalChatStore implements ChatStore {
 
-  /** Where acknowledged history goes for durability; completes once the event counts as acknowledged. */
+  /**
+   * Where acknowledged history goes for durability; completes once the event counts as
+   * acknowledged.
+   */
   public interface EventLog {
     CompletionStage<Void> write(ChatEvent event);
 
@@ -44,7 +45,7 @@ public final class LocalChatStore implements ChatStore {
   private final EventLog journal;
 
   /**
-   * @param retain  how many events per room are kept in memory for history and resume
+   * @param retain how many events per room are kept in memory for history and resume
    * @param journal null to keep history in memory only
    */
   public LocalChatStore(Vertx vertx, int retain, EventLog journal) {
@@ -55,18 +56,21 @@ public final class LocalChatStore implements ChatStore {
     this.journal = journal;
   }
 
-  /** Puts events read back from the journal at start into history. Events must be in seq order per room. */
+  /**
+   * Puts events read back from the journal at start into history. Events must be in seq order per
+   * room.
+   */
   public void restore(String room, List<ChatEvent> events) {
     room(room).restore(events);
   }
 
   /** A nickname claim; immutable so that it may live in a LocalMap. */
-  private record Claim(UserRecord user) implements Shareable {
-  }
+  private record Claim(UserRecord user) implements Shareable {}
 
   @Override
   public Future<Boolean> claimNick(UserRecord user) {
-    return Future.succeededFuture(nicks.putIfAbsent(Nick.key(user.nick()), new Claim(user)) == null);
+    return Future.succeededFuture(
+        nicks.putIfAbsent(Nick.key(user.nick()), new Claim(user)) == null);
   }
 
   @Override
@@ -127,12 +131,13 @@ public final class LocalChatStore implements ChatStore {
   @Override
   public Future<List<RoomInfo>> rooms() {
     List<RoomInfo> all = new ArrayList<>();
-    rooms.forEach((name, r) -> {
-      RoomInfo info = r.info(name);
-      if (info.members() > 0 || r.lastSeq() > 0) {
-        all.add(info);
-      }
-    });
+    rooms.forEach(
+        (name, r) -> {
+          RoomInfo info = r.info(name);
+          if (info.members() > 0 || r.lastSeq() > 0) {
+            all.add(info);
+          }
+        });
     all.sort(Comparator.comparing(RoomInfo::name));
     return Future.succeededFuture(all);
   }
@@ -152,7 +157,8 @@ public final class LocalChatStore implements ChatStore {
     CompletionStage<ChatEvent> done = r.appendJournaled(event, journal, publish);
     CompletableFuture<ChatEvent> cf = done.toCompletableFuture();
     if (cf.isDone() && !cf.isCompletedExceptionally()) {
-      return Future.succeededFuture(cf.join()); // batched fsync: written and published already, no hop
+      return Future.succeededFuture(
+          cf.join()); // batched fsync: written and published already, no hop
     }
     Context context = vertx.getOrCreateContext();
     return Future.fromCompletionStage(done, context);
@@ -179,9 +185,10 @@ public final class LocalChatStore implements ChatStore {
   @Override
   public Future<Snapshot> snapshot(String room, long afterSeq, int max, int memberLimit) {
     RoomLog r = rooms.get(room);
-    return Future.succeededFuture(r == null
-        ? new Snapshot(new Slice(List.of(), 0), 0, null, new Members(List.of(), 0))
-        : r.snapshot(afterSeq, max, memberLimit));
+    return Future.succeededFuture(
+        r == null
+            ? new Snapshot(new Slice(List.of(), 0), 0, null, new Members(List.of(), 0))
+            : r.snapshot(afterSeq, max, memberLimit));
   }
 
   private RoomLog room(String name) {
@@ -197,8 +204,8 @@ public final class LocalChatStore implements ChatStore {
   }
 
   /**
-   * One room: members, topic, the retained tail of its history and its sequence counter. Shared by every
-   * event loop of the node, hence synchronized.
+   * One room: members, topic, the retained tail of its history and its sequence counter. Shared by
+   * every event loop of the node, hence synchronized.
    */
   static final class RoomLog implements Shareable {
     private final int retain;
@@ -206,9 +213,10 @@ public final class LocalChatStore implements ChatStore {
     private final Map<String, String> members = new HashMap<>();
     private long seq;
     private String topic;
+
     /**
-     * Journal completions for this room, chained so that publish happens in seq order; never completes
-     * exceptionally. Null when every earlier event is known to be published (or failed).
+     * Journal completions for this room, chained so that publish happens in seq order; never
+     * completes exceptionally. Null when every earlier event is known to be published (or failed).
      */
     private CompletionStage<Void> tail;
 
@@ -223,24 +231,30 @@ public final class LocalChatStore implements ChatStore {
       return e;
     }
 
-    synchronized CompletionStage<ChatEvent> appendJournaled(ChatEvent event, EventLog journal,
-                                                            Consumer<ChatEvent> publish) {
+    synchronized CompletionStage<ChatEvent> appendJournaled(
+        ChatEvent event, EventLog journal, Consumer<ChatEvent> publish) {
       ChatEvent e = keep(event);
       CompletionStage<Void> written = journal.write(e);
-      if (written instanceof CompletableFuture<Void> w && w.isDone() && !w.isCompletedExceptionally()
+      if (written instanceof CompletableFuture<Void> w
+          && w.isDone()
+          && !w.isCompletedExceptionally()
           && (tail == null || tail instanceof CompletableFuture<Void> t && t.isDone())) {
-        // Fast path (batched fsync): written already and every earlier event published, so publishing now
+        // Fast path (batched fsync): written already and every earlier event published, so
+        // publishing now
         // keeps seq order; no stages to build.
         tail = null;
         try {
           publish.accept(e);
         } catch (Throwable err) {
-          return CompletableFuture.failedFuture(new CompletionException(err)); // as thenRun would report it
+          return CompletableFuture.failedFuture(
+              new CompletionException(err)); // as thenRun would report it
         }
         return CompletableFuture.completedFuture(e);
       }
-      CompletionStage<Void> published = tail == null ? written.thenRun(() -> publish.accept(e))
-          : tail.thenCombine(written, (a, b) -> (Void) null).thenRun(() -> publish.accept(e));
+      CompletionStage<Void> published =
+          tail == null
+              ? written.thenRun(() -> publish.accept(e))
+              : tail.thenCombine(written, (a, b) -> (Void) null).thenRun(() -> publish.accept(e));
       tail = published.exceptionally(err -> null);
       return published.thenApply(v -> e);
     }
@@ -300,7 +314,8 @@ public final class LocalChatStore implements ChatStore {
     }
 
     synchronized Snapshot snapshot(long afterSeq, int max, int memberLimit) {
-      return new Snapshot(afterSeq > 0 ? since(afterSeq, max) : last(max), seq, topic, members(memberLimit));
+      return new Snapshot(
+          afterSeq > 0 ? since(afterSeq, max) : last(max), seq, topic, members(memberLimit));
     }
 
     synchronized long lastSeq() {

@@ -21,6 +21,7 @@ final class LineAssembler {
   private byte[] buf = new byte[64];
   private int len;
   private boolean afterCr;
+
   /** -1 while the line is within the limit, else the number of content bytes seen so far. */
   private int overflowBytes = -1;
 

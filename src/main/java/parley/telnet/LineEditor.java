@@ -12,17 +12,17 @@ import parley.chat.EscapeParser;
  *
  * <p>It keeps the input line as code points, and Backspace, Delete and cursor moves step over a
  * whole grapheme cluster (a letter with its combining marks, an emoji with its variation selector
- * or skin tone, a ZWJ sequence, a flag), measured as {@link TerminalText#advance} says.
- * Keys: printable text, Backspace/DEL, Delete (ESC[3~), Ctrl-A/Home, Ctrl-E/End, Ctrl-B/Left,
+ * or skin tone, a ZWJ sequence, a flag), measured as {@link TerminalText#advance} says. Keys:
+ * printable text, Backspace/DEL, Delete (ESC[3~), Ctrl-A/Home, Ctrl-E/End, Ctrl-B/Left,
  * Ctrl-F/Right, Up/Down (history), Ctrl-U and Ctrl-C (clear line), Ctrl-W (delete word), Ctrl-K
  * (kill to end), Ctrl-L (redraw), Ctrl-D (quit on an empty line, else delete), Enter (CR LF, CR
  * NUL, CR or LF: one line each).
  *
- * <p>It tracks what is on the client's screen: the prompt and input occupy rows 0..n below the
- * row where the prompt starts (wrapping at the NAWS width when known, otherwise assumed not to
- * wrap), and the cursor sits at a known row and column of that region. This is what lets {@link
- * #erase()} clear the input before chat output and {@link #redraw()} put it back exactly. After a
- * line exactly fills a row the editor writes CR LF, so the terminal's cursor is never left in the
+ * <p>It tracks what is on the client's screen: the prompt and input occupy rows 0..n below the row
+ * where the prompt starts (wrapping at the NAWS width when known, otherwise assumed not to wrap),
+ * and the cursor sits at a known row and column of that region. This is what lets {@link #erase()}
+ * clear the input before chat output and {@link #redraw()} put it back exactly. After a line
+ * exactly fills a row the editor writes CR LF, so the terminal's cursor is never left in the
  * "pending wrap" state.
  */
 final class LineEditor {
@@ -40,8 +40,10 @@ final class LineEditor {
   private int size;
   private int cursor;
   private int bytes;
+
   /** -1 while the line is within the limit, else the bytes of the refused line so far. */
   private int overflowBytes = -1;
+
   private boolean afterCr;
 
   private String prompt = "";
@@ -199,11 +201,11 @@ final class LineEditor {
   }
 
   /**
-   * Screen position (relative to the prompt's first cell) of the cell where the grapheme cluster
-   * at buffer index {@code index} is drawn, or of the cursor after the whole input when {@code
-   * index == size}. Normalised to the next row when the previous cluster filled a row (flag set)
-   * or when a wide cluster does not fit at the end of a row. Prompt and input are measured apart:
-   * a combining character at the start of the input does not join the prompt's last character.
+   * Screen position (relative to the prompt's first cell) of the cell where the grapheme cluster at
+   * buffer index {@code index} is drawn, or of the cursor after the whole input when {@code index
+   * == size}. Normalised to the next row when the previous cluster filled a row (flag set) or when
+   * a wide cluster does not fit at the end of a row. Prompt and input are measured apart: a
+   * combining character at the start of the input does not join the prompt's last character.
    */
   private long position(int index) {
     int cols = columns;
@@ -359,7 +361,7 @@ final class LineEditor {
       case 0x0b -> killToEnd();
       case 0x0c -> redrawScreen();
       case 0x17 -> deleteWord();
-      default -> { } // other control bytes are ignored
+      default -> {} // other control bytes are ignored
     }
   }
 
@@ -386,10 +388,10 @@ final class LineEditor {
           case 1, 7 -> home();
           case 4, 8 -> end();
           case 3 -> deleteForward();
-          default -> { }
+          default -> {}
         }
       }
-      default -> { }
+      default -> {}
     }
   }
 
@@ -582,7 +584,8 @@ final class LineEditor {
       return;
     }
     historyIndex++;
-    replaceWith(historyIndex == history.size() ? (draft == null ? "" : draft) : history.get(historyIndex));
+    replaceWith(
+        historyIndex == history.size() ? (draft == null ? "" : draft) : history.get(historyIndex));
   }
 
   private void replaceWith(String text) {

@@ -4,14 +4,14 @@ import java.io.ByteArrayOutputStream;
 import java.util.BitSet;
 
 /**
- * Telnet protocol layer (RFC 854/855): separates the plain data bytes of a Telnet stream from
- * IAC commands, option negotiation and subnegotiation.
+ * Telnet protocol layer (RFC 854/855): separates the plain data bytes of a Telnet stream from IAC
+ * commands, option negotiation and subnegotiation.
  *
- * <p>The parser is a byte-at-a-time state machine, so a sequence split across reads at any
- * position is handled exactly like the unsplit sequence. {@code IAC IAC} yields a literal 255 data
- * byte; every other IAC sequence is consumed here and never reaches {@link Handler#data}.
- * Subnegotiation payloads are bounded by {@link #MAX_SUBNEGOTIATION}: a longer one is consumed up
- * to its {@code IAC SE} and discarded.
+ * <p>The parser is a byte-at-a-time state machine, so a sequence split across reads at any position
+ * is handled exactly like the unsplit sequence. {@code IAC IAC} yields a literal 255 data byte;
+ * every other IAC sequence is consumed here and never reaches {@link Handler#data}. Subnegotiation
+ * payloads are bounded by {@link #MAX_SUBNEGOTIATION}: a longer one is consumed up to its {@code
+ * IAC SE} and discarded.
  *
  * <p>Option negotiation follows the Q method of RFC 1143, which guarantees that the codec never
  * answers a reply and so never enters a negotiation loop. Options not declared with {@link
@@ -93,8 +93,13 @@ final class TelnetCodec {
   private int state = S_DATA;
   private int verb;
   private int sbOption;
-  /** Allocated at the first subnegotiation: most connections never send one, and there may be 20,000 of them. */
+
+  /**
+   * Allocated at the first subnegotiation: most connections never send one, and there may be 20,000
+   * of them.
+   */
   private byte[] sbData;
+
   private int sbLength;
   private boolean sbOverflow;
 
@@ -201,10 +206,10 @@ final class TelnetCodec {
         state = S_OPTION;
       }
       case SB -> state = S_SB_OPTION;
-      case SE -> { } // SE without SB: ignore
-      case NOP, DM, GA -> { }
+      case SE -> {} // SE without SB: ignore
+      case NOP, DM, GA -> {}
       case BRK, IP, AO, AYT, EC, EL -> handler.command(b);
-      default -> { } // IAC followed by a non-command byte: malformed, both bytes dropped
+      default -> {} // IAC followed by a non-command byte: malformed, both bytes dropped
     }
   }
 
@@ -231,7 +236,7 @@ final class TelnetCodec {
           send(DONT, opt);
         }
       }
-      case YES -> { }
+      case YES -> {}
       case WANTNO -> {
         if (himOpposite.get(opt)) {
           him[opt] = YES;
@@ -257,7 +262,7 @@ final class TelnetCodec {
 
   private void receivedWont(int opt) {
     switch (him[opt]) {
-      case NO -> { }
+      case NO -> {}
       case YES -> {
         him[opt] = NO;
         send(DONT, opt);
@@ -291,7 +296,7 @@ final class TelnetCodec {
           send(WONT, opt);
         }
       }
-      case YES -> { }
+      case YES -> {}
       case WANTNO -> {
         if (usOpposite.get(opt)) {
           us[opt] = YES;
@@ -317,7 +322,7 @@ final class TelnetCodec {
 
   private void receivedDont(int opt) {
     switch (us[opt]) {
-      case NO -> { }
+      case NO -> {}
       case YES -> {
         us[opt] = NO;
         send(WONT, opt);
@@ -350,7 +355,7 @@ final class TelnetCodec {
       }
       case WANTNO -> usOpposite.set(opt);
       case WANTYES -> usOpposite.clear(opt);
-      default -> { }
+      default -> {}
     }
   }
 
@@ -364,7 +369,7 @@ final class TelnetCodec {
       }
       case WANTNO -> himOpposite.set(opt);
       case WANTYES -> himOpposite.clear(opt);
-      default -> { }
+      default -> {}
     }
   }
 

@@ -4,14 +4,14 @@ import java.io.ByteArrayOutputStream;
 import java.util.Locale;
 
 /**
- * The input side of one Telnet connection, free of any I/O: feed it the bytes read from the
- * socket, write back what {@link #takeOutput()} returns, and receive complete lines and terminal
- * facts through a {@link Listener}.
+ * The input side of one Telnet connection, free of any I/O: feed it the bytes read from the socket,
+ * write back what {@link #takeOutput()} returns, and receive complete lines and terminal facts
+ * through a {@link Listener}.
  *
- * <p>It wires three parts together: {@link TelnetCodec} (IAC commands, RFC 1143 option
- * negotiation, subnegotiation), {@link LineAssembler} (line mode, for clients that do not
- * negotiate) and {@link LineEditor} (character mode with server-side echo and editing, entered when
- * the client answers our {@code WILL ECHO} with {@code DO ECHO}, left on {@code DONT ECHO}).
+ * <p>It wires three parts together: {@link TelnetCodec} (IAC commands, RFC 1143 option negotiation,
+ * subnegotiation), {@link LineAssembler} (line mode, for clients that do not negotiate) and {@link
+ * LineEditor} (character mode with server-side echo and editing, entered when the client answers
+ * our {@code WILL ECHO} with {@code DO ECHO}, left on {@code DONT ECHO}).
  *
  * <p>Not thread-safe: use it from one thread (the connection's event loop). Listener callbacks run
  * inside {@link #feed} after the internal state is consistent, so a listener may call {@link
@@ -155,9 +155,9 @@ public final class TelnetInput {
   }
 
   /**
-   * Sets the prompt shown before the input in character mode (for example "> " or "Nickname: ";
-   * may contain ANSI colour sequences). If the input line is on screen, the redraw is queued for
-   * {@link #takeOutput()}. In line mode the prompt is only remembered; print it yourself if wanted.
+   * Sets the prompt shown before the input in character mode (for example "> " or "Nickname: "; may
+   * contain ANSI colour sequences). If the input line is on screen, the redraw is queued for {@link
+   * #takeOutput()}. In line mode the prompt is only remembered; print it yourself if wanted.
    */
   public void prompt(String prompt) {
     editor.setPrompt(prompt);
@@ -165,8 +165,8 @@ public final class TelnetInput {
 
   /**
    * Whether, in character mode, Enter leaves the submitted line on screen (CR LF, then a fresh
-   * prompt; the default) or erases it so only the prompt remains (when the server echoes the
-   * user's own message back anyway).
+   * prompt; the default) or erases it so only the prompt remains (when the server echoes the user's
+   * own message back anyway).
    */
   public void keepSubmittedLine(boolean keep) {
     editor.setKeepSubmitted(keep);
@@ -254,7 +254,7 @@ public final class TelnetInput {
             assembler.eraseChar();
           }
         }
-        default -> { } // BRK, AO, AYT: nothing to do for a chat
+        default -> {} // BRK, AO, AYT: nothing to do for a chat
       }
     }
 

@@ -2,25 +2,25 @@ package parley.telnet;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import parley.chat.ChatEvent;
 import parley.chat.ErrorCode;
 import parley.chat.Reply;
 import parley.net.Channels;
+import parley.room.BaseSession;
 import parley.room.ChatService;
 import parley.room.Outbox;
 import parley.room.Outgoing;
-import parley.room.BaseSession;
 import parley.room.RoomHub;
 
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
-import java.util.Map;
-
 /**
- * The telnet adapter: decodes the byte stream into lines ({@link TelnetInput}), hands them to the chat
- * service, and renders events and replies as terminal text into the connection's {@link Outbox}.
+ * The telnet adapter: decodes the byte stream into lines ({@link TelnetInput}), hands them to the
+ * chat service, and renders events and replies as terminal text into the connection's {@link
+ * Outbox}.
  */
 public final class TelnetSession extends BaseSession implements TelnetInput.Listener {
   private static final Logger LOG = LoggerFactory.getLogger(TelnetSession.class);
@@ -44,24 +44,26 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
     if (!open(Channels.of(socket))) {
       return;
     }
-    outbox.framing(new Outbox.Framing() {
-      @Override
-      public byte[] before() {
-        return input.beforeOutput();
-      }
+    outbox.framing(
+        new Outbox.Framing() {
+          @Override
+          public byte[] before() {
+            return input.beforeOutput();
+          }
 
-      @Override
-      public byte[] after() {
-        // once closing, the goodbye stays the last line: no prompt and input are drawn after it
-        return closing ? input.takeOutput() : input.afterOutput();
-      }
-    });
+          @Override
+          public byte[] after() {
+            // once closing, the goodbye stays the last line: no prompt and input are drawn after it
+            return closing ? input.takeOutput() : input.afterOutput();
+          }
+        });
     socket.handler(this::onData);
     socket.closeHandler(v -> onClosed());
     socket.exceptionHandler(err -> LOG.debug("{} socket error: {}", id(), err.toString()));
     outbox.append(input.greeting());
-    outbox.append(("Welcome to Parley, " + service.localUsers() + " online here." + TelnetFormat.CRLF)
-        .getBytes(StandardCharsets.UTF_8));
+    outbox.append(
+        ("Welcome to Parley, " + service.localUsers() + " online here." + TelnetFormat.CRLF)
+            .getBytes(StandardCharsets.UTF_8));
     promptForNick();
   }
 
@@ -80,8 +82,9 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
   }
 
   /**
-   * Sends the line editor's own output (negotiation replies, echo, redraws). While chat output is framed in
-   * this turn, it stays with the editor: the framing's closing {@code afterOutput()} sends it first.
+   * Sends the line editor's own output (negotiation replies, echo, redraws). While chat output is
+   * framed in this turn, it stays with the editor: the framing's closing {@code afterOutput()}
+   * sends it first.
    */
   private void sendEcho() {
     if (!outbox.framed()) {
@@ -116,38 +119,52 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
       return;
     }
     loggingIn = true;
-    service.login(this, nick, Map.of()).onComplete(ar -> {
-      loggingIn = false;
-      if (closing) {
-        return;
-      }
-      if (ar.succeeded() && ar.result()) {
-        loggedIn();
-        input.prompt(CHAT_PROMPT);
-        sendEcho();
-        while (!early.isEmpty() && state.nick != null) {
-          line(early.poll());
-        }
-      } else {
-        if (ar.failed()) {
-          LOG.warn("{} login failed: {}", id(), ar.cause().toString());
-          writeLines(TelnetFormat.render(new Reply.Error(ErrorCode.UNAVAILABLE, "the server could not check that nickname; try again"),
-              state.color, state.ascii));
-        }
-        promptForNick();
-        String next = early.poll();
-        early.clear();
-        if (next != null) {
-          line(next);
-        }
-      }
-    });
+    service
+        .login(this, nick, Map.of())
+        .onComplete(
+            ar -> {
+              loggingIn = false;
+              if (closing) {
+                return;
+              }
+              if (ar.succeeded() && ar.result()) {
+                loggedIn();
+                input.prompt(CHAT_PROMPT);
+                sendEcho();
+                while (!early.isEmpty() && state.nick != null) {
+                  line(early.poll());
+                }
+              } else {
+                if (ar.failed()) {
+                  LOG.warn("{} login failed: {}", id(), ar.cause().toString());
+                  writeLines(
+                      TelnetFormat.render(
+                          new Reply.Error(
+                              ErrorCode.UNAVAILABLE,
+                              "the server could not check that nickname; try again"),
+                          state.color,
+                          state.ascii));
+                }
+                promptForNick();
+                String next = early.poll();
+                early.clear();
+                if (next != null) {
+                  line(next);
+                }
+              }
+            });
   }
 
   @Override
   public void lineTooLong(int bytes) {
-    reply(new Reply.Error(ErrorCode.LINE_TOO_LONG, "that line was " + bytes + " bytes; the limit is "
-        + limits.maxLineBytes() + ", so it was not sent"));
+    reply(
+        new Reply.Error(
+            ErrorCode.LINE_TOO_LONG,
+            "that line was "
+                + bytes
+                + " bytes; the limit is "
+                + limits.maxLineBytes()
+                + ", so it was not sent"));
   }
 
   @Override
@@ -168,8 +185,7 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
   }
 
   @Override
-  public void modeChanged(boolean characterMode) {
-  }
+  public void modeChanged(boolean characterMode) {}
 
   // ---- Session ----
 
@@ -185,22 +201,28 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
     }
     ChatEvent e = out.event;
     if (e.type() == ChatEvent.Type.PRIVATE) {
-      // rendered per viewer (its look depends on the side), and wrapped at the window width like room lines
+      // rendered per viewer (its look depends on the side), and wrapped at the window width like
+      // room lines
       writeLines(java.util.List.of(TelnetFormat.render(e, state.color, state.ascii, state.nick)));
       return;
     }
-    boolean prefixed = e.room() != null && state.rooms.size() > 1 && !e.room().equals(state.currentRoom);
+    boolean prefixed =
+        e.room() != null && state.rooms.size() > 1 && !e.room().equals(state.currentRoom);
     int columns = input.columns();
     byte[] line = out.get(TelnetFormat.event(state.color, state.ascii));
     byte[] prefix = prefixed ? out.get(TelnetFormat.ROOM_PREFIX) : null;
-    // room names are ASCII, so the prefix's width is its length in bytes; a line's bytes are never fewer than
+    // room names are ASCII, so the prefix's width is its length in bytes; a line's bytes are never
+    // fewer than
     // its display width, so short lines skip the width
     int prefixWidth = prefix == null ? 0 : prefix.length;
-    if (columns > 0 && line.length + prefixWidth > columns
+    if (columns > 0
+        && line.length + prefixWidth > columns
         && out.get(TelnetFormat.width(state.ascii)) + prefixWidth > columns) {
-      // possibly wider than this terminal: wrap it for this session (the shared bytes stay as they are)
-      String text = (prefixed ? TelnetFormat.roomPrefix(e) : "")
-          + TelnetFormat.render(e, state.color, state.ascii, state.nick);
+      // possibly wider than this terminal: wrap it for this session (the shared bytes stay as they
+      // are)
+      String text =
+          (prefixed ? TelnetFormat.roomPrefix(e) : "")
+              + TelnetFormat.render(e, state.color, state.ascii, state.nick);
       writeLines(java.util.List.of(text));
     } else if (prefixed) {
       outbox.appendFramed(prefix);
@@ -222,7 +244,8 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
     int columns = input.columns();
     for (String l : lines) {
       for (String row : TelnetFormat.ROWS.split(l, -1)) {
-        for (String part : TerminalText.wrap(row, columns)) { // the row itself when it fits or columns <= 0
+        for (String part :
+            TerminalText.wrap(row, columns)) { // the row itself when it fits or columns <= 0
           b.append(part).append(TelnetFormat.CRLF);
         }
       }
@@ -232,7 +255,8 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
 
   @Override
   protected void say(String text, String code) {
-    writeLines(java.util.List.of("bye".equals(code) ? "*** Goodbye (" + text + ")" : "*** " + text));
+    writeLines(
+        java.util.List.of("bye".equals(code) ? "*** Goodbye (" + text + ")" : "*** " + text));
   }
 
   @Override

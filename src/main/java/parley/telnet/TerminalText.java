@@ -6,8 +6,8 @@ import java.util.Locale;
 import parley.chat.EscapeParser;
 
 /**
- * Terminal text utilities: display width of code points, grapheme clusters and strings (East
- * Asian wide characters and emoji take two columns, combining marks none, escape sequences none),
+ * Terminal text utilities: display width of code points, grapheme clusters and strings (East Asian
+ * wide characters and emoji take two columns, combining marks none, escape sequences none),
  * wrapping a rendered line to a terminal width, and deciding colour support from a Telnet terminal
  * type.
  */
@@ -17,25 +17,91 @@ public final class TerminalText {
 
   /** Sorted, inclusive ranges of code points that occupy two terminal columns. */
   private static final int[][] WIDE = {
-    {0x1100, 0x115F}, {0x231A, 0x231B}, {0x2329, 0x232A}, {0x23E9, 0x23EC}, {0x23F0, 0x23F0},
-    {0x23F3, 0x23F3}, {0x25FD, 0x25FE}, {0x2614, 0x2615}, {0x2648, 0x2653}, {0x267F, 0x267F},
-    {0x2693, 0x2693}, {0x26A1, 0x26A1}, {0x26AA, 0x26AB}, {0x26BD, 0x26BE}, {0x26C4, 0x26C5},
-    {0x26CE, 0x26CE}, {0x26D4, 0x26D4}, {0x26EA, 0x26EA}, {0x26F2, 0x26F3}, {0x26F5, 0x26F5},
-    {0x26FA, 0x26FA}, {0x26FD, 0x26FD}, {0x2705, 0x2705}, {0x270A, 0x270B}, {0x2728, 0x2728},
-    {0x274C, 0x274C}, {0x274E, 0x274E}, {0x2753, 0x2755}, {0x2757, 0x2757}, {0x2795, 0x2797},
-    {0x27B0, 0x27B0}, {0x27BF, 0x27BF}, {0x2B1B, 0x2B1C}, {0x2B50, 0x2B50}, {0x2B55, 0x2B55},
-    {0x2E80, 0x303E}, {0x3041, 0x33FF}, {0x3400, 0x4DBF}, {0x4E00, 0x9FFF}, {0xA000, 0xA4CF},
-    {0xA960, 0xA97F}, {0xAC00, 0xD7A3}, {0xF900, 0xFAFF}, {0xFE10, 0xFE19}, {0xFE30, 0xFE6F},
-    {0xFF00, 0xFF60}, {0xFFE0, 0xFFE6}, {0x16FE0, 0x16FE4}, {0x17000, 0x18CFF},
-    {0x1B000, 0x1B2FF}, {0x1F004, 0x1F004}, {0x1F0CF, 0x1F0CF}, {0x1F18E, 0x1F18E},
-    {0x1F191, 0x1F19A}, {0x1F200, 0x1F251}, {0x1F300, 0x1F320}, {0x1F32D, 0x1F335},
-    {0x1F337, 0x1F37C}, {0x1F37E, 0x1F393}, {0x1F3A0, 0x1F3CA}, {0x1F3CF, 0x1F3D3},
-    {0x1F3E0, 0x1F3F0}, {0x1F3F4, 0x1F3F4}, {0x1F3F8, 0x1F43E}, {0x1F440, 0x1F440},
-    {0x1F442, 0x1F4FC}, {0x1F4FF, 0x1F53D}, {0x1F54B, 0x1F54E}, {0x1F550, 0x1F567},
-    {0x1F57A, 0x1F57A}, {0x1F595, 0x1F596}, {0x1F5A4, 0x1F5A4}, {0x1F5FB, 0x1F64F},
-    {0x1F680, 0x1F6C5}, {0x1F6CC, 0x1F6CC}, {0x1F6D0, 0x1F6D2}, {0x1F6D5, 0x1F6D7},
-    {0x1F6EB, 0x1F6EC}, {0x1F6F4, 0x1F6FC}, {0x1F7E0, 0x1F7EB}, {0x1F90C, 0x1F93A},
-    {0x1F93C, 0x1F945}, {0x1F947, 0x1F9FF}, {0x1FA70, 0x1FAFF}, {0x20000, 0x2FFFD},
+    {0x1100, 0x115F},
+    {0x231A, 0x231B},
+    {0x2329, 0x232A},
+    {0x23E9, 0x23EC},
+    {0x23F0, 0x23F0},
+    {0x23F3, 0x23F3},
+    {0x25FD, 0x25FE},
+    {0x2614, 0x2615},
+    {0x2648, 0x2653},
+    {0x267F, 0x267F},
+    {0x2693, 0x2693},
+    {0x26A1, 0x26A1},
+    {0x26AA, 0x26AB},
+    {0x26BD, 0x26BE},
+    {0x26C4, 0x26C5},
+    {0x26CE, 0x26CE},
+    {0x26D4, 0x26D4},
+    {0x26EA, 0x26EA},
+    {0x26F2, 0x26F3},
+    {0x26F5, 0x26F5},
+    {0x26FA, 0x26FA},
+    {0x26FD, 0x26FD},
+    {0x2705, 0x2705},
+    {0x270A, 0x270B},
+    {0x2728, 0x2728},
+    {0x274C, 0x274C},
+    {0x274E, 0x274E},
+    {0x2753, 0x2755},
+    {0x2757, 0x2757},
+    {0x2795, 0x2797},
+    {0x27B0, 0x27B0},
+    {0x27BF, 0x27BF},
+    {0x2B1B, 0x2B1C},
+    {0x2B50, 0x2B50},
+    {0x2B55, 0x2B55},
+    {0x2E80, 0x303E},
+    {0x3041, 0x33FF},
+    {0x3400, 0x4DBF},
+    {0x4E00, 0x9FFF},
+    {0xA000, 0xA4CF},
+    {0xA960, 0xA97F},
+    {0xAC00, 0xD7A3},
+    {0xF900, 0xFAFF},
+    {0xFE10, 0xFE19},
+    {0xFE30, 0xFE6F},
+    {0xFF00, 0xFF60},
+    {0xFFE0, 0xFFE6},
+    {0x16FE0, 0x16FE4},
+    {0x17000, 0x18CFF},
+    {0x1B000, 0x1B2FF},
+    {0x1F004, 0x1F004},
+    {0x1F0CF, 0x1F0CF},
+    {0x1F18E, 0x1F18E},
+    {0x1F191, 0x1F19A},
+    {0x1F200, 0x1F251},
+    {0x1F300, 0x1F320},
+    {0x1F32D, 0x1F335},
+    {0x1F337, 0x1F37C},
+    {0x1F37E, 0x1F393},
+    {0x1F3A0, 0x1F3CA},
+    {0x1F3CF, 0x1F3D3},
+    {0x1F3E0, 0x1F3F0},
+    {0x1F3F4, 0x1F3F4},
+    {0x1F3F8, 0x1F43E},
+    {0x1F440, 0x1F440},
+    {0x1F442, 0x1F4FC},
+    {0x1F4FF, 0x1F53D},
+    {0x1F54B, 0x1F54E},
+    {0x1F550, 0x1F567},
+    {0x1F57A, 0x1F57A},
+    {0x1F595, 0x1F596},
+    {0x1F5A4, 0x1F5A4},
+    {0x1F5FB, 0x1F64F},
+    {0x1F680, 0x1F6C5},
+    {0x1F6CC, 0x1F6CC},
+    {0x1F6D0, 0x1F6D2},
+    {0x1F6D5, 0x1F6D7},
+    {0x1F6EB, 0x1F6EC},
+    {0x1F6F4, 0x1F6FC},
+    {0x1F7E0, 0x1F7EB},
+    {0x1F90C, 0x1F93A},
+    {0x1F93C, 0x1F945},
+    {0x1F947, 0x1F9FF},
+    {0x1FA70, 0x1FAFF},
+    {0x20000, 0x2FFFD},
     {0x30000, 0x3FFFD},
   };
 
@@ -81,16 +147,22 @@ public final class TerminalText {
 
   // A scan over text keeps one int: the current cluster's width (bits 0-15) and flags.
   private static final int WIDTH_MASK = 0xffff;
+
   /** The last code point began a new cluster. */
   private static final int NEW = 1 << 16;
+
   /** Nothing joins this cluster (a control character, or nothing scanned yet). */
   private static final int SEALED = 1 << 17;
+
   /** The cluster is a pictograph followed only by extending characters (for ZWJ sequences). */
   private static final int PICTO = 1 << 18;
+
   /** The last code point was a ZWJ after a pictograph: a pictograph may follow in this cluster. */
   private static final int AFTER_ZWJ = 1 << 19;
+
   /** The cluster is one regional indicator: a second one makes a flag. */
   private static final int LONE_RI = 1 << 20;
+
   /** The cluster starts with an ASCII character: U+FE0F does not widen it (only a keycap does). */
   private static final int ASCII_BASE = 1 << 21;
 
@@ -102,8 +174,8 @@ public final class TerminalText {
    * clusters (UAX #29, as {@code \X} in java.util.regex): combining and spacing marks, format
    * characters (ZWJ, variation selectors, tags), Hangul vowel/final jamo and emoji skin-tone
    * modifiers join the cluster before them; two regional indicators make a flag; ZWJ joins two
-   * pictographs. Allocation-free, unlike BreakIterator (which before JDK 20 splits emoji
-   * sequences) and regex.
+   * pictographs. Allocation-free, unlike BreakIterator (which before JDK 20 splits emoji sequences)
+   * and regex.
    *
    * <p>A cluster is as wide as the sum of its code points' {@link #width(int)}, except that an
    * emoji presentation is two columns: a non-ASCII symbol with U+FE0F (❤️ ⚠️), a keycap (1️⃣), a
@@ -115,7 +187,8 @@ public final class TerminalText {
    */
   static int advance(int state, int cp) {
     int w = width(cp);
-    if ((state & SEALED) == 0 && (cp >= 0x300 || (state & AFTER_ZWJ) != 0)) { // © ® may follow a ZWJ
+    if ((state & SEALED) == 0
+        && (cp >= 0x300 || (state & AFTER_ZWJ) != 0)) { // © ® may follow a ZWJ
       int cur = state & WIDTH_MASK;
       int keep = state & (PICTO | ASCII_BASE);
       if (isRegionalIndicator(cp)) {
@@ -218,9 +291,8 @@ public final class TerminalText {
    * Wraps one rendered line (no line breaks in it) to rows of at most {@code columns} display
    * columns, breaking after the last space that fits where possible and inside a word only when a
    * word is longer than a row. The space at a break is dropped. Escape sequences count zero
-   * columns; neither they nor grapheme clusters are ever split. With {@code columns <= 0} or a
-   * line that fits, the result is the line itself. Rows carry no line terminator: join them with
-   * CR LF.
+   * columns; neither they nor grapheme clusters are ever split. With {@code columns <= 0} or a line
+   * that fits, the result is the line itself. Rows carry no line terminator: join them with CR LF.
    */
   public static List<String> wrap(String line, int columns) {
     List<String> rows = new ArrayList<>(2);

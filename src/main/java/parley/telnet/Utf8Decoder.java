@@ -9,6 +9,7 @@ final class Utf8Decoder {
 
   /** Returned by {@link #feed} while a multi-byte sequence is incomplete. */
   static final int NONE = -1;
+
   static final int REPLACEMENT = 0xFFFD;
 
   private int codePoint;
@@ -75,7 +76,9 @@ final class Utf8Decoder {
 
   private boolean interrupted;
 
-  /** True if the last {@link #feed} returned U+FFFD for an interrupted sequence: re-feed the byte. */
+  /**
+   * True if the last {@link #feed} returned U+FFFD for an interrupted sequence: re-feed the byte.
+   */
   boolean interrupted() {
     return interrupted;
   }

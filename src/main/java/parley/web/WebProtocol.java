@@ -2,6 +2,9 @@ package parley.web;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import parley.chat.ChatEvent;
 import parley.chat.ErrorCode;
 import parley.chat.Reply;
@@ -9,30 +12,27 @@ import parley.chat.UserRecord;
 import parley.room.Encoding;
 import parley.wire.EventJson;
 
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-
 /**
- * The JSON side of the browser protocol (docs/PROTOCOL.md): events and replies as JSON objects, and as
- * ready-to-send WebSocket text frames. A room event's frame is built once and shared by every browser.
+ * The JSON side of the browser protocol (docs/PROTOCOL.md): events and replies as JSON objects, and
+ * as ready-to-send WebSocket text frames. A room event's frame is built once and shared by every
+ * browser.
  */
 public final class WebProtocol {
 
   /** The whole WebSocket frame (header and JSON payload) of a room event. */
-  public static final Encoding<byte[]> FRAME = new Encoding<>() {
-    @Override
-    protected byte[] encode(ChatEvent e) {
-      return textFrame(EventJson.toJson(e).toBuffer().getBytes());
-    }
-  };
+  public static final Encoding<byte[]> FRAME =
+      new Encoding<>() {
+        @Override
+        protected byte[] encode(ChatEvent e) {
+          return textFrame(EventJson.toJson(e).toBuffer().getBytes());
+        }
+      };
 
-  private WebProtocol() {
-  }
+  private WebProtocol() {}
 
   /**
-   * An unmasked, final WebSocket text frame (RFC 6455 section 5.2), as a server sends it. Server frames carry
-   * no mask, so the same bytes serve every recipient.
+   * An unmasked, final WebSocket text frame (RFC 6455 section 5.2), as a server sends it. Server
+   * frames carry no mask, so the same bytes serve every recipient.
    */
   public static byte[] textFrame(byte[] payload) {
     int n = payload.length;
@@ -73,75 +73,105 @@ public final class WebProtocol {
     return out;
   }
 
-  private static final Reply.Visitor<List<JsonObject>> REPLY = new Reply.Visitor<>() {
-    @Override
-    public List<JsonObject> notice(Reply.Notice n) {
-      return one(new JsonObject().put("type", "notice").put("text", String.join("\n", n.lines())));
-    }
+  private static final Reply.Visitor<List<JsonObject>> REPLY =
+      new Reply.Visitor<>() {
+        @Override
+        public List<JsonObject> notice(Reply.Notice n) {
+          return one(
+              new JsonObject().put("type", "notice").put("text", String.join("\n", n.lines())));
+        }
 
-    @Override
-    public List<JsonObject> error(Reply.Error e) {
-      return one(WebProtocol.error(e.errorCode(), e.message()));
-    }
+        @Override
+        public List<JsonObject> error(Reply.Error e) {
+          return one(WebProtocol.error(e.errorCode(), e.message()));
+        }
 
-    @Override
-    public List<JsonObject> welcome(Reply.Welcome w) {
-      return one(new JsonObject().put("type", "welcome").put("nick", w.nick()).put("node", w.node())
-          .put("motd", w.motd()));
-    }
+        @Override
+        public List<JsonObject> welcome(Reply.Welcome w) {
+          return one(
+              new JsonObject()
+                  .put("type", "welcome")
+                  .put("nick", w.nick())
+                  .put("node", w.node())
+                  .put("motd", w.motd()));
+        }
 
-    @Override
-    public List<JsonObject> joined(Reply.Joined j) {
-      return one(new JsonObject().put("type", "joined").put("room", j.room())
-          .put("topic", j.topic()).put("members", new JsonArray(new ArrayList<>(j.members())))
-          .put("count", j.count()));
-    }
+        @Override
+        public List<JsonObject> joined(Reply.Joined j) {
+          return one(
+              new JsonObject()
+                  .put("type", "joined")
+                  .put("room", j.room())
+                  .put("topic", j.topic())
+                  .put("members", new JsonArray(new ArrayList<>(j.members())))
+                  .put("count", j.count()));
+        }
 
-    @Override
-    public List<JsonObject> left(Reply.Left l) {
-      return one(new JsonObject().put("type", "left").put("room", l.room()));
-    }
+        @Override
+        public List<JsonObject> left(Reply.Left l) {
+          return one(new JsonObject().put("type", "left").put("room", l.room()));
+        }
 
-    @Override
-    public List<JsonObject> who(Reply.Who w) {
-      JsonArray users = new JsonArray();
-      for (UserRecord u : w.users()) {
-        users.add(new JsonObject().put("nick", u.nick()).put("via", u.via()).put("node", u.node())
-            .put("idle", Math.max(0, Duration.between(u.lastActive(), w.now()).toSeconds())));
-      }
-      JsonObject who = new JsonObject().put("type", "who").put("users", users);
-      if (w.room() != null) {
-        who.put("room", w.room());
-      }
-      return one(who);
-    }
+        @Override
+        public List<JsonObject> who(Reply.Who w) {
+          JsonArray users = new JsonArray();
+          for (UserRecord u : w.users()) {
+            users.add(
+                new JsonObject()
+                    .put("nick", u.nick())
+                    .put("via", u.via())
+                    .put("node", u.node())
+                    .put(
+                        "idle",
+                        Math.max(0, Duration.between(u.lastActive(), w.now()).toSeconds())));
+          }
+          JsonObject who = new JsonObject().put("type", "who").put("users", users);
+          if (w.room() != null) {
+            who.put("room", w.room());
+          }
+          return one(who);
+        }
 
-    @Override
-    public List<JsonObject> history(Reply.History h) {
-      List<JsonObject> out = new ArrayList<>(2);
-      if (h.missed() > 0) {
-        out.add(new JsonObject().put("type", "missed").put("room", h.room()).put("count", h.missed()));
-      }
-      JsonArray messages = new JsonArray();
-      h.events().forEach(e -> messages.add(EventJson.toJson(e)));
-      out.add(new JsonObject().put("type", "history").put("room", h.room()).put("messages", messages));
-      return out;
-    }
+        @Override
+        public List<JsonObject> history(Reply.History h) {
+          List<JsonObject> out = new ArrayList<>(2);
+          if (h.missed() > 0) {
+            out.add(
+                new JsonObject()
+                    .put("type", "missed")
+                    .put("room", h.room())
+                    .put("count", h.missed()));
+          }
+          JsonArray messages = new JsonArray();
+          h.events().forEach(e -> messages.add(EventJson.toJson(e)));
+          out.add(
+              new JsonObject()
+                  .put("type", "history")
+                  .put("room", h.room())
+                  .put("messages", messages));
+          return out;
+        }
 
-    @Override
-    public List<JsonObject> rooms(Reply.Rooms r) {
-      JsonArray rooms = new JsonArray();
-      r.rooms().forEach(i -> rooms.add(new JsonObject().put("name", i.name()).put("members", i.members())
-          .put("topic", i.topic())));
-      return one(new JsonObject().put("type", "rooms").put("rooms", rooms));
-    }
+        @Override
+        public List<JsonObject> rooms(Reply.Rooms r) {
+          JsonArray rooms = new JsonArray();
+          r.rooms()
+              .forEach(
+                  i ->
+                      rooms.add(
+                          new JsonObject()
+                              .put("name", i.name())
+                              .put("members", i.members())
+                              .put("topic", i.topic())));
+          return one(new JsonObject().put("type", "rooms").put("rooms", rooms));
+        }
 
-    private List<JsonObject> one(JsonObject o) {
-      List<JsonObject> out = new ArrayList<>(1);
-      out.add(o);
-      return out;
-    }
-  };
+        private List<JsonObject> one(JsonObject o) {
+          List<JsonObject> out = new ArrayList<>(1);
+          out.add(o);
+          return out;
+        }
+      };
 
   public static JsonObject error(ErrorCode code, String message) {
     return new JsonObject().put("type", "error").put("code", code.code()).put("message", message);

@@ -8,19 +8,18 @@ import io.vertx.core.http.ServerWebSocketHandshake;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.StaticHandler;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import parley.room.ChatService;
 import parley.room.RoomHub;
 
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
-
 /**
- * The HTTP listener of one event loop: serves the browser page at {@code /chat} and the chat WebSocket at
- * {@code /chat/ws}, whose connections become {@link WebSession}s of its hub.
+ * The HTTP listener of one event loop: serves the browser page at {@code /chat} and the chat
+ * WebSocket at {@code /chat/ws}, whose connections become {@link WebSession}s of its hub.
  */
 public final class WebServer {
   public static final String WS_PATH = "/chat/ws";
@@ -28,55 +27,76 @@ public final class WebServer {
   private static final AtomicLong IDS = new AtomicLong();
   private static final int ASSET_MAX_AGE_SECONDS = 600;
   private static final String ASSET_CACHE = "public, max-age=" + ASSET_MAX_AGE_SECONDS;
+
   /** The page loads nothing from elsewhere and runs no inline script. */
-  private static final String PAGE_CSP = "default-src 'self'; connect-src 'self'; object-src 'none'; "
-      + "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+  private static final String PAGE_CSP =
+      "default-src 'self'; connect-src 'self'; object-src 'none'; "
+          + "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-  private WebServer() {
-  }
+  private WebServer() {}
 
-  /** A server, not yet listening, whose sessions join rooms through {@code hub}; create it on the hub's context. */
-  public static HttpServer create(Vertx vertx, HttpServerOptions options, ChatService service, RoomHub hub) {
+  /**
+   * A server, not yet listening, whose sessions join rooms through {@code hub}; create it on the
+   * hub's context.
+   */
+  public static HttpServer create(
+      Vertx vertx, HttpServerOptions options, ChatService service, RoomHub hub) {
     List<String> allowedOrigins = service.config().web().allowedOrigins();
-    return vertx.createHttpServer(options)
+    return vertx
+        .createHttpServer(options)
         .requestHandler(router(vertx))
         .webSocketHandshakeHandler(hs -> handshake(hs, allowedOrigins))
-        .webSocketHandler(ws -> new WebSession(service, hub, ws, "w" + IDS.incrementAndGet()).start());
+        .webSocketHandler(
+            ws -> new WebSession(service, hub, ws, "w" + IDS.incrementAndGet()).start());
   }
 
   private static Router router(Vertx vertx) {
     Router router = Router.router(vertx);
     router.get("/").handler(ctx -> ctx.redirect("/chat"));
     router.get("/chat").handler(ctx -> ctx.reroute("/chat/index.html"));
-    router.route("/chat/*").handler(ctx -> {
-      String path = ctx.normalizedPath();
-      boolean page = path.endsWith(".html") || path.endsWith("/");
-      // The page is always revalidated, so a new version is picked up at once. Assets are cached for a short
-      // while, then revalidated (Last-Modified). Their names carry no version, so they must not be marked
-      // "immutable" (StaticHandler's default): that would keep an old app.js for a long time after an upgrade.
-      ctx.addHeadersEndHandler(v -> {
-        int status = ctx.response().getStatusCode();
-        if (status == 200 || status == 304) {
-          ctx.response().headers().set(HttpHeaders.CACHE_CONTROL, page ? "no-cache" : ASSET_CACHE);
-        }
-        ctx.response().headers().set("X-Content-Type-Options", "nosniff");
-        if (page) {
-          // defence in depth: even if user text ever reached the page as markup, no script in it could run
-          ctx.response().headers().set("Content-Security-Policy", PAGE_CSP);
-        }
-      });
-      ctx.next();
-    });
-    router.route("/chat/*").handler(StaticHandler.create("webroot")
-        .setCachingEnabled(true)
-        .setMaxAgeSeconds(ASSET_MAX_AGE_SECONDS)
-        .setIndexPage("index.html"));
+    router
+        .route("/chat/*")
+        .handler(
+            ctx -> {
+              String path = ctx.normalizedPath();
+              boolean page = path.endsWith(".html") || path.endsWith("/");
+              // The page is always revalidated, so a new version is picked up at once. Assets are
+              // cached for a short
+              // while, then revalidated (Last-Modified). Their names carry no version, so they must
+              // not be marked
+              // "immutable" (StaticHandler's default): that would keep an old app.js for a long
+              // time after an upgrade.
+              ctx.addHeadersEndHandler(
+                  v -> {
+                    int status = ctx.response().getStatusCode();
+                    if (status == 200 || status == 304) {
+                      ctx.response()
+                          .headers()
+                          .set(HttpHeaders.CACHE_CONTROL, page ? "no-cache" : ASSET_CACHE);
+                    }
+                    ctx.response().headers().set("X-Content-Type-Options", "nosniff");
+                    if (page) {
+                      // defence in depth: even if user text ever reached the page as markup, no
+                      // script in it could run
+                      ctx.response().headers().set("Content-Security-Policy", PAGE_CSP);
+                    }
+                  });
+              ctx.next();
+            });
+    router
+        .route("/chat/*")
+        .handler(
+            StaticHandler.create("webroot")
+                .setCachingEnabled(true)
+                .setMaxAgeSeconds(ASSET_MAX_AGE_SECONDS)
+                .setIndexPage("index.html"));
     return router;
   }
 
   /**
-   * Accepts a WebSocket only at {@link #WS_PATH} and, when the client is a browser (it sends Origin), only from
-   * the page's own origin or one of {@code web.allowedOrigins}: anything else gets 403 before the upgrade.
+   * Accepts a WebSocket only at {@link #WS_PATH} and, when the client is a browser (it sends
+   * Origin), only from the page's own origin or one of {@code web.allowedOrigins}: anything else
+   * gets 403 before the upgrade.
    */
   private static void handshake(ServerWebSocketHandshake hs, List<String> allowedOrigins) {
     if (!WS_PATH.equals(hs.path())) {
@@ -92,7 +112,8 @@ public final class WebServer {
     hs.accept();
   }
 
-  private static boolean allowedOrigin(List<String> allowedOrigins, String origin, HostAndPort host, String scheme) {
+  private static boolean allowedOrigin(
+      List<String> allowedOrigins, String origin, HostAndPort host, String scheme) {
     if (allowedOrigins.contains(origin)) {
       return true;
     }

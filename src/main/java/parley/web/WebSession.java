@@ -3,28 +3,28 @@ package parley.web;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import parley.chat.ErrorCode;
 import parley.chat.Reply;
 import parley.chat.RoomName;
 import parley.net.Channels;
+import parley.room.BaseSession;
 import parley.room.ChatService;
 import parley.room.Outgoing;
-import parley.room.BaseSession;
 import parley.room.RoomHub;
 
-import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
-import java.util.Map;
-
 /**
- * The WebSocket adapter: JSON frames in ({@code hello}, {@code say}), JSON frames out. Outgoing frames are
- * pre-encoded bytes appended to the connection's {@link Outbox}, so a busy room costs one socket write per
- * browser per event-loop turn rather than one per message.
+ * The WebSocket adapter: JSON frames in ({@code hello}, {@code say}), JSON frames out. Outgoing
+ * frames are pre-encoded bytes appended to the connection's {@link Outbox}, so a busy room costs
+ * one socket write per browser per event-loop turn rather than one per message.
  */
 public final class WebSession extends BaseSession {
   private static final Logger LOG = LoggerFactory.getLogger(WebSession.class);
+
   /** The longest request id accepted, in characters. */
   static final int MAX_ID_LENGTH = 64;
 
@@ -42,8 +42,10 @@ public final class WebSession extends BaseSession {
       return;
     }
     ws.textMessageHandler(this::onText);
-    ws.binaryMessageHandler(b -> send(WebProtocol.error(ErrorCode.BINARY_NOT_SUPPORTED, "send JSON text frames")));
-    ws.exceptionHandler(err -> LOG.info("{} ({}) websocket error: {}", id(), state.nick, err.toString()));
+    ws.binaryMessageHandler(
+        b -> send(WebProtocol.error(ErrorCode.BINARY_NOT_SUPPORTED, "send JSON text frames")));
+    ws.exceptionHandler(
+        err -> LOG.info("{} ({}) websocket error: {}", id(), state.nick, err.toString()));
   }
 
   private void onText(String text) {
@@ -54,13 +56,20 @@ public final class WebSession extends BaseSession {
     try {
       msg = new JsonObject(text);
     } catch (DecodeException | ClassCastException e) {
-      send(WebProtocol.error(ErrorCode.BAD_JSON, "every frame must be a JSON object, like {\"type\":\"say\",\"text\":\"hi\"}"));
+      send(
+          WebProtocol.error(
+              ErrorCode.BAD_JSON,
+              "every frame must be a JSON object, like {\"type\":\"say\",\"text\":\"hi\"}"));
       return;
     }
     Object label = msg.getValue("id");
     if (label != null && !(label instanceof String l && l.length() <= MAX_ID_LENGTH)) {
-      send(WebProtocol.error(ErrorCode.BAD_ID, "id must be a string of at most " + MAX_ID_LENGTH
-          + " characters; the frame was ignored"));
+      send(
+          WebProtocol.error(
+              ErrorCode.BAD_ID,
+              "id must be a string of at most "
+                  + MAX_ID_LENGTH
+                  + " characters; the frame was ignored"));
       return;
     }
     String id = (String) label;
@@ -70,8 +79,12 @@ public final class WebSession extends BaseSession {
     } else if ("say".equals(type)) {
       say(msg, id);
     } else {
-      error(id, ErrorCode.BAD_TYPE, "unknown frame type " + (type == null ? "(none)" : "\"" + type + "\"")
-          + "; send hello or say");
+      error(
+          id,
+          ErrorCode.BAD_TYPE,
+          "unknown frame type "
+              + (type == null ? "(none)" : "\"" + type + "\"")
+              + "; send hello or say");
     }
   }
 
@@ -86,20 +99,28 @@ public final class WebSession extends BaseSession {
       return;
     }
     if (!(msg.getValue("nick") instanceof String nick)) {
-      error(id, ErrorCode.BAD_HELLO, "hello needs a nick, like {\"type\":\"hello\",\"nick\":\"alice\"}");
+      error(
+          id,
+          ErrorCode.BAD_HELLO,
+          "hello needs a nick, like {\"type\":\"hello\",\"nick\":\"alice\"}");
       return;
     }
     Map<String, Long> resume = new LinkedHashMap<>();
     Object since = msg.getValue("since");
     if (since != null) {
       if (!(since instanceof JsonObject rooms)) {
-        error(id, ErrorCode.BAD_HELLO, "since must map rooms to the last seq seen, like {\"lobby\":42}");
+        error(
+            id,
+            ErrorCode.BAD_HELLO,
+            "since must map rooms to the last seq seen, like {\"lobby\":42}");
         return;
       }
       for (String key : rooms.fieldNames()) {
         String room = RoomName.normalize(key);
         Object seq = rooms.getValue(key);
-        if (RoomName.problem(room, limits.roomNameLength()) != null || !(seq instanceof Number n) || n.longValue() < 0) {
+        if (RoomName.problem(room, limits.roomNameLength()) != null
+            || !(seq instanceof Number n)
+            || n.longValue() < 0) {
           error(id, ErrorCode.BAD_HELLO, "since has a bad entry for \"" + key + "\"");
           return;
         }
@@ -109,15 +130,21 @@ public final class WebSession extends BaseSession {
       }
     }
     loggingIn = true;
-    service.login(this, nick, resume, id).onComplete(ar -> {
-      loggingIn = false;
-      if (ar.failed()) {
-        LOG.warn("{} login failed: {}", id(), ar.cause().toString());
-        error(id, ErrorCode.UNAVAILABLE, "the server could not check that nickname; try again");
-      } else if (ar.result()) {
-        loggedIn();
-      }
-    });
+    service
+        .login(this, nick, resume, id)
+        .onComplete(
+            ar -> {
+              loggingIn = false;
+              if (ar.failed()) {
+                LOG.warn("{} login failed: {}", id(), ar.cause().toString());
+                error(
+                    id,
+                    ErrorCode.UNAVAILABLE,
+                    "the server could not check that nickname; try again");
+              } else if (ar.result()) {
+                loggedIn();
+              }
+            });
   }
 
   private void say(JsonObject msg, String id) {
@@ -131,14 +158,23 @@ public final class WebSession extends BaseSession {
     }
     int bytes = text.getBytes(StandardCharsets.UTF_8).length;
     if (bytes > limits.maxLineBytes()) {
-      error(id, ErrorCode.LINE_TOO_LONG, "that line was " + bytes + " bytes; the limit is "
-          + limits.maxLineBytes() + ", so it was not sent");
+      error(
+          id,
+          ErrorCode.LINE_TOO_LONG,
+          "that line was "
+              + bytes
+              + " bytes; the limit is "
+              + limits.maxLineBytes()
+              + ", so it was not sent");
       return;
     }
     if (msg.getValue("room") instanceof String room) {
       String r = RoomName.normalize(room);
       if (!state.rooms.contains(r)) {
-        error(id, ErrorCode.NOT_IN_ROOM, "you are not in " + RoomName.display(r) + "; /join it first");
+        error(
+            id,
+            ErrorCode.NOT_IN_ROOM,
+            "you are not in " + RoomName.display(r) + "; /join it first");
         return;
       }
       state.currentRoom = r;
@@ -179,14 +215,18 @@ public final class WebSession extends BaseSession {
   @Override
   protected void say(String text, String code) {
     if (code.equals("refused")) {
-      // refusals come in the same turn as the upgrade: the 101 response may still be in flight (io_uring
-      // completes writes later) with the HTTP encoder in the pipeline, which would swallow a raw frame written
+      // refusals come in the same turn as the upgrade: the 101 response may still be in flight
+      // (io_uring
+      // completes writes later) with the HTTP encoder in the pipeline, which would swallow a raw
+      // frame written
       // past it; Vert.x's own write orders this
       ws.writeTextMessage(WebProtocol.error(ErrorCode.REFUSED, text).encode());
       return;
     }
-    send(code.equals("bye") ? new JsonObject().put("type", "bye").put("reason", text)
-        : WebProtocol.error(ErrorCode.valueOf(code.toUpperCase(java.util.Locale.ROOT)), text));
+    send(
+        code.equals("bye")
+            ? new JsonObject().put("type", "bye").put("reason", text)
+            : WebProtocol.error(ErrorCode.valueOf(code.toUpperCase(java.util.Locale.ROOT)), text));
   }
 
   @Override

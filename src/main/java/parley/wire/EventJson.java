@@ -1,18 +1,16 @@
 package parley.wire;
 
 import io.vertx.core.json.JsonObject;
+import java.time.Instant;
 import parley.chat.ChatEvent;
 import parley.chat.ChatEvent.Type;
 
-import java.time.Instant;
-
 /**
- * The one JSON form of an event: what WebSocket clients receive, what crosses the cluster, and what the
- * history journal stores. See docs/PROTOCOL.md.
+ * The one JSON form of an event: what WebSocket clients receive, what crosses the cluster, and what
+ * the history journal stores. See docs/PROTOCOL.md.
  */
 public final class EventJson {
-  private EventJson() {
-  }
+  private EventJson() {}
 
   public static JsonObject toJson(ChatEvent e) {
     JsonObject j = new JsonObject();
@@ -53,20 +51,28 @@ public final class EventJson {
 
   public static ChatEvent fromJson(JsonObject j) {
     String t = j.getString("type");
-    Type type = switch (t) {
-      case "message" -> j.getBoolean("action", false) ? Type.ACTION : Type.MESSAGE;
-      case "topic" -> Type.TOPIC;
-      case "join" -> Type.JOIN;
-      case "leave" -> Type.LEAVE;
-      case "summary" -> Type.SUMMARY;
-      case "nick" -> Type.NICK;
-      case "private" -> Type.PRIVATE;
-      case "notice" -> Type.NOTICE;
-      default -> throw new IllegalArgumentException("unknown event type " + t);
-    };
+    Type type =
+        switch (t) {
+          case "message" -> j.getBoolean("action", false) ? Type.ACTION : Type.MESSAGE;
+          case "topic" -> Type.TOPIC;
+          case "join" -> Type.JOIN;
+          case "leave" -> Type.LEAVE;
+          case "summary" -> Type.SUMMARY;
+          case "nick" -> Type.NICK;
+          case "private" -> Type.PRIVATE;
+          case "notice" -> Type.NOTICE;
+          default -> throw new IllegalArgumentException("unknown event type " + t);
+        };
     String text = type == Type.LEAVE ? j.getString("reason") : j.getString("text");
     String target = type == Type.NICK ? j.getString("old") : j.getString("to");
-    return new ChatEvent(type, j.getString("room"), j.getLong("seq", 0L), Instant.parse(j.getString("ts")),
-        j.getString("nick"), j.getString("via"), text, target);
+    return new ChatEvent(
+        type,
+        j.getString("room"),
+        j.getLong("seq", 0L),
+        Instant.parse(j.getString("ts")),
+        j.getString("nick"),
+        j.getString("via"),
+        text,
+        target);
   }
 }

@@ -1,14 +1,13 @@
 package parley.chat;
 
-import org.junit.jupiter.api.Test;
-
-import java.time.Instant;
-import java.util.List;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
 
 class ChatCoreTest {
   private final ChatCore core = new ChatCore();
@@ -24,7 +23,8 @@ class ChatCoreTest {
   @Test
   void plainTextIsSaidToTheCurrentRoom() {
     assertEquals(new Action.Say("lobby", "hello"), core.interpret("  hello  ", session()));
-    assertEquals(new Action.Say("lobby", "/not a command"), core.interpret("//not a command", session()));
+    assertEquals(
+        new Action.Say("lobby", "/not a command"), core.interpret("//not a command", session()));
     assertInstanceOf(Action.None.class, core.interpret("   ", session()));
   }
 
@@ -66,7 +66,8 @@ class ChatCoreTest {
     assertEquals("usage", ((Action.Error) core.interpret("/history lots", s)).code());
     assertEquals("usage", ((Action.Error) core.interpret("/color maybe", s)).code());
     assertEquals("nick_invalid", ((Action.Error) core.interpret("/nick b@d", s)).code());
-    assertEquals("nick_invalid", ((Action.Error) core.interpret("/nick " + "x".repeat(25), s)).code());
+    assertEquals(
+        "nick_invalid", ((Action.Error) core.interpret("/nick " + "x".repeat(25), s)).code());
     assertEquals("room_invalid", ((Action.Error) core.interpret("/join #no/slash", s)).code());
     assertEquals("unknown_command", ((Action.Error) core.interpret("/frobnicate", s)).code());
   }
@@ -76,7 +77,8 @@ class ChatCoreTest {
     SessionState s = session();
     List<String> help = ((Action.Notice) core.interpret("/help", s)).lines();
     for (Command c : core.commands()) {
-      boolean listed = help.stream().anyMatch(l -> l.contains(c.synopsis()) && l.contains(c.summary()));
+      boolean listed =
+          help.stream().anyMatch(l -> l.contains(c.synopsis()) && l.contains(c.summary()));
       assertEquals(!c.opOnly(), listed, c.name());
     }
     s.op = true;

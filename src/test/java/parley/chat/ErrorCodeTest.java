@@ -1,6 +1,7 @@
 package parley.chat;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,9 +12,7 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class ErrorCodeTest {
   private static final Pattern ROW = Pattern.compile("^\\| `([a-z_]+)` \\|");
@@ -34,8 +33,10 @@ class ErrorCodeTest {
         assertTrue(documented.add(m.group(1)), "documented twice: " + m.group(1));
       }
     }
-    Set<String> codes = Arrays.stream(ErrorCode.values()).map(ErrorCode::code)
-        .collect(Collectors.toCollection(TreeSet::new));
+    Set<String> codes =
+        Arrays.stream(ErrorCode.values())
+            .map(ErrorCode::code)
+            .collect(Collectors.toCollection(TreeSet::new));
     assertEquals(codes, documented);
   }
 

@@ -55,7 +55,8 @@ class EscapeParserTest {
     assertEquals("MMMMD", feed(p, "\u001bPq\u001b\\"), "DCS ended by ST");
     assertEquals(EscapeParser.KIND_STRING, p.kind());
     assertEquals("MMMD", feed(p, "\u009dé字\u009c"), "C1 OSC and ST hold any text");
-    assertEquals("MMMMD", feed(p, "\u001b_a\u001bc"), "ESC other than ST ends the string and starts anew");
+    assertEquals(
+        "MMMMD", feed(p, "\u001b_a\u001bc"), "ESC other than ST ends the string and starts anew");
     assertEquals(EscapeParser.KIND_ESC, p.kind());
     assertEquals('c', p.finalChar());
   }

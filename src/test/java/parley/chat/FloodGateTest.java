@@ -1,9 +1,9 @@
 package parley.chat;
 
-import org.junit.jupiter.api.Test;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+
+import org.junit.jupiter.api.Test;
 
 class FloodGateTest {
   private static final long SECOND = 1_000_000_000L;

@@ -1,9 +1,9 @@
 package parley.chat;
 
-import org.junit.jupiter.api.Test;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
 
 class SeedFeaturesTest {
 
@@ -24,7 +24,8 @@ class SeedFeaturesTest {
     assertEquals("< moo >", lines[1]);
     assertEquals(" -----", lines[2]);
     assertTrue(cow.contains("(oo)"));
-    String multi = Cowsay.render("a fairly long sentence that certainly needs more than one line to fit");
+    String multi =
+        Cowsay.render("a fairly long sentence that certainly needs more than one line to fit");
     assertTrue(multi.contains("/ ") && multi.contains("\\ "), multi);
   }
 }

@@ -1,12 +1,11 @@
 package parley.chat;
 
-import org.junit.jupiter.api.Test;
-
-import java.util.Random;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
 
 class TextHygieneTest {
 
@@ -29,14 +28,19 @@ class TextHygieneTest {
     assertEquals("a", TextHygiene.clean("a\u001b["));
   }
 
-  /** Where TextHygiene, telnet's EscapeParser and TerminalText used to read sequences differently. */
+  /**
+   * Where TextHygiene, telnet's EscapeParser and TerminalText used to read sequences differently.
+   */
   @Test
   void sequencesAreReadAsTheTerminalReadsThem() {
-    assertEquals("ab", TextHygiene.clean("a\u001bOPb"), "SS3 applies to the next character (P was kept)");
-    assertEquals("ab", TextHygiene.clean("a\u001b\u001b[Ab"), "ESC restarts a sequence ([A was kept)");
+    assertEquals(
+        "ab", TextHygiene.clean("a\u001bOPb"), "SS3 applies to the next character (P was kept)");
+    assertEquals(
+        "ab", TextHygiene.clean("a\u001b\u001b[Ab"), "ESC restarts a sequence ([A was kept)");
     assertEquals("aéb", TextHygiene.clean("a\u001b[éb"), "text cuts a CSI short (é was dropped)");
     assertEquals("aéb", TextHygiene.clean("a\u001béb"), "text after ESC stays (é was dropped)");
-    assertEquals("ab", TextHygiene.clean("a\u001b]0;title\nb"), "a line end ends a string (b was dropped)");
+    assertEquals(
+        "ab", TextHygiene.clean("a\u001b]0;title\nb"), "a line end ends a string (b was dropped)");
     assertEquals("ab", TextHygiene.clean("a\u009d0;t\u009cb"));
     assertEquals("ab", TextHygiene.clean("a\u001b]0;t\u001b[31mb"));
   }
@@ -54,11 +58,15 @@ class TextHygieneTest {
       StringBuilder b = new StringBuilder();
       int n = r.nextInt(40);
       for (int j = 0; j < n; j++) {
-        b.append(r.nextInt(4) == 0 ? (char) r.nextInt(0x30) : r.nextInt(5) == 0 ? (char) (0x80 + r.nextInt(0x20))
-            : (char) r.nextInt(0x3000));
+        b.append(
+            r.nextInt(4) == 0
+                ? (char) r.nextInt(0x30)
+                : r.nextInt(5) == 0 ? (char) (0x80 + r.nextInt(0x20)) : (char) r.nextInt(0x3000));
       }
       String out = TextHygiene.clean(b.toString());
-      assertFalse(out.chars().anyMatch(c -> c < 0x20 || (c >= 0x7f && c <= 0x9f)), () -> "kept a control in " + out);
+      assertFalse(
+          out.chars().anyMatch(c -> c < 0x20 || (c >= 0x7f && c <= 0x9f)),
+          () -> "kept a control in " + out);
     }
   }
 }

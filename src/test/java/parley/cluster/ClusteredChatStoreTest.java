@@ -1,23 +1,11 @@
 package parley.cluster;
 
-import parley.journal.EventJournal;
-import parley.store.ChatStore;
-import parley.store.ChatStoreContract;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import parley.cluster.Clustering;
-import parley.chat.ChatEvent;
-import parley.chat.UserRecord;
-import parley.config.ParleyConfig;
-import parley.support.Eventually;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,15 +17,24 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import parley.chat.ChatEvent;
+import parley.chat.UserRecord;
+import parley.config.ParleyConfig;
+import parley.journal.EventJournal;
+import parley.store.ChatStore;
+import parley.store.ChatStoreContract;
+import parley.support.Eventually;
 
 /**
- * The store contract for the clustered store, on a real two-node Hazelcast cluster on loopback (two clustered
- * Vert.x instances in this JVM): {@link #store()} is node 1's view, {@link #peer()} node 2's, of the same maps.
- * Each test gets maps of its own (a name prefix), so the cluster is started once.
+ * The store contract for the clustered store, on a real two-node Hazelcast cluster on loopback (two
+ * clustered Vert.x instances in this JVM): {@link #store()} is node 1's view, {@link #peer()} node
+ * 2's, of the same maps. Each test gets maps of its own (a name prefix), so the cluster is started
+ * once.
  */
 class ClusteredChatStoreTest extends ChatStoreContract {
   private static final AtomicInteger TESTS = new AtomicInteger();
@@ -52,17 +49,27 @@ class ClusteredChatStoreTest extends ChatStoreContract {
   static void startCluster() throws Exception {
     int base = 5900 + ThreadLocalRandom.current().nextInt(2000);
     cluster = cluster(base);
-    List<Future<Clustering.ClusteredVertx>> nodes = List.of(Clustering.start(cluster), Clustering.start(cluster));
+    List<Future<Clustering.ClusteredVertx>> nodes =
+        List.of(Clustering.start(cluster), Clustering.start(cluster));
     Future.all(nodes).await(90, TimeUnit.SECONDS);
     node1 = nodes.get(0).result();
     node2 = nodes.get(1).result();
-    Eventually.within(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).untilAsserted(() ->
-        assertTrue(node1.manager().getNodes().size() >= 2 && node2.manager().getNodes().size() >= 2,
-            "the two nodes did not find each other"));
+    Eventually.within(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(50))
+        .untilAsserted(
+            () ->
+                assertTrue(
+                    node1.manager().getNodes().size() >= 2
+                        && node2.manager().getNodes().size() >= 2,
+                    "the two nodes did not find each other"));
   }
 
   static ParleyConfig.Cluster cluster(int base) {
-    return new ParleyConfig.Cluster(true, "parley-test-" + base, "127.0.0.1", base,
+    return new ParleyConfig.Cluster(
+        true,
+        "parley-test-" + base,
+        "127.0.0.1",
+        base,
         List.of("127.0.0.1:" + base, "127.0.0.1:" + (base + 1), "127.0.0.1:" + (base + 2)));
   }
 
@@ -81,7 +88,8 @@ class ClusteredChatStoreTest extends ChatStoreContract {
   }
 
   private ClusteredChatStore open(Clustering.ClusteredVertx node, int retain) {
-    ClusteredChatStore s = new ClusteredChatStore(node.vertx(), node.manager().getHazelcastInstance(), prefix, retain);
+    ClusteredChatStore s =
+        new ClusteredChatStore(node.vertx(), node.manager().getHazelcastInstance(), prefix, retain);
     opened.add(s);
     return s;
   }
@@ -102,17 +110,19 @@ class ClusteredChatStoreTest extends ChatStoreContract {
     return open(node2, 1000);
   }
 
-  // ---- what only a cluster has ------------------------------------------------------------------------
+  // ---- what only a cluster has
+  // ------------------------------------------------------------------------
 
   /**
-   * Node 3 leaves with "ghost"; every other node listens for lost members. Node 4 leaves after it with a marker: each
-   * node learns of departures in order, so once the marker is reported, any second report of ghost would have
-   * come.
+   * Node 3 leaves with "ghost"; every other node listens for lost members. Node 4 leaves after it
+   * with a marker: each node learns of departures in order, so once the marker is reported, any
+   * second report of ghost would have come.
    */
   @Test
   void claimsAndMembershipsOfANodeThatLeavesAreDropped() throws Exception {
     ChatStore s = store();
-    List<Future<Clustering.ClusteredVertx>> joining = List.of(Clustering.start(cluster), Clustering.start(cluster));
+    List<Future<Clustering.ClusteredVertx>> joining =
+        List.of(Clustering.start(cluster), Clustering.start(cluster));
     Future.all(joining).await(90, TimeUnit.SECONDS);
     Clustering.ClusteredVertx node3 = joining.get(0).result();
     Clustering.ClusteredVertx node4 = joining.get(1).result();
@@ -123,7 +133,8 @@ class ClusteredChatStoreTest extends ChatStoreContract {
       List<String> markers = new CopyOnWriteArrayList<>();
       BiConsumer<String, String> report =
           (room, nick) -> (nick.equals("marker") ? markers : lost).add(room + ":" + nick);
-      // every surviving node drops what a node held, and whichever removes an entry first reports it: node 4
+      // every surviving node drops what a node held, and whichever removes an entry first reports
+      // it: node 4
       // too, until it leaves
       ClusteredChatStore fourth = open(node4, 1000);
       s.onMembersLost(report);
@@ -137,16 +148,22 @@ class ClusteredChatStoreTest extends ChatStoreContract {
       assertEquals(2, await(s.members("lobby", 10)).count());
       node3.vertx().close().await(30, TimeUnit.SECONDS);
       node3 = null;
-      Eventually.within(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).untilAsserted(() ->
-          assertTrue(await(s.user("ghost")) == null && lost.contains("lobby:ghost"),
-              () -> "ghost still holds the nickname; lost " + lost));
+      Eventually.within(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(50))
+          .untilAsserted(
+              () ->
+                  assertTrue(
+                      await(s.user("ghost")) == null && lost.contains("lobby:ghost"),
+                      () -> "ghost still holds the nickname; lost " + lost));
       assertEquals(List.of("alice"), await(peer().members("lobby", 10)).names());
       assertEquals("a1", await(peer().user("alice")).sessionId(), "other nodes' claims stay");
       assertTrue(await(s.claimNick(user("ghost", "g2"))), "the nickname is free again");
       node4.vertx().close().await(30, TimeUnit.SECONDS);
       node4 = null;
-      Eventually.within(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).untilAsserted(() ->
-          assertEquals(List.of("markers:marker"), markers, "the marker, after ghost"));
+      Eventually.within(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(50))
+          .untilAsserted(
+              () -> assertEquals(List.of("markers:marker"), markers, "the marker, after ghost"));
       assertEquals(List.of("lobby:ghost"), lost, "reported once, by one node");
     } finally {
       for (Clustering.ClusteredVertx n : Arrays.asList(node3, node4)) {
@@ -163,25 +180,32 @@ class ClusteredChatStoreTest extends ChatStoreContract {
     await(s.claimNick(user("bob", "s1")));
     await(s.touch("bob", "s1", T0.plusSeconds(1)));
     await(s.touch("bob", "s1", T0.plusSeconds(5)));
-    assertEquals(T0.plusSeconds(1), await(peer().user("bob")).lastActive(), "within 10 s: not written again");
+    assertEquals(
+        T0.plusSeconds(1),
+        await(peer().user("bob")).lastActive(),
+        "within 10 s: not written again");
     await(s.touch("bob", "s1", T0.plusSeconds(12)));
     assertEquals(T0.plusSeconds(12), await(peer().user("bob")).lastActive());
   }
 
   @Test
   void journalFollowsTheClusterAndSeedsIt(@TempDir Path dir) throws Exception {
-    ParleyConfig config = ParleyConfig.fromJson(new JsonObject().put("dataDir", dir.resolve("a").toString()));
+    ParleyConfig config =
+        ParleyConfig.fromJson(new JsonObject().put("dataDir", dir.resolve("a").toString()));
     ClusteredChatStore s = (ClusteredChatStore) store();
     ChatStore p = peer();
     try (EventJournal journal = EventJournal.open(config)) {
       JournalMirror follower = new JournalMirror(s, journal);
       for (int i = 1; i <= 5; i++) {
-        await((i % 2 == 0 ? p : s).append(msg("lobby", "m" + i), e -> { }));
+        await((i % 2 == 0 ? p : s).append(msg("lobby", "m" + i), e -> {}));
       }
-      await(p.append(new ChatEvent(ChatEvent.Type.TOPIC, "dev", 0, T0, "bob", "web", "internals", null), e -> { }));
+      await(
+          p.append(
+              new ChatEvent(ChatEvent.Type.TOPIC, "dev", 0, T0, "bob", "web", "internals", null),
+              e -> {}));
       assertEquals(6, follower.followAll(), "every room's events, whichever node numbered them");
       assertEquals(0, follower.followAll());
-      await(p.append(msg("lobby", "m6"), e -> { }));
+      await(p.append(msg("lobby", "m6"), e -> {}));
       assertEquals(1, follower.followAll());
       follower.close();
     }
@@ -193,10 +217,13 @@ class ClusteredChatStoreTest extends ChatStoreContract {
       assertEquals(2, follower.seed(loaded));
       assertEquals(0, follower.seed(loaded), "the cluster has it now");
       ChatStore.Slice lobby = await(peer().history("lobby", 100));
-      assertEquals(List.of("m1", "m2", "m3", "m4", "m5", "m6"), lobby.events().stream().map(ChatEvent::text).toList());
-      assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), lobby.events().stream().map(ChatEvent::seq).toList());
+      assertEquals(
+          List.of("m1", "m2", "m3", "m4", "m5", "m6"),
+          lobby.events().stream().map(ChatEvent::text).toList());
+      assertEquals(
+          List.of(1L, 2L, 3L, 4L, 5L, 6L), lobby.events().stream().map(ChatEvent::seq).toList());
       assertEquals("internals", await(peer().topic("dev")), "the topic comes back from its event");
-      assertEquals(7L, await(fresh.append(msg("lobby", "m7"), e -> { })).seq(), "seq continues");
+      assertEquals(7L, await(fresh.append(msg("lobby", "m7"), e -> {})).seq(), "seq continues");
       assertEquals(1, follower.followAll(), "only what the journal lacks");
       follower.close();
     }
@@ -209,13 +236,13 @@ class ClusteredChatStoreTest extends ChatStoreContract {
     try (EventJournal journal = EventJournal.open(config)) {
       JournalMirror follower = new JournalMirror(s, journal);
       for (int i = 1; i <= 4; i++) {
-        await(s.append(msg("lobby", "m" + i), e -> { }));
+        await(s.append(msg("lobby", "m" + i), e -> {}));
       }
       assertEquals(4, follower.followAll());
       s.historyMap().delete("lobby"); // as if its owner and backup had died together
       follower.followAll();
       assertEquals(4L, await(peer().lastSeq("lobby")));
-      assertEquals(5L, await(s.append(msg("lobby", "m5"), e -> { })).seq(), "no seq is given twice");
+      assertEquals(5L, await(s.append(msg("lobby", "m5"), e -> {})).seq(), "no seq is given twice");
       follower.close();
     }
   }
@@ -228,12 +255,15 @@ class ClusteredChatStoreTest extends ChatStoreContract {
       ChatEvent old = ChatEvent.message("lobby", T0, "old", "telnet", "old 1").withSeq(1);
       journal.write(old).toCompletableFuture().join();
       for (int i = 1; i <= 3; i++) {
-        await(s.append(msg("lobby", "new " + i), e -> { }));
+        await(s.append(msg("lobby", "new " + i), e -> {}));
       }
       JournalMirror follower = new JournalMirror((ClusteredChatStore) s, journal);
       assertEquals(0, follower.seed(Map.of("lobby", List.of(old))));
-      assertNull(await(peer().history("lobby", 10)).events().stream()
-          .filter(e -> e.text().startsWith("old")).findAny().orElse(null));
+      assertNull(
+          await(peer().history("lobby", 10)).events().stream()
+              .filter(e -> e.text().startsWith("old"))
+              .findAny()
+              .orElse(null));
       assertEquals(3L, await(peer().lastSeq("lobby")));
     }
   }

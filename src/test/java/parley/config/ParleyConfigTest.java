@@ -1,20 +1,20 @@
 package parley.config;
 
-import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 class ParleyConfigTest {
 
   private static String error(String json) {
-    return assertThrows(ConfigException.class, () -> ParleyConfig.fromJson(new JsonObject(json))).getMessage();
+    return assertThrows(ConfigException.class, () -> ParleyConfig.fromJson(new JsonObject(json)))
+        .getMessage();
   }
 
   @Test
@@ -31,32 +31,50 @@ class ParleyConfigTest {
 
   @Test
   void badValuesNameTheirKey() {
-    assertTrue(error("{\"telnet\":{\"port\":70000}}").startsWith("telnet.port must be a whole number from 0 to 65535"));
+    assertTrue(
+        error("{\"telnet\":{\"port\":70000}}")
+            .startsWith("telnet.port must be a whole number from 0 to 65535"));
     assertTrue(error("{\"http\":{\"port\":\"80\"}}").startsWith("http.port must be"));
     assertTrue(error("{\"telnt\":{}}").startsWith("telnt is not a known setting"));
-    assertTrue(error("{\"limits\":{\"maxLineByte\":5}}").startsWith("limits.maxLineByte is not a known setting"));
-    assertTrue(error("{\"history\":{\"fsync\":\"sometimes\"}}").startsWith("history.fsync must be one of always, batched"));
+    assertTrue(
+        error("{\"limits\":{\"maxLineByte\":5}}")
+            .startsWith("limits.maxLineByte is not a known setting"));
+    assertTrue(
+        error("{\"history\":{\"fsync\":\"sometimes\"}}")
+            .startsWith("history.fsync must be one of always, batched"));
     assertTrue(error("{\"room\":\"no spaces\"}").startsWith("room is not a usable room name"));
-    assertTrue(error("{\"history\":{\"replay\":500,\"retain\":100}}").startsWith("history.replay can't be more"));
+    assertTrue(
+        error("{\"history\":{\"replay\":500,\"retain\":100}}")
+            .startsWith("history.replay can't be more"));
     assertTrue(error("{\"flood\":5}").startsWith("flood must be an object"));
-    assertTrue(error("{\"transport\":\"kqueue\"}").startsWith("transport must be one of auto, io_uring, epoll, nio"));
-    assertTrue(error("{\"limits\":{\"slowConsumerWindowMs\":500}}")
-        .startsWith("limits.slowConsumerWindowMs must be a whole number from 1000 to 600000"));
+    assertTrue(
+        error("{\"transport\":\"kqueue\"}")
+            .startsWith("transport must be one of auto, io_uring, epoll, nio"));
+    assertTrue(
+        error("{\"limits\":{\"slowConsumerWindowMs\":500}}")
+            .startsWith("limits.slowConsumerWindowMs must be a whole number from 1000 to 600000"));
   }
 
   @Test
   void clusterMembersMustBeHostAndPort() {
     ParleyConfig.Cluster c = ParleyConfig.defaults().cluster();
     assertEquals("parley", c.name());
-    assertEquals(java.util.List.of("127.0.0.1:5701", "127.0.0.1:5702", "127.0.0.1:5703"), c.members());
-    ParleyConfig ok = ParleyConfig.fromJson(new JsonObject(
-        "{\"cluster\":{\"members\":[\"10.0.0.5:5701\",\"node-b\",\"node-c:6000\"]}}"));
+    assertEquals(
+        java.util.List.of("127.0.0.1:5701", "127.0.0.1:5702", "127.0.0.1:5703"), c.members());
+    ParleyConfig ok =
+        ParleyConfig.fromJson(
+            new JsonObject(
+                "{\"cluster\":{\"members\":[\"10.0.0.5:5701\",\"node-b\",\"node-c:6000\"]}}"));
     assertEquals(3, ok.cluster().members().size());
-    assertTrue(error("{\"cluster\":{\"members\":[\"127.0.0.1:57o1\"]}}")
-        .startsWith("cluster.members has a bad entry \"127.0.0.1:57o1\": the port must be"));
+    assertTrue(
+        error("{\"cluster\":{\"members\":[\"127.0.0.1:57o1\"]}}")
+            .startsWith("cluster.members has a bad entry \"127.0.0.1:57o1\": the port must be"));
     assertTrue(error("{\"cluster\":{\"members\":[\":5701\"]}}").contains("the host is missing"));
-    assertTrue(error("{\"cluster\":{\"members\":[]}}").startsWith("cluster.members must list at least one"));
-    assertTrue(error("{\"cluster\":{\"name\":\" \"}}").startsWith("cluster.name must not be empty"));
+    assertTrue(
+        error("{\"cluster\":{\"members\":[]}}")
+            .startsWith("cluster.members must list at least one"));
+    assertTrue(
+        error("{\"cluster\":{\"name\":\" \"}}").startsWith("cluster.name must not be empty"));
   }
 
   @Test
@@ -65,7 +83,9 @@ class ParleyConfigTest {
     Files.writeString(f, "{ not json");
     String msg = assertThrows(ConfigException.class, () -> ParleyConfig.readFile(f)).getMessage();
     assertTrue(msg.contains("is not valid JSON"), msg);
-    assertTrue(assertThrows(ConfigException.class, () -> ParleyConfig.readFile(dir.resolve("none.json")))
-        .getMessage().contains("does not exist"));
+    assertTrue(
+        assertThrows(ConfigException.class, () -> ParleyConfig.readFile(dir.resolve("none.json")))
+            .getMessage()
+            .contains("does not exist"));
   }
 }

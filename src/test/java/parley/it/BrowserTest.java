@@ -1,5 +1,9 @@
 package parley.it;
 
+import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.BrowserType;
@@ -12,15 +16,6 @@ import com.microsoft.playwright.options.AriaRole;
 import com.microsoft.playwright.options.ColorScheme;
 import com.microsoft.playwright.options.ReducedMotion;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import parley.support.LineClient;
-import parley.support.ParleyServerExtension;
-import parley.support.TcpProxy;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -31,15 +26,19 @@ import java.util.Deque;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
-
-import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import parley.support.LineClient;
+import parley.support.ParleyServerExtension;
+import parley.support.TcpProxy;
 
 /**
- * The browser page end to end: headless Chromium (Debian's, at /usr/bin/chromium) driven by Playwright against
- * a real server on free ports, with real telnet-line clients in the same rooms. Screenshots of every run go
- * to target/screenshots/.
+ * The browser page end to end: headless Chromium (Debian's, at /usr/bin/chromium) driven by
+ * Playwright against a real server on free ports, with real telnet-line clients in the same rooms.
+ * Screenshots of every run go to target/screenshots/.
  */
 class BrowserTest {
   private static final Path CHROMIUM = Paths.get("/usr/bin/chromium");
@@ -51,8 +50,10 @@ class BrowserTest {
 
   // the tests type faster than people; flood control has its own tests
   @RegisterExtension
-  static final ParleyServerExtension server = ParleyServerExtension.withConfig(
-      new JsonObject().put("flood", new JsonObject().put("burst", 1000).put("ratePerSecond", 1000)));
+  static final ParleyServerExtension server =
+      ParleyServerExtension.withConfig(
+          new JsonObject()
+              .put("flood", new JsonObject().put("burst", 1000).put("ratePerSecond", 1000)));
 
   private final List<BrowserContext> contexts = new ArrayList<>();
   private final List<String> dialogs = Collections.synchronizedList(new ArrayList<>());
@@ -60,16 +61,30 @@ class BrowserTest {
 
   @BeforeAll
   static void launch() throws Exception {
-    assertTrue(Files.isExecutable(CHROMIUM), "Chromium is missing: " + CHROMIUM + " does not exist or is not "
-        + "executable. Install it with `apt-get install -y chromium` (the CI script does this).");
+    assertTrue(
+        Files.isExecutable(CHROMIUM),
+        "Chromium is missing: "
+            + CHROMIUM
+            + " does not exist or is not "
+            + "executable. Install it with `apt-get install -y chromium` (the CI script does this).");
     Files.createDirectories(SHOTS);
     PlaywrightAssertions.setDefaultAssertionTimeout(10_000);
     playwright = Playwright.create();
-    browser = playwright.chromium().launch(new BrowserType.LaunchOptions()
-        .setExecutablePath(CHROMIUM)
-        .setHeadless(true)
-        .setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run")));
+    browser =
+        playwright
+            .chromium()
+            .launch(
+                new BrowserType.LaunchOptions()
+                    .setExecutablePath(CHROMIUM)
+                    .setHeadless(true)
+                    .setArgs(
+                        List.of(
+                            "--no-sandbox",
+                            "--disable-gpu",
+                            "--disable-background-networking",
+                            "--disable-component-update",
+                            "--disable-sync",
+                            "--no-first-run")));
   }
 
   @AfterAll
@@ -88,7 +103,8 @@ class BrowserTest {
     assertEquals(List.of(), pageErrors, "script errors on the page");
   }
 
-  // ---- tests ----------------------------------------------------------------------------------------
+  // ---- tests
+  // ----------------------------------------------------------------------------------------
 
   @Test
   void twoBrowsersAndATelnetUserChatThreeWays() throws Exception {
@@ -115,11 +131,13 @@ class BrowserTest {
       // the people list: everyone, with how they came
       assertThat(bob.locator("#people-list [data-nick=alice] .via-badge")).hasText("telnet");
       assertThat(bob.locator("#people-list [data-nick=carol] .via-badge")).hasText("web");
-      assertThat(bob.locator("#people-list [data-nick=alice] .person-sub")).hasText(Pattern.compile("active|idle"));
+      assertThat(bob.locator("#people-list [data-nick=alice] .person-sub"))
+          .hasText(Pattern.compile("active|idle"));
 
       // /me, a mention, a link
       send(carol, "/me waves at everyone");
-      assertThat(bob.locator(".messages[data-room=lobby] .item.action")).containsText("carol waves at everyone");
+      assertThat(bob.locator(".messages[data-room=lobby] .item.action"))
+          .containsText("carol waves at everyone");
       alice.send("bob: the notes are at https://example.com/notes?id=7.");
       Locator mention = bob.locator(".messages[data-room=lobby] .item.mention");
       assertThat(mention).hasCount(1);
@@ -132,9 +150,11 @@ class BrowserTest {
 
       // commands: output and errors inline; Up recalls what was sent
       send(bob, "/help");
-      assertThat(bob.locator(".messages[data-room=lobby] .item.notice").last()).containsText("/nick NEW");
+      assertThat(bob.locator(".messages[data-room=lobby] .item.notice").last())
+          .containsText("/nick NEW");
       send(bob, "/frobnicate");
-      assertThat(bob.locator(".messages[data-room=lobby] .item.error-item").last()).containsText("unknown command /frobnicate");
+      assertThat(bob.locator(".messages[data-room=lobby] .item.error-item").last())
+          .containsText("unknown command /frobnicate");
       Locator input = bob.getByLabel("Message #lobby");
       input.press("ArrowUp");
       assertThat(input).hasValue("/frobnicate");
@@ -237,8 +257,10 @@ class BrowserTest {
       page.waitForCondition(() -> atBottom(page));
 
       // reading back: new lines do not pull the view down, a button offers to jump
-      page.locator("#log").evaluate("e => new Promise(r => { e.scrollTop = 0; "
-          + "requestAnimationFrame(() => requestAnimationFrame(r)); })");
+      page.locator("#log")
+          .evaluate(
+              "e => new Promise(r => { e.scrollTop = 0; "
+                  + "requestAnimationFrame(() => requestAnimationFrame(r)); })");
       alice.send("said while bob reads back");
       assertThat(message(page, "lobby", "said while bob reads back")).hasCount(1);
       assertThat(page.locator("#jump")).isVisible();
@@ -263,16 +285,19 @@ class BrowserTest {
       login(page, "bob");
       alice.expectContaining("bob (web) has joined");
       alice.send(XSS);
-      alice.send("<b>not bold</b> <a href=\"javascript:alert(2)\">click</a> javascript:alert(3) <script>alert(4)</script>");
+      alice.send(
+          "<b>not bold</b> <a href=\"javascript:alert(2)\">click</a> javascript:alert(3) <script>alert(4)</script>");
       alice.send("after the markup");
       assertThat(message(page, "lobby", "after the markup")).hasCount(1);
 
       Locator xss = message(page, "lobby", XSS);
       assertThat(xss).hasCount(1);
       assertEquals(XSS, xss.textContent());
-      assertEquals(0, (int) xss.evaluate("e => e.children.length"), "the text is a text node, not elements");
+      assertEquals(
+          0, (int) xss.evaluate("e => e.children.length"), "the text is a text node, not elements");
       assertEquals(0, page.locator("#log img").count(), "no <img> in the message list");
-      assertEquals(0, page.locator("#log script, #log b").count(), "no markup elements in the message list");
+      assertEquals(
+          0, page.locator("#log script, #log b").count(), "no markup elements in the message list");
       assertEquals(0, page.locator("#log a").count(), "javascript: is never a link");
       assertTrue(page.locator("#log").textContent().contains("<b>not bold</b>"));
 
@@ -294,7 +319,7 @@ class BrowserTest {
   @Test
   void reconnectsAfterTheServerDropsThePageAndMissesNothing() throws Exception {
     try (LineClient alice = LineClient.login(server.telnetPort(), "alice");
-         TcpProxy network = new TcpProxy(server.httpPort())) {
+        TcpProxy network = new TcpProxy(server.httpPort())) {
       Page page = openPage(network.port(), 1280, 800);
       login(page, "bob");
       alice.expectContaining("bob (web) has joined");
@@ -305,13 +330,15 @@ class BrowserTest {
       send(page, "bob was here");
       alice.expectContaining("bob: bob was here");
 
-      // the server drops the page's socket, and the network stays down for a while: the page keeps trying
+      // the server drops the page's socket, and the network stays down for a while: the page keeps
+      // trying
       network.refuse(true);
       assertTrue(server.parley().service().disconnect("bob", "dropped by the test"));
       alice.expectContaining("bob has left #lobby");
       assertThat(page.locator("#conn")).hasAttribute("data-state", "reconnecting");
       assertThat(page.locator("#banner")).containsText("Reconnecting");
-      assertThat(page.locator(".messages[data-room=lobby] .item.warn").last()).containsText("dropped by the test");
+      assertThat(page.locator(".messages[data-room=lobby] .item.warn").last())
+          .containsText("dropped by the test");
       for (int i = 1; i <= 5; i++) {
         alice.send("while away " + i);
         alice.expectContaining("alice: while away " + i);
@@ -333,9 +360,20 @@ class BrowserTest {
         assertThat(message(page, "lobby", "before " + i)).hasCount(1);
       }
       assertThat(message(page, "lobby", "bob was here")).hasCount(1);
-      assertEquals(List.of("before 1", "before 2", "before 3", "bob was here", "while away 1", "while away 2",
-              "while away 3", "while away 4", "while away 5", "after the reconnect"),
-          page.locator(".messages[data-room=lobby] .item.msg .text").allTextContents(), "in order, each once");
+      assertEquals(
+          List.of(
+              "before 1",
+              "before 2",
+              "before 3",
+              "bob was here",
+              "while away 1",
+              "while away 2",
+              "while away 3",
+              "while away 4",
+              "while away 5",
+              "after the reconnect"),
+          page.locator(".messages[data-room=lobby] .item.msg .text").allTextContents(),
+          "in order, each once");
       assertThat(page.locator("#banner")).isHidden();
 
       // still the same nickname, and it still talks
@@ -346,9 +384,10 @@ class BrowserTest {
 
   @Test
   void aResumeThatOutlivedTheHistoryShowsHowManyWereMissed() throws Exception {
-    server.start(new JsonObject().put("history", new JsonObject().put("retain", 3).put("replay", 3)));
+    server.start(
+        new JsonObject().put("history", new JsonObject().put("retain", 3).put("replay", 3)));
     try (LineClient alice = LineClient.login(server.telnetPort(), "alice");
-         TcpProxy network = new TcpProxy(server.httpPort())) {
+        TcpProxy network = new TcpProxy(server.httpPort())) {
       Page page = openPage(network.port(), 1280, 800);
       login(page, "bob");
       alice.expectContaining("bob (web) has joined");
@@ -371,7 +410,8 @@ class BrowserTest {
       assertThat(page.locator(".messages[data-room=lobby] .item.warn").last())
           .containsText("3 earlier messages in #lobby are no longer available");
       assertThat(message(page, "lobby", "gone 6")).hasCount(1);
-      assertEquals(List.of("seen", "gone 4", "gone 5", "gone 6"),
+      assertEquals(
+          List.of("seen", "gone 4", "gone 5", "gone 6"),
           page.locator(".messages[data-room=lobby] .item.msg .text").allTextContents());
     }
   }
@@ -379,7 +419,7 @@ class BrowserTest {
   @Test
   void reconnectRetriesWhileTheServerStillHoldsTheNickname() throws Exception {
     try (LineClient alice = LineClient.login(server.telnetPort(), "alice");
-         TcpProxy network = new TcpProxy(server.httpPort())) {
+        TcpProxy network = new TcpProxy(server.httpPort())) {
       Page page = openPage(network.port(), 1280, 800);
       List<String> received = Collections.synchronizedList(new ArrayList<>());
       page.onWebSocket(ws -> ws.onFrameReceived(f -> received.add(f.text())));
@@ -393,15 +433,21 @@ class BrowserTest {
       assertThat(page.locator("#conn")).hasAttribute("data-state", "reconnecting");
       alice.send("two, while the server still holds bob");
       alice.expectContaining("alice: two, while the server still holds bob");
-      page.waitForCondition(() -> received.stream().filter(t -> t.contains("\"nick_taken\"")).count() >= 2,
+      page.waitForCondition(
+          () -> received.stream().filter(t -> t.contains("\"nick_taken\"")).count() >= 2,
           new Page.WaitForConditionOptions().setTimeout(15_000));
       assertThat(page.locator("#conn")).hasAttribute("data-state", "reconnecting");
 
-      // now the server notices the old connection is gone, and the page's next try gets the nickname back
+      // now the server notices the old connection is gone, and the page's next try gets the
+      // nickname back
       network.closeOrphans();
       alice.expectContaining("bob has left #lobby");
-      assertThat(page.locator("#conn")).hasAttribute("data-state", "online",
-          new com.microsoft.playwright.assertions.LocatorAssertions.HasAttributeOptions().setTimeout(20_000));
+      assertThat(page.locator("#conn"))
+          .hasAttribute(
+              "data-state",
+              "online",
+              new com.microsoft.playwright.assertions.LocatorAssertions.HasAttributeOptions()
+                  .setTimeout(20_000));
       alice.expectContaining("bob (web) has joined #lobby");
       assertThat(message(page, "lobby", "two, while the server still holds bob")).hasCount(1);
       assertThat(message(page, "lobby", "one")).hasCount(1);
@@ -412,12 +458,18 @@ class BrowserTest {
   @Test
   void repliesFindTheirRequestByIdNotByOrder() throws Exception {
     try (LineClient alice = LineClient.login(server.telnetPort(), "alice")) {
-      // Between the page and the server: checks that each `who` reply carries the id of the /who it answers,
-      // and holds back the first one (the page's own /who after joining) until the reply to a /who the user
+      // Between the page and the server: checks that each `who` reply carries the id of the /who it
+      // answers,
+      // and holds back the first one (the page's own /who after joining) until the reply to a /who
+      // the user
       // typed has been delivered.
       LabelingProxy proxy = new LabelingProxy();
-      Page page = openPage(server.httpPort(), 1280, 800,
-          context -> context.routeWebSocket("**/chat/ws", proxy::route));
+      Page page =
+          openPage(
+              server.httpPort(),
+              1280,
+              800,
+              context -> context.routeWebSocket("**/chat/ws", proxy::route));
       login(page, "bob");
       page.waitForCondition(() -> proxy.held != null);
 
@@ -430,7 +482,8 @@ class BrowserTest {
         alice.send("after the replies");
         assertThat(message(page, "lobby", "after the replies")).hasCount(1);
 
-        // the user's /who is shown (it arrived first, labeled with its id); the page's own only fed the list
+        // the user's /who is shown (it arrived first, labeled with its id); the page's own only fed
+        // the list
         Locator who = page.locator(".messages[data-room=lobby] .item.notice:has(.who)");
         assertThat(who).hasCount(1);
         assertThat(who).containsText("3 people in #lobby");
@@ -440,35 +493,43 @@ class BrowserTest {
       assertTrue(proxy.sent.size() >= 3, "frames sent: " + proxy.sent);
       List<String> ids = new ArrayList<>();
       for (JsonObject frame : proxy.sent) {
-        assertTrue(frame.getValue("id") instanceof String id && !id.isEmpty() && id.length() <= 64,
+        assertTrue(
+            frame.getValue("id") instanceof String id && !id.isEmpty() && id.length() <= 64,
             "a frame without a proper id: " + frame);
         ids.add(frame.getString("id"));
       }
       assertEquals(ids.size(), ids.stream().distinct().count(), "ids are unique: " + ids);
-      assertEquals(List.of(), proxy.mislabeled, "the server labels each reply with its request's id");
+      assertEquals(
+          List.of(), proxy.mislabeled, "the server labels each reply with its request's id");
     }
   }
 
-  // ---- helpers --------------------------------------------------------------------------------------
+  // ---- helpers
+  // --------------------------------------------------------------------------------------
 
   private Page openPage(int width, int height) {
     return openPage(server.httpPort(), width, height);
   }
 
   private Page openPage(int port, int width, int height) {
-    return openPage(port, width, height, context -> { });
+    return openPage(port, width, height, context -> {});
   }
 
   private Page openPage(int port, int width, int height, Consumer<BrowserContext> setUp) {
-    BrowserContext context = browser.newContext(new Browser.NewContextOptions()
-        .setViewportSize(width, height).setColorScheme(ColorScheme.LIGHT).setReducedMotion(ReducedMotion.REDUCE));
+    BrowserContext context =
+        browser.newContext(
+            new Browser.NewContextOptions()
+                .setViewportSize(width, height)
+                .setColorScheme(ColorScheme.LIGHT)
+                .setReducedMotion(ReducedMotion.REDUCE));
     contexts.add(context);
     setUp.accept(context);
     Page page = context.newPage();
-    page.onDialog(d -> {
-      dialogs.add(d.type() + ": " + d.message());
-      d.dismiss();
-    });
+    page.onDialog(
+        d -> {
+          dialogs.add(d.type() + ": " + d.message());
+          d.dismiss();
+        });
     page.onPageError(err -> pageErrors.add(err));
     page.navigate("http://127.0.0.1:" + port + "/chat");
     assertThat(page.getByLabel("Nickname")).isVisible();
@@ -476,51 +537,56 @@ class BrowserTest {
   }
 
   /**
-   * A WebSocket route standing in for a server that labels its replies: each `who` frame gets the id of the
-   * oldest unanswered /who the page sent. It holds back the first `who` reply until it has delivered the
-   * reply to a /who the user typed (those are sent with a `room`; the page's own are not), then sends it.
-   * Playwright calls it on the test's thread, while the test waits in a Playwright call.
+   * A WebSocket route standing in for a server that labels its replies: each `who` frame gets the
+   * id of the oldest unanswered /who the page sent. It holds back the first `who` reply until it
+   * has delivered the reply to a /who the user typed (those are sent with a `room`; the page's own
+   * are not), then sends it. Playwright calls it on the test's thread, while the test waits in a
+   * Playwright call.
    */
   private static final class LabelingProxy {
     final List<JsonObject> sent = new ArrayList<>();
     final Deque<JsonObject> whoRequests = new ArrayDeque<>();
+
     /** Who replies from the server that did not carry the id of the request they answer. */
     final List<JsonObject> mislabeled = new ArrayList<>();
+
     String held;
     boolean holding = true;
 
     void route(WebSocketRoute page) {
       WebSocketRoute server = page.connectToServer();
-      page.onMessage(frame -> {
-        JsonObject f = new JsonObject(frame.text());
-        sent.add(f);
-        if ("say".equals(f.getString("type")) && f.getString("text", "").startsWith("/who")) {
-          whoRequests.add(f);
-        }
-        server.send(frame.text());
-      });
-      server.onMessage(frame -> {
-        JsonObject f = new JsonObject(frame.text());
-        if (!"who".equals(f.getString("type"))) {
-          page.send(frame.text());
-          return;
-        }
-        JsonObject request = whoRequests.remove();
-        if (!request.getString("id").equals(f.getString("id"))) {
-          mislabeled.add(f);
-        }
-        String labeled = frame.text();
-        if (holding) {
-          holding = false;
-          held = labeled;
-          return;
-        }
-        page.send(labeled);
-        if (held != null && request.containsKey("room")) {
-          page.send(held);
-          held = null;
-        }
-      });
+      page.onMessage(
+          frame -> {
+            JsonObject f = new JsonObject(frame.text());
+            sent.add(f);
+            if ("say".equals(f.getString("type")) && f.getString("text", "").startsWith("/who")) {
+              whoRequests.add(f);
+            }
+            server.send(frame.text());
+          });
+      server.onMessage(
+          frame -> {
+            JsonObject f = new JsonObject(frame.text());
+            if (!"who".equals(f.getString("type"))) {
+              page.send(frame.text());
+              return;
+            }
+            JsonObject request = whoRequests.remove();
+            if (!request.getString("id").equals(f.getString("id"))) {
+              mislabeled.add(f);
+            }
+            String labeled = frame.text();
+            if (holding) {
+              holding = false;
+              held = labeled;
+              return;
+            }
+            page.send(labeled);
+            if (held != null && request.containsKey("room")) {
+              page.send(held);
+              held = null;
+            }
+          });
     }
   }
 
@@ -541,16 +607,22 @@ class BrowserTest {
   /** The chat lines of a room whose text is exactly {@code text}. */
   private static Locator message(Page page, String room, String text) {
     return page.locator(".messages[data-room=" + room + "] .item.msg:not(.private) .text")
-        .filter(new Locator.FilterOptions().setHasText(Pattern.compile("^" + jsRegexQuote(text) + "$")));
+        .filter(
+            new Locator.FilterOptions()
+                .setHasText(Pattern.compile("^" + jsRegexQuote(text) + "$")));
   }
 
-  /** Playwright runs regular expressions in the browser, where Java's \\Q...\\E quoting does not exist. */
+  /**
+   * Playwright runs regular expressions in the browser, where Java's \\Q...\\E quoting does not
+   * exist.
+   */
   private static String jsRegexQuote(String s) {
     return s.replaceAll("[\\\\^$.*+?()\\[\\]{}|/-]", "\\\\$0");
   }
 
   private static boolean atBottom(Page page) {
-    return (Boolean) page.locator("#log").evaluate("e => e.scrollHeight - e.scrollTop - e.clientHeight < 2");
+    return (Boolean)
+        page.locator("#log").evaluate("e => e.scrollHeight - e.scrollTop - e.clientHeight < 2");
   }
 
   private static void shoot(Page page, String name) {

@@ -1,21 +1,12 @@
 package parley.it;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.TestMethodOrder;
-import parley.support.LineClient;
-import parley.support.ParleyProcess;
-import parley.support.WsClient;
-
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -29,23 +20,35 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import parley.support.LineClient;
+import parley.support.ParleyProcess;
+import parley.support.WsClient;
 
 /**
- * Three real nodes ({@code java -jar parley.jar --cluster}, separate JVMs) on loopback, with their own data
- * directories and a cluster config listing three Hazelcast ports picked at random for this run. The tests run
- * in order on the same cluster: chat across nodes, one winner for a nickname, kill -9 of node 1, then a full
- * stop and start.
+ * Three real nodes ({@code java -jar parley.jar --cluster}, separate JVMs) on loopback, with their
+ * own data directories and a cluster config listing three Hazelcast ports picked at random for this
+ * run. The tests run in order on the same cluster: chat across nodes, one winner for a nickname,
+ * kill -9 of node 1, then a full stop and start.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterIT {
   /** Small heaps and a quick JIT: three JVMs share two cores with everything else. */
-  private static final List<String> JVM = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
-  /** Hazelcast's failure detection (Clustering.NO_HEARTBEAT_SECONDS) plus slack for a loaded machine. */
+  private static final List<String> JVM =
+      List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+
+  /**
+   * Hazelcast's failure detection (Clustering.NO_HEARTBEAT_SECONDS) plus slack for a loaded
+   * machine.
+   */
   private static final Duration FREED_WITHIN = Duration.ofSeconds(40);
 
   private Path root;
@@ -57,10 +60,24 @@ class ClusterIT {
   void startCluster() throws Exception {
     root = Files.createTempDirectory("parley-cluster-it");
     int base = freeBase();
-    String members = "\"127.0.0.1:" + base + "\", \"127.0.0.1:" + (base + 1) + "\", \"127.0.0.1:" + (base + 2) + "\"";
+    String members =
+        "\"127.0.0.1:"
+            + base
+            + "\", \"127.0.0.1:"
+            + (base + 1)
+            + "\", \"127.0.0.1:"
+            + (base + 2)
+            + "\"";
     config = root.resolve("cluster.json");
-    Files.writeString(config, "{\"cluster\": {\"enabled\": true, \"name\": \"parley-it-" + base
-        + "\", \"host\": \"127.0.0.1\", \"port\": " + base + ", \"members\": [" + members + "]}}");
+    Files.writeString(
+        config,
+        "{\"cluster\": {\"enabled\": true, \"name\": \"parley-it-"
+            + base
+            + "\", \"host\": \"127.0.0.1\", \"port\": "
+            + base
+            + ", \"members\": ["
+            + members
+            + "]}}");
     vertx = Vertx.vertx();
     startAll();
   }
@@ -102,8 +119,19 @@ class ClusterIT {
   }
 
   private ParleyProcess launch(int i) throws IOException {
-    return ParleyProcess.launch(JVM, "--config", config.toString(), "--host", "127.0.0.1", "--telnet-port", "0",
-        "--http-port", "0", "--data-dir", root.resolve("d" + (i + 1)).toString(), "--cluster");
+    return ParleyProcess.launch(
+        JVM,
+        "--config",
+        config.toString(),
+        "--host",
+        "127.0.0.1",
+        "--telnet-port",
+        "0",
+        "--http-port",
+        "0",
+        "--data-dir",
+        root.resolve("d" + (i + 1)).toString(),
+        "--cluster");
   }
 
   /** Starts the three nodes at once and waits until each sees the others' users. */
@@ -124,17 +152,23 @@ class ClusterIT {
       for (int i = 0; i < 3; i++) {
         probes.add(WsClient.login(vertx, nodes[i].httpPort(), "probe" + (i + 1)));
       }
-      Awaitility.await().atMost(Duration.ofSeconds(90)).pollInSameThread().pollDelay(Duration.ZERO)
-          .pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-            for (WsClient probe : probes) {
-              probe.say("/who");
-              JsonArray users = probe.expect("who").getJsonArray("users");
-              Set<String> nicks = new HashSet<>();
-              users.forEach(u -> nicks.add(((JsonObject) u).getString("nick")));
-              assertTrue(nicks.containsAll(Set.of("probe1", "probe2", "probe3")),
-                  "the nodes did not form one cluster: " + users);
-            }
-          });
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(90))
+          .pollInSameThread()
+          .pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(500))
+          .untilAsserted(
+              () -> {
+                for (WsClient probe : probes) {
+                  probe.say("/who");
+                  JsonArray users = probe.expect("who").getJsonArray("users");
+                  Set<String> nicks = new HashSet<>();
+                  users.forEach(u -> nicks.add(((JsonObject) u).getString("nick")));
+                  assertTrue(
+                      nicks.containsAll(Set.of("probe1", "probe2", "probe3")),
+                      "the nodes did not form one cluster: " + users);
+                }
+              });
     } finally {
       probes.forEach(WsClient::close);
     }
@@ -149,7 +183,10 @@ class ClusterIT {
   }
 
   private static JsonObject hello(String nick, long since) {
-    return new JsonObject().put("type", "hello").put("nick", nick).put("since", new JsonObject().put("lobby", since));
+    return new JsonObject()
+        .put("type", "hello")
+        .put("nick", nick)
+        .put("since", new JsonObject().put("lobby", since));
   }
 
   private static List<Long> seqs(JsonArray messages) {
@@ -172,8 +209,8 @@ class ClusterIT {
   @Order(1)
   void telnetAndWebUsersOnDifferentNodesChat() throws Exception {
     try (LineClient alice = LineClient.login(telnet(1), "alice");
-         WsClient bob = WsClient.login(vertx, http(2), "bob");
-         LineClient carol = LineClient.login(telnet(3), "carol")) {
+        WsClient bob = WsClient.login(vertx, http(2), "bob");
+        LineClient carol = LineClient.login(telnet(3), "carol")) {
       alice.send("hello from telnet on node 1");
       assertEquals("alice", bob.expectMessage("hello from telnet on node 1").getString("nick"));
       carol.expectContaining("alice: hello from telnet on node 1");
@@ -202,10 +239,13 @@ class ClusterIT {
       carol.expectContaining("alice");
       bob.say("/who #lobby"); // room membership, kept per session of every node
       Set<String> inLobby = new HashSet<>();
-      bob.expect("who").getJsonArray("users").forEach(u -> inLobby.add(((JsonObject) u).getString("nick")));
+      bob.expect("who")
+          .getJsonArray("users")
+          .forEach(u -> inLobby.add(((JsonObject) u).getString("nick")));
       assertTrue(inLobby.containsAll(Set.of("alice", "bob", "carol")), inLobby.toString());
 
-      // a room new to node 3: other nodes learn of its consumer a moment later, and nothing is lost meanwhile
+      // a room new to node 3: other nodes learn of its consumer a moment later, and nothing is lost
+      // meanwhile
       bob.say("/join #side");
       bob.expect("joined");
       carol.send("/join #side");
@@ -214,7 +254,9 @@ class ClusterIT {
       carol.expectContaining("bob: right away");
       carol.send("/join #lobby"); // back to talking in the lobby
       bob.say("/join #lobby");
-      bob.expect(f -> "notice".equals(f.getString("type")) && f.getString("text").contains("#lobby"), "back in #lobby");
+      bob.expect(
+          f -> "notice".equals(f.getString("type")) && f.getString("text").contains("#lobby"),
+          "back in #lobby");
 
       // join and leave notices arrive once on every node
       try (WsClient dora = WsClient.login(vertx, http(3), "dora")) {
@@ -224,16 +266,28 @@ class ClusterIT {
       }
       alice.expectContaining("dora has left #lobby");
       carol.expectContaining("dora has left #lobby");
-      bob.expect(f -> "leave".equals(f.getString("type")) && "dora".equals(f.getString("nick")), "dora's leave");
+      bob.expect(
+          f -> "leave".equals(f.getString("type")) && "dora".equals(f.getString("nick")),
+          "dora's leave");
       bob.say("after dora");
       alice.expectContaining("bob: after dora");
       carol.expectContaining("bob: after dora");
       for (LineClient c : List.of(alice, carol)) {
-        assertEquals(1, c.seen().stream().filter(l -> l.contains("dora (web) has joined #lobby")).count(), c.seen().toString());
-        assertEquals(1, c.seen().stream().filter(l -> l.contains("dora has left #lobby")).count(), c.seen().toString());
+        assertEquals(
+            1,
+            c.seen().stream().filter(l -> l.contains("dora (web) has joined #lobby")).count(),
+            c.seen().toString());
+        assertEquals(
+            1,
+            c.seen().stream().filter(l -> l.contains("dora has left #lobby")).count(),
+            c.seen().toString());
       }
-      assertEquals(1, bob.seen().stream().filter(f -> "join".equals(f.getString("type"))
-          && "dora".equals(f.getString("nick"))).count(), bob.seen().toString());
+      assertEquals(
+          1,
+          bob.seen().stream()
+              .filter(f -> "join".equals(f.getString("type")) && "dora".equals(f.getString("nick")))
+              .count(),
+          bob.seen().toString());
     }
   }
 
@@ -243,13 +297,15 @@ class ClusterIT {
     for (int round = 0; round < 3; round++) {
       String nick = "zed" + round;
       try (WsClient a = WsClient.connect(vertx, http(1));
-           WsClient b = WsClient.connect(vertx, http(2))) {
+          WsClient b = WsClient.connect(vertx, http(2))) {
         a.send(new JsonObject().put("type", "hello").put("nick", nick));
         b.send(new JsonObject().put("type", "hello").put("nick", nick));
         int winners = 0;
         for (WsClient c : List.of(a, b)) {
-          JsonObject outcome = c.expect(f -> "joined".equals(f.getString("type")) || "error".equals(f.getString("type")),
-              "joined or error");
+          JsonObject outcome =
+              c.expect(
+                  f -> "joined".equals(f.getString("type")) || "error".equals(f.getString("type")),
+                  "joined or error");
           if ("joined".equals(outcome.getString("type"))) {
             winners++;
           } else {
@@ -265,8 +321,8 @@ class ClusterIT {
   @Order(3)
   void killingANodeFreesItsNicknamesAndLosesNoHistory() throws Exception {
     try (WsClient brian = WsClient.login(vertx, http(2), "brian");
-         WsClient wendy = WsClient.login(vertx, http(1), "wendy");
-         LineClient ghost = LineClient.login(telnet(1), "ghost")) {
+        WsClient wendy = WsClient.login(vertx, http(1), "wendy");
+        LineClient ghost = LineClient.login(telnet(1), "ghost")) {
       long lastSeen = 0;
       for (int i = 1; i <= 3; i++) {
         brian.say("before the crash " + i);
@@ -279,15 +335,25 @@ class ClusterIT {
         brian.say("while node 1 is down " + i);
         during.add(brian.expectMessage("while node 1 is down " + i).getLong("seq"));
       }
-      assertEquals(List.of(lastSeen + 1, lastSeen + 2, lastSeen + 3), during, "seq goes on without a gap");
+      assertEquals(
+          List.of(lastSeen + 1, lastSeen + 2, lastSeen + 3), during, "seq goes on without a gap");
 
       // the dead node's nicknames are free again once Hazelcast has removed it
-      Awaitility.await().atMost(FREED_WITHIN.minusNanos(System.nanoTime() - killedAt)).pollInSameThread()
-          .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(500))
-          .untilAsserted(() -> assertTrue(tryNick(telnet(3), "ghost"), "ghost still taken after " + FREED_WITHIN));
+      Awaitility.await()
+          .atMost(FREED_WITHIN.minusNanos(System.nanoTime() - killedAt))
+          .pollInSameThread()
+          .pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(500))
+          .untilAsserted(
+              () ->
+                  assertTrue(
+                      tryNick(telnet(3), "ghost"), "ghost still taken after " + FREED_WITHIN));
       long freedMs = (System.nanoTime() - killedAt) / 1_000_000;
-      System.out.println("ClusterIT: nicknames of the killed node were free after " + freedMs + " ms");
-      brian.expect(f -> "leave".equals(f.getString("type")) && "wendy".equals(f.getString("nick")), "wendy left");
+      System.out.println(
+          "ClusterIT: nicknames of the killed node were free after " + freedMs + " ms");
+      brian.expect(
+          f -> "leave".equals(f.getString("type")) && "wendy".equals(f.getString("nick")),
+          "wendy left");
 
       // nodes 2 and 3 have the whole history, seq 1 onwards with no hole
       for (int node : new int[] {2, 3}) {
@@ -298,19 +364,29 @@ class ClusterIT {
           assertEquals(seqs.get(i - 1) + 1, seqs.get(i), "history of node " + node + ": " + seqs);
         }
         assertEquals(during.get(2), seqs.get(seqs.size() - 1));
-        assertTrue(texts(all).containsAll(List.of("hello from telnet on node 1", "before the crash 3",
-            "while node 1 is down 3")), texts(all).toString());
+        assertTrue(
+            texts(all)
+                .containsAll(
+                    List.of(
+                        "hello from telnet on node 1",
+                        "before the crash 3",
+                        "while node 1 is down 3")),
+            texts(all).toString());
       }
 
       // wendy comes back on node 3 and resumes where she was: no gap, no repeat
       try (WsClient back = WsClient.connect(vertx, http(3))) {
         back.send(hello("wendy", lastSeen));
-        assertEquals(List.of("while node 1 is down 1", "while node 1 is down 2", "while node 1 is down 3"),
+        assertEquals(
+            List.of("while node 1 is down 1", "while node 1 is down 2", "while node 1 is down 3"),
             texts(back.expect("history").getJsonArray("messages")));
         brian.say("welcome back");
         assertEquals(during.get(2) + 1, back.expectMessage("welcome back").getLong("seq"));
-        List<Long> live = back.seen().stream().filter(f -> "message".equals(f.getString("type")))
-            .map(f -> f.getLong("seq")).toList();
+        List<Long> live =
+            back.seen().stream()
+                .filter(f -> "message".equals(f.getString("type")))
+                .map(f -> f.getLong("seq"))
+                .toList();
         assertEquals(List.of(during.get(2) + 1), live, "nothing twice");
       }
     }
@@ -321,7 +397,8 @@ class ClusterIT {
     try (LineClient c = new LineClient(port)) {
       c.expectPrompt("Nickname:");
       c.send(nick);
-      String line = c.expect(l -> l.contains("You are in #") || l.contains("already used"), "login outcome");
+      String line =
+          c.expect(l -> l.contains("You are in #") || l.contains("already used"), "login outcome");
       return line.contains("You are in #");
     }
   }
@@ -357,14 +434,28 @@ class ClusterIT {
   void aNodeThatCannotJoinSaysWhyAndExits() throws Exception {
     Path bad = root.resolve("unreachable.json");
     // 192.0.2.1 (TEST-NET-1) is no address of this machine: Hazelcast can't bind there
-    Files.writeString(bad, "{\"cluster\": {\"enabled\": true, \"host\": \"192.0.2.1\", \"port\": 5701}}");
-    try (ParleyProcess p = ParleyProcess.launch(JVM, "--config", bad.toString(), "--telnet-port", "0",
-        "--http-port", "0", "--data-dir", root.resolve("bad").toString(), "--cluster")) {
+    Files.writeString(
+        bad, "{\"cluster\": {\"enabled\": true, \"host\": \"192.0.2.1\", \"port\": 5701}}");
+    try (ParleyProcess p =
+        ParleyProcess.launch(
+            JVM,
+            "--config",
+            bad.toString(),
+            "--telnet-port",
+            "0",
+            "--http-port",
+            "0",
+            "--data-dir",
+            root.resolve("bad").toString(),
+            "--cluster")) {
       int status = p.awaitExit(Duration.ofSeconds(90));
       assertNotEquals(0, status);
       List<String> reasons = p.stderr().stream().filter(l -> l.startsWith("parley: ")).toList();
       assertEquals(1, reasons.size(), p.stderr().toString());
-      assertTrue(reasons.get(0).startsWith("parley: could not start: could not join the cluster on 192.0.2.1:5701"),
+      assertTrue(
+          reasons
+              .get(0)
+              .startsWith("parley: could not start: could not join the cluster on 192.0.2.1:5701"),
           reasons.get(0));
       assertTrue(p.stdout().isEmpty(), p.stdout().toString());
     }

@@ -1,9 +1,17 @@
 package parley.it;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.transport.Transport;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -12,16 +20,9 @@ import parley.support.LineClient;
 import parley.support.ParleyServerExtension;
 import parley.support.WsClient;
 
-import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.regex.Pattern;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-/** The core issue end to end: real TCP and WebSocket clients against a real server on free ports. */
+/**
+ * The core issue end to end: real TCP and WebSocket clients against a real server on free ports.
+ */
 class CoreChatTest {
   private static final Pattern CHAT_LINE = Pattern.compile("\\[\\d\\d:\\d\\d] ([\\w-]+): (.*)");
 
@@ -31,7 +32,7 @@ class CoreChatTest {
   @Test
   void telnetAndWebChatBothWays() throws Exception {
     try (LineClient alice = LineClient.login(server.telnetPort(), "alice");
-         WsClient bob = WsClient.login(server.clientVertx(), server.httpPort(), "bob")) {
+        WsClient bob = WsClient.login(server.clientVertx(), server.httpPort(), "bob")) {
       alice.expectContaining("bob (web) has joined #lobby");
 
       alice.send("hello from the terminal");
@@ -53,22 +54,32 @@ class CoreChatTest {
   @ValueSource(strings = {"io_uring", "epoll", "nio"})
   void everyTransportCarriesChat(String name) throws Exception {
     server.stop();
-    Transport t = switch (name) {
-      case "io_uring" -> Transport.IO_URING;
-      case "epoll" -> Transport.EPOLL;
-      default -> Transport.NIO;
-    };
+    Transport t =
+        switch (name) {
+          case "io_uring" -> Transport.IO_URING;
+          case "epoll" -> Transport.EPOLL;
+          default -> Transport.NIO;
+        };
     if (!t.available()) {
       // a kernel or container without it: asking for it by name must fail with a clear reason
-      Exception e = assertThrows(Exception.class, () -> server.start(new JsonObject().put("transport", name)));
-      assertTrue(String.valueOf(e.getMessage()).contains("transport " + name + " is not available here"), e.toString());
+      Exception e =
+          assertThrows(
+              Exception.class, () -> server.start(new JsonObject().put("transport", name)));
+      assertTrue(
+          String.valueOf(e.getMessage()).contains("transport " + name + " is not available here"),
+          e.toString());
       return;
     }
     server.start(new JsonObject().put("transport", name));
-    String impl = ((VertxInternal) server.parley().vertx()).transport().getClass().getSimpleName().toLowerCase();
+    String impl =
+        ((VertxInternal) server.parley().vertx())
+            .transport()
+            .getClass()
+            .getSimpleName()
+            .toLowerCase();
     assertTrue(impl.contains(name.replace("_", "")), name + " in use: " + impl);
     try (LineClient alice = LineClient.login(server.telnetPort(), "alice");
-         WsClient bob = WsClient.login(server.clientVertx(), server.httpPort(), "bob")) {
+        WsClient bob = WsClient.login(server.clientVertx(), server.httpPort(), "bob")) {
       alice.expectContaining("bob (web) has joined #lobby");
       alice.send("over " + name);
       assertEquals("alice", bob.expectMessage("over " + name).getString("nick"));
@@ -105,8 +116,8 @@ class CoreChatTest {
   @Test
   void takenNicknameRefusedOnBothTransportsCaseInsensitively() throws Exception {
     try (LineClient alice = LineClient.login(server.telnetPort(), "alice");
-         LineClient other = new LineClient(server.telnetPort());
-         WsClient web = WsClient.connect(server.clientVertx(), server.httpPort())) {
+        LineClient other = new LineClient(server.telnetPort());
+        WsClient web = WsClient.connect(server.clientVertx(), server.httpPort())) {
       other.expectPrompt("Nickname:");
       other.send("ALICE");
       other.expectContaining("already used");
@@ -127,11 +138,16 @@ class CoreChatTest {
   @Test
   void whoListsBothUsersWithTransport() throws Exception {
     try (LineClient alice = LineClient.login(server.telnetPort(), "alice");
-         WsClient bob = WsClient.login(server.clientVertx(), server.httpPort(), "bob")) {
+        WsClient bob = WsClient.login(server.clientVertx(), server.httpPort(), "bob")) {
       alice.send("/who");
       alice.expectContaining("Users on the server (2)");
-      String a = alice.expect(l -> l.contains("alice") && l.contains("telnet") && l.contains("idle"), "alice in /who");
-      String b = alice.expect(l -> l.contains("bob") && l.contains("web") && l.contains("idle"), "bob in /who");
+      String a =
+          alice.expect(
+              l -> l.contains("alice") && l.contains("telnet") && l.contains("idle"),
+              "alice in /who");
+      String b =
+          alice.expect(
+              l -> l.contains("bob") && l.contains("web") && l.contains("idle"), "bob in /who");
       assertTrue(a.startsWith("  ") && b.startsWith("  "));
 
       bob.say("/who");
@@ -147,7 +163,9 @@ class CoreChatTest {
   void leaveNoticeOnDisconnect() throws Exception {
     try (WsClient bob = WsClient.login(server.clientVertx(), server.httpPort(), "bob")) {
       LineClient alice = LineClient.login(server.telnetPort(), "alice");
-      bob.expect(f -> "join".equals(f.getString("type")) && "alice".equals(f.getString("nick")), "alice's join");
+      bob.expect(
+          f -> "join".equals(f.getString("type")) && "alice".equals(f.getString("nick")),
+          "alice's join");
       alice.close();
       JsonObject leave = bob.expect("leave");
       assertEquals("alice", leave.getString("nick"));
@@ -157,16 +175,19 @@ class CoreChatTest {
         again.expectContaining("Goodbye");
         again.expectClosed();
       }
-      bob.expect(f -> "leave".equals(f.getString("type")) && "quit".equals(f.getString("reason")), "quit leave");
+      bob.expect(
+          f -> "leave".equals(f.getString("type")) && "quit".equals(f.getString("reason")),
+          "quit leave");
     }
   }
 
   @Test
   void escapeSequencesAndControlCharactersAreStripped() throws Exception {
     try (LineClient alice = LineClient.login(server.telnetPort(), "alice");
-         WsClient bob = WsClient.login(server.clientVertx(), server.httpPort(), "bob")) {
-      alice.sendRaw("a\u001b[2J\u001b[31mred\u001b[0m\u0007b\u001b]0;title\u0007c \u00e9t\u00e9 \u2603\r\n"
-          .getBytes(StandardCharsets.UTF_8));
+        WsClient bob = WsClient.login(server.clientVertx(), server.httpPort(), "bob")) {
+      alice.sendRaw(
+          "a\u001b[2J\u001b[31mred\u001b[0m\u0007b\u001b]0;title\u0007c \u00e9t\u00e9 \u2603\r\n"
+              .getBytes(StandardCharsets.UTF_8));
       JsonObject m = bob.expect("message");
       assertEquals("aredbc \u00e9t\u00e9 \u2603", m.getString("text"));
       bob.say("x\u001b[1Ay\u009b2Jz\u0000!");
@@ -175,8 +196,13 @@ class CoreChatTest {
       assertFalse(line.chars().anyMatch(c -> c < 0x20), line);
       // invalid UTF-8 becomes U+FFFD, valid text around it stays
       alice.sendRaw(new byte[] {'o', 'k', (byte) 0xc3, (byte) 0x28, '!', '\r', '\n'});
-      JsonObject invalid = bob.expect(f -> "message".equals(f.getString("type")) && "alice".equals(f.getString("nick"))
-          && f.getString("text").startsWith("ok"), "alice's invalid UTF-8 line");
+      JsonObject invalid =
+          bob.expect(
+              f ->
+                  "message".equals(f.getString("type"))
+                      && "alice".equals(f.getString("nick"))
+                      && f.getString("text").startsWith("ok"),
+              "alice's invalid UTF-8 line");
       assertEquals("ok\ufffd(!", invalid.getString("text"));
     }
   }
@@ -184,7 +210,7 @@ class CoreChatTest {
   @Test
   void oversizedLineRefusedAndConnectionStaysUsable() throws Exception {
     try (LineClient alice = LineClient.login(server.telnetPort(), "alice");
-         WsClient bob = WsClient.login(server.clientVertx(), server.httpPort(), "bob")) {
+        WsClient bob = WsClient.login(server.clientVertx(), server.httpPort(), "bob")) {
       alice.send("x".repeat(5000));
       alice.expectContaining("the limit is 2000");
       alice.send("still here");
@@ -195,14 +221,16 @@ class CoreChatTest {
       bob.say("me too");
       alice.expectContaining("bob: me too");
       List<String> all = alice.seen();
-      assertTrue(all.stream().noneMatch(l -> l.contains("xxxxxxxxxx")), "nothing of the long line was sent");
+      assertTrue(
+          all.stream().noneMatch(l -> l.contains("xxxxxxxxxx")),
+          "nothing of the long line was sent");
     }
   }
 
   @Test
   void commandsWorkFromBothTransports() throws Exception {
     try (LineClient alice = LineClient.login(server.telnetPort(), "alice");
-         WsClient bob = WsClient.login(server.clientVertx(), server.httpPort(), "bob")) {
+        WsClient bob = WsClient.login(server.clientVertx(), server.httpPort(), "bob")) {
       alice.send("/help");
       alice.expectContaining("/nick NEW");
       bob.say("/help");
@@ -210,7 +238,10 @@ class CoreChatTest {
 
       bob.say("/me waves");
       alice.expectContaining("* bob waves");
-      JsonObject action = bob.expect(f -> "message".equals(f.getString("type")) && f.getBoolean("action", false), "action");
+      JsonObject action =
+          bob.expect(
+              f -> "message".equals(f.getString("type")) && f.getBoolean("action", false),
+              "action");
       assertEquals("waves", action.getString("text"));
 
       alice.send("/nick alicia");

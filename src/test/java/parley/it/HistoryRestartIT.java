@@ -1,23 +1,25 @@
 package parley.it;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import parley.support.LineClient;
 import parley.support.ParleyProcess;
 import parley.support.WsClient;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-/** History survives kill -9 of a real server process, in two rooms, and resume works across the restart. */
+/**
+ * History survives kill -9 of a real server process, in two rooms, and resume works across the
+ * restart.
+ */
 class HistoryRestartIT {
 
   @Test
@@ -26,10 +28,18 @@ class HistoryRestartIT {
     try {
       List<String> acknowledged = new ArrayList<>();
       long lastLobbySeq;
-      try (ParleyProcess p = ParleyProcess.start("--host", "127.0.0.1", "--telnet-port", "0", "--http-port", "0",
-          "--data-dir", data.toString());
-           LineClient alice = LineClient.login(p.telnetPort(), "alice");
-           WsClient bob = WsClient.login(vertx, p.httpPort(), "bob")) {
+      try (ParleyProcess p =
+              ParleyProcess.start(
+                  "--host",
+                  "127.0.0.1",
+                  "--telnet-port",
+                  "0",
+                  "--http-port",
+                  "0",
+                  "--data-dir",
+                  data.toString());
+          LineClient alice = LineClient.login(p.telnetPort(), "alice");
+          WsClient bob = WsClient.login(vertx, p.httpPort(), "bob")) {
         alice.send("/join #dev");
         alice.expectContaining("You are in #dev");
         bob.say("/join #dev");
@@ -45,11 +55,22 @@ class HistoryRestartIT {
         lastLobbySeq = 20;
         p.kill9();
       }
-      try (ParleyProcess p = ParleyProcess.start("--host", "127.0.0.1", "--telnet-port", "0", "--http-port", "0",
-          "--data-dir", data.toString());
-           WsClient carol = WsClient.connect(vertx, p.httpPort())) {
-        carol.send(new JsonObject().put("type", "hello").put("nick", "carol")
-            .put("since", new JsonObject().put("lobby", 0).put("dev", 0)));
+      try (ParleyProcess p =
+              ParleyProcess.start(
+                  "--host",
+                  "127.0.0.1",
+                  "--telnet-port",
+                  "0",
+                  "--http-port",
+                  "0",
+                  "--data-dir",
+                  data.toString());
+          WsClient carol = WsClient.connect(vertx, p.httpPort())) {
+        carol.send(
+            new JsonObject()
+                .put("type", "hello")
+                .put("nick", "carol")
+                .put("since", new JsonObject().put("lobby", 0).put("dev", 0)));
         List<String> restored = new ArrayList<>();
         for (int r = 0; r < 2; r++) {
           JsonObject h = carol.expect("history");
@@ -61,15 +82,24 @@ class HistoryRestartIT {
         assertTrue(restored.containsAll(acknowledged), "missing: " + minus(acknowledged, restored));
         // a client that was open before the kill resumes exactly after its last seq
         try (WsClient bob = WsClient.connect(vertx, p.httpPort())) {
-          bob.send(new JsonObject().put("type", "hello").put("nick", "bob")
-              .put("since", new JsonObject().put("lobby", lastLobbySeq - 3)));
+          bob.send(
+              new JsonObject()
+                  .put("type", "hello")
+                  .put("nick", "bob")
+                  .put("since", new JsonObject().put("lobby", lastLobbySeq - 3)));
           JsonArray msgs = bob.expect("history").getJsonArray("messages");
-          assertEquals(List.of(18L, 19L, 20L), msgs.stream().map(o -> ((JsonObject) o).getLong("seq")).toList());
+          assertEquals(
+              List.of(18L, 19L, 20L),
+              msgs.stream().map(o -> ((JsonObject) o).getLong("seq")).toList());
           bob.say("after restart");
-          assertEquals(21L, bob.expectMessage("after restart").getLong("seq"), "seq continues after the restart");
+          assertEquals(
+              21L,
+              bob.expectMessage("after restart").getLong("seq"),
+              "seq continues after the restart");
         }
       }
-      assertTrue(Files.exists(data.resolve("chat.log")), "the transcript is written to data-dir/chat.log");
+      assertTrue(
+          Files.exists(data.resolve("chat.log")), "the transcript is written to data-dir/chat.log");
       String log = Files.readString(data.resolve("chat.log"));
       assertTrue(log.contains("#lobby <bob> msg 1"), log);
     } finally {

@@ -1,26 +1,33 @@
 package parley.it;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import parley.support.LineClient;
-import parley.support.ParleyProcess;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import parley.support.LineClient;
+import parley.support.ParleyProcess;
 
 /** The launch contract, against the real jar in its own process. */
 class LauncherIT {
 
   @Test
   void portZeroPicksFreePortsAndPrintsThem(@TempDir Path data) throws Exception {
-    try (ParleyProcess p = ParleyProcess.start("--host", "127.0.0.1", "--telnet-port", "0", "--http-port", "0",
-        "--data-dir", data.toString())) {
+    try (ParleyProcess p =
+        ParleyProcess.start(
+            "--host",
+            "127.0.0.1",
+            "--telnet-port",
+            "0",
+            "--http-port",
+            "0",
+            "--data-dir",
+            data.toString())) {
       assertTrue(p.telnetPort() > 0);
       assertTrue(p.httpPort() > 0);
       assertNotEquals(p.telnetPort(), p.httpPort());

@@ -1,5 +1,8 @@
 package parley.it;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import parley.support.ClientTest;
@@ -7,10 +10,10 @@ import parley.support.LineClient;
 import parley.support.TestServer;
 import parley.support.WsClient;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-
-/** Labeled responses: every reply to a WebSocket frame that carried an {@code id} carries the same id. */
+/**
+ * Labeled responses: every reply to a WebSocket frame that carried an {@code id} carries the same
+ * id.
+ */
 class RequestIdTest extends ClientTest {
 
   private static JsonObject say(String text, String id) {
@@ -18,7 +21,8 @@ class RequestIdTest extends ClientTest {
   }
 
   private static JsonObject expect(WsClient c, String type, String id) throws InterruptedException {
-    return c.expect(f -> type.equals(f.getString("type")) && id.equals(f.getString("id")),
+    return c.expect(
+        f -> type.equals(f.getString("type")) && id.equals(f.getString("id")),
         "of type " + type + " with id " + id);
   }
 
@@ -26,7 +30,7 @@ class RequestIdTest extends ClientTest {
   void repliesCarryTheIdOfTheirRequestAndBroadcastsNone() throws Exception {
     server = TestServer.start();
     try (LineClient alice = LineClient.login(server.telnetPort(), "alice");
-         WsClient bob = WsClient.connect(clientVertx, server.httpPort())) {
+        WsClient bob = WsClient.connect(clientVertx, server.httpPort())) {
       bob.send(new JsonObject().put("type", "hello").put("nick", "bob").put("id", "h1"));
       assertEquals("bob", expect(bob, "welcome", "h1").getString("nick"));
       assertEquals("lobby", expect(bob, "joined", "h1").getString("room"));
@@ -49,8 +53,9 @@ class RequestIdTest extends ClientTest {
       assertEquals("dev", expect(bob, "joined", "j1").getString("room"));
       bob.send(say("hello dev", "s1"));
       bob.send(say("/history", "y1"));
-      assertEquals("hello dev", expect(bob, "history", "y1").getJsonArray("messages").getJsonObject(0)
-          .getString("text"));
+      assertEquals(
+          "hello dev",
+          expect(bob, "history", "y1").getJsonArray("messages").getJsonObject(0).getString("text"));
       bob.send(say("/leave", "l1"));
       assertEquals("dev", expect(bob, "left", "l1").getString("room"));
 
@@ -61,7 +66,8 @@ class RequestIdTest extends ClientTest {
       alice.expectContaining("bob: hi alice");
       assertFalse(bob.expectMessage("hi alice").containsKey("id"));
       bob.say("/help");
-      assertFalse(bob.expect("notice").containsKey("id"), "a frame without an id gets replies without one");
+      assertFalse(
+          bob.expect("notice").containsKey("id"), "a frame without an id gets replies without one");
     }
   }
 
@@ -76,15 +82,22 @@ class RequestIdTest extends ClientTest {
       web.send(say("/who", "x".repeat(65)));
       assertEquals("bad_id", web.expect("error").getString("code"));
       web.send(say("/who", "x".repeat(64)));
-      assertEquals("carol", expect(web, "who", "x".repeat(64)).getJsonArray("users").getJsonObject(0)
-          .getString("nick"));
+      assertEquals(
+          "carol",
+          expect(web, "who", "x".repeat(64))
+              .getJsonArray("users")
+              .getJsonObject(0)
+              .getString("nick"));
     }
   }
 
   /** A line delayed by flood control keeps its id until it is handled. */
   @Test
   void delayedLinesKeepTheirIds() throws Exception {
-    server = TestServer.start(new JsonObject().put("flood", new JsonObject().put("burst", 1).put("ratePerSecond", 5)));
+    server =
+        TestServer.start(
+            new JsonObject()
+                .put("flood", new JsonObject().put("burst", 1).put("ratePerSecond", 5)));
     try (WsClient web = WsClient.login(clientVertx, server.httpPort(), "dave")) {
       web.send(say("/who", "f1"));
       web.send(say("/who", "f2"));

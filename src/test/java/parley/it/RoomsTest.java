@@ -1,30 +1,30 @@
 package parley.it;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import parley.support.LineClient;
 import parley.support.ParleyServerExtension;
 import parley.support.WsClient;
 
-import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /** Rooms, private messages and resuming from a sequence number. */
 class RoomsTest {
   @RegisterExtension
-  static final ParleyServerExtension server = ParleyServerExtension.withConfig(
-      new JsonObject().put("history", new JsonObject().put("retain", 20).put("replay", 5)));
+  static final ParleyServerExtension server =
+      ParleyServerExtension.withConfig(
+          new JsonObject().put("history", new JsonObject().put("retain", 20).put("replay", 5)));
 
   @Test
   void roomsAreIsolatedAndSharedAcrossTransports() throws Exception {
     try (LineClient alice = LineClient.login(server.telnetPort(), "alice");
-         WsClient bob = WsClient.login(server.clientVertx(), server.httpPort(), "bob");
-         LineClient carol = LineClient.login(server.telnetPort(), "carol")) {
+        WsClient bob = WsClient.login(server.clientVertx(), server.httpPort(), "bob");
+        LineClient carol = LineClient.login(server.telnetPort(), "carol")) {
       alice.send("/join #dev");
       alice.expectContaining("You are in #dev");
       bob.say("/join #dev");
@@ -36,7 +36,8 @@ class RoomsTest {
       assertEquals("dev", m.getString("room"));
       assertEquals(1, m.getLong("seq"), "dev has its own sequence");
 
-      bob.send(new JsonObject().put("type", "say").put("room", "lobby").put("text", "for the lobby"));
+      bob.send(
+          new JsonObject().put("type", "say").put("room", "lobby").put("text", "for the lobby"));
       carol.expectContaining("bob: for the lobby");
       // alice is in both rooms, with #dev current: the lobby line is prefixed with its room
       alice.expectContaining("[#lobby] ");
@@ -45,7 +46,9 @@ class RoomsTest {
       carol.expectContaining("#dev  2 users");
       carol.send("marker");
       carol.expectContaining("carol: marker");
-      assertFalse(carol.seen().stream().anyMatch(l -> l.contains("only for dev")), "nothing leaks out of #dev");
+      assertFalse(
+          carol.seen().stream().anyMatch(l -> l.contains("only for dev")),
+          "nothing leaks out of #dev");
 
       alice.send("/topic Parley internals");
       JsonObject topic = bob.expect("topic");
@@ -60,8 +63,8 @@ class RoomsTest {
   @Test
   void privateMessagesReachOnlyTheTargetOnBothTransports() throws Exception {
     try (LineClient alice = LineClient.login(server.telnetPort(), "alice");
-         WsClient bob = WsClient.login(server.clientVertx(), server.httpPort(), "bob");
-         LineClient carol = LineClient.login(server.telnetPort(), "carol")) {
+        WsClient bob = WsClient.login(server.clientVertx(), server.httpPort(), "bob");
+        LineClient carol = LineClient.login(server.telnetPort(), "carol")) {
       alice.send("/msg bob psst, telnet to web");
       JsonObject pm = bob.expect("private");
       assertEquals("alice", pm.getString("nick"));
@@ -80,7 +83,8 @@ class RoomsTest {
       carol.send("/history 50");
       carol.send("done");
       carol.expectContaining("carol: done");
-      assertFalse(carol.seen().stream().anyMatch(l -> l.contains("psst") || l.contains("and back")),
+      assertFalse(
+          carol.seen().stream().anyMatch(l -> l.contains("psst") || l.contains("and back")),
           "carol saw no one else's private messages, and history has none: " + carol.seen());
       bob.say("/history 50");
       JsonArray hist = bob.expect("history").getJsonArray("messages");
@@ -96,16 +100,26 @@ class RoomsTest {
         alice.expectContaining("alice: m" + i);
       }
       try (WsClient web = WsClient.connect(server.clientVertx(), server.httpPort())) {
-        web.send(new JsonObject().put("type", "hello").put("nick", "bob").put("since", new JsonObject().put("lobby", 25)));
+        web.send(
+            new JsonObject()
+                .put("type", "hello")
+                .put("nick", "bob")
+                .put("since", new JsonObject().put("lobby", 25)));
         JsonArray msgs = web.expect("history").getJsonArray("messages");
-        assertEquals(List.of(26L, 27L, 28L, 29L, 30L), msgs.stream().map(o -> ((JsonObject) o).getLong("seq")).toList());
+        assertEquals(
+            List.of(26L, 27L, 28L, 29L, 30L),
+            msgs.stream().map(o -> ((JsonObject) o).getLong("seq")).toList());
         alice.send("live");
         assertEquals(31L, web.expectMessage("live").getLong("seq"));
         assertTrue(web.seen().stream().noneMatch(f -> "missed".equals(f.getString("type"))));
       }
       // only the last 20 are retained: asking from seq 2 misses 3..11
       try (WsClient late = WsClient.connect(server.clientVertx(), server.httpPort())) {
-        late.send(new JsonObject().put("type", "hello").put("nick", "carol").put("since", new JsonObject().put("lobby", 2)));
+        late.send(
+            new JsonObject()
+                .put("type", "hello")
+                .put("nick", "carol")
+                .put("since", new JsonObject().put("lobby", 2)));
         JsonObject missed = late.expect("missed");
         assertEquals(9, missed.getLong("count"));
         JsonArray msgs = late.expect("history").getJsonArray("messages");
@@ -119,7 +133,7 @@ class RoomsTest {
   @Test
   void emojiAndCowsayAndAscii() throws Exception {
     try (LineClient alice = LineClient.login(server.telnetPort(), "alice");
-         WsClient bob = WsClient.login(server.clientVertx(), server.httpPort(), "bob")) {
+        WsClient bob = WsClient.login(server.clientVertx(), server.httpPort(), "bob")) {
       bob.say("nice :fire: :thumbsup:");
       assertEquals("nice \uD83D\uDD25 \uD83D\uDC4D", bob.expect("message").getString("text"));
       alice.expectContaining("bob: nice \uD83D\uDD25 \uD83D\uDC4D");
@@ -129,7 +143,10 @@ class RoomsTest {
       alice.expectContaining("bob: again :heart:");
 
       alice.send("/cowsay moo");
-      JsonObject cow = bob.expect(f -> "message".equals(f.getString("type")) && f.getString("text").contains("(oo)"), "cow");
+      JsonObject cow =
+          bob.expect(
+              f -> "message".equals(f.getString("type")) && f.getString("text").contains("(oo)"),
+              "cow");
       assertTrue(cow.getString("text").contains("< moo >"));
       alice.expectContaining("< moo >");
       alice.expectContaining("(oo)");

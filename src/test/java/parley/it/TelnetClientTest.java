@@ -1,17 +1,8 @@
 package parley.it;
 
-import org.apache.commons.net.telnet.EchoOptionHandler;
-import org.apache.commons.net.telnet.SuppressGAOptionHandler;
-import org.apache.commons.net.telnet.TelnetClient;
-import org.apache.commons.net.telnet.TelnetOption;
-import org.apache.commons.net.telnet.TerminalTypeOptionHandler;
-import org.apache.commons.net.telnet.WindowSizeOptionHandler;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import parley.support.LineClient;
-import parley.support.ParleyServerExtension;
-import parley.support.Eventually;
-import parley.telnet.TerminalText;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -25,16 +16,23 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
+import org.apache.commons.net.telnet.EchoOptionHandler;
+import org.apache.commons.net.telnet.SuppressGAOptionHandler;
+import org.apache.commons.net.telnet.TelnetClient;
+import org.apache.commons.net.telnet.TelnetOption;
+import org.apache.commons.net.telnet.TerminalTypeOptionHandler;
+import org.apache.commons.net.telnet.WindowSizeOptionHandler;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import parley.support.Eventually;
+import parley.support.LineClient;
+import parley.support.ParleyServerExtension;
+import parley.telnet.TerminalText;
 
 /**
- * Telnet negotiation and character mode against a real negotiating client (commons-net {@link TelnetClient},
- * which agrees to the server's ECHO and SGA and reports NAWS 60x24 and terminal type xterm), next to plain
- * non-negotiating TCP clients that must keep getting plain lines.
+ * Telnet negotiation and character mode against a real negotiating client (commons-net {@link
+ * TelnetClient}, which agrees to the server's ECHO and SGA and reports NAWS 60x24 and terminal type
+ * xterm), next to plain non-negotiating TCP clients that must keep getting plain lines.
  */
 class TelnetClientTest {
   private static final Duration WAIT = Duration.ofSeconds(10);
@@ -48,29 +46,38 @@ class TelnetClientTest {
   @Test
   void negotiatingClientGetsCharacterModeEditingWrappingAndColour() throws Exception {
     try (LineClient bob = LineClient.login(server.telnetPort(), "bob");
-         Term alice = Term.connect(server.telnetPort())) {
+        Term alice = Term.connect(server.telnetPort())) {
       alice.login("alice");
       bob.expectContaining("alice (telnet) has joined #lobby");
 
-      // the server echoes what is typed (the client does not echo locally: it agreed to the server's ECHO)
+      // the server echoes what is typed (the client does not echo locally: it agreed to the
+      // server's ECHO)
       int mark = alice.mark();
       alice.type("helo");
       alice.await(mark, s -> s.contains("helo"), "the server's echo of \"helo\"");
-      // Backspace (DEL, as terminals send it) twice, then retype: the server redraws the edited input
+      // Backspace (DEL, as terminals send it) twice, then retype: the server redraws the edited
+      // input
       alice.type("\u007f\u007f");
-      alice.await(mark, s -> s.endsWith("> he"), "the input redrawn as \"> he\" after two Backspaces");
+      alice.await(
+          mark, s -> s.endsWith("> he"), "the input redrawn as \"> he\" after two Backspaces");
       alice.type("llo\r\n");
       String heard = bob.expectContaining("alice: ");
       assertTrue(heard.endsWith("] alice: hello"), heard);
-      alice.await(mark, s -> s.contains("alice\u001b[0m: hello") || s.contains("alice: hello"), "own message echoed");
+      alice.await(
+          mark,
+          s -> s.contains("alice\u001b[0m: hello") || s.contains("alice: hello"),
+          "own message echoed");
 
       // the other way, with the nickname coloured for an xterm
       mark = alice.mark();
       bob.send("hi alice");
       String got = alice.await(mark, s -> s.contains("hi alice"), "bob's message");
-      assertTrue(Pattern.compile("\u001b\\[\\d+mbob\u001b\\[0m: hi alice").matcher(got).find(),
+      assertTrue(
+          Pattern.compile("\u001b\\[\\d+mbob\u001b\\[0m: hi alice").matcher(got).find(),
           "the nickname is wrapped in ANSI colour sequences: " + Term.visible(got));
-      assertTrue(got.endsWith("> "), "the prompt is redrawn after the incoming line: " + Term.visible(got));
+      assertTrue(
+          got.endsWith("> "),
+          "the prompt is redrawn after the incoming line: " + Term.visible(got));
 
       // a long incoming line is wrapped at the NAWS width
       StringBuilder words = new StringBuilder();
@@ -83,11 +90,19 @@ class TelnetClientTest {
       String wrapped = alice.await(mark, s -> s.contains("word30"), "the long line");
       List<String> rows = Term.rows(wrapped);
       for (String row : rows) {
-        assertTrue(TerminalText.width(row) <= COLUMNS,
-            "row wider than " + COLUMNS + " columns: \"" + Term.visible(row) + "\" in " + Term.visible(wrapped));
+        assertTrue(
+            TerminalText.width(row) <= COLUMNS,
+            "row wider than "
+                + COLUMNS
+                + " columns: \""
+                + Term.visible(row)
+                + "\" in "
+                + Term.visible(wrapped));
       }
-      String joined = String.join(" ", rows.stream().map(r -> CSI.matcher(r).replaceAll("")).toList());
-      assertTrue(joined.contains("bob: " + longText), "all of the line arrives, in order: " + joined);
+      String joined =
+          String.join(" ", rows.stream().map(r -> CSI.matcher(r).replaceAll("")).toList());
+      assertTrue(
+          joined.contains("bob: " + longText), "all of the line arrives, in order: " + joined);
       assertTrue(rows.size() >= 3, "the line took several rows: " + rows);
 
       // so is a long private message
@@ -96,11 +111,20 @@ class TelnetClientTest {
       String whispered = alice.await(mark, s -> s.contains("word30"), "the long private message");
       List<String> privateRows = Term.rows(whispered);
       for (String row : privateRows) {
-        assertTrue(TerminalText.width(row) <= COLUMNS,
-            "row wider than " + COLUMNS + " columns: \"" + Term.visible(row) + "\" in " + Term.visible(whispered));
+        assertTrue(
+            TerminalText.width(row) <= COLUMNS,
+            "row wider than "
+                + COLUMNS
+                + " columns: \""
+                + Term.visible(row)
+                + "\" in "
+                + Term.visible(whispered));
       }
-      String joinedPrivate = String.join(" ", privateRows.stream().map(r -> CSI.matcher(r).replaceAll("")).toList());
-      assertTrue(joinedPrivate.contains("*bob* " + longText), "all of the private message arrives: " + joinedPrivate);
+      String joinedPrivate =
+          String.join(" ", privateRows.stream().map(r -> CSI.matcher(r).replaceAll("")).toList());
+      assertTrue(
+          joinedPrivate.contains("*bob* " + longText),
+          "all of the private message arrives: " + joinedPrivate);
 
       // /color off turns the colours off for this session
       mark = alice.mark();
@@ -108,10 +132,13 @@ class TelnetClientTest {
       alice.await(mark, s -> s.contains("color is off"), "the /color off reply");
       mark = alice.mark();
       bob.send("plain now");
-      String plain = alice.await(mark, s -> s.contains("plain now"), "bob's message after /color off");
-      String row = rows(plain).stream().filter(r -> r.contains("plain now")).findFirst().orElseThrow();
+      String plain =
+          alice.await(mark, s -> s.contains("plain now"), "bob's message after /color off");
+      String row =
+          rows(plain).stream().filter(r -> r.contains("plain now")).findFirst().orElseThrow();
       assertTrue(row.contains("] bob: plain now"), Term.visible(row));
-      assertFalse(SGR.matcher(row).find(), "no colour sequences after /color off: " + Term.visible(row));
+      assertFalse(
+          SGR.matcher(row).find(), "no colour sequences after /color off: " + Term.visible(row));
     }
   }
 
@@ -135,9 +162,12 @@ class TelnetClientTest {
         List<String> all = new ArrayList<>(carol.seen());
         all.addAll(carol.unread());
         for (String line : all) {
-          assertFalse(line.indexOf('\u001b') >= 0, "an escape sequence reached the raw client: " + Term.visible(line));
-          assertFalse(line.chars().anyMatch(c -> c < 0x20), "a control character reached the raw client: "
-              + Term.visible(line));
+          assertFalse(
+              line.indexOf('\u001b') >= 0,
+              "an escape sequence reached the raw client: " + Term.visible(line));
+          assertFalse(
+              line.chars().anyMatch(c -> c < 0x20),
+              "a control character reached the raw client: " + Term.visible(line));
         }
       }
     }
@@ -146,7 +176,7 @@ class TelnetClientTest {
   @Test
   void eachLineEndEndsExactlyOneLine() throws Exception {
     try (LineClient dave = LineClient.login(server.telnetPort(), "dave");
-         LineClient erin = LineClient.login(server.telnetPort(), "erin")) {
+        LineClient erin = LineClient.login(server.telnetPort(), "erin")) {
       dave.sendRaw("a\r\nb\r\0c\nd\re\r\n".getBytes(StandardCharsets.US_ASCII));
       dave.send("end");
       List<String> texts = new ArrayList<>();
@@ -162,7 +192,10 @@ class TelnetClientTest {
     return Term.rows(text);
   }
 
-  /** A negotiating telnet client whose received bytes (IAC sequences removed by commons-net) are kept. */
+  /**
+   * A negotiating telnet client whose received bytes (IAC sequences removed by commons-net) are
+   * kept.
+   */
   static final class Term implements AutoCloseable {
     private final TelnetClient telnet;
     private final OutputStream out;
@@ -179,7 +212,8 @@ class TelnetClientTest {
 
     static Term connect(int port) throws Exception {
       TelnetClient telnet = new TelnetClient();
-      // server WILL ECHO: let it echo; SGA both ways; offer NAWS 60x24 and terminal type xterm when asked
+      // server WILL ECHO: let it echo; SGA both ways; offer NAWS 60x24 and terminal type xterm when
+      // asked
       telnet.addOptionHandler(new EchoOptionHandler(false, false, false, true));
       telnet.addOptionHandler(new SuppressGAOptionHandler(true, true, true, true));
       telnet.addOptionHandler(new WindowSizeOptionHandler(COLUMNS, 24, false, false, true, false));
@@ -221,20 +255,40 @@ class TelnetClientTest {
       out.flush();
     }
 
-    /** Polls until the text received since {@code mark} satisfies {@code condition}, and returns it. */
+    /**
+     * Polls until the text received since {@code mark} satisfies {@code condition}, and returns it.
+     */
     String await(int mark, Predicate<String> condition, String what) {
       AtomicReference<String> since = new AtomicReference<>();
-      Eventually.within(WAIT).untilAsserted(() -> {
-        since.set(text().substring(mark));
-        assertTrue(condition.test(since.get()),
-            () -> "no " + what + " within " + WAIT.toSeconds() + " s; received since then: " + visible(since.get()));
-      });
+      Eventually.within(WAIT)
+          .untilAsserted(
+              () -> {
+                since.set(text().substring(mark));
+                assertTrue(
+                    condition.test(since.get()),
+                    () ->
+                        "no "
+                            + what
+                            + " within "
+                            + WAIT.toSeconds()
+                            + " s; received since then: "
+                            + visible(since.get()));
+              });
       return since.get();
     }
 
     void awaitState(BooleanSupplier condition, String what) {
-      Eventually.within(WAIT).untilAsserted(() -> assertTrue(condition.getAsBoolean(),
-          () -> what + " not negotiated within " + WAIT.toSeconds() + " s; received: " + visible(text())));
+      Eventually.within(WAIT)
+          .untilAsserted(
+              () ->
+                  assertTrue(
+                      condition.getAsBoolean(),
+                      () ->
+                          what
+                              + " not negotiated within "
+                              + WAIT.toSeconds()
+                              + " s; received: "
+                              + visible(text())));
     }
 
     /** Waits for the negotiation and the prompt, logs in and waits for the chat prompt. */
@@ -248,13 +302,15 @@ class TelnetClientTest {
       // character mode: the server itself echoes the typed characters
       await(mark, s -> s.contains(nick), "echo of the typed nickname");
       type("\r\n");
-      String welcome = await(mark, s -> s.contains("You are in #") && s.endsWith("> "), "chat prompt after login");
+      String welcome =
+          await(
+              mark, s -> s.contains("You are in #") && s.endsWith("> "), "chat prompt after login");
       assertTrue(welcome.contains("You are "), visible(welcome));
     }
 
     /**
-     * The rows of {@code text} as a terminal shows them: split at line ends, and within a row only what
-     * follows the last CR (which returns to column 0 and is overwritten).
+     * The rows of {@code text} as a terminal shows them: split at line ends, and within a row only
+     * what follows the last CR (which returns to column 0 and is overwritten).
      */
     static List<String> rows(String text) {
       List<String> rows = new ArrayList<>();

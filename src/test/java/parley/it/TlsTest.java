@@ -1,32 +1,38 @@
 package parley.it;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import parley.support.ParleyServerExtension;
-
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import parley.support.ParleyServerExtension;
 
 /** Telnet over TLS and HTTPS/WSS with a self-signed development certificate. */
 class TlsTest {
   @RegisterExtension
-  static final ParleyServerExtension server = ParleyServerExtension.withConfig(new JsonObject()
-      .put("tls", new JsonObject().put("telnetPort", 0).put("https", true).put("selfSigned", true)));
+  static final ParleyServerExtension server =
+      ParleyServerExtension.withConfig(
+          new JsonObject()
+              .put(
+                  "tls",
+                  new JsonObject()
+                      .put("telnetPort", 0)
+                      .put("https", true)
+                      .put("selfSigned", true)));
 
   @Test
   void tlsRoundTripOnTelnetAndWss() throws Exception {
@@ -34,28 +40,44 @@ class TlsTest {
     int tlsPort = server.parley().telnetTlsPort();
     assertTrue(tlsPort > 0);
     SSLContext trustAll = SSLContext.getInstance("TLS");
-    trustAll.init(null, new TrustManager[] {new X509TrustManager() {
-      public void checkClientTrusted(X509Certificate[] c, String a) {
-      }
+    trustAll.init(
+        null,
+        new TrustManager[] {
+          new X509TrustManager() {
+            public void checkClientTrusted(X509Certificate[] c, String a) {}
 
-      public void checkServerTrusted(X509Certificate[] c, String a) {
-      }
+            public void checkServerTrusted(X509Certificate[] c, String a) {}
 
-      public X509Certificate[] getAcceptedIssuers() {
-        return new X509Certificate[0];
-      }
-    }}, null);
-    try (SSLSocket socket = (SSLSocket) trustAll.getSocketFactory().createSocket("127.0.0.1", tlsPort)) {
+            public X509Certificate[] getAcceptedIssuers() {
+              return new X509Certificate[0];
+            }
+          }
+        },
+        null);
+    try (SSLSocket socket =
+        (SSLSocket) trustAll.getSocketFactory().createSocket("127.0.0.1", tlsPort)) {
       socket.setSoTimeout(10_000); // a read that waits longer fails the test
       socket.startHandshake();
       var out = socket.getOutputStream();
       out.write("secure\r\n".getBytes(StandardCharsets.UTF_8));
       out.flush();
-      BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
-      io.vertx.core.http.WebSocketClient wsClient = vertx.createWebSocketClient(
-          new io.vertx.core.http.WebSocketClientOptions().setSsl(true).setTrustAll(true).setVerifyHost(false));
-      var ws = wsClient.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(server.httpPort())
-          .setURI("/chat/ws")).await(10, TimeUnit.SECONDS);
+      BufferedReader in =
+          new BufferedReader(
+              new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+      io.vertx.core.http.WebSocketClient wsClient =
+          vertx.createWebSocketClient(
+              new io.vertx.core.http.WebSocketClientOptions()
+                  .setSsl(true)
+                  .setTrustAll(true)
+                  .setVerifyHost(false));
+      var ws =
+          wsClient
+              .connect(
+                  new WebSocketConnectOptions()
+                      .setHost("127.0.0.1")
+                      .setPort(server.httpPort())
+                      .setURI("/chat/ws"))
+              .await(10, TimeUnit.SECONDS);
       var frames = new java.util.concurrent.LinkedBlockingQueue<JsonObject>();
       ws.textMessageHandler(t -> frames.add(new JsonObject(t)));
       ws.writeTextMessage(new JsonObject().put("type", "hello").put("nick", "wss").encode());
@@ -74,9 +96,14 @@ class TlsTest {
       } while (f != null && !"over telnets".equals(f.getString("text")));
       assertTrue(f != null, "the WSS user saw the TLS telnet user's message");
       assertEquals("secure", f.getString("nick"));
-      var http = vertx.createHttpClient(new HttpClientOptions().setSsl(true).setTrustAll(true).setVerifyHost(false));
-      int status = http.request(HttpMethod.GET, server.httpPort(), "127.0.0.1", "/chat")
-          .compose(r -> r.send()).map(r -> r.statusCode()).await(10, TimeUnit.SECONDS);
+      var http =
+          vertx.createHttpClient(
+              new HttpClientOptions().setSsl(true).setTrustAll(true).setVerifyHost(false));
+      int status =
+          http.request(HttpMethod.GET, server.httpPort(), "127.0.0.1", "/chat")
+              .compose(r -> r.send())
+              .map(r -> r.statusCode())
+              .await(10, TimeUnit.SECONDS);
       assertEquals(200, status);
     }
   }

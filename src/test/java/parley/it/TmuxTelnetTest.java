@@ -1,13 +1,8 @@
 package parley.it;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.awaitility.core.ConditionFactory;
-import parley.support.Eventually;
-import parley.support.LineClient;
-import parley.support.ParleyServerExtension;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.File;
 import java.io.IOException;
@@ -22,14 +17,19 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
+import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import parley.support.Eventually;
+import parley.support.LineClient;
+import parley.support.ParleyServerExtension;
 
 /**
- * End to end with the real Debian {@code telnet} client in a tmux pane of 100x30: what a person typing at a
- * terminal sees. Incoming chat lines appear above the input line, and the half-typed input stays intact.
+ * End to end with the real Debian {@code telnet} client in a tmux pane of 100x30: what a person
+ * typing at a terminal sees. Incoming chat lines appear above the input line, and the half-typed
+ * input stays intact.
  */
 class TmuxTelnetTest {
   private static final Duration WAIT = Duration.ofSeconds(10);
@@ -45,8 +45,11 @@ class TmuxTelnetTest {
   void start() throws Exception {
     for (String tool : List.of("tmux", "telnet")) {
       if (!onPath(tool)) {
-        fail("'" + tool + "' is not installed, but this end-to-end test needs both tmux and the Debian telnet "
-            + "client: run bin/test, which installs them (apt-get install telnet tmux)");
+        fail(
+            "'"
+                + tool
+                + "' is not installed, but this end-to-end test needs both tmux and the Debian telnet "
+                + "client: run bin/test, which installs them (apt-get install telnet tmux)");
       }
     }
     socketName = "parley-test-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
@@ -84,20 +87,29 @@ class TmuxTelnetTest {
       keys("half typed");
       awaitPane(p -> lastLine(p).equals("> half typed"), "the half-typed input");
       bob.send("a message while alice types");
-      String pane = awaitPane(p -> p.contains("bob: a message while alice types")
-          && lastLine(p).equals("> half typed"), "the incoming line above the intact input");
+      String pane =
+          awaitPane(
+              p ->
+                  p.contains("bob: a message while alice types")
+                      && lastLine(p).equals("> half typed"),
+              "the incoming line above the intact input");
       List<String> lines = nonEmptyLines(pane);
       String incoming = lines.get(lines.size() - 2);
-      assertTrue(incoming.endsWith("] bob: a message while alice types"),
+      assertTrue(
+          incoming.endsWith("] bob: a message while alice types"),
           "the incoming message is on its own line just above the input:\n" + pane);
-      assertEquals(1, count(pane, "half typed"), "the input appears once, not also inside the chat line:\n" + pane);
+      assertEquals(
+          1,
+          count(pane, "half typed"),
+          "the input appears once, not also inside the chat line:\n" + pane);
       awaitCursor(12, lines.size() - 1, "the cursor back at the end of the input");
 
       keys(" and finished");
       enter();
       String heard = bob.expectContaining("alice: ");
       assertTrue(heard.endsWith("] alice: half typed and finished"), heard);
-      awaitPane(p -> p.contains("alice: half typed and finished") && lastLine(p).equals(">"),
+      awaitPane(
+          p -> p.contains("alice: half typed and finished") && lastLine(p).equals(">"),
           "alice's own message shown and an empty prompt");
     }
   }
@@ -154,7 +166,8 @@ class TmuxTelnetTest {
       String heard = bob.expectContaining("alice: ");
       assertTrue(heard.endsWith("] alice: one two four"), heard);
 
-      awaitPane(p -> p.contains("alice: one two four") && lastLine(p).equals(">"), "the empty prompt");
+      awaitPane(
+          p -> p.contains("alice: one two four") && lastLine(p).equals(">"), "the empty prompt");
       key("Up");
       awaitPane(p -> lastLine(p).equals("> one two four"), "the previous line recalled by Up");
       keys("!");
@@ -162,14 +175,20 @@ class TmuxTelnetTest {
       heard = bob.expectContaining("alice: ");
       assertTrue(heard.endsWith("] alice: one two four!"), heard);
 
-      awaitPane(p -> p.contains("alice: one two four!") && lastLine(p).equals(">"), "the empty prompt");
+      awaitPane(
+          p -> p.contains("alice: one two four!") && lastLine(p).equals(">"), "the empty prompt");
       key("C-d");
       bob.expectContaining("alice has left #lobby");
-      String pane = awaitPane(p -> p.contains("Connection closed by foreign host"), "telnet told the connection closed");
+      String pane =
+          awaitPane(
+              p -> p.contains("Connection closed by foreign host"),
+              "telnet told the connection closed");
       // the goodbye is the server's last word: no prompt is drawn after it
       List<String> lines = nonEmptyLines(pane);
       int closed = lines.indexOf("Connection closed by foreign host.");
-      assertTrue(closed > 0 && lines.get(closed - 1).equals("*** Goodbye (quit)"), "goodbye, then telnet's notice:\n" + pane);
+      assertTrue(
+          closed > 0 && lines.get(closed - 1).equals("*** Goodbye (quit)"),
+          "goodbye, then telnet's notice:\n" + pane);
     }
   }
 
@@ -209,8 +228,10 @@ class TmuxTelnetTest {
       awaitPane(p -> lastLines(p, 2).equals(expected), "the input on two rows");
       bob.send("first incoming");
       bob.send("second incoming");
-      String pane = awaitPane(p -> p.contains("bob: second incoming") && lastLines(p, 2).equals(expected),
-          "the incoming lines above the two-row input");
+      String pane =
+          awaitPane(
+              p -> p.contains("bob: second incoming") && lastLines(p, 2).equals(expected),
+              "the incoming lines above the two-row input");
       List<String> lines = nonEmptyLines(pane);
       assertTrue(lines.get(lines.size() - 4).endsWith("] bob: first incoming"), pane);
       assertTrue(lines.get(lines.size() - 3).endsWith("] bob: second incoming"), pane);
@@ -229,28 +250,41 @@ class TmuxTelnetTest {
       login("alice");
       bob.expectContaining("alice (telnet) has joined #lobby");
       tmux(true, "resize-window", "-t", SESSION, "-x", "50", "-y", "30");
-      // telnet reports the new size (NAWS); the server then wraps between words, not mid-word like the terminal
+      // telnet reports the new size (NAWS); the server then wraps between words, not mid-word like
+      // the terminal
       StringBuilder b = new StringBuilder();
       for (int i = 1; b.length() < 120; i++) {
         b.append(i == 1 ? "" : " ").append("word").append(i);
       }
       String text = b.toString();
-      // the resize reaches the server asynchronously: send until one arrives wrapped at word boundaries
+      // the resize reaches the server asynchronously: send until one arrives wrapped at word
+      // boundaries
       AtomicInteger rounds = new AtomicInteger();
-      polling().untilAsserted(() -> {
-        int round = rounds.incrementAndGet();
-        bob.send(round + " " + text);
-        String marker = "bob: " + round + " ";
-        String pane = awaitPane(p -> p.contains(marker)
-            && p.contains(" " + text.substring(text.lastIndexOf(' ') + 1) + "\n")
-            && lastLine(p).equals(">"), "bob's long line " + round);
-        assertTrue(wrappedAtWords(pane, marker, text, 50),
-            "incoming lines are not wrapped at the new width of 50 columns; the pane shows:\n" + pane);
-      });
+      polling()
+          .untilAsserted(
+              () -> {
+                int round = rounds.incrementAndGet();
+                bob.send(round + " " + text);
+                String marker = "bob: " + round + " ";
+                String pane =
+                    awaitPane(
+                        p ->
+                            p.contains(marker)
+                                && p.contains(
+                                    " " + text.substring(text.lastIndexOf(' ') + 1) + "\n")
+                                && lastLine(p).equals(">"),
+                        "bob's long line " + round);
+                assertTrue(
+                    wrappedAtWords(pane, marker, text, 50),
+                    "incoming lines are not wrapped at the new width of 50 columns; the pane shows:\n"
+                        + pane);
+              });
     }
   }
 
-  /** Whether the message starting at {@code marker} occupies rows that each end at a word boundary. */
+  /**
+   * Whether the message starting at {@code marker} occupies rows that each end at a word boundary.
+   */
   private static boolean wrappedAtWords(String pane, String marker, String text, int columns) {
     List<String> lines = nonEmptyLines(pane);
     int start = -1;
@@ -268,11 +302,24 @@ class TmuxTelnetTest {
       }
     }
     String joined = String.join(" ", rows);
-    return rows.size() > 1 && rows.stream().allMatch(r -> r.length() <= columns) && joined.endsWith(marker + text);
+    return rows.size() > 1
+        && rows.stream().allMatch(r -> r.length() <= columns)
+        && joined.endsWith(marker + text);
   }
 
   private void startTelnet() throws Exception {
-    tmux(true, "-f", tmuxConf.toString(), "new-session", "-d", "-s", SESSION, "-x", "100", "-y", "30",
+    tmux(
+        true,
+        "-f",
+        tmuxConf.toString(),
+        "new-session",
+        "-d",
+        "-s",
+        SESSION,
+        "-x",
+        "100",
+        "-y",
+        "30",
         "telnet 127.0.0.1 " + server.telnetPort());
   }
 
@@ -308,29 +355,56 @@ class TmuxTelnetTest {
 
   /** Cursor column and row in the pane. */
   private List<Integer> cursor() throws Exception {
-    String[] xy = tmux(true, "display-message", "-p", "-t", SESSION, "#{cursor_x} #{cursor_y}").strip().split(" ");
+    String[] xy =
+        tmux(true, "display-message", "-p", "-t", SESSION, "#{cursor_x} #{cursor_y}")
+            .strip()
+            .split(" ");
     return List.of(Integer.parseInt(xy[0]), Integer.parseInt(xy[1]));
   }
 
   /** Polls until the pane's cursor is at column {@code x}, row {@code y}. */
   private void awaitCursor(int x, int y, String what) {
-    polling().untilAsserted(() -> {
-      List<Integer> at = cursor();
-      if (!at.equals(List.of(x, y))) {
-        fail("no " + what + " (" + x + "," + y + ") within " + WAIT.toSeconds() + " s; it is at " + at
-            + " and the pane shows:\n" + pane());
-      }
-    });
+    polling()
+        .untilAsserted(
+            () -> {
+              List<Integer> at = cursor();
+              if (!at.equals(List.of(x, y))) {
+                fail(
+                    "no "
+                        + what
+                        + " ("
+                        + x
+                        + ","
+                        + y
+                        + ") within "
+                        + WAIT.toSeconds()
+                        + " s; it is at "
+                        + at
+                        + " and the pane shows:\n"
+                        + pane());
+              }
+            });
   }
 
-  /** Polls capture-pane until {@code condition} holds; fails with the pane text after {@link #WAIT}. */
+  /**
+   * Polls capture-pane until {@code condition} holds; fails with the pane text after {@link #WAIT}.
+   */
   private String awaitPane(Predicate<String> condition, String what) {
     AtomicReference<String> pane = new AtomicReference<>();
-    polling().untilAsserted(() -> {
-      pane.set(pane());
-      assertTrue(condition.test(pane.get()),
-          () -> "no " + what + " within " + WAIT.toSeconds() + " s; the pane shows:\n" + pane.get());
-    });
+    polling()
+        .untilAsserted(
+            () -> {
+              pane.set(pane());
+              assertTrue(
+                  condition.test(pane.get()),
+                  () ->
+                      "no "
+                          + what
+                          + " within "
+                          + WAIT.toSeconds()
+                          + " s; the pane shows:\n"
+                          + pane.get());
+            });
     return pane.get();
   }
 
@@ -368,7 +442,8 @@ class TmuxTelnetTest {
     List<String> cmd = new ArrayList<>(List.of("tmux", "-L", socketName));
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-    pb.environment().put("LC_ALL", "C.UTF-8"); // UTF-8 in tmux and in telnet, whatever the caller's locale
+    pb.environment()
+        .put("LC_ALL", "C.UTF-8"); // UTF-8 in tmux and in telnet, whatever the caller's locale
     Process p = pb.start();
     p.getOutputStream().close();
     byte[] out = p.getInputStream().readAllBytes();

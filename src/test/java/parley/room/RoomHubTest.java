@@ -1,10 +1,18 @@
 package parley.room;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.vertx.core.Context;
-import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -14,20 +22,10 @@ import parley.chat.SessionState;
 import parley.store.LocalChatStore;
 import parley.support.Eventually;
 
-import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /**
- * A room's events reach its sessions in seq order, once each, even when the event bus brings them out of
- * order (as it does in a cluster, where different nodes publish), and a joining session gets nothing its
- * history already had.
+ * A room's events reach its sessions in seq order, once each, even when the event bus brings them
+ * out of order (as it does in a cluster, where different nodes publish), and a joining session gets
+ * nothing its history already had.
  */
 @ExtendWith(VertxExtension.class)
 class RoomHubTest {
@@ -50,7 +48,7 @@ class RoomHubTest {
     vertx.eventBus().registerDefaultCodec(ChatEvent.class, new EventCodec());
     hub = on(() -> new RoomHub(context, vertx.eventBus(), store, 100));
     for (int i = 1; i <= 5; i++) {
-      store.append(msg(0, "m" + i), e -> { }).await(5, TimeUnit.SECONDS);
+      store.append(msg(0, "m" + i), e -> {}).await(5, TimeUnit.SECONDS);
     }
   }
 
@@ -74,32 +72,44 @@ class RoomHubTest {
     Recorder s = new Recorder(context);
     on(() -> hub.join("lobby", s)).await(5, TimeUnit.SECONDS);
     if (ready) {
-      on(() -> {
-        hub.ready("lobby", s, floor);
-        return null;
-      });
+      on(
+          () -> {
+            hub.ready("lobby", s, floor);
+            return null;
+          });
     }
     return s;
   }
 
-  /** Waits until {@code s} has been sent {@code n} events, and the hub has handled all published so far. */
+  /**
+   * Waits until {@code s} has been sent {@code n} events, and the hub has handled all published so
+   * far.
+   */
   private void awaitCount(Recorder s, int n) {
-    Eventually.within(WAIT).untilAsserted(() -> assertTrue(s.seqs().size() >= n, () -> "only " + s.seen));
+    Eventually.within(WAIT)
+        .untilAsserted(() -> assertTrue(s.seqs().size() >= n, () -> "only " + s.seen));
     awaitHandled(s);
   }
 
   /**
-   * Publishes a marker, a notice without a seq (which the hub passes on at once), and waits until {@code s}
-   * (a ready session) has it: the hub handles a room's events in the order published, so by then it has done
-   * with everything published before, and any copy it was going to send is there. {@link Recorder#seqs()}
-   * leaves the markers out.
+   * Publishes a marker, a notice without a seq (which the hub passes on at once), and waits until
+   * {@code s} (a ready session) has it: the hub handles a room's events in the order published, so
+   * by then it has done with everything published before, and any copy it was going to send is
+   * there. {@link Recorder#seqs()} leaves the markers out.
    */
   private void awaitHandled(Recorder s) {
     String nick = MARKER + (++markers);
-    vertx.eventBus().publish(RoomHub.address("lobby"),
-        new ChatEvent(ChatEvent.Type.JOIN, "lobby", 0, T0, nick, "web", null, null));
-    Eventually.within(WAIT).untilAsserted(() ->
-        assertTrue(s.seen.stream().anyMatch(e -> nick.equals(e.nick())), () -> "no " + nick + "; only " + s.seen));
+    vertx
+        .eventBus()
+        .publish(
+            RoomHub.address("lobby"),
+            new ChatEvent(ChatEvent.Type.JOIN, "lobby", 0, T0, nick, "web", null, null));
+    Eventually.within(WAIT)
+        .untilAsserted(
+            () ->
+                assertTrue(
+                    s.seen.stream().anyMatch(e -> nick.equals(e.nick())),
+                    () -> "no " + nick + "; only " + s.seen));
   }
 
   @Test
@@ -133,14 +143,18 @@ class RoomHubTest {
     Recorder old = join(2, true);
     Recorder joining = join(0, false);
     publish(3, 4, 5);
-    vertx.eventBus().publish(RoomHub.address("lobby"),
-        new ChatEvent(ChatEvent.Type.JOIN, "lobby", 0, T0, "bob", "web", null, null));
+    vertx
+        .eventBus()
+        .publish(
+            RoomHub.address("lobby"),
+            new ChatEvent(ChatEvent.Type.JOIN, "lobby", 0, T0, "bob", "web", null, null));
     awaitCount(old, 4);
     assertTrue(joining.seen.isEmpty(), "held back until its history is sent");
-    on(() -> {
-      hub.ready("lobby", joining, 4);
-      return null;
-    });
+    on(
+        () -> {
+          hub.ready("lobby", joining, 4);
+          return null;
+        });
     awaitCount(joining, 2);
     assertEquals(List.of(5L, 0L), joining.seqs(), "history had up to 4; the join notice comes too");
   }
@@ -191,11 +205,9 @@ class RoomHubTest {
     }
 
     @Override
-    public void reply(Reply reply) {
-    }
+    public void reply(Reply reply) {}
 
     @Override
-    public void close(String reason) {
-    }
+    public void close(String reason) {}
   }
 }

@@ -1,15 +1,18 @@
 package parley.room;
 
-import org.junit.jupiter.api.Test;
-import parley.room.SlowReaderPolicy.Rule;
-import parley.room.SlowReaderPolicy.Verdict;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The slow-reader rule, one check at a time: every rule and its edges, with no sockets and no clock. */
+import org.junit.jupiter.api.Test;
+import parley.room.SlowReaderPolicy.Rule;
+import parley.room.SlowReaderPolicy.Verdict;
+
+/**
+ * The slow-reader rule, one check at a time: every rule and its edges, with no sockets and no
+ * clock.
+ */
 class SlowReaderPolicyTest {
   private static final long LIMIT = 1000;
   private static final long WINDOW_MS = 2000;
@@ -19,7 +22,10 @@ class SlowReaderPolicyTest {
 
   private final SlowReaderPolicy policy = new SlowReaderPolicy(LIMIT, WINDOW_MS);
 
-  /** Runs {@code n} checks that all find {@code owed} bytes waiting and {@code taken} taken so far, all CHECK_AGAIN. */
+  /**
+   * Runs {@code n} checks that all find {@code owed} bytes waiting and {@code taken} taken so far,
+   * all CHECK_AGAIN.
+   */
   private void checksAgain(int n, long owed, long taken) {
     for (int i = 0; i < n; i++) {
       assertEquals(Verdict.CHECK_AGAIN, policy.check(owed, taken), "check " + (i + 1) + " of " + n);
@@ -75,7 +81,8 @@ class SlowReaderPolicyTest {
   @Test
   void theCeilingIsJudgedWhenOutputGrowsNotAtTheChecks() {
     policy.owed(LIMIT + 1, 0);
-    // the checks judge progress only (here, the limit taken per check); owing more was judged when appended
+    // the checks judge progress only (here, the limit taken per check); owing more was judged when
+    // appended
     for (int i = 1; i <= 10; i++) {
       assertEquals(Verdict.CHECK_AGAIN, policy.check(CEILING + 1, i * LIMIT), "check " + i);
     }
@@ -137,7 +144,8 @@ class SlowReaderPolicyTest {
   void theHardRuleSlidesWithTheWindowToo() {
     long taken = 0;
     policy.owed(HARD + 1, taken);
-    // a good first step, then a trickle: the window that holds the step passes, the next one does not
+    // a good first step, then a trickle: the window that holds the step passes, the next one does
+    // not
     taken += LIMIT;
     assertEquals(Verdict.CHECK_AGAIN, policy.check(HARD + 1, taken));
     for (int i = 0; i < CHECKS - 1; i++) {

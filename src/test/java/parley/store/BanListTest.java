@@ -22,8 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Ban changes made on an event loop are written by the background writer, last change last. */
 class BanListTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   private Vertx vertx;
 
   @BeforeEach
@@ -43,31 +42,36 @@ class BanListTest {
   /** Runs {@code changes} on an event loop; returns that event loop's thread. */
   private Thread onEventLoop(Runnable changes) throws Exception {
     CompletableFuture<Thread> ran = new CompletableFuture<>();
-    vertx.getOrCreateContext().runOnContext(v -> {
-      try {
-        assertTrue(Context.isOnEventLoopThread());
-        changes.run();
-        ran.complete(Thread.currentThread());
-      } catch (Throwable t) {
-        ran.completeExceptionally(t);
-      }
-    });
+    vertx
+        .getOrCreateContext()
+        .runOnContext(
+            v -> {
+              try {
+                assertTrue(Context.isOnEventLoopThread());
+                changes.run();
+                ran.complete(Thread.currentThread());
+              } catch (Throwable t) {
+                ran.completeExceptionally(t);
+              }
+            });
     return ran.get(10, TimeUnit.SECONDS);
   }
 
   private List<String> addressesOnDisk() throws Exception {
-    return new JsonObject(Files.readString(dir.resolve("bans.json"))).getJsonArray("bans").stream()
-        .map(b -> ((JsonObject) b).getString("address")).toList();
+    return new JsonObject(Files.readString(dir.resolve("bans.json")))
+        .getJsonArray("bans").stream().map(b -> ((JsonObject) b).getString("address")).toList();
   }
 
   @Test
   void changesOnAnEventLoopAreWrittenElsewhereAndSurviveAReopen() throws Exception {
     BanList bans = BanList.open(dir);
-    Thread loop = onEventLoop(() -> {
-      bans.add(ban("10.0.0.1", "mallory"));
-      bans.add(ban("10.0.0.2", "trudy"));
-      assertEquals(1, bans.remove("mallory").size());
-    });
+    Thread loop =
+        onEventLoop(
+            () -> {
+              bans.add(ban("10.0.0.1", "mallory"));
+              bans.add(ban("10.0.0.2", "trudy"));
+              assertEquals(1, bans.remove("mallory").size());
+            });
     bans.flush().get(10, TimeUnit.SECONDS);
 
     Thread writer = bans.lastWriter();
@@ -85,16 +89,17 @@ class BanListTest {
   @Test
   void rapidChangesEndWithTheLastOnDisk() throws Exception {
     BanList bans = BanList.open(dir);
-    onEventLoop(() -> {
-      for (int i = 0; i < 500; i++) {
-        bans.add(ban("10.0.1." + (i % 250), "n" + i));
-        if (i % 2 == 0) {
-          bans.remove("10.0.1." + (i % 250));
-        }
-      }
-      bans.remove("10.0.1.1");
-      bans.add(ban("10.0.2.1", "last"));
-    });
+    onEventLoop(
+        () -> {
+          for (int i = 0; i < 500; i++) {
+            bans.add(ban("10.0.1." + (i % 250), "n" + i));
+            if (i % 2 == 0) {
+              bans.remove("10.0.1." + (i % 250));
+            }
+          }
+          bans.remove("10.0.1.1");
+          bans.add(ban("10.0.2.1", "last"));
+        });
     bans.flush().get(10, TimeUnit.SECONDS);
 
     List<String> expected = new java.util.ArrayList<>();

@@ -1,25 +1,24 @@
 package parley.store;
 
-import io.vertx.core.Future;
-import org.junit.jupiter.api.Test;
-import parley.chat.ChatEvent;
-import parley.chat.UserRecord;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vertx.core.Future;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import parley.chat.ChatEvent;
+import parley.chat.UserRecord;
 
 /**
- * The behaviour every {@link ChatStore} must have. Each implementation has a subclass that provides the
- * store (like Vert.x's AsyncMapTest with its local and clustered subclasses).
+ * The behaviour every {@link ChatStore} must have. Each implementation has a subclass that provides
+ * the store (like Vert.x's AsyncMapTest with its local and clustered subclasses).
  */
 public abstract class ChatStoreContract {
   protected static final Instant T0 = Instant.parse("2026-11-21T10:00:00Z");
@@ -87,15 +86,19 @@ public abstract class ChatStoreContract {
     await(s.joinRoom("dev", "s1", "bob"));
     await(s.joinRoom("dev", "s2", "alice"));
     await(s.joinRoom("lobby", "s1", "bob"));
-    assertEquals(new ChatStore.Members(List.of("alice", "bob"), 2), await(peer().members("dev", 10)));
+    assertEquals(
+        new ChatStore.Members(List.of("alice", "bob"), 2), await(peer().members("dev", 10)));
     await(s.joinRoom("dev", "s1", "bobby"));
     assertEquals(List.of("alice", "bobby"), await(s.members("dev", 10)).names());
     assertEquals(2, await(s.members("dev", 1)).count());
     assertEquals(1, await(s.members("dev", 1)).names().size());
     await(s.leaveRoom("dev", "s2"));
     assertEquals(List.of("bobby"), await(s.members("dev", 10)).names());
-    await(s.append(new ChatEvent(ChatEvent.Type.TOPIC, "dev", 0, T0, "bobby", "web", "Parley internals", null),
-        e -> { }));
+    await(
+        s.append(
+            new ChatEvent(
+                ChatEvent.Type.TOPIC, "dev", 0, T0, "bobby", "web", "Parley internals", null),
+            e -> {}));
     assertEquals("Parley internals", await(peer().topic("dev")));
     var rooms = await(s.rooms());
     assertEquals(List.of("dev", "lobby"), rooms.stream().map(r -> r.name()).toList());
@@ -132,12 +135,14 @@ public abstract class ChatStoreContract {
     List<Future<ChatEvent>> all = Collections.synchronizedList(new ArrayList<>());
     for (int t = 0; t < threads; t++) {
       int id = t;
-      new Thread(() -> {
-        for (int i = 0; i < each; i++) {
-          all.add(s.append(msg("busy", id + ":" + i), e -> published.add(e.seq())));
-        }
-        done.countDown();
-      }).start();
+      new Thread(
+              () -> {
+                for (int i = 0; i < each; i++) {
+                  all.add(s.append(msg("busy", id + ":" + i), e -> published.add(e.seq())));
+                }
+                done.countDown();
+              })
+          .start();
     }
     assertTrue(done.await(20, TimeUnit.SECONDS));
     await(Future.all(new ArrayList<>(all)));
@@ -151,9 +156,9 @@ public abstract class ChatStoreContract {
   void historyAndSince() throws Exception {
     ChatStore s = store();
     for (int i = 1; i <= 10; i++) {
-      await(s.append(msg("lobby", "m" + i), e -> { }));
+      await(s.append(msg("lobby", "m" + i), e -> {}));
     }
-    await(s.append(msg("other", "x"), e -> { }));
+    await(s.append(msg("other", "x"), e -> {}));
     ChatStore.Slice last3 = await(peer().history("lobby", 3));
     assertEquals(List.of("m8", "m9", "m10"), last3.events().stream().map(ChatEvent::text).toList());
     ChatStore.Slice after7 = await(s.since("lobby", 7, 100));
@@ -176,14 +181,18 @@ public abstract class ChatStoreContract {
     assertEquals(new ChatStore.Members(List.of(), 0), empty.members());
 
     for (int i = 1; i <= 5; i++) {
-      await(s.append(msg("lobby", "m" + i), e -> { }));
+      await(s.append(msg("lobby", "m" + i), e -> {}));
     }
-    await(s.append(new ChatEvent(ChatEvent.Type.TOPIC, "lobby", 0, T0, "bob", "web", "snacks", null), e -> { }));
+    await(
+        s.append(
+            new ChatEvent(ChatEvent.Type.TOPIC, "lobby", 0, T0, "bob", "web", "snacks", null),
+            e -> {}));
     await(s.joinRoom("lobby", "s1", "bob"));
     await(s.joinRoom("lobby", "s2", "alice"));
 
     ChatStore.Snapshot last = await(peer().snapshot("lobby", 0, 3, 10));
-    assertEquals(List.of(4L, 5L, 6L), last.history().events().stream().map(ChatEvent::seq).toList());
+    assertEquals(
+        List.of(4L, 5L, 6L), last.history().events().stream().map(ChatEvent::seq).toList());
     assertEquals(0, last.history().missed());
     assertEquals(6, last.lastSeq());
     assertEquals("snacks", last.topic());
@@ -205,10 +214,11 @@ public abstract class ChatStoreContract {
   void sinceCountsWhatRetentionDropped() throws Exception {
     ChatStore s = storeRetaining(5);
     for (int i = 1; i <= 12; i++) {
-      await(s.append(msg("lobby", "m" + i), e -> { }));
+      await(s.append(msg("lobby", "m" + i), e -> {}));
     }
     ChatStore.Slice slice = await(s.since("lobby", 3, 100));
-    assertEquals(List.of(8L, 9L, 10L, 11L, 12L), slice.events().stream().map(ChatEvent::seq).toList());
+    assertEquals(
+        List.of(8L, 9L, 10L, 11L, 12L), slice.events().stream().map(ChatEvent::seq).toList());
     assertEquals(4, slice.missed(), "seq 4 to 7 are gone");
   }
 

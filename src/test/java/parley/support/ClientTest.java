@@ -6,8 +6,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 
 /**
- * One client-side Vert.x (for {@link WsClient}) per test class, and the test's server, closed after each test.
- * New tests use {@link ParleyServerExtension}; this base stays only until AbuseTest moves to it.
+ * One client-side Vert.x (for {@link WsClient}) per test class, and the test's server, closed after
+ * each test. New tests use {@link ParleyServerExtension}; this base stays only until AbuseTest
+ * moves to it.
  */
 public abstract class ClientTest {
   protected static Vertx clientVertx;

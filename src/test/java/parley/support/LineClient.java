@@ -1,5 +1,7 @@
 package parley.support;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,8 +16,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /**
  * A plain TCP client that does not speak telnet (like nc or a script): it skips the server's IAC
  * negotiation, splits what it reads into lines, and lets a test wait for a line with a timeout.
@@ -28,6 +28,7 @@ public final class LineClient implements AutoCloseable {
   private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
   private final List<String> seen = new ArrayList<>();
   private volatile boolean eof;
+
   /** The text after the last line end (e.g. a prompt without a newline). */
   private volatile String partial = "";
 
@@ -76,7 +77,8 @@ public final class LineClient implements AutoCloseable {
           partial = "";
         } else {
           line.write(b);
-          if (in.available() == 0) { // about to wait for more: publish the unfinished line (e.g. a prompt)
+          if (in.available()
+              == 0) { // about to wait for more: publish the unfinished line (e.g. a prompt)
             partial = line.toString(StandardCharsets.UTF_8);
           }
         }
@@ -104,7 +106,8 @@ public final class LineClient implements AutoCloseable {
       long left = deadline - System.nanoTime();
       String line = left <= 0 ? null : lines.poll(left, TimeUnit.NANOSECONDS);
       if (line == null) {
-        throw new AssertionError("no line " + what + " within " + WAIT.toSeconds() + " s; saw: " + seen);
+        throw new AssertionError(
+            "no line " + what + " within " + WAIT.toSeconds() + " s; saw: " + seen);
       }
       seen.add(line);
       if (match.test(line)) {
@@ -119,13 +122,18 @@ public final class LineClient implements AutoCloseable {
 
   /** Waits until the server has sent a prompt (text without a line end) containing {@code text}. */
   public void expectPrompt(String text) {
-    Eventually.within(WAIT).untilAsserted(() ->
-        assertTrue(partial.contains(text), () -> "no prompt \"" + text + "\"; saw: " + seen + " / " + partial));
+    Eventually.within(WAIT)
+        .untilAsserted(
+            () ->
+                assertTrue(
+                    partial.contains(text),
+                    () -> "no prompt \"" + text + "\"; saw: " + seen + " / " + partial));
   }
 
   /** Waits for the connection to be closed by the server. */
   public void expectClosed() {
-    Eventually.within(WAIT).untilAsserted(() -> assertTrue(eof, () -> "connection still open; saw: " + seen));
+    Eventually.within(WAIT)
+        .untilAsserted(() -> assertTrue(eof, () -> "connection still open; saw: " + seen));
   }
 
   /** Lines received and consumed by expect so far. */

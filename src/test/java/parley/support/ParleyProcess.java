@@ -1,5 +1,7 @@
 package parley.support;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -12,8 +14,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Parley as a separate JVM process running target/parley.jar, as a user starts it. */
 public final class ParleyProcess implements AutoCloseable {
@@ -28,8 +28,14 @@ public final class ParleyProcess implements AutoCloseable {
 
   private ParleyProcess(Process process) {
     this.process = process;
-    pump(new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)), stdout, true);
-    pump(new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8)), stderr, false);
+    pump(
+        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)),
+        stdout,
+        true);
+    pump(
+        new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8)),
+        stderr,
+        false);
   }
 
   public static Path jar() {
@@ -60,24 +66,26 @@ public final class ParleyProcess implements AutoCloseable {
   }
 
   private void pump(BufferedReader in, List<String> into, boolean ports) {
-    Thread t = new Thread(() -> {
-      try {
-        String line;
-        while ((line = in.readLine()) != null) {
-          into.add(line);
-          Matcher m = PORT.matcher(line);
-          if (ports && m.matches()) {
-            if (m.group(1).equals("telnet")) {
-              telnetPort = Integer.parseInt(m.group(2));
-            } else {
-              httpPort = Integer.parseInt(m.group(2));
-            }
-          }
-        }
-      } catch (IOException ignored) {
-        // process ended
-      }
-    });
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                String line;
+                while ((line = in.readLine()) != null) {
+                  into.add(line);
+                  Matcher m = PORT.matcher(line);
+                  if (ports && m.matches()) {
+                    if (m.group(1).equals("telnet")) {
+                      telnetPort = Integer.parseInt(m.group(2));
+                    } else {
+                      httpPort = Integer.parseInt(m.group(2));
+                    }
+                  }
+                }
+              } catch (IOException ignored) {
+                // process ended
+              }
+            });
     t.setDaemon(true);
     t.start();
     pumps.add(t);
@@ -85,10 +93,19 @@ public final class ParleyProcess implements AutoCloseable {
 
   public void awaitPorts(Duration timeout) {
     Eventually.within(timeout)
-        .failFast("parley ended before printing its ports", () -> assertTrue(process.isAlive(),
-            () -> "exit " + process.exitValue() + "; stdout " + stdout + " stderr " + stderr))
-        .untilAsserted(() -> assertTrue(telnetPort >= 0 && httpPort >= 0,
-            () -> "parley did not print its ports; stdout " + stdout + " stderr " + stderr));
+        .failFast(
+            "parley ended before printing its ports",
+            () ->
+                assertTrue(
+                    process.isAlive(),
+                    () ->
+                        "exit " + process.exitValue() + "; stdout " + stdout + " stderr " + stderr))
+        .untilAsserted(
+            () ->
+                assertTrue(
+                    telnetPort >= 0 && httpPort >= 0,
+                    () ->
+                        "parley did not print its ports; stdout " + stdout + " stderr " + stderr));
   }
 
   public int telnetPort() {

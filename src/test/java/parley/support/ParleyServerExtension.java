@@ -2,6 +2,7 @@ package parley.support;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -10,11 +11,10 @@ import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import parley.Parley;
 
-import java.util.concurrent.TimeUnit;
-
 /**
- * An in-process Parley server on free ports for each test of a class, stopped after the test even when it
- * fails, and a client-side Vert.x (for {@link WsClient} and other clients) shared by the class:
+ * An in-process Parley server on free ports for each test of a class, stopped after the test even
+ * when it fails, and a client-side Vert.x (for {@link WsClient} and other clients) shared by the
+ * class:
  *
  * <pre>
  * &#64;RegisterExtension
@@ -22,8 +22,9 @@ import java.util.concurrent.TimeUnit;
  *     .put("history", new JsonObject().put("retain", 20)));
  * </pre>
  *
- * The class's config overrides apply to every test; a test may {@link #stop()} its server, or {@link #start}
- * another with further overrides. Register it in a static field: the client Vert.x lives as long as the class.
+ * The class's config overrides apply to every test; a test may {@link #stop()} its server, or
+ * {@link #start} another with further overrides. Register it in a static field: the client Vert.x
+ * lives as long as the class.
  */
 public final class ParleyServerExtension
     implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback {
@@ -47,7 +48,9 @@ public final class ParleyServerExtension
     return new ParleyServerExtension(overrides, true);
   }
 
-  /** No server until a test calls {@link #start}, with these config overrides under the test's own. */
+  /**
+   * No server until a test calls {@link #start}, with these config overrides under the test's own.
+   */
   public static ParleyServerExtension onDemand(JsonObject overrides) {
     return new ParleyServerExtension(overrides, false);
   }
@@ -81,8 +84,9 @@ public final class ParleyServerExtension
   }
 
   /**
-   * Stops this test's server if it runs, and starts one with the class's config and then these overrides
-   * (merged deeply: {@code {"flood": {"burst": 3}}} keeps the class's other flood settings).
+   * Stops this test's server if it runs, and starts one with the class's config and then these
+   * overrides (merged deeply: {@code {"flood": {"burst": 3}}} keeps the class's other flood
+   * settings).
    */
   public Parley start(JsonObject overrides) throws Exception {
     stop();

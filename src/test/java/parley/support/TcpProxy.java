@@ -12,17 +12,20 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A TCP proxy on a free local port in front of a server, standing in for the network between a browser and
- * Parley: a test can refuse new connections ({@link #refuse}), cut the open ones ({@link #cut}), or drop only
- * the browser's side so that the server still believes the old connection alive ({@link #dropClientsOnly}).
- * Plain threads and sockets, so it behaves the same however busy the server is.
+ * A TCP proxy on a free local port in front of a server, standing in for the network between a
+ * browser and Parley: a test can refuse new connections ({@link #refuse}), cut the open ones
+ * ({@link #cut}), or drop only the browser's side so that the server still believes the old
+ * connection alive ({@link #dropClientsOnly}). Plain threads and sockets, so it behaves the same
+ * however busy the server is.
  */
 public final class TcpProxy implements AutoCloseable {
   private final ServerSocket listener;
   private final int targetPort;
   private final List<Socket> open = new CopyOnWriteArrayList<>();
+
   /** Server-side sockets whose client side was dropped: left open until {@link #closeOrphans}. */
   private final List<Socket> orphans = new CopyOnWriteArrayList<>();
+
   private final AtomicInteger accepted = new AtomicInteger();
   private volatile boolean refusing;
   private volatile boolean closed;
@@ -39,7 +42,9 @@ public final class TcpProxy implements AutoCloseable {
     return listener.getLocalPort();
   }
 
-  /** While true, every new connection is accepted and closed at once, like a network that is down. */
+  /**
+   * While true, every new connection is accepted and closed at once, like a network that is down.
+   */
   public void refuse(boolean refuse) {
     this.refusing = refuse;
   }
@@ -58,8 +63,8 @@ public final class TcpProxy implements AutoCloseable {
   }
 
   /**
-   * Closes the client side of every open connection but keeps the server side open and silent, like a
-   * network that vanished without the server noticing yet.
+   * Closes the client side of every open connection but keeps the server side open and silent, like
+   * a network that vanished without the server noticing yet.
    */
   public void dropClientsOnly() {
     for (Socket s : open) {
@@ -111,31 +116,35 @@ public final class TcpProxy implements AutoCloseable {
   }
 
   private void pump(Socket from, Socket to) {
-    Thread t = new Thread(() -> {
-      byte[] buf = new byte[16384];
-      try {
-        // not try-with-resources: closing a socket's stream closes the socket, and an orphan must stay open
-        InputStream in = from.getInputStream();
-        OutputStream out = to.getOutputStream();
-        int n;
-        while ((n = in.read(buf)) >= 0) {
-          out.write(buf, 0, n);
-          out.flush();
-        }
-      } catch (IOException ignored) {
-        // one side closed
-      } finally {
-        // a socket kept as an orphan stays open (and unread) until closeOrphans
-        if (!orphans.contains(from)) {
-          quietly(from);
-          open.remove(from);
-        }
-        if (!orphans.contains(to)) {
-          quietly(to);
-          open.remove(to);
-        }
-      }
-    }, "tcp-proxy-pump");
+    Thread t =
+        new Thread(
+            () -> {
+              byte[] buf = new byte[16384];
+              try {
+                // not try-with-resources: closing a socket's stream closes the socket, and an
+                // orphan must stay open
+                InputStream in = from.getInputStream();
+                OutputStream out = to.getOutputStream();
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                  out.write(buf, 0, n);
+                  out.flush();
+                }
+              } catch (IOException ignored) {
+                // one side closed
+              } finally {
+                // a socket kept as an orphan stays open (and unread) until closeOrphans
+                if (!orphans.contains(from)) {
+                  quietly(from);
+                  open.remove(from);
+                }
+                if (!orphans.contains(to)) {
+                  quietly(to);
+                  open.remove(to);
+                }
+              }
+            },
+            "tcp-proxy-pump");
     t.setDaemon(true);
     t.start();
   }

@@ -1,19 +1,18 @@
 package parley.support;
 
 import io.vertx.core.json.JsonObject;
-import parley.Parley;
-import parley.config.ParleyConfig;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import parley.Parley;
+import parley.config.ParleyConfig;
 
 /**
- * An in-process Parley node on free ports and a data directory of its own (deleted on close), with the given
- * config overrides. Tests get one from {@link ParleyServerExtension}.
+ * An in-process Parley node on free ports and a data directory of its own (deleted on close), with
+ * the given config overrides. Tests get one from {@link ParleyServerExtension}.
  */
 public final class TestServer implements AutoCloseable {
   public final Parley parley;
@@ -26,14 +25,16 @@ public final class TestServer implements AutoCloseable {
 
   public static TestServer start(JsonObject overrides) throws Exception {
     Path data = Files.createTempDirectory("parley-test");
-    JsonObject json = new JsonObject()
-        .put("host", "127.0.0.1")
-        .put("dataDir", data.toString())
-        .put("telnet", new JsonObject().put("port", 0))
-        .put("http", new JsonObject().put("port", 0))
-        .mergeIn(overrides, true);
+    JsonObject json =
+        new JsonObject()
+            .put("host", "127.0.0.1")
+            .put("dataDir", data.toString())
+            .put("telnet", new JsonObject().put("port", 0))
+            .put("http", new JsonObject().put("port", 0))
+            .mergeIn(overrides, true);
     try {
-      return new TestServer(Parley.start(ParleyConfig.fromJson(json)).await(30, TimeUnit.SECONDS), data);
+      return new TestServer(
+          Parley.start(ParleyConfig.fromJson(json)).await(30, TimeUnit.SECONDS), data);
     } catch (Exception | Error e) {
       delete(data);
       throw e;

@@ -1,5 +1,7 @@
 package parley.support;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocket;
@@ -7,7 +9,6 @@ import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,9 +17,10 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-/** A real WebSocket client (Vert.x's) speaking Parley's JSON protocol, with blocking waits for tests. */
+/**
+ * A real WebSocket client (Vert.x's) speaking Parley's JSON protocol, with blocking waits for
+ * tests.
+ */
 public final class WsClient implements AutoCloseable {
   public static final Duration WAIT = Duration.ofSeconds(10);
 
@@ -37,14 +39,16 @@ public final class WsClient implements AutoCloseable {
   }
 
   public static WsClient connect(Vertx vertx, int port) throws Exception {
-    return connect(vertx, new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI("/chat/ws"));
+    return connect(
+        vertx, new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI("/chat/ws"));
   }
 
   public static WsClient connect(Vertx vertx, WebSocketConnectOptions options) throws Exception {
     return connect(vertx, new WebSocketClientOptions(), options);
   }
 
-  public static WsClient connect(Vertx vertx, WebSocketClientOptions clientOptions, WebSocketConnectOptions options)
+  public static WsClient connect(
+      Vertx vertx, WebSocketClientOptions clientOptions, WebSocketConnectOptions options)
       throws Exception {
     WebSocketClient client = vertx.createWebSocketClient(clientOptions);
     WsClient c = new WsClient(client, client.webSocket());
@@ -58,10 +62,13 @@ public final class WsClient implements AutoCloseable {
   }
 
   /** The same with those client options (e.g. a small socket receive buffer). */
-  public static WsClient login(Vertx vertx, WebSocketClientOptions clientOptions, int port, String nick)
-      throws Exception {
-    WsClient c = connect(vertx, clientOptions,
-        new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI("/chat/ws"));
+  public static WsClient login(
+      Vertx vertx, WebSocketClientOptions clientOptions, int port, String nick) throws Exception {
+    WsClient c =
+        connect(
+            vertx,
+            clientOptions,
+            new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI("/chat/ws"));
     c.send(new JsonObject().put("type", "hello").put("nick", nick));
     c.expect("joined");
     return c;
@@ -85,7 +92,8 @@ public final class WsClient implements AutoCloseable {
       long left = deadline - System.nanoTime();
       JsonObject f = left <= 0 ? null : frames.poll(left, TimeUnit.NANOSECONDS);
       if (f == null) {
-        throw new AssertionError("no frame " + what + " within " + WAIT.toSeconds() + " s; saw: " + seen);
+        throw new AssertionError(
+            "no frame " + what + " within " + WAIT.toSeconds() + " s; saw: " + seen);
       }
       seen.add(f);
       if (match.test(f)) {
@@ -99,15 +107,20 @@ public final class WsClient implements AutoCloseable {
   }
 
   public JsonObject expectMessage(String text) throws InterruptedException {
-    return expect(f -> "message".equals(f.getString("type")) && text.equals(f.getString("text")),
+    return expect(
+        f -> "message".equals(f.getString("type")) && text.equals(f.getString("text")),
         "message \"" + text + "\"");
   }
 
   public void expectClosed() {
-    Eventually.within(WAIT).untilAsserted(() -> assertTrue(closed, () -> "websocket still open; saw " + seen));
+    Eventually.within(WAIT)
+        .untilAsserted(() -> assertTrue(closed, () -> "websocket still open; saw " + seen));
   }
 
-  /** Stops reading from the socket (once Vert.x's small inbound queue is full), as a stuck client would. */
+  /**
+   * Stops reading from the socket (once Vert.x's small inbound queue is full), as a stuck client
+   * would.
+   */
   public void pause() {
     ws.pause();
   }

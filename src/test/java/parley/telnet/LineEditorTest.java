@@ -28,7 +28,8 @@ class LineEditorTest {
       in = new TelnetInput(maxLineBytes, rec);
       term = new MiniTerminal(cols);
       term.feed(in.greeting());
-      in.feed(bytes(IAC, 253, 1, IAC, 253, 3, IAC, 251, 31, IAC, 250, 31, 0, cols, 0, 24, IAC, 240));
+      in.feed(
+          bytes(IAC, 253, 1, IAC, 253, 3, IAC, 251, 31, IAC, 250, 31, 0, cols, 0, 24, IAC, 240));
       term.feed(in.takeOutput());
       in.prompt(prompt);
       term.feed(in.takeOutput());
@@ -161,7 +162,19 @@ class LineEditorTest {
     assertEquals("0,3", s.term.cursor());
     s.type(0x05, ">");
     assertEquals("<aXbc>", s.in.partialInput());
-    s.type("\u001b[H", "1", "\u001b[F", "2", "\u001b[1~", "3", "\u001b[4~", "4", "\u001bOH", "5", "\u001bOF", "6");
+    s.type(
+        "\u001b[H",
+        "1",
+        "\u001b[F",
+        "2",
+        "\u001b[1~",
+        "3",
+        "\u001b[4~",
+        "4",
+        "\u001bOH",
+        "5",
+        "\u001bOF",
+        "6");
     assertEquals("531<aXbc>246", s.in.partialInput());
     s.type("\u001bOD", "\u001bOD", "\u001bOC", 0x02, 0x06, "!");
     assertEquals("531<aXbc>24!6", s.in.partialInput());
@@ -291,7 +304,8 @@ class LineEditorTest {
     s.type("f\r");
     s.type(0);
     s.type("\n");
-    assertEquals(List.of("line:a", "line:b", "line:c", "line:d", "line:e", "line:f", "line:"), lines(s));
+    assertEquals(
+        List.of("line:a", "line:b", "line:c", "line:d", "line:e", "line:f", "line:"), lines(s));
   }
 
   @Test
@@ -378,11 +392,13 @@ class LineEditorTest {
     assertEquals(1, s.term.bells);
     assertEquals(List.of(">"), s.screen(), "the refused input is cleared");
     s.type("234", LEFT, 0x7f, "\r\n");
-    assertEquals(List.of("tooLong:14"), s.rec.events.subList(s.rec.events.size() - 1, s.rec.events.size()));
+    assertEquals(
+        List.of("tooLong:14"), s.rec.events.subList(s.rec.events.size() - 1, s.rec.events.size()));
     s.type("ok\r");
     assertEquals("line:ok", s.rec.events.get(s.rec.events.size() - 1));
     s.type("12345678901", 0x03, "ok2\r");
-    assertEquals("line:ok2", s.rec.events.get(s.rec.events.size() - 1), "Ctrl-C abandons a refused line");
+    assertEquals(
+        "line:ok2", s.rec.events.get(s.rec.events.size() - 1), "Ctrl-C abandons a refused line");
   }
 
   @Test
@@ -422,11 +438,33 @@ class LineEditorTest {
 
   // ------------------------------------------------------------------ randomized screen model
 
-  private static final String[] CHARS = {"a", "b", " ", "é", "字", "😀", "e\u0301", "z", "x", "Ω", "❤️", "👩‍💻",
-      "🇩🇪", "1️⃣", "👍🏽", "❤︎"};
-  private static final String[] KEYS = {LEFT, RIGHT, UP, DOWN, "\u001bOD", "\u001bOC", "\u001b[H",
-      "\u001b[F", "\u001b[1~", "\u001b[4~", "\u001b[3~", "\u0001", "\u0005", "\u0002", "\u0006", "\u0008",
-      "\u007f", "\u0017", "\u0015", "\u0003", "\u000b"};
+  private static final String[] CHARS = {
+    "a", "b", " ", "é", "字", "😀", "e\u0301", "z", "x", "Ω", "❤️", "👩‍💻", "🇩🇪", "1️⃣", "👍🏽",
+    "❤︎"
+  };
+  private static final String[] KEYS = {
+    LEFT,
+    RIGHT,
+    UP,
+    DOWN,
+    "\u001bOD",
+    "\u001bOC",
+    "\u001b[H",
+    "\u001b[F",
+    "\u001b[1~",
+    "\u001b[4~",
+    "\u001b[3~",
+    "\u0001",
+    "\u0005",
+    "\u0002",
+    "\u0006",
+    "\u0008",
+    "\u007f",
+    "\u0017",
+    "\u0015",
+    "\u0003",
+    "\u000b"
+  };
   private static final String[] ENTERS = {"\r\n", "\r\u0000", "\r", "\n"};
 
   /**
@@ -482,7 +520,8 @@ class LineEditorTest {
     }
   }
 
-  private static void checkScreen(Session s, int cols, String transcript, String prompt, String where) {
+  private static void checkScreen(
+      Session s, int cols, String transcript, String prompt, String where) {
     String input = s.in.partialInput();
     int cursor = s.in.cursorForTest();
     MiniTerminal expected = new MiniTerminal(cols);

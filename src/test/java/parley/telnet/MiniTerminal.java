@@ -8,9 +8,9 @@ import java.util.List;
  * A tiny VT100-style screen for tests: an unbounded list of rows of a fixed width, with xterm's
  * deferred ("pending") autowrap, wide characters taking two cells and combining marks joining the
  * previous cell. Grapheme clusters are drawn as {@link TerminalText#advance} measures them, like a
- * terminal that draws ❤️ two cells wide: when a character widens the cluster before it, the
- * cluster is drawn again where it started (on the next row if it no longer fits). Understands CR,
- * LF, BS, BEL and CSI A/B/C/D/K/J/H/m; skips Telnet IAC sequences.
+ * terminal that draws ❤️ two cells wide: when a character widens the cluster before it, the cluster
+ * is drawn again where it started (on the next row if it no longer fits). Understands CR, LF, BS,
+ * BEL and CSI A/B/C/D/K/J/H/m; skips Telnet IAC sequences.
  */
 final class MiniTerminal {
   final int cols;
@@ -19,8 +19,10 @@ final class MiniTerminal {
   int col;
   boolean pendingWrap;
   int bells;
+
   /** Scan state of the last cluster drawn, which the next character may join. */
   private int cluster = TerminalText.CLUSTER_START;
+
   private int clusterRow;
   private int clusterCol;
 
@@ -76,11 +78,25 @@ final class MiniTerminal {
     String digits = param.replaceFirst("^([0-9]*).*$", "$1");
     int n = digits.isEmpty() ? 1 : Integer.parseInt(digits);
     switch (f) {
-      case 'A' -> { row = Math.max(0, row - n); pendingWrap = false; }
-      case 'B' -> { row = Math.min(rows.size() - 1, row + n); pendingWrap = false; }
-      case 'C' -> { col = Math.min(cols - 1, col + n); pendingWrap = false; }
-      case 'D' -> { col = Math.max(0, col - n); pendingWrap = false; }
-      case 'K' -> { eraseRow(row, col); }
+      case 'A' -> {
+        row = Math.max(0, row - n);
+        pendingWrap = false;
+      }
+      case 'B' -> {
+        row = Math.min(rows.size() - 1, row + n);
+        pendingWrap = false;
+      }
+      case 'C' -> {
+        col = Math.min(cols - 1, col + n);
+        pendingWrap = false;
+      }
+      case 'D' -> {
+        col = Math.max(0, col - n);
+        pendingWrap = false;
+      }
+      case 'K' -> {
+        eraseRow(row, col);
+      }
       case 'J' -> {
         if (param.equals("2")) {
           for (int r = 0; r < rows.size(); r++) {
@@ -93,8 +109,12 @@ final class MiniTerminal {
           }
         }
       }
-      case 'H' -> { row = 0; col = 0; pendingWrap = false; }
-      case 'm' -> { }
+      case 'H' -> {
+        row = 0;
+        col = 0;
+        pendingWrap = false;
+      }
+      case 'm' -> {}
       default -> throw new AssertionError("unsupported CSI " + param + f);
     }
   }
@@ -117,11 +137,26 @@ final class MiniTerminal {
     int previous = cluster;
     cluster = TerminalText.advance(previous, cp);
     switch (cp) {
-      case '\r' -> { col = 0; pendingWrap = false; return; }
-      case '\n' -> { newRow(); pendingWrap = false; return; }
-      case 0x08 -> { if (col > 0) col--; pendingWrap = false; return; }
-      case 0x07 -> { bells++; return; }
-      default -> { }
+      case '\r' -> {
+        col = 0;
+        pendingWrap = false;
+        return;
+      }
+      case '\n' -> {
+        newRow();
+        pendingWrap = false;
+        return;
+      }
+      case 0x08 -> {
+        if (col > 0) col--;
+        pendingWrap = false;
+        return;
+      }
+      case 0x07 -> {
+        bells++;
+        return;
+      }
+      default -> {}
     }
     if (cp < 0x20) {
       throw new AssertionError("control byte in output: " + cp);

@@ -59,7 +59,13 @@ class RandomStreamTest {
     for (int i = 0; i < line.length(); i++) {
       char c = line.charAt(i);
       if (c < 0x20 || (c >= 0x7f && c < 0xa0)) {
-        fail("control character " + (int) c + " in line " + line + " from " + Arrays.toString(stream));
+        fail(
+            "control character "
+                + (int) c
+                + " in line "
+                + line
+                + " from "
+                + Arrays.toString(stream));
       }
     }
     for (byte b : utf8) {
@@ -79,13 +85,30 @@ class RandomStreamTest {
     return rnd.ints(k, 1, len).sorted().distinct().toArray();
   }
 
-  private static final int[] TELNET = {255, 255, 255, 251, 252, 253, 254, 250, 240, 241, 242, 243, 244,
-      245, 246, 247, 248, 249};
+  private static final int[] TELNET = {
+    255, 255, 255, 251, 252, 253, 254, 250, 240, 241, 242, 243, 244, 245, 246, 247, 248, 249
+  };
   private static final int[] OPTIONS = {0, 1, 3, 24, 31, 34, 39, 99, 255};
-  private static final int[] CONTROL = {'\r', '\n', 0, '\r', '\n', 0x08, 0x7f, 0x03, 0x04, 0x15, 0x17,
-      0x01, 0x05, 0x0b, 0x0c, 0x1b, 0x09, 0x07};
-  private static final String[] TEXT = {"a", "hello ", "é", "字", "😀", "e\u0301", "\u001b[A", "\u001b[D",
-      "\u001b[3~", "\u001bOB", "\u001b[1;5C", "\u00ff", "\u0085", "\u2028"};
+  private static final int[] CONTROL = {
+    '\r', '\n', 0, '\r', '\n', 0x08, 0x7f, 0x03, 0x04, 0x15, 0x17, 0x01, 0x05, 0x0b, 0x0c, 0x1b,
+    0x09, 0x07
+  };
+  private static final String[] TEXT = {
+    "a",
+    "hello ",
+    "é",
+    "字",
+    "😀",
+    "e\u0301",
+    "\u001b[A",
+    "\u001b[D",
+    "\u001b[3~",
+    "\u001bOB",
+    "\u001b[1;5C",
+    "\u00ff",
+    "\u0085",
+    "\u2028"
+  };
 
   private static byte[] randomStream(Random rnd) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -93,14 +116,28 @@ class RandomStreamTest {
     if (mode == 1) { // character mode from the start
       out.writeBytes(new byte[] {(byte) 255, (byte) 253, 1});
     } else if (mode == 2) { // full handshake with a small window
-      out.writeBytes(new byte[] {(byte) 255, (byte) 253, 1, (byte) 255, (byte) 250, 31, 0,
-          (byte) (5 + rnd.nextInt(40)), 0, 24, (byte) 255, (byte) 240});
+      out.writeBytes(
+          new byte[] {
+            (byte) 255,
+            (byte) 253,
+            1,
+            (byte) 255,
+            (byte) 250,
+            31,
+            0,
+            (byte) (5 + rnd.nextInt(40)),
+            0,
+            24,
+            (byte) 255,
+            (byte) 240
+          });
     }
     int len = rnd.nextInt(300);
     while (out.size() < len) {
       int kind = rnd.nextInt(10);
       switch (kind) {
-        case 0, 1, 2 -> out.writeBytes(TEXT[rnd.nextInt(TEXT.length)].getBytes(StandardCharsets.UTF_8));
+        case 0, 1, 2 ->
+            out.writeBytes(TEXT[rnd.nextInt(TEXT.length)].getBytes(StandardCharsets.UTF_8));
         case 3 -> out.write(TELNET[rnd.nextInt(TELNET.length)]);
         case 4 -> out.write(OPTIONS[rnd.nextInt(OPTIONS.length)]);
         case 5, 6 -> out.write(CONTROL[rnd.nextInt(CONTROL.length)]);

@@ -31,7 +31,8 @@ class TelnetCodecTest {
   @Test
   void greetingOffersEchoSgaAndAsksNawsTtype() {
     TelnetInput in = new TelnetInput(new Recorder());
-    assertArrayEquals(bytes(IAC, WILL, ECHO, IAC, WILL, SGA, IAC, DO, NAWS, IAC, DO, TTYPE), in.greeting());
+    assertArrayEquals(
+        bytes(IAC, WILL, ECHO, IAC, WILL, SGA, IAC, DO, NAWS, IAC, DO, TTYPE), in.greeting());
     assertArrayEquals(new byte[0], in.greeting(), "requests are not repeated");
     assertArrayEquals(new byte[0], in.takeOutput(), "greeting is not also queued");
   }
@@ -41,13 +42,16 @@ class TelnetCodecTest {
     assertArrayEquals(bytes(IAC, WONT, 99), output(bytes(IAC, DO, 99)));
     assertArrayEquals(bytes(IAC, DONT, 99), output(bytes(IAC, WILL, 99)));
     assertArrayEquals(bytes(IAC, DONT, LINEMODE), output(bytes(IAC, WILL, LINEMODE)));
-    assertArrayEquals(bytes(IAC, WONT, NAWS), output(bytes(IAC, DO, NAWS)), "we never do NAWS ourselves");
-    assertArrayEquals(bytes(IAC, DONT, ECHO), output(bytes(IAC, WILL, ECHO)), "client must not echo for us");
+    assertArrayEquals(
+        bytes(IAC, WONT, NAWS), output(bytes(IAC, DO, NAWS)), "we never do NAWS ourselves");
+    assertArrayEquals(
+        bytes(IAC, DONT, ECHO), output(bytes(IAC, WILL, ECHO)), "client must not echo for us");
   }
 
   @Test
   void negativeRepliesToDisabledOptionsGetNoAnswer() {
-    assertArrayEquals(new byte[0], output(bytes(IAC, WONT, 99, IAC, DONT, 99, IAC, WONT, ECHO, IAC, DONT, ECHO)));
+    assertArrayEquals(
+        new byte[0], output(bytes(IAC, WONT, 99, IAC, DONT, 99, IAC, WONT, ECHO, IAC, DONT, ECHO)));
   }
 
   @Test
@@ -57,7 +61,9 @@ class TelnetCodecTest {
     in.greeting();
     // what Debian's telnet answers
     in.feed(bytes(IAC, DO, ECHO, IAC, DO, SGA, IAC, WILL, NAWS, IAC, WILL, TTYPE));
-    assertArrayEquals(bytes('\r', 0x1b, '[', 'K', IAC, SB, TTYPE, 1, IAC, SE), in.takeOutput(),
+    assertArrayEquals(
+        bytes('\r', 0x1b, '[', 'K', IAC, SB, TTYPE, 1, IAC, SE),
+        in.takeOutput(),
         "only the (empty) prompt and TTYPE SEND; no reply to replies");
     assertTrue(in.characterMode());
     assertEquals(List.of("mode:char"), r.events);
@@ -125,14 +131,24 @@ class TelnetCodecTest {
       TelnetInput server = new TelnetInput(r);
       ByteArrayOutputStream clientOut = new ByteArrayOutputStream();
       List<String> clientChanges = new ArrayList<>();
-      TelnetCodec client = new TelnetCodec(new TelnetCodec.Handler() {
-        @Override public void data(int b) { }
-        @Override public void command(int c) { }
-        @Override public void optionChanged(boolean local, int option, boolean enabled) {
-          clientChanges.add((local ? "us" : "him") + option + "=" + enabled);
-        }
-        @Override public void subnegotiation(int option, byte[] data, int length) { }
-      }, clientOut);
+      TelnetCodec client =
+          new TelnetCodec(
+              new TelnetCodec.Handler() {
+                @Override
+                public void data(int b) {}
+
+                @Override
+                public void command(int c) {}
+
+                @Override
+                public void optionChanged(boolean local, int option, boolean enabled) {
+                  clientChanges.add((local ? "us" : "him") + option + "=" + enabled);
+                }
+
+                @Override
+                public void subnegotiation(int option, byte[] data, int length) {}
+              },
+              clientOut);
       if ((variant & 1) == 1) { // an agreeable client; otherwise it refuses everything
         client.supportRemote(ECHO);
         client.supportRemote(SGA);
@@ -182,7 +198,8 @@ class TelnetCodecTest {
     TelnetInput in = new TelnetInput(r);
     assertEquals(0, in.columns());
     assertFalse(in.colorCapable());
-    in.feed(bytes(IAC, SB, NAWS, 0, 132, 0, 50, IAC, SE, IAC, SB, TTYPE, 0, "XTERM-256COLOR", IAC, SE));
+    in.feed(
+        bytes(IAC, SB, NAWS, 0, 132, 0, 50, IAC, SE, IAC, SB, TTYPE, 0, "XTERM-256COLOR", IAC, SE));
     assertEquals(List.of("size:132x50", "ttype:xterm-256color"), r.events);
     assertEquals(132, in.columns());
     assertEquals(50, in.rows());
@@ -192,30 +209,34 @@ class TelnetCodecTest {
 
   @Test
   void nawsWithDoubledIac() {
-    assertEquals(List.of("size:255x65535"), events(bytes(IAC, SB, NAWS, 0, IAC, IAC, IAC, IAC, IAC, IAC, IAC, SE)));
+    assertEquals(
+        List.of("size:255x65535"),
+        events(bytes(IAC, SB, NAWS, 0, IAC, IAC, IAC, IAC, IAC, IAC, IAC, SE)));
   }
 
   @Test
   void malformedSubnegotiationsAreIgnored() {
     // wrong NAWS length, TTYPE SEND from the client, empty TTYPE, control bytes in the type
-    assertEquals(List.of("line:ok"), events(bytes(
-        IAC, SB, NAWS, 0, 80, 0, IAC, SE,
-        IAC, SB, NAWS, 0, 80, 0, 24, 0, IAC, SE,
-        IAC, SB, TTYPE, 1, IAC, SE,
-        IAC, SB, TTYPE, 0, IAC, SE,
-        IAC, SB, IAC, SE,
-        "ok\r\n")));
-    assertEquals(List.of("ttype:vt100"), events(bytes(IAC, SB, TTYPE, 0, "V\r\nT\u001b100", IAC, SE)));
+    assertEquals(
+        List.of("line:ok"),
+        events(
+            bytes(
+                IAC, SB, NAWS, 0, 80, 0, IAC, SE, IAC, SB, NAWS, 0, 80, 0, 24, 0, IAC, SE, IAC, SB,
+                TTYPE, 1, IAC, SE, IAC, SB, TTYPE, 0, IAC, SE, IAC, SB, IAC, SE, "ok\r\n")));
+    assertEquals(
+        List.of("ttype:vt100"), events(bytes(IAC, SB, TTYPE, 0, "V\r\nT\u001b100", IAC, SE)));
   }
 
   @Test
   void oversizedSubnegotiationIsDiscarded() {
     byte[] big = "A".repeat(100_000).getBytes();
-    assertEquals(List.of("line:after"), events(bytes(IAC, SB, TTYPE, 0, big, IAC, SE, "after\r\n")));
+    assertEquals(
+        List.of("line:after"), events(bytes(IAC, SB, TTYPE, 0, big, IAC, SE, "after\r\n")));
     assertEquals(List.of("line:after"), events(bytes(IAC, SB, NAWS, big, IAC, SE, "after\r\n")));
     // the longest kept payload is still delivered
     String type = "x".repeat(TelnetCodec.MAX_SUBNEGOTIATION - 1);
-    assertEquals(List.of("ttype:" + "x".repeat(40)), events(bytes(IAC, SB, TTYPE, 0, type, IAC, SE)));
+    assertEquals(
+        List.of("ttype:" + "x".repeat(40)), events(bytes(IAC, SB, TTYPE, 0, type, IAC, SE)));
   }
 
   @Test
@@ -228,8 +249,14 @@ class TelnetCodecTest {
 
   @Test
   void truncatedSequencesProduceNothing() {
-    for (byte[] t : List.of(bytes(IAC), bytes(IAC, WILL), bytes(IAC, SB), bytes(IAC, SB, NAWS, 0, 80),
-        bytes(IAC, SB, NAWS, 0, 80, 0, 24, IAC), bytes("abc", IAC))) {
+    for (byte[] t :
+        List.of(
+            bytes(IAC),
+            bytes(IAC, WILL),
+            bytes(IAC, SB),
+            bytes(IAC, SB, NAWS, 0, 80),
+            bytes(IAC, SB, NAWS, 0, 80, 0, 24, IAC),
+            bytes("abc", IAC))) {
       Recorder.Run run = Recorder.run(2000, t);
       assertEquals(List.of(), run.events());
       assertArrayEquals(new byte[0], run.output());
@@ -246,46 +273,107 @@ class TelnetCodecTest {
 
   @Test
   void stray2ByteCommandsAreDropped() {
-    assertEquals(List.of("line:abcdefg"), events(bytes(
-        "a", IAC, SE, "b", IAC, NOP, "c", IAC, 'x', "d", IAC, GA, "e", IAC, DM, "f", IAC, AYT, "g\r\n")));
+    assertEquals(
+        List.of("line:abcdefg"),
+        events(
+            bytes(
+                "a", IAC, SE, "b", IAC, NOP, "c", IAC, 'x', "d", IAC, GA, "e", IAC, DM, "f", IAC,
+                AYT, "g\r\n")));
   }
 
   @Test
   void lineModeEditingCommands() {
-    assertEquals(List.of("line:new", "line:ac"), events(bytes(
-        "old", IAC, IP, "new\r\n", "abX", IAC, EC, IAC, EC, "c", IAC, EL, "ac\r\n")));
+    assertEquals(
+        List.of("line:new", "line:ac"),
+        events(bytes("old", IAC, IP, "new\r\n", "abX", IAC, EC, IAC, EC, "c", IAC, EL, "ac\r\n")));
   }
 
   @Test
   void interruptInCharacterModeClearsTheLine() {
-    assertEquals(List.of("mode:char", "line:new", "line:ab"), events(bytes(
-        IAC, DO, ECHO, "old", IAC, IP, "new\r", "abc", IAC, EC, "\r")));
+    assertEquals(
+        List.of("mode:char", "line:new", "line:ab"),
+        events(bytes(IAC, DO, ECHO, "old", IAC, IP, "new\r", "abc", IAC, EC, "\r")));
   }
 
   // ------------------------------------------------------------------ split invariance
 
-  static final List<byte[]> SEQUENCES = List.of(
-      bytes(IAC, WILL, NAWS), bytes(IAC, WONT, TTYPE), bytes(IAC, DO, ECHO), bytes(IAC, DONT, SGA),
-      bytes(IAC, DO, 99), bytes(IAC, WILL, 99), bytes(IAC, WILL, TTYPE), bytes(IAC, WONT, 99),
-      bytes(IAC, DONT, 99), bytes(IAC, WILL, ECHO),
-      bytes(IAC, SB, NAWS, 0, 80, 0, 24, IAC, SE),
-      bytes(IAC, SB, NAWS, 0, IAC, IAC, 1, 0, IAC, SE),
-      bytes(IAC, SB, TTYPE, 0, "XTERM", IAC, SE),
-      bytes(IAC, IAC), bytes(IAC, NOP), bytes(IAC, IP), bytes(IAC, EC), bytes(IAC, EL), bytes(IAC, AYT),
-      bytes(IAC, SE), bytes(IAC, SB, IAC, SE),
-      bytes(IAC, SB, TTYPE, 0, "ab", IAC, WILL, 99),
-      // a whole Debian telnet handshake, then typing and CR NUL
-      bytes(IAC, DO, ECHO, IAC, DO, SGA, IAC, WILL, NAWS, IAC, WILL, TTYPE,
-          IAC, SB, NAWS, 0, 80, 0, 24, IAC, SE, IAC, SB, TTYPE, 0, "XTERM", IAC, SE,
-          "hé\u00e9字", 0x7f, 0x1b, '[', 'D', 0x1b, 'O', 'H', "x\r", 0, 0x1b, '[', 'A', "\r\n"));
+  static final List<byte[]> SEQUENCES =
+      List.of(
+          bytes(IAC, WILL, NAWS),
+          bytes(IAC, WONT, TTYPE),
+          bytes(IAC, DO, ECHO),
+          bytes(IAC, DONT, SGA),
+          bytes(IAC, DO, 99),
+          bytes(IAC, WILL, 99),
+          bytes(IAC, WILL, TTYPE),
+          bytes(IAC, WONT, 99),
+          bytes(IAC, DONT, 99),
+          bytes(IAC, WILL, ECHO),
+          bytes(IAC, SB, NAWS, 0, 80, 0, 24, IAC, SE),
+          bytes(IAC, SB, NAWS, 0, IAC, IAC, 1, 0, IAC, SE),
+          bytes(IAC, SB, TTYPE, 0, "XTERM", IAC, SE),
+          bytes(IAC, IAC),
+          bytes(IAC, NOP),
+          bytes(IAC, IP),
+          bytes(IAC, EC),
+          bytes(IAC, EL),
+          bytes(IAC, AYT),
+          bytes(IAC, SE),
+          bytes(IAC, SB, IAC, SE),
+          bytes(IAC, SB, TTYPE, 0, "ab", IAC, WILL, 99),
+          // a whole Debian telnet handshake, then typing and CR NUL
+          bytes(
+              IAC,
+              DO,
+              ECHO,
+              IAC,
+              DO,
+              SGA,
+              IAC,
+              WILL,
+              NAWS,
+              IAC,
+              WILL,
+              TTYPE,
+              IAC,
+              SB,
+              NAWS,
+              0,
+              80,
+              0,
+              24,
+              IAC,
+              SE,
+              IAC,
+              SB,
+              TTYPE,
+              0,
+              "XTERM",
+              IAC,
+              SE,
+              "hé\u00e9字",
+              0x7f,
+              0x1b,
+              '[',
+              'D',
+              0x1b,
+              'O',
+              'H',
+              "x\r",
+              0,
+              0x1b,
+              '[',
+              'A',
+              "\r\n"));
 
   @Test
   void everySequenceSplitAtEveryPositionGivesTheSameResult() {
     for (byte[] seq : SEQUENCES) {
       for (boolean charMode : new boolean[] {false, true}) {
-        byte[] stream = charMode
-            ? bytes(IAC, DO, ECHO, IAC, SB, NAWS, 0, 20, 0, 5, IAC, SE, "ab", seq, "cd\r\n")
-            : bytes("ab", seq, "cd\r\n");
+        byte[] stream =
+            charMode
+                ? bytes(IAC, DO, ECHO, IAC, SB, NAWS, 0, 20, 0, 5, IAC, SE, "ab", seq, "cd\r\n")
+                : bytes("ab", seq, "cd\r\n");
         Recorder.Run whole = Recorder.run(2000, stream);
         for (int cut = 1; cut < stream.length; cut++) {
           Recorder.Run split = Recorder.run(2000, stream, cut);
@@ -299,7 +387,8 @@ class TelnetCodecTest {
         Recorder.Run bytewise = Recorder.run(2000, stream, all);
         assertEquals(whole.events(), bytewise.events());
         assertEquals(whole.outputHex(), bytewise.outputHex());
-        assertTrue(whole.events().stream().anyMatch(e -> e.startsWith("line:") && e.endsWith("cd")),
+        assertTrue(
+            whole.events().stream().anyMatch(e -> e.startsWith("line:") && e.endsWith("cd")),
             "data after the sequence survives: " + whole.events());
       }
     }

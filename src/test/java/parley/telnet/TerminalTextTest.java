@@ -54,8 +54,26 @@ class TerminalTextTest {
 
   @Test
   void everyShortcodeEmojiIsTwoColumns() {
-    for (String code : List.of("heart", "sun", "warning", "point_up", "keyboard", "smile", "thumbsup", "fire",
-        "star", "zap", "coffee", "check", "x", "question", "sparkles", "tada", "shrug", "100")) {
+    for (String code :
+        List.of(
+            "heart",
+            "sun",
+            "warning",
+            "point_up",
+            "keyboard",
+            "smile",
+            "thumbsup",
+            "fire",
+            "star",
+            "zap",
+            "coffee",
+            "check",
+            "x",
+            "question",
+            "sparkles",
+            "tada",
+            "shrug",
+            "100")) {
       String emoji = Emoji.expand(":" + code + ":");
       assertEquals(2, TerminalText.width(emoji), code + " " + emoji);
     }
@@ -74,8 +92,31 @@ class TerminalTextTest {
   /** Cluster boundaries match java.util.regex's extended grapheme clusters on emoji-rich text. */
   @Test
   void clustersMatchTheJdkGraphemeRegex() {
-    String[] pool = {"a", "1", "#", " ", "é", "\u0301", "字", "😀", "👩", "💻", "❤", "☀", "\uFE0F", "\uFE0E",
-        "\u200D", "\u200D", "\uD83C\uDFFD", "🇩", "🇪", "\u20E3", "가", "©", "👍"};
+    String[] pool = {
+      "a",
+      "1",
+      "#",
+      " ",
+      "é",
+      "\u0301",
+      "字",
+      "😀",
+      "👩",
+      "💻",
+      "❤",
+      "☀",
+      "\uFE0F",
+      "\uFE0E",
+      "\u200D",
+      "\u200D",
+      "\uD83C\uDFFD",
+      "🇩",
+      "🇪",
+      "\u20E3",
+      "가",
+      "©",
+      "👍"
+    };
     Pattern grapheme = Pattern.compile("\\X");
     Random rnd = new Random(11);
     for (int n = 0; n < 20_000; n++) {
@@ -102,14 +143,19 @@ class TerminalTextTest {
   void wrapBreaksAtSpacesAndCountsColumns() {
     assertEquals(List.of("short"), TerminalText.wrap("short", 10));
     assertEquals(List.of("anything"), TerminalText.wrap("anything", 0));
-    assertEquals(List.of("alice: the", "quick", "brown fox"), TerminalText.wrap("alice: the quick brown fox", 10));
+    assertEquals(
+        List.of("alice: the", "quick", "brown fox"),
+        TerminalText.wrap("alice: the quick brown fox", 10));
     assertEquals(List.of("abcdefghij", "klm"), TerminalText.wrap("abcdefghijklm", 10));
     assertEquals(List.of("字字字字", "字"), TerminalText.wrap("字字字字字", 9));
-    assertEquals(List.of("\u001b[1mbob\u001b[0m: hello", "world"),
+    assertEquals(
+        List.of("\u001b[1mbob\u001b[0m: hello", "world"),
         TerminalText.wrap("\u001b[1mbob\u001b[0m: hello world", 10));
     assertEquals(List.of("ab", "cd"), TerminalText.wrap("ab cd", 2));
-    assertEquals(List.of("字", "字"), TerminalText.wrap("字字", 1), "a too-wide character still advances");
-    assertEquals(List.of("❤️", "❤️", "❤️"), TerminalText.wrap("❤️❤️❤️", 3), "clusters are never split");
+    assertEquals(
+        List.of("字", "字"), TerminalText.wrap("字字", 1), "a too-wide character still advances");
+    assertEquals(
+        List.of("❤️", "❤️", "❤️"), TerminalText.wrap("❤️❤️❤️", 3), "clusters are never split");
     assertEquals(List.of("ab👩‍💻", "🇩🇪e\u0301"), TerminalText.wrap("ab👩‍💻🇩🇪e\u0301", 4));
     assertEquals(List.of("a", "👩‍💻", "🇩🇪"), TerminalText.wrap("a👩‍💻🇩🇪", 2));
   }
@@ -117,8 +163,22 @@ class TerminalTextTest {
   @Test
   void wrappedRowsFitAndKeepAllText() {
     Random rnd = new Random(7);
-    String[] parts = {"a", "bb ", " ", "字", "😀", "e\u0301", "\u001b[32m", "\u001b[0m", "word ", "x", "❤️",
-        "👩‍💻", "🇩🇪", "1️⃣"};
+    String[] parts = {
+      "a",
+      "bb ",
+      " ",
+      "字",
+      "😀",
+      "e\u0301",
+      "\u001b[32m",
+      "\u001b[0m",
+      "word ",
+      "x",
+      "❤️",
+      "👩‍💻",
+      "🇩🇪",
+      "1️⃣"
+    };
     for (int n = 0; n < 5000; n++) {
       StringBuilder sb = new StringBuilder();
       for (int i = rnd.nextInt(40); i > 0; i--) {
@@ -137,8 +197,18 @@ class TerminalTextTest {
 
   @Test
   void colourFromTerminalType() {
-    for (String t : List.of("xterm", "XTERM-256COLOR", "screen.xterm-256color", "tmux-256color", "linux",
-        "rxvt-unicode", "ansi", "vt100-color", "putty", "konsole")) {
+    for (String t :
+        List.of(
+            "xterm",
+            "XTERM-256COLOR",
+            "screen.xterm-256color",
+            "tmux-256color",
+            "linux",
+            "rxvt-unicode",
+            "ansi",
+            "vt100-color",
+            "putty",
+            "konsole")) {
       assertTrue(TerminalText.colorCapable(t), t);
     }
     for (String t : new String[] {"vt100", "vt102", "vt220", "dumb", "unknown", "", null}) {

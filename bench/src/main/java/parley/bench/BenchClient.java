@@ -7,10 +7,18 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import java.nio.charset.StandardCharsets;
 
 /**
- * State of one simulated chat user. All methods except {@link #close()} run on the channel's event loop.
+ * State of one simulated chat user. All methods except {@link #close()} run on the channel's event
+ * loop.
  */
 final class BenchClient {
-  enum State { CONNECTING, LOGIN, NICK_SENT, JOINED, FAILED, CLOSED }
+  enum State {
+    CONNECTING,
+    LOGIN,
+    NICK_SENT,
+    JOINED,
+    FAILED,
+    CLOSED
+  }
 
   final int id;
   final String nick;
@@ -56,12 +64,15 @@ final class BenchClient {
         nickSentAt = System.nanoTime();
       }
       case WS -> {
-        ch.writeAndFlush(new TextWebSocketFrame("{\"type\":\"hello\",\"nick\":\"" + nick + "\"}"),
+        ch.writeAndFlush(
+            new TextWebSocketFrame("{\"type\":\"hello\",\"nick\":\"" + nick + "\"}"),
             ch.voidPromise());
         nickSentAt = System.nanoTime();
         state = State.NICK_SENT;
       }
-      case TELNET -> { /* wait for the "Nickname:" prompt */ }
+      case TELNET -> {
+        /* wait for the "Nickname:" prompt */
+      }
     }
   }
 
@@ -107,8 +118,11 @@ final class BenchClient {
         return;
       }
       // PING :token  -> PONG :token   (server pings idle clients)
-      if (to - from >= 4 && buf.getByte(from) == 'P' && buf.getByte(from + 1) == 'I'
-          && buf.getByte(from + 2) == 'N' && buf.getByte(from + 3) == 'G') {
+      if (to - from >= 4
+          && buf.getByte(from) == 'P'
+          && buf.getByte(from + 1) == 'I'
+          && buf.getByte(from + 2) == 'N'
+          && buf.getByte(from + 3) == 'G') {
         stats.pings++;
         String rest = buf.toString(from + 4, to - from - 4, StandardCharsets.ISO_8859_1);
         writeAscii("PONG" + rest + "\r\n");
@@ -142,7 +156,8 @@ final class BenchClient {
     scan(buf, from, to);
   }
 
-  private static final byte[] WELCOME_JSON = "\"type\":\"welcome\"".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] WELCOME_JSON =
+      "\"type\":\"welcome\"".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] ERROR_JSON = "\"type\":\"error\"".getBytes(StandardCharsets.US_ASCII);
 
   /** Returns true if the line was consumed by the IRC login state machine. */
@@ -168,8 +183,12 @@ final class BenchClient {
       }
       case 366 -> markJoined();
       case 432, 433, 436, 403, 405, 471, 473, 474, 475 ->
-          fail("irc numeric " + numeric + ": " + buf.toString(from, to - from, StandardCharsets.UTF_8));
-      default -> { }
+          fail(
+              "irc numeric "
+                  + numeric
+                  + ": "
+                  + buf.toString(from, to - from, StandardCharsets.UTF_8));
+      default -> {}
     }
     return true;
   }

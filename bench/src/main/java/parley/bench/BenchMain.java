@@ -20,8 +20,7 @@ import org.slf4j.LoggerFactory;
 public final class BenchMain {
   private static final Logger log = LoggerFactory.getLogger(BenchMain.class);
 
-  private BenchMain() {
-  }
+  private BenchMain() {}
 
   public static void main(String[] args) throws Exception {
     Options o;
@@ -59,8 +58,14 @@ public final class BenchMain {
     System.exit(0);
   }
 
-  private static void runOne(Options o, Scenarios sc, String scenario, String target, List<ResultRow> rows,
-                             List<String> servers) throws Exception {
+  private static void runOne(
+      Options o,
+      Scenarios sc,
+      String scenario,
+      String target,
+      List<ResultRow> rows,
+      List<String> servers)
+      throws Exception {
     switch (target) {
       case "parley" -> {
         switch (scenario) {
@@ -95,7 +100,8 @@ public final class BenchMain {
       }
       case "ngircd" -> {
         if (scenario.equals("history")) {
-          ResultRow r = ResultRow.of("history replay", "ngircd", Proto.IRC, o.historyLines + " lines");
+          ResultRow r =
+              ResultRow.of("history replay", "ngircd", Proto.IRC, o.historyLines + " lines");
           r.result = "n/a: IRC servers keep no history";
           rows.add(r);
           return;
@@ -121,35 +127,63 @@ public final class BenchMain {
     }
   }
 
-  private static String markdown(Options o, List<ResultRow> rows, List<String> servers, double secs,
-                                 String[] args) {
+  private static String markdown(
+      Options o, List<ResultRow> rows, List<String> servers, double secs, String[] args) {
     StringBuilder sb = new StringBuilder();
     sb.append("# Parley vs ngircd: benchmark results\n\n");
-    sb.append("- date: ").append(ZonedDateTime.now().format(DateTimeFormatter.RFC_1123_DATE_TIME)).append('\n');
-    sb.append("- machine: ").append(Runtime.getRuntime().availableProcessors()).append(" cores, ")
-        .append(memTotal()).append(", host ").append(hostname()).append('\n');
+    sb.append("- date: ")
+        .append(ZonedDateTime.now().format(DateTimeFormatter.RFC_1123_DATE_TIME))
+        .append('\n');
+    sb.append("- machine: ")
+        .append(Runtime.getRuntime().availableProcessors())
+        .append(" cores, ")
+        .append(memTotal())
+        .append(", host ")
+        .append(hostname())
+        .append('\n');
     List<String> quoted = new ArrayList<>();
     for (String a : args) {
       quoted.add(a.isEmpty() || a.contains(" ") ? "\"" + a + "\"" : a);
     }
-    sb.append("- command: `java -jar target/parley-bench.jar ").append(String.join(" ", quoted)).append("`\n");
-    sb.append("- load generator: JVM ").append(System.getProperty("java.version")).append(", ")
-        .append(o.threads).append(" event loop(s), flags `")
-        .append(String.join(" ", java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()))
+    sb.append("- command: `java -jar target/parley-bench.jar ")
+        .append(String.join(" ", quoted))
+        .append("`\n");
+    sb.append("- load generator: JVM ")
+        .append(System.getProperty("java.version"))
+        .append(", ")
+        .append(o.threads)
+        .append(" event loop(s), flags `")
+        .append(
+            String.join(
+                " ", java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()))
         .append("`\n");
     for (String s : servers) {
       sb.append("- ").append(s).append('\n');
     }
-    sb.append(String.format(Locale.ROOT,
-        "- ladder: N=%d clients in one room, senders=%s, rates %s msgs/s, warm-up %s s, measure %s s, drain %s s, "
-            + "payload %d bytes\n",
-        o.clients, o.senders <= 0 ? "all" : String.valueOf(o.senders), o.rates, Scenarios.trim(o.warmupSec),
-        Scenarios.trim(o.measureSec), Scenarios.trim(o.drainSec), o.payload));
-    sb.append(String.format(Locale.ROOT, "- join storm: %d clients, window %d; idle: %d clients; history: %d lines\n",
-        o.joinClients, o.joinWindow, o.idleClients, o.historyLines));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "- ladder: N=%d clients in one room, senders=%s, rates %s msgs/s, warm-up %s s, measure %s s, drain %s s, "
+                + "payload %d bytes\n",
+            o.clients,
+            o.senders <= 0 ? "all" : String.valueOf(o.senders),
+            o.rates,
+            Scenarios.trim(o.warmupSec),
+            Scenarios.trim(o.measureSec),
+            Scenarios.trim(o.drainSec),
+            o.payload));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "- join storm: %d clients, window %d; idle: %d clients; history: %d lines\n",
+            o.joinClients,
+            o.joinWindow,
+            o.idleClients,
+            o.historyLines));
     sb.append(String.format(Locale.ROOT, "- total run time: %.0f s\n\n", secs));
     sb.append(Report.markdown(rows));
-    sb.append("""
+    sb.append(
+        """
 
         How to read: delivered/s = chat lines from other users received by all clients during the
         measurement window, divided by its length; expected/s = lines sent in the window x (N-1) / window.

@@ -3,7 +3,6 @@ package parley.bench;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -14,12 +13,12 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.uring.IoUring;
-import io.netty.channel.uring.IoUringIoHandler;
-import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpObjectAggregator;
@@ -64,6 +63,7 @@ final class ClientPool implements AutoCloseable {
   private final Bootstrap bootstrap;
   final List<BenchClient> clients = new ArrayList<>();
   volatile Rung rung;
+
   /** Called for every new client before it connects (e.g. to arm history counting). */
   volatile java.util.function.Consumer<BenchClient> onCreate;
 
@@ -87,65 +87,75 @@ final class ClientPool implements AutoCloseable {
     this.ircChannel = "#" + o.room;
     this.ircPrivmsgPrefix = "PRIVMSG " + ircChannel + " :";
     String io = o.clientIo;
-    if (io.equals("io_uring") && !IoUring.isAvailable() || io.equals("epoll") && !Epoll.isAvailable()) {
+    if (io.equals("io_uring") && !IoUring.isAvailable()
+        || io.equals("epoll") && !Epoll.isAvailable()) {
       log.warn("client transport {} is not available here; using nio", io);
       io = "nio";
     }
-    Io chosen = switch (io) {
-      case "io_uring" -> new Io(IoUringIoHandler.newFactory(), IoUringSocketChannel.class);
-      case "epoll" -> new Io(EpollIoHandler.newFactory(), EpollSocketChannel.class);
-      default -> new Io(NioIoHandler.newFactory(), NioSocketChannel.class);
-    };
+    Io chosen =
+        switch (io) {
+          case "io_uring" -> new Io(IoUringIoHandler.newFactory(), IoUringSocketChannel.class);
+          case "epoll" -> new Io(EpollIoHandler.newFactory(), EpollSocketChannel.class);
+          default -> new Io(NioIoHandler.newFactory(), NioSocketChannel.class);
+        };
     this.group = new MultiThreadIoEventLoopGroup(threads, chosen.factory());
     for (EventExecutor e : group) {
       loopStats.put(e, new LoopStats());
     }
     Class<? extends SocketChannel> chClass = chosen.channel();
     URI wsUri = URI.create("ws://" + host + ":" + port + o.wsPath);
-    this.bootstrap = new Bootstrap()
-        .group(group)
-        .channel(chClass)
-        .option(ChannelOption.TCP_NODELAY, true)
-        .option(ChannelOption.SO_LINGER, 0)
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, o.connectTimeoutMs)
-        .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
-        .remoteAddress(host, port);
-    this.bootstrap.handler(new ChannelInitializer<SocketChannel>() {
-      @Override
-      protected void initChannel(SocketChannel ch) {
-        BenchClient c = ch.attr(ClientPool.CLIENT).get();
-        c.ch = ch;
-        c.stats = loopStats.get(ch.eventLoop());
-        ChannelPipeline p = ch.pipeline();
-        if (proto == Proto.WS) {
-          p.addLast(new HttpClientCodec());
-          p.addLast(new HttpObjectAggregator(65536));
-          p.addLast(new WebSocketClientProtocolHandler(WebSocketClientProtocolConfig.newBuilder()
-              .webSocketUri(wsUri)
-              .version(WebSocketVersion.V13)
-              .customHeaders(new DefaultHttpHeaders())
-              .maxFramePayloadLength(16 << 20)
-              .handshakeTimeoutMillis(o.connectTimeoutMs)
-              .dropPongFrames(true)
-              // Netty validates UTF-8 of every text frame by default; in the generator that was 45% of its
-              // CPU and inflated WebSocket latencies. The receivers only look for ASCII markers.
-              .withUTF8Validator(false)
-              .build()));
-          p.addLast(new WebSocketFrameAggregator(16 << 20));
-          p.addLast(new WsHandler(c));
-        } else {
-          p.addLast(new LineHandler(c));
-        }
-      }
-    });
-    log.info("client pool {} -> {}:{} on {} {} event loop(s)", proto.label(), host, port, threads, io);
+    this.bootstrap =
+        new Bootstrap()
+            .group(group)
+            .channel(chClass)
+            .option(ChannelOption.TCP_NODELAY, true)
+            .option(ChannelOption.SO_LINGER, 0)
+            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, o.connectTimeoutMs)
+            .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+            .remoteAddress(host, port);
+    this.bootstrap.handler(
+        new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            BenchClient c = ch.attr(ClientPool.CLIENT).get();
+            c.ch = ch;
+            c.stats = loopStats.get(ch.eventLoop());
+            ChannelPipeline p = ch.pipeline();
+            if (proto == Proto.WS) {
+              p.addLast(new HttpClientCodec());
+              p.addLast(new HttpObjectAggregator(65536));
+              p.addLast(
+                  new WebSocketClientProtocolHandler(
+                      WebSocketClientProtocolConfig.newBuilder()
+                          .webSocketUri(wsUri)
+                          .version(WebSocketVersion.V13)
+                          .customHeaders(new DefaultHttpHeaders())
+                          .maxFramePayloadLength(16 << 20)
+                          .handshakeTimeoutMillis(o.connectTimeoutMs)
+                          .dropPongFrames(true)
+                          // Netty validates UTF-8 of every text frame by default; in the generator
+                          // that was 45% of its
+                          // CPU and inflated WebSocket latencies. The receivers only look for ASCII
+                          // markers.
+                          .withUTF8Validator(false)
+                          .build()));
+              p.addLast(new WebSocketFrameAggregator(16 << 20));
+              p.addLast(new WsHandler(c));
+            } else {
+              p.addLast(new LineHandler(c));
+            }
+          }
+        });
+    log.info(
+        "client pool {} -> {}:{} on {} {} event loop(s)", proto.label(), host, port, threads, io);
   }
 
   /** A client transport: its event-loop handler and its socket channel class. */
-  private record Io(io.netty.channel.IoHandlerFactory factory, Class<? extends SocketChannel> channel) {
-  }
+  private record Io(
+      io.netty.channel.IoHandlerFactory factory, Class<? extends SocketChannel> channel) {}
 
-  static final io.netty.util.AttributeKey<BenchClient> CLIENT = io.netty.util.AttributeKey.valueOf("client");
+  static final io.netty.util.AttributeKey<BenchClient> CLIENT =
+      io.netty.util.AttributeKey.valueOf("client");
 
   String ircChannel() {
     return ircChannel;
@@ -174,8 +184,14 @@ final class ClientPool implements AutoCloseable {
   // ---------------------------------------------------------------- connecting
 
   /** Result of a connect batch. */
-  record JoinResult(int requested, int joined, int failed, long firstStartNanos, long lastJoinNanos,
-                    boolean timedOut, List<String> sampleFailures) {
+  record JoinResult(
+      int requested,
+      int joined,
+      int failed,
+      long firstStartNanos,
+      long lastJoinNanos,
+      boolean timedOut,
+      List<String> sampleFailures) {
     double seconds() {
       return (lastJoinNanos - firstStartNanos) / 1e9;
     }
@@ -189,7 +205,9 @@ final class ClientPool implements AutoCloseable {
     int first = clients.size();
     for (int i = 0; i < count; i++) {
       int id = first + i;
-      BenchClient c = new BenchClient(id, String.format(java.util.Locale.ROOT, "%s%05d", nickPrefix, id), proto, this);
+      BenchClient c =
+          new BenchClient(
+              id, String.format(java.util.Locale.ROOT, "%s%05d", nickPrefix, id), proto, this);
       if (onCreate != null) {
         onCreate.accept(c);
       }
@@ -229,15 +247,16 @@ final class ClientPool implements AutoCloseable {
     BenchClient c = clients.get(i);
     c.connectStart = System.nanoTime();
     ChannelFuture f = bootstrap.clone().attr(CLIENT, c).connect();
-    f.addListener(fu -> {
-      if (!fu.isSuccess()) {
-        c.ch = f.channel();
-        if (c.stats == null) {
-          c.stats = loopStats.get(f.channel().eventLoop());
-        }
-        c.fail("connect failed: " + fu.cause());
-      }
-    });
+    f.addListener(
+        fu -> {
+          if (!fu.isSuccess()) {
+            c.ch = f.channel();
+            if (c.stats == null) {
+              c.stats = loopStats.get(f.channel().eventLoop());
+            }
+            c.fail("connect failed: " + fu.cause());
+          }
+        });
   }
 
   /** nanoTime at which the running batch reached 1000, 2000, ... joined clients. */
@@ -297,20 +316,24 @@ final class ClientPool implements AutoCloseable {
     LoopStats total = new LoopStats();
     for (EventExecutor e : group) {
       LoopStats s = loopStats.get(e);
-      LoopStats copy = runOn(e, () -> {
-        LoopStats c = s.copy();
-        if (reset) {
-          s.reset();
-          s.joinUs.reset();
-        }
-        return c;
-      });
+      LoopStats copy =
+          runOn(
+              e,
+              () -> {
+                LoopStats c = s.copy();
+                if (reset) {
+                  s.reset();
+                  s.joinUs.reset();
+                }
+                return c;
+              });
       total.add(copy);
     }
     return total;
   }
 
-  static <T> T runOn(EventExecutor e, java.util.concurrent.Callable<T> task) throws InterruptedException {
+  static <T> T runOn(EventExecutor e, java.util.concurrent.Callable<T> task)
+      throws InterruptedException {
     try {
       return e.submit(task).get(60, TimeUnit.SECONDS);
     } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException ex) {

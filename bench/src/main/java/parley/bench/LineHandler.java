@@ -8,18 +8,24 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Inbound handler for the line protocols (telnet, IRC). Splits lines in place without copying the
- * common case; keeps only an unfinished tail. For telnet it removes IAC negotiation sequences
- * (IAC WILL/WONT/DO/DONT opt, IAC SB ... IAC SE, and other 2-byte IAC commands) and never answers them.
+ * common case; keeps only an unfinished tail. For telnet it removes IAC negotiation sequences (IAC
+ * WILL/WONT/DO/DONT opt, IAC SB ... IAC SE, and other 2-byte IAC commands) and never answers them.
  */
 final class LineHandler extends ChannelInboundHandlerAdapter {
-  private static final int IAC = 0xFF, SB = 250, SE = 240, WILL = 251, WONT = 252, DO = 253, DONT = 254;
+  private static final int IAC = 0xFF,
+      SB = 250,
+      SE = 240,
+      WILL = 251,
+      WONT = 252,
+      DO = 253,
+      DONT = 254;
   private static final int MAX_LINE = 1 << 20;
 
   private final BenchClient client;
   private final boolean telnet;
-  private ByteBuf tail;                 // unfinished line
-  private int iacState;                 // 0 data, 1 after IAC, 2 expect option, 3 in SB, 4 IAC inside SB
-  private StringBuilder promptText;     // telnet: text before the nickname prompt
+  private ByteBuf tail; // unfinished line
+  private int iacState; // 0 data, 1 after IAC, 2 expect option, 3 in SB, 4 IAC inside SB
+  private StringBuilder promptText; // telnet: text before the nickname prompt
 
   LineHandler(BenchClient client) {
     this.client = client;
@@ -52,7 +58,8 @@ final class LineHandler extends ChannelInboundHandlerAdapter {
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     ByteBuf in = (ByteBuf) msg;
     try {
-      if (telnet && (iacState != 0 || in.indexOf(in.readerIndex(), in.writerIndex(), (byte) IAC) >= 0)) {
+      if (telnet
+          && (iacState != 0 || in.indexOf(in.readerIndex(), in.writerIndex(), (byte) IAC) >= 0)) {
         ByteBuf clean = stripIac(ctx, in);
         try {
           process(clean);
@@ -74,7 +81,8 @@ final class LineHandler extends ChannelInboundHandlerAdapter {
         promptText = new StringBuilder();
       }
       promptText.append(in.toString(StandardCharsets.ISO_8859_1));
-      if (promptText.indexOf("Nickname:") >= 0 || promptText.toString().toLowerCase().contains("nickname:")) {
+      if (promptText.indexOf("Nickname:") >= 0
+          || promptText.toString().toLowerCase().contains("nickname:")) {
         promptText = null;
         client.sendTelnetNick();
       } else if (promptText.length() > 65536) {
@@ -147,13 +155,13 @@ final class LineHandler extends ChannelInboundHandlerAdapter {
           } else if (c == SB) {
             iacState = 3;
           } else if (c == IAC) {
-            out.writeByte(c);      // escaped 0xFF data byte
+            out.writeByte(c); // escaped 0xFF data byte
             iacState = 0;
           } else {
-            iacState = 0;          // other 2-byte command (NOP, GA, ...)
+            iacState = 0; // other 2-byte command (NOP, GA, ...)
           }
         }
-        case 2 -> iacState = 0;    // option byte
+        case 2 -> iacState = 0; // option byte
         case 3 -> {
           if (c == IAC) {
             iacState = 4;

@@ -7,8 +7,9 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * ngircd under test, with a generated config in a temp dir: loopback only, a free port, no penalties,
- * no per-IP limit, no DNS/ident/PAM lookups, no include dir from the host, run in the foreground.
+ * ngircd under test, with a generated config in a temp dir: loopback only, a free port, no
+ * penalties, no per-IP limit, no DNS/ident/PAM lookups, no include dir from the host, run in the
+ * foreground.
  *
  * <p>Limits of ngircd 26.1 that matter here (from its source, conn.c/defines.h): MaxConnections 0 =
  * unlimited and the connection pool grows with the fd number; epoll IO backend (no FD_SETSIZE cap);
@@ -52,7 +53,8 @@ final class NgircdServer implements ServerUnderTest {
         \tIdent = no
         \tPAM = no
         \tIncludeDir = %s
-        """.formatted(port, includeDir.toString());
+        """
+        .formatted(port, includeDir.toString());
   }
 
   static NgircdServer start(Options o, String tag) throws IOException, InterruptedException {
@@ -67,8 +69,10 @@ final class NgircdServer implements ServerUnderTest {
     dir.toFile().setExecutable(true, false);
     conf.toFile().setReadable(true, false);
 
-    Process t = new ProcessBuilder(o.ngircd, "--configtest", "-f", conf.toString())
-        .redirectErrorStream(true).start();
+    Process t =
+        new ProcessBuilder(o.ngircd, "--configtest", "-f", conf.toString())
+            .redirectErrorStream(true)
+            .start();
     String test = new String(t.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     t.waitFor();
     Files.writeString(dir.resolve("configtest.txt"), test);
@@ -77,11 +81,13 @@ final class NgircdServer implements ServerUnderTest {
     }
     String version = test.lines().findFirst().orElse("ngircd");
 
-    ServerProcess sp = ServerProcess.start(List.of(o.ngircd, "-n", "-f", conf.toString()), dir,
-        dir.resolve("ngircd.log"), null);
+    ServerProcess sp =
+        ServerProcess.start(
+            List.of(o.ngircd, "-n", "-f", conf.toString()), dir, dir.resolve("ngircd.log"), null);
     if (!ServerProcess.waitForPort(o.host, port, o.serverStartTimeoutSec * 1000, sp.process)) {
       sp.stop(2000);
-      throw new IOException("ngircd did not listen on " + port + "; log:\n" + ServerProcess.tail(sp.logFile, 30));
+      throw new IOException(
+          "ngircd did not listen on " + port + "; log:\n" + ServerProcess.tail(sp.logFile, 30));
     }
     return new NgircdServer(sp, port, version);
   }

@@ -7,7 +7,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Command-line options of the harness. Every option is {@code --name value} or {@code --name=value}. */
+/**
+ * Command-line options of the harness. Every option is {@code --name value} or {@code
+ * --name=value}.
+ */
 final class Options {
   // what to run
   List<String> scenarios = new ArrayList<>(List.of("ladder", "joinstorm", "idle", "history"));
@@ -16,17 +19,17 @@ final class Options {
 
   // fan-out ladder
   int clients = 1000;
-  int senders = -1;                 // -1: all clients send
+  int senders = -1; // -1: all clients send
   List<Double> rates = new ArrayList<>(List.of(100.0, 300.0, 1000.0));
   double warmupSec = 5;
   double measureSec = 10;
   double drainSec = 5;
-  double drainMaxSec = 30;          // drain goes on past drainSec while lines still arrive
-  int payload = 64;                 // length of the chat text in bytes (marker + padding)
+  double drainMaxSec = 30; // drain goes on past drainSec while lines still arrive
+  int payload = 64; // length of the chat text in bytes (marker + padding)
 
   // join storm
   int joinClients = 15000;
-  int joinWindow = 10;              // max clients connecting/logging in at once (ngircd listen backlog is 10)
+  int joinWindow = 10; // max clients connecting/logging in at once (ngircd listen backlog is 10)
   Proto joinProtoParley = Proto.TELNET;
   long joinTimeoutSec = 600;
 
@@ -39,20 +42,22 @@ final class Options {
   int historyRepeats = 5;
 
   // clients
-  int threads = 1;                  // client event loops
-  String clientIo = "epoll";        // client transport: epoll, io_uring or nio
-  int window = 10;                  // connect window for ladder/idle
+  int threads = 1; // client event loops
+  String clientIo = "epoll"; // client transport: epoll, io_uring or nio
+  int window = 10; // connect window for ladder/idle
   int connectTimeoutMs = 60000;
-  String room = "bench";            // IRC channel name (Parley uses its default room)
+  String room = "bench"; // IRC channel name (Parley uses its default room)
   String wsPath = "/chat/ws";
+
   /** Parley's line once the nickname is accepted and the room joined. */
   String telnetWelcome = "You are in #";
+
   String telnetReject = "(?i)already (in use|used|taken)|invalid nick|not allowed";
   String host = "127.0.0.1";
 
   // servers
   Path projectRoot = Path.of("..");
-  Path parleyJar = null;            // default <projectRoot>/target/parley.jar
+  Path parleyJar = null; // default <projectRoot>/target/parley.jar
   Path parleyConfig = Path.of("parley-bench.json");
   String parleyJvm = "-Xms512m -Xmx2g -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError";
   String ngircd = "/usr/sbin/ngircd";
@@ -136,7 +141,8 @@ final class Options {
         case "threads" -> o.threads = Integer.parseInt(v);
         case "client-io" -> {
           if (!List.of("epoll", "io_uring", "nio").contains(v)) {
-            throw new IllegalArgumentException("--client-io takes epoll, io_uring or nio, not " + v);
+            throw new IllegalArgumentException(
+                "--client-io takes epoll, io_uring or nio, not " + v);
           }
           o.clientIo = v;
         }
@@ -154,7 +160,8 @@ final class Options {
         case "work-dir" -> o.workDir = Path.of(v);
         case "out" -> o.out = Path.of(v);
         case "server-start-timeout" -> o.serverStartTimeoutSec = Long.parseLong(v);
-        default -> throw new IllegalArgumentException("unknown option --" + e.getKey() + "\n" + usage());
+        default ->
+            throw new IllegalArgumentException("unknown option --" + e.getKey() + "\n" + usage());
       }
     }
     if (o.parleyJar == null) {

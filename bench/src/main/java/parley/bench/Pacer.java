@@ -7,10 +7,10 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Sends bench lines from the senders that live on one event loop, at this loop's share of the aggregate
- * rate, evenly paced: a 1 ms tick sends however many messages the schedule says are due, round-robin
- * over the senders, so every sender sends at R/S msgs/s. Each line is stamped with System.nanoTime()
- * just before it is written.
+ * Sends bench lines from the senders that live on one event loop, at this loop's share of the
+ * aggregate rate, evenly paced: a 1 ms tick sends however many messages the schedule says are due,
+ * round-robin over the senders, so every sender sends at R/S msgs/s. Each line is stamped with
+ * System.nanoTime() just before it is written.
  */
 final class Pacer implements Runnable {
   private final EventLoop loop;
@@ -24,8 +24,13 @@ final class Pacer implements Runnable {
   private int rr;
   private ScheduledFuture<?> tick;
 
-  Pacer(EventLoop loop, List<BenchClient> senders, double ratePerSec, Rung rung, int payloadLen,
-        CountDownLatch done) {
+  Pacer(
+      EventLoop loop,
+      List<BenchClient> senders,
+      double ratePerSec,
+      Rung rung,
+      int payloadLen,
+      CountDownLatch done) {
     this.loop = loop;
     this.senders = senders;
     this.ratePerSec = ratePerSec;
@@ -70,7 +75,14 @@ final class Pacer implements Runnable {
       long t = System.nanoTime();
       int seq = c.seq++;
       sb.setLength(0);
-      sb.append("~b ").append(rung.id).append(' ').append(c.id).append(' ').append(seq).append(' ').append(t)
+      sb.append("~b ")
+          .append(rung.id)
+          .append(' ')
+          .append(c.id)
+          .append(' ')
+          .append(seq)
+          .append(' ')
+          .append(t)
           .append(' ');
       while (sb.length() < payloadLen) {
         sb.append('x');

@@ -37,7 +37,8 @@ final class ParleyServer implements ServerUnderTest {
   static ParleyServer start(Options o, String tag) throws IOException, InterruptedException {
     Path jar = o.parleyJar.toAbsolutePath().normalize();
     if (!Files.isRegularFile(jar)) {
-      throw new IOException("Parley jar not found: " + jar + " (build it with mvn -q -DskipTests package)");
+      throw new IOException(
+          "Parley jar not found: " + jar + " (build it with mvn -q -DskipTests package)");
     }
     Path cfg = o.parleyConfig.toAbsolutePath().normalize();
     Path dir = o.workDir.toAbsolutePath().normalize().resolve("parley-" + tag);
@@ -47,32 +48,49 @@ final class ParleyServer implements ServerUnderTest {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(Arrays.asList(o.parleyJvm.trim().split("\\s+")));
-    cmd.addAll(List.of("-jar", jar.toString(), "--config", cfg.toString(), "--telnet-port", "0",
-        "--http-port", "0", "--data-dir", data.toString()));
+    cmd.addAll(
+        List.of(
+            "-jar",
+            jar.toString(),
+            "--config",
+            cfg.toString(),
+            "--telnet-port",
+            "0",
+            "--http-port",
+            "0",
+            "--data-dir",
+            data.toString()));
     CountDownLatch ready = new CountDownLatch(2);
     ParleyServer[] self = new ParleyServer[1];
     int[] ports = {-1, -1};
-    ServerProcess sp = ServerProcess.start(cmd, o.projectRoot.toAbsolutePath().normalize(),
-        dir.resolve("parley.log"), line -> {
-          Matcher m = PORT_LINE.matcher(line);
-          if (m.matches()) {
-            int idx = m.group(1).equals("telnet") ? 0 : 1;
-            if (ports[idx] < 0) {
-              ports[idx] = Integer.parseInt(m.group(2));
-              ready.countDown();
-            }
-          }
-        });
+    ServerProcess sp =
+        ServerProcess.start(
+            cmd,
+            o.projectRoot.toAbsolutePath().normalize(),
+            dir.resolve("parley.log"),
+            line -> {
+              Matcher m = PORT_LINE.matcher(line);
+              if (m.matches()) {
+                int idx = m.group(1).equals("telnet") ? 0 : 1;
+                if (ports[idx] < 0) {
+                  ports[idx] = Integer.parseInt(m.group(2));
+                  ready.countDown();
+                }
+              }
+            });
     ParleyServer s = new ParleyServer(sp, o.parleyJvm);
     self[0] = s;
     long end = System.currentTimeMillis() + o.serverStartTimeoutSec * 1000;
     while (!ready.await(200, TimeUnit.MILLISECONDS)) {
       if (!sp.process.isAlive() || System.currentTimeMillis() > end) {
         sp.stop(2000);
-        throw new IOException("Parley did not print its ports (exit="
-            + (sp.process.isAlive() ? "still running" : sp.process.exitValue()) + "); log tail:\n"
-            + ServerProcess.tail(sp.logFile, 30) + "\n"
-            + ServerProcess.tail(sp.logFile.resolveSibling("parley.log.stderr"), 30));
+        throw new IOException(
+            "Parley did not print its ports (exit="
+                + (sp.process.isAlive() ? "still running" : sp.process.exitValue())
+                + "); log tail:\n"
+                + ServerProcess.tail(sp.logFile, 30)
+                + "\n"
+                + ServerProcess.tail(sp.logFile.resolveSibling("parley.log.stderr"), 30));
       }
     }
     s.telnetPort = ports[0];

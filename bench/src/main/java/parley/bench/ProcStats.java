@@ -8,8 +8,7 @@ import java.nio.file.Path;
 final class ProcStats {
   private static final long CLK_TCK = clockTicks();
 
-  private ProcStats() {
-  }
+  private ProcStats() {}
 
   /** utime + stime of the process (all threads), in seconds; NaN if unavailable. */
   static double cpuSeconds(long pid) {
@@ -25,7 +24,10 @@ final class ProcStats {
     }
   }
 
-  /** Busy CPU seconds of the whole machine (all cores) since boot, from /proc/stat; NaN if unavailable. */
+  /**
+   * Busy CPU seconds of the whole machine (all cores) since boot, from /proc/stat; NaN if
+   * unavailable.
+   */
   static double machineBusySeconds() {
     try {
       String first = Files.readAllLines(Path.of("/proc/stat")).get(0);

@@ -6,20 +6,57 @@ import java.util.Locale;
 
 /** Formats result rows as an aligned text table and as markdown. */
 final class Report {
-  private static final String[] HEAD = {"scenario", "server", "proto", "step", "delivered/s", "expected/s",
-      "loss", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "server CPU s", "RSS MB", "HWM MB", "dup", "ooo",
-      "late", "gen CPU s", "other CPU s", "result"};
+  private static final String[] HEAD = {
+    "scenario",
+    "server",
+    "proto",
+    "step",
+    "delivered/s",
+    "expected/s",
+    "loss",
+    "p50 ms",
+    "p99 ms",
+    "p99.9 ms",
+    "max ms",
+    "server CPU s",
+    "RSS MB",
+    "HWM MB",
+    "dup",
+    "ooo",
+    "late",
+    "gen CPU s",
+    "other CPU s",
+    "result"
+  };
 
-  private Report() {
-  }
+  private Report() {}
 
   static List<String[]> cells(List<ResultRow> rows) {
     List<String[]> out = new ArrayList<>();
     for (ResultRow r : rows) {
-      out.add(new String[] {r.scenario, r.server, r.proto, r.step, num(r.deliveredPerSec, 0),
-          num(r.expectedPerSec, 0), loss(r), num(r.p50, 1), num(r.p99, 1), num(r.p999, 1), num(r.max, 1),
-          num(r.serverCpu, 2), num(r.rssMb, 1), num(r.hwmMb, 1), cnt(r.duplicates), cnt(r.outOfOrder),
-          cnt(r.late), num(r.genCpu, 2), num(r.otherCpu, 2), r.result == null ? "" : r.result});
+      out.add(
+          new String[] {
+            r.scenario,
+            r.server,
+            r.proto,
+            r.step,
+            num(r.deliveredPerSec, 0),
+            num(r.expectedPerSec, 0),
+            loss(r),
+            num(r.p50, 1),
+            num(r.p99, 1),
+            num(r.p999, 1),
+            num(r.max, 1),
+            num(r.serverCpu, 2),
+            num(r.rssMb, 1),
+            num(r.hwmMb, 1),
+            cnt(r.duplicates),
+            cnt(r.outOfOrder),
+            cnt(r.late),
+            num(r.genCpu, 2),
+            num(r.otherCpu, 2),
+            r.result == null ? "" : r.result
+          });
     }
     return out;
   }

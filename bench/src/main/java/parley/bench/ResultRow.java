@@ -5,17 +5,17 @@ final class ResultRow {
   String scenario;
   String server;
   String proto;
-  String step;          // e.g. "R=1000/s N=1000 S=1000"
+  String step; // e.g. "R=1000/s N=1000 S=1000"
   double deliveredPerSec = Double.NaN;
   double expectedPerSec = Double.NaN;
   long lossCount = -1;
   double lossPct = Double.NaN;
-  double p50 = Double.NaN, p99 = Double.NaN, p999 = Double.NaN, max = Double.NaN;   // ms
+  double p50 = Double.NaN, p99 = Double.NaN, p999 = Double.NaN, max = Double.NaN; // ms
   double serverCpu = Double.NaN;
   double rssMb = Double.NaN;
   double hwmMb = Double.NaN;
   double genCpu = Double.NaN;
-  double otherCpu = Double.NaN;   // machine busy CPU minus server minus generator
+  double otherCpu = Double.NaN; // machine busy CPU minus server minus generator
   long duplicates = -1;
   long outOfOrder = -1;
   long late = -1;

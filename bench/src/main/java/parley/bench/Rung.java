@@ -3,9 +3,9 @@ package parley.bench;
 import java.util.Arrays;
 
 /**
- * One measured load step. Holds the time window and the per-receiver, per-sender bookkeeping used to
- * find duplicates, loss and reordering. Receiver {@code r}'s rows are touched only by the event loop
- * that owns client {@code r}.
+ * One measured load step. Holds the time window and the per-receiver, per-sender bookkeeping used
+ * to find duplicates, loss and reordering. Receiver {@code r}'s rows are touched only by the event
+ * loop that owns client {@code r}.
  *
  * <p>Payload carried in every chat line: {@code ~b <rung> <sender> <seq> <sendNanoTime> xxxx...}.
  */
@@ -13,11 +13,11 @@ final class Rung {
   final int id;
   final int receivers;
   final int senders;
-  final int seqCap;         // seqs >= seqCap are not deduplicated
-  final int words;          // longs per (receiver, sender)
-  final long[][] seen;      // [receiver][sender * words + seq / 64]
-  final int[][] lastSeq;    // [receiver][sender]
-  volatile long start;      // pacers start
+  final int seqCap; // seqs >= seqCap are not deduplicated
+  final int words; // longs per (receiver, sender)
+  final long[][] seen; // [receiver][sender * words + seq / 64]
+  final int[][] lastSeq; // [receiver][sender]
+  volatile long start; // pacers start
   volatile long measureStart;
   volatile long measureEnd;
 
@@ -32,7 +32,8 @@ final class Rung {
   }
 
   /** Called on the receiver's event loop for every bench line it gets. */
-  void onBench(BenchClient rcv, LoopStats st, int rung, int sender, int seq, long sentAt, long now) {
+  void onBench(
+      BenchClient rcv, LoopStats st, int rung, int sender, int seq, long sentAt, long now) {
     if (rung != id) {
       st.stale++;
       return;

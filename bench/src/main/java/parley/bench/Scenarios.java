@@ -30,8 +30,15 @@ final class Scenarios {
     List<ResultRow> rows = new ArrayList<>();
     try (ClientPool pool = new ClientPool(proto, o.host, s.port(proto), o.threads, "b", o)) {
       ClientPool.JoinResult jr = pool.connect(o.clients, o.window, o.joinTimeoutSec * 1000);
-      log.info("ladder {}/{}: {} of {} joined in {} s, {} failed {}", s.name(), proto.label(), jr.joined(),
-          jr.requested(), fmt(jr.seconds()), jr.failed(), jr.sampleFailures());
+      log.info(
+          "ladder {}/{}: {} of {} joined in {} s, {} failed {}",
+          s.name(),
+          proto.label(),
+          jr.joined(),
+          jr.requested(),
+          fmt(jr.seconds()),
+          jr.failed(),
+          jr.sampleFailures());
       List<BenchClient> members = pool.joinedClients();
       if (members.size() < 2) {
         ResultRow r = ResultRow.of("fan-out", s.name(), proto, "N=" + o.clients);
@@ -48,8 +55,14 @@ final class Scenarios {
     return rows;
   }
 
-  private ResultRow rung(ClientPool pool, ServerUnderTest s, Proto proto, List<BenchClient> members,
-                         int senderCount, double rate) throws InterruptedException {
+  private ResultRow rung(
+      ClientPool pool,
+      ServerUnderTest s,
+      Proto proto,
+      List<BenchClient> members,
+      int senderCount,
+      double rate)
+      throws InterruptedException {
     int n = members.size();
     String step = String.format(Locale.ROOT, "R=%s/s N=%d S=%d", trim(rate), n, senderCount);
     List<BenchClient> senders = members.subList(0, senderCount);
@@ -78,8 +91,14 @@ final class Scenarios {
       double share = rate * e.getValue().size() / senderCount;
       new Pacer(e.getKey(), e.getValue(), share, r, o.payload, done).start();
     }
-    log.info("{} {} {}: warm-up {} s, measure {} s, drain {} s", s.name(), proto.label(), step,
-        o.warmupSec, o.measureSec, o.drainSec);
+    log.info(
+        "{} {} {}: warm-up {} s, measure {} s, drain {} s",
+        s.name(),
+        proto.label(),
+        step,
+        o.warmupSec,
+        o.measureSec,
+        o.drainSec);
     sleepUntil(r.measureStart);
     double cpu0 = ProcStats.cpuSeconds(s.pid());
     double gen0 = ProcStats.cpuSeconds(SELF);
@@ -124,7 +143,8 @@ final class Scenarios {
     row.outOfOrder = st.outOfOrder;
     row.late = st.late;
     List<String> notes = new ArrayList<>();
-    notes.add(String.format(Locale.ROOT, "sent %,d in window; drained %.0f s", st.sentMeasured, drained));
+    notes.add(
+        String.format(Locale.ROOT, "sent %,d in window; drained %.0f s", st.sentMeasured, drained));
     if (row.otherCpu > 0.1 * o.measureSec) {
       notes.add("machine busy with other work: results disturbed");
     }
@@ -144,17 +164,31 @@ final class Scenarios {
       notes.add(st.pings + " PINGs answered");
     }
     row.result = String.join("; ", notes);
-    log.info("{} {} {}: delivered {}/s of {}/s, loss {}, p50 {} ms p99 {} ms max {} ms, cpu {} s, rss {} MB",
-        s.name(), proto.label(), step, fmt(row.deliveredPerSec), fmt(row.expectedPerSec), row.lossCount,
-        fmt(row.p50), fmt(row.p99), fmt(row.max), fmt(row.serverCpu), fmt(rss));
+    log.info(
+        "{} {} {}: delivered {}/s of {}/s, loss {}, p50 {} ms p99 {} ms max {} ms, cpu {} s, rss {} MB",
+        s.name(),
+        proto.label(),
+        step,
+        fmt(row.deliveredPerSec),
+        fmt(row.expectedPerSec),
+        row.lossCount,
+        fmt(row.p50),
+        fmt(row.p99),
+        fmt(row.max),
+        fmt(row.serverCpu),
+        fmt(rss));
     return row;
   }
 
   // ------------------------------------------------------------------ join storm
 
   ResultRow joinStorm(ServerUnderTest s, Proto proto) throws InterruptedException {
-    ResultRow row = ResultRow.of("join storm", s.name(), proto,
-        String.format(Locale.ROOT, "N=%d window=%d", o.joinClients, o.joinWindow));
+    ResultRow row =
+        ResultRow.of(
+            "join storm",
+            s.name(),
+            proto,
+            String.format(Locale.ROOT, "N=%d window=%d", o.joinClients, o.joinWindow));
     try (ClientPool pool = new ClientPool(proto, o.host, s.port(proto), o.threads, "j", o)) {
       double cpu0 = ProcStats.cpuSeconds(s.pid());
       double gen0 = ProcStats.cpuSeconds(SELF);
@@ -172,9 +206,17 @@ final class Scenarios {
       row.genCpu = gen1 - gen0;
       row.otherCpu = Math.max(0, (all1 - all0) - row.serverCpu - row.genCpu);
       int stillJoined = pool.joinedClients().size();
-      row.result = String.format(Locale.ROOT, "%d/%d joined in %.2f s%s; %d failed; %d still connected after 2 s%s",
-          jr.joined(), jr.requested(), jr.seconds(), jr.timedOut() ? " (TIMED OUT)" : "", jr.failed(),
-          stillJoined, jr.sampleFailures().isEmpty() ? "" : "; e.g. " + jr.sampleFailures().get(0));
+      row.result =
+          String.format(
+              Locale.ROOT,
+              "%d/%d joined in %.2f s%s; %d failed; %d still connected after 2 s%s",
+              jr.joined(),
+              jr.requested(),
+              jr.seconds(),
+              jr.timedOut() ? " (TIMED OUT)" : "",
+              jr.failed(),
+              stillJoined,
+              jr.sampleFailures().isEmpty() ? "" : "; e.g. " + jr.sampleFailures().get(0));
       if (jr.seconds() > 0) {
         row.result += String.format(Locale.ROOT, "; %.0f joins/s", jr.joined() / jr.seconds());
       }
@@ -185,8 +227,11 @@ final class Scenarios {
       for (Map.Entry<Integer, Long> e : pool.milestones.entrySet()) {
         int k = e.getKey();
         if (k == 1000 || k == 2000 || k % 5000 == 0) {
-          ms.append(ms.length() == 0 ? "" : ", ").append(k / 1000).append("k@")
-              .append(String.format(Locale.ROOT, "%.1fs", (e.getValue() - jr.firstStartNanos()) / 1e9));
+          ms.append(ms.length() == 0 ? "" : ", ")
+              .append(k / 1000)
+              .append("k@")
+              .append(
+                  String.format(Locale.ROOT, "%.1fs", (e.getValue() - jr.firstStartNanos()) / 1e9));
         }
       }
       if (ms.length() > 0) {
@@ -219,9 +264,15 @@ final class Scenarios {
       r.serverCpu = ProcStats.cpuSeconds(s.pid()) - c1;
       r.rssMb = ProcStats.rssMb(s.pid());
       r.hwmMb = ProcStats.hwmMb(s.pid());
-      r.result = String.format(Locale.ROOT, "%d/%d joined; +%.1f MB RSS vs 0 clients (%.1f KB/client); CPU over %s s idle",
-          jr.joined(), jr.requested(), r.rssMb - zero.rssMb,
-          jr.joined() > 0 ? (r.rssMb - zero.rssMb) * 1024 / jr.joined() : Double.NaN, trim(o.idleSettleSec));
+      r.result =
+          String.format(
+              Locale.ROOT,
+              "%d/%d joined; +%.1f MB RSS vs 0 clients (%.1f KB/client); CPU over %s s idle",
+              jr.joined(),
+              jr.requested(),
+              r.rssMb - zero.rssMb,
+              jr.joined() > 0 ? (r.rssMb - zero.rssMb) * 1024 / jr.joined() : Double.NaN,
+              trim(o.idleSettleSec));
       rows.add(r);
     }
     return rows;
@@ -234,10 +285,11 @@ final class Scenarios {
     int lines = o.historyLines;
     try (ClientPool fill = new ClientPool(Proto.TELNET, o.host, s.port(Proto.TELNET), 1, "h", o)) {
       CountDownLatch observed = new CountDownLatch(1);
-      fill.onCreate = c -> {
-        c.historyTarget = lines;
-        c.historyListener = observed::countDown;
-      };
+      fill.onCreate =
+          c -> {
+            c.historyTarget = lines;
+            c.historyListener = observed::countDown;
+          };
       ClientPool.JoinResult jr = fill.connect(2, 2, 60_000);
       if (jr.joined() < 2) {
         ResultRow r = ResultRow.of("history replay", s.name(), Proto.TELNET, lines + " lines");
@@ -248,28 +300,33 @@ final class Scenarios {
       BenchClient writer = fill.clients.get(0);
       BenchClient observer = fill.clients.get(1);
       // Fill the history: `lines` chat lines, 50 every 10 ms (5000/s; flood limits are raised).
-      writer.ch.eventLoop().execute(new Runnable() {
-        int i;
+      writer
+          .ch
+          .eventLoop()
+          .execute(
+              new Runnable() {
+                int i;
 
-        @Override
-        public void run() {
-          for (int k = 0; k < 50 && i < lines; k++, i++) {
-            StringBuilder sb = new StringBuilder("~h ").append(i).append(' ');
-            while (sb.length() < o.payload) {
-              sb.append('x');
-            }
-            writer.say(sb);
-          }
-          if (i < lines) {
-            writer.ch.eventLoop().schedule(this, 10, TimeUnit.MILLISECONDS);
-          }
-        }
-      });
+                @Override
+                public void run() {
+                  for (int k = 0; k < 50 && i < lines; k++, i++) {
+                    StringBuilder sb = new StringBuilder("~h ").append(i).append(' ');
+                    while (sb.length() < o.payload) {
+                      sb.append('x');
+                    }
+                    writer.say(sb);
+                  }
+                  if (i < lines) {
+                    writer.ch.eventLoop().schedule(this, 10, TimeUnit.MILLISECONDS);
+                  }
+                }
+              });
       boolean ok = observed.await(120, TimeUnit.SECONDS);
       log.info("history filled: observer saw {} of {} lines", observer.historySeen, lines);
       if (!ok) {
         ResultRow r = ResultRow.of("history replay", s.name(), Proto.TELNET, lines + " lines");
-        r.result = "FAILED: observer saw only " + observer.historySeen + " of " + lines + " lines live";
+        r.result =
+            "FAILED: observer saw only " + observer.historySeen + " of " + lines + " lines live";
         rows.add(r);
         return rows;
       }
@@ -281,9 +338,11 @@ final class Scenarios {
     return rows;
   }
 
-  private ResultRow historyJoins(ServerUnderTest s, Proto p, int lines) throws InterruptedException {
-    ResultRow row = ResultRow.of("history replay", s.name(), p,
-        lines + " lines, " + o.historyRepeats + " joins");
+  private ResultRow historyJoins(ServerUnderTest s, Proto p, int lines)
+      throws InterruptedException {
+    ResultRow row =
+        ResultRow.of(
+            "history replay", s.name(), p, lines + " lines, " + o.historyRepeats + " joins");
     Histogram h = new Histogram(3_600_000_000L, 3);
     int complete = 0;
     int minSeen = Integer.MAX_VALUE;
@@ -291,10 +350,11 @@ final class Scenarios {
     try (ClientPool pool = new ClientPool(p, o.host, s.port(p), 1, "n" + p.label().charAt(0), o)) {
       for (int k = 0; k < o.historyRepeats; k++) {
         CountDownLatch got = new CountDownLatch(1);
-        pool.onCreate = c -> {
-          c.historyTarget = lines;
-          c.historyListener = got::countDown;
-        };
+        pool.onCreate =
+            c -> {
+              c.historyTarget = lines;
+              c.historyListener = got::countDown;
+            };
         ClientPool.JoinResult jr = pool.connect(1, 1, 60_000);
         BenchClient c = pool.clients.get(pool.clients.size() - 1);
         if (c.ch == null) {
@@ -311,7 +371,13 @@ final class Scenarios {
           h.recordValue(Math.max(0, us));
           complete++;
         } else {
-          log.warn("history join {} ({}): saw {} of {} lines; {}", k, p.label(), seen, lines, jr.sampleFailures());
+          log.warn(
+              "history join {} ({}): saw {} of {} lines; {}",
+              k,
+              p.label(),
+              seen,
+              lines,
+              jr.sampleFailures());
         }
         c.state = BenchClient.State.CLOSED;
         c.close();
@@ -324,11 +390,23 @@ final class Scenarios {
     if (complete > 0) {
       latency(row, h);
     }
-    row.lossCount = (long) Math.max(0, lines - minSeen) ;
+    row.lossCount = (long) Math.max(0, lines - minSeen);
     row.lossPct = 100.0 * row.lossCount / lines;
-    row.result = String.format(Locale.ROOT, "%d/%d joins got all %d lines; time = nickname/hello sent -> %dth line",
-        complete, o.historyRepeats, lines, lines);
-    log.info("history {} {}: {} p50 {} ms max {} ms", s.name(), p.label(), row.result, fmt(row.p50), fmt(row.max));
+    row.result =
+        String.format(
+            Locale.ROOT,
+            "%d/%d joins got all %d lines; time = nickname/hello sent -> %dth line",
+            complete,
+            o.historyRepeats,
+            lines,
+            lines);
+    log.info(
+        "history {} {}: {} p50 {} ms max {} ms",
+        s.name(),
+        p.label(),
+        row.result,
+        fmt(row.p50),
+        fmt(row.max));
     return row;
   }
 

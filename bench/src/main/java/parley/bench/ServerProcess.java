@@ -28,36 +28,41 @@ final class ServerProcess {
   }
 
   /**
-   * Starts {@code cmd} in {@code dir}. Stdout is copied line by line to {@code logFile} and also given
-   * to {@code onLine}; stderr goes to the same file.
+   * Starts {@code cmd} in {@code dir}. Stdout is copied line by line to {@code logFile} and also
+   * given to {@code onLine}; stderr goes to the same file.
    */
   static ServerProcess start(List<String> cmd, Path dir, Path logFile, Consumer<String> onLine)
       throws IOException {
     Files.createDirectories(logFile.getParent());
     Path errFile = logFile.resolveSibling(logFile.getFileName() + ".stderr");
     log.info("starting: {} (in {}), log {}", String.join(" ", cmd), dir, logFile);
-    ProcessBuilder pb = new ProcessBuilder(cmd)
-        .directory(dir.toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-        .redirectError(errFile.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd)
+            .directory(dir.toFile())
+            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+            .redirectError(errFile.toFile());
     Process p = pb.start();
     PrintWriter w = new PrintWriter(Files.newBufferedWriter(logFile, StandardCharsets.UTF_8), true);
-    Thread t = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(
-          new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = r.readLine()) != null) {
-          w.println(line);
-          if (onLine != null) {
-            onLine.accept(line);
-          }
-        }
-      } catch (IOException e) {
-        // process gone
-      } finally {
-        w.close();
-      }
-    }, "stdout-" + cmd.get(0));
+    Thread t =
+        new Thread(
+            () -> {
+              try (BufferedReader r =
+                  new BufferedReader(
+                      new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                  w.println(line);
+                  if (onLine != null) {
+                    onLine.accept(line);
+                  }
+                }
+              } catch (IOException e) {
+                // process gone
+              } finally {
+                w.close();
+              }
+            },
+            "stdout-" + cmd.get(0));
     t.setDaemon(true);
     t.start();
     return new ServerProcess(p, logFile);
@@ -87,7 +92,8 @@ final class ServerProcess {
   }
 
   /** Polls a TCP connect to the port until it succeeds. */
-  static boolean waitForPort(String host, int port, long timeoutMs, Process p) throws InterruptedException {
+  static boolean waitForPort(String host, int port, long timeoutMs, Process p)
+      throws InterruptedException {
     long end = System.currentTimeMillis() + timeoutMs;
     while (System.currentTimeMillis() < end) {
       if (p != null && !p.isAlive()) {
@@ -104,7 +110,8 @@ final class ServerProcess {
   }
 
   static int freePort() throws IOException {
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+    try (java.net.ServerSocket s =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
   }

@@ -6,7 +6,10 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 
-/** Inbound handler after Netty's WebSocket client protocol handler (which answers pings, handles close). */
+/**
+ * Inbound handler after Netty's WebSocket client protocol handler (which answers pings, handles
+ * close).
+ */
 final class WsHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
   private final BenchClient client;
 

@@ -6,12 +6,32 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Smoke test of the load clients against the throwaway in-process fake server (not a benchmark). */
+/**
+ * Smoke test of the load clients against the throwaway in-process fake server (not a benchmark).
+ */
 class ClientSmokeTest {
 
   private static Options small() {
-    Options o = Options.parse(new String[] {"--clients", "20", "--rates", "200", "--warmup", "0.5",
-        "--measure", "1", "--drain", "1", "--history-lines", "50", "--history-repeats", "2", "--window", "10"});
+    Options o =
+        Options.parse(
+            new String[] {
+              "--clients",
+              "20",
+              "--rates",
+              "200",
+              "--warmup",
+              "0.5",
+              "--measure",
+              "1",
+              "--drain",
+              "1",
+              "--history-lines",
+              "50",
+              "--history-repeats",
+              "2",
+              "--window",
+              "10"
+            });
     return o;
   }
 
@@ -26,7 +46,8 @@ class ClientSmokeTest {
         assertEquals(0, r.lossCount, p + " loss: " + r.result);
         assertEquals(0, r.duplicates, p + " duplicates");
         assertEquals(0, r.outOfOrder, p + " out of order");
-        assertTrue(r.deliveredPerSec > 0.8 * r.expectedPerSec, p + " delivered " + r.deliveredPerSec);
+        assertTrue(
+            r.deliveredPerSec > 0.8 * r.expectedPerSec, p + " delivered " + r.deliveredPerSec);
         assertTrue(r.expectedPerSec > 0.9 * 200 * 19, p + " expected " + r.expectedPerSec);
         assertTrue(r.p50 >= 0 && r.max >= r.p99, p + " latency");
       }

@@ -37,9 +37,11 @@ import java.util.regex.Pattern;
  */
 final class FakeChatServer implements ServerUnderTest {
   private static final AttributeKey<String> NICK = AttributeKey.valueOf("nick");
-  private static final Pattern WS_FIELD = Pattern.compile("\"(type|nick|text)\"\\s*:\\s*\"([^\"]*)\"");
+  private static final Pattern WS_FIELD =
+      Pattern.compile("\"(type|nick|text)\"\\s*:\\s*\"([^\"]*)\"");
 
-  private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+  private final EventLoopGroup group =
+      new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   private final ChannelGroup telnet = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
   private final ChannelGroup ws = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
   private final ArrayDeque<String[]> history = new ArrayDeque<>();
@@ -53,21 +55,39 @@ final class FakeChatServer implements ServerUnderTest {
   }
 
   FakeChatServer start() throws InterruptedException {
-    Channel t = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
-        .childHandler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel ch) {
-            ch.pipeline().addLast(new LineBasedFrameDecoder(4096), new TelnetSide());
-          }
-        }).bind("127.0.0.1", 0).sync().channel();
-    Channel h = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
-        .childHandler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel ch) {
-            ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(65536),
-                new WebSocketServerProtocolHandler("/chat/ws"), new WsSide());
-          }
-        }).bind("127.0.0.1", 0).sync().channel();
+    Channel t =
+        new ServerBootstrap()
+            .group(group)
+            .channel(NioServerSocketChannel.class)
+            .childHandler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    ch.pipeline().addLast(new LineBasedFrameDecoder(4096), new TelnetSide());
+                  }
+                })
+            .bind("127.0.0.1", 0)
+            .sync()
+            .channel();
+    Channel h =
+        new ServerBootstrap()
+            .group(group)
+            .channel(NioServerSocketChannel.class)
+            .childHandler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    ch.pipeline()
+                        .addLast(
+                            new HttpServerCodec(),
+                            new HttpObjectAggregator(65536),
+                            new WebSocketServerProtocolHandler("/chat/ws"),
+                            new WsSide());
+                  }
+                })
+            .bind("127.0.0.1", 0)
+            .sync()
+            .channel();
     telnetPort = ((InetSocketAddress) t.localAddress()).getPort();
     httpPort = ((InetSocketAddress) h.localAddress()).getPort();
     return this;
@@ -80,7 +100,8 @@ final class FakeChatServer implements ServerUnderTest {
       history.removeFirst();
     }
     ByteBuf line = Unpooled.copiedBuffer(telnetLine(ev), StandardCharsets.UTF_8);
-    telnet.writeAndFlush(line.retainedDuplicate(), c -> c.hasAttr(NICK) && c.attr(NICK).get() != null);
+    telnet.writeAndFlush(
+        line.retainedDuplicate(), c -> c.hasAttr(NICK) && c.attr(NICK).get() != null);
     line.release();
     ws.writeAndFlush(new TextWebSocketFrame(wsMessage(ev)));
   }
@@ -90,8 +111,16 @@ final class FakeChatServer implements ServerUnderTest {
   }
 
   private static String wsMessage(String[] ev) {
-    return "{\"type\":\"message\",\"room\":\"lobby\",\"seq\":" + ev[3] + ",\"ts\":\"2026-01-01T12:34:00Z\","
-        + "\"nick\":\"" + ev[0] + "\",\"via\":\"" + ev[1] + "\",\"text\":\"" + ev[2] + "\"}";
+    return "{\"type\":\"message\",\"room\":\"lobby\",\"seq\":"
+        + ev[3]
+        + ",\"ts\":\"2026-01-01T12:34:00Z\","
+        + "\"nick\":\""
+        + ev[0]
+        + "\",\"via\":\""
+        + ev[1]
+        + "\",\"text\":\""
+        + ev[2]
+        + "\"}";
   }
 
   private final class TelnetSide extends SimpleChannelInboundHandler<ByteBuf> {
@@ -102,9 +131,24 @@ final class FakeChatServer implements ServerUnderTest {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-      ctx.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {(byte) 255, (byte) 251, 1, (byte) 255, (byte) 251, 3,
-          (byte) 255, (byte) 250, 24, 1, (byte) 255, (byte) 240}));
-      ctx.writeAndFlush(Unpooled.copiedBuffer("Welcome to fake chat\r\nNickname: ", StandardCharsets.US_ASCII));
+      ctx.writeAndFlush(
+          Unpooled.wrappedBuffer(
+              new byte[] {
+                (byte) 255,
+                (byte) 251,
+                1,
+                (byte) 255,
+                (byte) 251,
+                3,
+                (byte) 255,
+                (byte) 250,
+                24,
+                1,
+                (byte) 255,
+                (byte) 240
+              }));
+      ctx.writeAndFlush(
+          Unpooled.copiedBuffer("Welcome to fake chat\r\nNickname: ", StandardCharsets.US_ASCII));
     }
 
     @Override
@@ -113,7 +157,9 @@ final class FakeChatServer implements ServerUnderTest {
       Channel ch = ctx.channel();
       if (ch.attr(NICK).get() == null) {
         ch.attr(NICK).set(line);
-        ch.write(Unpooled.copiedBuffer("Welcome, " + line + "! You are in #lobby.\r\n", StandardCharsets.UTF_8));
+        ch.write(
+            Unpooled.copiedBuffer(
+                "Welcome, " + line + "! You are in #lobby.\r\n", StandardCharsets.UTF_8));
         for (String[] ev : new ArrayList<>(history)) {
           ch.write(Unpooled.copiedBuffer(telnetLine(ev), StandardCharsets.UTF_8));
         }
@@ -146,12 +192,16 @@ final class FakeChatServer implements ServerUnderTest {
       Channel ch = ctx.channel();
       if ("hello".equals(type)) {
         ch.attr(NICK).set(nick);
-        ch.write(new TextWebSocketFrame("{\"type\":\"welcome\",\"nick\":\"" + nick + "\",\"room\":\"lobby\"}"));
+        ch.write(
+            new TextWebSocketFrame(
+                "{\"type\":\"welcome\",\"nick\":\"" + nick + "\",\"room\":\"lobby\"}"));
         List<String> msgs = new ArrayList<>();
         for (String[] ev : history) {
           msgs.add(wsMessage(ev));
         }
-        ch.write(new TextWebSocketFrame("{\"type\":\"history\",\"messages\":[" + String.join(",", msgs) + "]}"));
+        ch.write(
+            new TextWebSocketFrame(
+                "{\"type\":\"history\",\"messages\":[" + String.join(",", msgs) + "]}"));
         ch.flush();
         ws.add(ch);
       } else if ("say".equals(type) && ch.attr(NICK).get() != null) {
