@@ -60,8 +60,7 @@ public final class ClusterPresence {
     return sessionId.equals(j.getString("session")) && node.equals(j.getString("node")) ? j : null;
   }
 
-  // ---- nickname claims
-  // ------------------------------------------------------------------------------
+  // ---- nickname claims -----------------------------------------------------------------------
 
   /** Takes the nickname if no one holds it; true when taken. */
   public static final class Claim
@@ -206,8 +205,7 @@ public final class ClusterPresence {
     }
   }
 
-  // ---- room memberships
-  // -----------------------------------------------------------------------------
+  // ---- room memberships ----------------------------------------------------------------------
 
   /**
    * The members of one room, in joining order: {@code node/sessionId} (session ids are only unique

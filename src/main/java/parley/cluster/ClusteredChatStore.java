@@ -125,8 +125,7 @@ public final class ClusteredChatStore implements ChatStore, AutoCloseable {
     this.lost = roomAndNick;
   }
 
-  // ---- nicknames
-  // --------------------------------------------------------------------------------------
+  // ---- nicknames -----------------------------------------------------------------------------
 
   /**
    * A claim belongs to the node that makes it (the node of the session): it is recorded with this
@@ -181,8 +180,7 @@ public final class ClusteredChatStore implements ChatStore, AutoCloseable {
         false);
   }
 
-  // ---- rooms
-  // ------------------------------------------------------------------------------------------
+  // ---- rooms ---------------------------------------------------------------------------------
 
   @Override
   public Future<Void> joinRoom(String room, String sessionId, String nick) {
@@ -232,8 +230,7 @@ public final class ClusteredChatStore implements ChatStore, AutoCloseable {
         .map(ClusterHistory.Slice::topic);
   }
 
-  // ---- history
-  // ----------------------------------------------------------------------------------------
+  // ---- history -------------------------------------------------------------------------------
 
   /**
    * A node's appends to one room, chained so that they are published in the order they were
@@ -324,8 +321,7 @@ public final class ClusteredChatStore implements ChatStore, AutoCloseable {
     return new Slice(events, s.missed());
   }
 
-  // ---- nodes that are gone
-  // ----------------------------------------------------------------------------
+  // ---- nodes that are gone -------------------------------------------------------------------
 
   /**
    * Drops the claims and memberships of a node that left the cluster. Every surviving node does it;

@@ -4,7 +4,6 @@ import java.time.Clock;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import parley.config.ParleyConfig;
@@ -25,7 +24,9 @@ final class Admission {
   /** Every open session of this node, logged in or not. */
   private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
 
-  private final Map<String, AtomicInteger> perAddress = new ConcurrentHashMap<>();
+  /** Open connections per address; changed only by atomic compute, so counts never drift. */
+  private final Map<String, Integer> perAddress = new ConcurrentHashMap<>();
+
   private volatile boolean shuttingDown;
 
   Admission(ParleyConfig.Limits limits, BanList bans, Clock clock) {
@@ -52,9 +53,15 @@ final class Admission {
       LOG.warn("{} refused: {} connections, the limit", s.id(), sessions.size());
       return "the server is full (" + limits.maxConnections() + " connections); try again later";
     }
-    AtomicInteger mine = perAddress.computeIfAbsent(address, a -> new AtomicInteger());
-    if (mine.incrementAndGet() > limits.maxConnectionsPerIp()) {
-      mine.decrementAndGet();
+    boolean[] full = {false};
+    perAddress.compute(
+        address,
+        (a, n) -> {
+          int count = n == null ? 0 : n;
+          full[0] = count >= limits.maxConnectionsPerIp();
+          return full[0] ? n : Integer.valueOf(count + 1);
+        });
+    if (full[0]) {
       LOG.warn(
           "{} refused: {} already has {} connections",
           s.id(),
@@ -76,8 +83,13 @@ final class Admission {
     if (!sessions.remove(s)) {
       return false;
     }
-    perAddress.computeIfPresent(s.address(), (a, n) -> n.decrementAndGet() <= 0 ? null : n);
+    perAddress.computeIfPresent(s.address(), (a, n) -> n <= 1 ? null : n - 1);
     return true;
+  }
+
+  /** Whether the session is admitted and not yet closed. */
+  boolean isOpen(Session s) {
+    return sessions.contains(s);
   }
 
   /** From now on every connection is refused. */

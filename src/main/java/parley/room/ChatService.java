@@ -82,10 +82,10 @@ public final class ChatService {
       // a second service on the same Vert.x (tests); the codec is the same
     }
     this.bans = BanList.open(config.dataDir());
-    BanList bans = this.bans;
     this.admission = new Admission(config.limits(), bans, clock);
-    this.rooms = new Rooms(config, store, clock, eventBus);
-    this.nicknames = new Nicknames(store, clock, node, config.limits().nickLength(), rooms);
+    this.rooms = new Rooms(config, store, clock, eventBus, admission::isOpen);
+    this.nicknames =
+        new Nicknames(store, clock, node, config.limits().nickLength(), rooms, admission::isOpen);
     this.privateMessages = new PrivateMessages(store, clock, node, eventBus, nicknames);
     this.moderation =
         new Moderation(
@@ -130,8 +130,7 @@ public final class ChatService {
     return nicknames.count();
   }
 
-  // ---- login and logout
-  // -------------------------------------------------------------------------------
+  // ---- login and logout ----------------------------------------------------------------------
 
   /** {@link #login(Session, String, Map, String)} for a request without an id. */
   public Future<Boolean> login(Session s, String nick, Map<String, Long> resume) {
@@ -205,8 +204,7 @@ public final class ChatService {
     LOG.info("{} ({}) left: {}", s.id(), st.nick, reason);
   }
 
-  // ---- input
-  // ------------------------------------------------------------------------------------------
+  // ---- input ---------------------------------------------------------------------------------
 
   /** {@link #input(Session, String, String)} for a line without a request id (telnet). */
   public void input(Session s, String rawLine) {
@@ -262,10 +260,11 @@ public final class ChatService {
                           st.floodTimer = -1;
                           Runnable line;
                           while (st.nick != null
+                              && admission.isOpen(s)
                               && (line = st.flood.release(nanoTime.getAsLong())) != null) {
                             line.run();
                           }
-                          if (st.nick != null) {
+                          if (st.nick != null && admission.isOpen(s)) {
                             scheduleRelease(s);
                           }
                         }));
@@ -292,8 +291,7 @@ public final class ChatService {
     }
   }
 
-  // ---- the end
-  // ----------------------------------------------------------------------------------------
+  // ---- the end -------------------------------------------------------------------------------
 
   /**
    * Graceful shutdown, first part: refuse new connections, tell everyone, and close every session.
@@ -326,7 +324,10 @@ public final class ChatService {
                 closed.tryComplete();
               });
     }
-    all.add(Future.fromCompletionStage(bans.flush())); // a ban made just before the stop is on disk
+    all.add(
+        Future.fromCompletionStage(
+            bans.flush(),
+            vertx.getOrCreateContext())); // a ban made just before the stop is on disk
     Promise<Void> done = Promise.promise();
     long timer = vertx.setTimer(Math.max(1, timeout.toMillis()), t -> done.tryComplete());
     Future.join(all)

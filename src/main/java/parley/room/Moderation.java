@@ -80,8 +80,7 @@ final class Moderation {
         .mapEmpty();
   }
 
-  // ---- operators
-  // ----------------------------------------------------------------------------------
+  // ---- operators -----------------------------------------------------------------------------
 
   void operator(Request r, String given) {
     Session s = r.session();
@@ -141,8 +140,7 @@ final class Moderation {
     }
   }
 
-  // ---- giving orders
-  // --------------------------------------------------------------------------------
+  // ---- giving orders -------------------------------------------------------------------------
 
   void kick(Request r, String nick, String reason) {
     toUser(r, nick, target -> new ModerationOrder.Kick(target, r.state().nick, reason));
@@ -196,8 +194,7 @@ final class Moderation {
             });
   }
 
-  // ---- carrying them out
-  // ----------------------------------------------------------------------------
+  // ---- carrying them out ---------------------------------------------------------------------
 
   private void received(JsonObject json, ModerationOrder.Visitor<Void> handler) {
     ModerationOrder order;

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import parley.chat.ChatEvent;
 import parley.chat.ChatEvent.Type;
 import parley.chat.ErrorCode;
@@ -26,16 +27,28 @@ final class Nicknames {
   private final String node;
   private final int maxLength;
   private final Rooms rooms;
+  private final Predicate<Session> open;
 
   /** Sessions of this node that hold a nickname, by nickname key. */
   private final Map<String, Session> local = new ConcurrentHashMap<>();
 
-  Nicknames(ChatStore store, Clock clock, String node, int maxLength, Rooms rooms) {
+  /**
+   * @param open whether a session is still open: a claim that completes after its session closed is
+   *     given back
+   */
+  Nicknames(
+      ChatStore store,
+      Clock clock,
+      String node,
+      int maxLength,
+      Rooms rooms,
+      Predicate<Session> open) {
     this.store = store;
     this.clock = clock;
     this.node = node;
     this.maxLength = maxLength;
     this.rooms = rooms;
+    this.open = open;
   }
 
   /**
@@ -59,6 +72,10 @@ final class Nicknames {
             claimed -> {
               if (!claimed) {
                 r.reply(taken(nick));
+                return false;
+              }
+              if (!open.test(s)) {
+                store.releaseNick(nick, s.id()); // closed while the claim was on its way
                 return false;
               }
               st.nick = nick;
@@ -88,6 +105,10 @@ final class Nicknames {
         claimed -> {
           if (!claimed) {
             r.reply(taken(nick));
+            return;
+          }
+          if (!open.test(s)) {
+            store.releaseNick(nick, s.id()); // closed meanwhile: its old nick was released then
             return;
           }
           if (!caseOnly) {

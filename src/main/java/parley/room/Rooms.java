@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import parley.chat.ChatEvent;
@@ -37,15 +38,33 @@ final class Rooms {
   private final ChatStore store;
   private final Clock clock;
   private final EventBus eventBus;
+  private final Predicate<Session> open;
 
   /** Joins and leaves waiting to be summarised, per big room. */
   private final Map<String, Crowd> crowds = new ConcurrentHashMap<>();
 
-  Rooms(ParleyConfig config, ChatStore store, Clock clock, EventBus eventBus) {
+  /**
+   * @param open whether a session is still open: a membership recorded after its session closed is
+   *     taken back
+   */
+  Rooms(
+      ParleyConfig config,
+      ChatStore store,
+      Clock clock,
+      EventBus eventBus,
+      Predicate<Session> open) {
     this.config = config;
     this.store = store;
     this.clock = clock;
     this.eventBus = eventBus;
+    this.open = open;
+  }
+
+  /** The session closed while joining: its leave ran before this membership was recorded. */
+  private Future<Void> gone(String room, Session s) {
+    return store
+        .leaveRoom(room, s.id())
+        .compose(v -> Future.failedFuture("closed while joining " + RoomName.display(room)));
   }
 
   /** Sends a room event to every consumer of the room, on every node. */
@@ -67,12 +86,12 @@ final class Rooms {
     st.currentRoom = room;
     RoomHub hub = s.hub();
     // not sinceSeq: a client may hold seqs the room no longer has (its numbering started again
-    // after the
-    // history was lost), and must still get what is said from now on
+    // after the history was lost), and must still get what is said from now on
     long[] floor = {0};
     int max = sinceSeq > 0 ? config.history().retain() : config.history().replay();
     return hub.join(room, s)
         .compose(v -> store.joinRoom(room, s.id(), st.nick))
+        .compose(v -> open.test(s) ? Future.<Void>succeededFuture() : gone(room, s))
         .compose(v -> store.snapshot(room, sinceSeq, max, JOINED_NAMES))
         .map(
             snap -> {
@@ -82,8 +101,7 @@ final class Rooms {
                   new ChatEvent(Type.JOIN, room, 0, clock.instant(), st.nick, st.via, null, null),
                   members.count());
               // what the history below covers: nothing up to this is sent live (no repeats),
-              // nothing after it is
-              // missed (the room's events are held for this session until then)
+              // nothing after it is missed (the room's events are held for this session until then)
               floor[0] = snap.lastSeq();
               ChatStore.Slice slice = snap.history();
               if (!slice.events().isEmpty() || slice.missed() > 0) {

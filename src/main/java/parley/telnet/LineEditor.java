@@ -639,7 +639,11 @@ final class LineEditor {
 
   /** Start of the grapheme cluster that holds index {@code i - 1}. */
   private int previousBoundary(int i) {
-    int start = 0;
+    // an ASCII character always begins a cluster: scan from the last one, not from the line's start
+    int start = i - 1;
+    while (start > 0 && cps[start] >= 0x80) {
+      start--;
+    }
     while (true) {
       int end = (int) cluster(start);
       if (end >= i) {
@@ -656,6 +660,10 @@ final class LineEditor {
 
   /** The grapheme cluster starting at {@code i < size}: end index (low 32 bits), width (high). */
   private long cluster(int i) {
+    if (cps[i] < 0x80 && (i + 1 == size || cps[i + 1] < 0x300)) {
+      return 1L << 32
+          | (i + 1); // printable ASCII (the line holds no controls) not joined by a mark
+    }
     int state = TerminalText.advance(TerminalText.CLUSTER_START, cps[i]);
     int j = i + 1;
     while (j < size) {

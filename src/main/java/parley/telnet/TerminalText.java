@@ -248,6 +248,10 @@ public final class TerminalText {
    * (low 32 bits) and its width (high 32 bits). An escape sequence ends a cluster.
    */
   static long clusterAt(CharSequence s, int i) {
+    char c0 = s.charAt(i);
+    if (c0 >= 0x20 && c0 < 0x7f && (i + 1 == s.length() || s.charAt(i + 1) < 0x300)) {
+      return 1L << 32 | (i + 1); // printable ASCII: only a code point from U+0300 on can join it
+    }
     int cp = Character.codePointAt(s, i);
     int state = advance(CLUSTER_START, cp);
     int j = i + Character.charCount(cp);
@@ -284,7 +288,9 @@ public final class TerminalText {
 
   /** Length of the escape sequence starting at {@code i}, or 0 if there is none. */
   static int escapeLength(CharSequence s, int i) {
-    return EscapeParser.length(s, i);
+    char c = s.charAt(i);
+    // only ESC and the C1 controls can begin a sequence
+    return c == 0x1b || (c >= 0x80 && c <= 0x9f) ? EscapeParser.length(s, i) : 0;
   }
 
   /**
