@@ -4,24 +4,28 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import parley.support.LineClient;
 import parley.support.NetCluster;
 import parley.support.NetNamespaces;
+import parley.support.WsClient;
 
 /**
  * The fault-test harness on today's Hazelcast cluster: three nodes from target/parley.jar, each a
- * JVM in its own network namespace, clients in the root namespace. They chat across namespaces;
- * node 3's link is cut (a connect to it then fails quickly, node 1 keeps serving) and healed (node
- * 3 is reachable again and users on nodes 1 and 3 chat again once Hazelcast has merged); at the end
- * nothing of the run is left. It does not check what the cluster lost during the cut: that is the
- * consistency work's job. Needs root: fails (does not skip) without.
+ * JVM in its own network namespace, clients (telnet and web) in the root namespace. They chat
+ * across namespaces; node 3's link is cut (a connect to it then fails quickly, node 1 keeps
+ * serving) and healed (node 3 is reachable again and users on nodes 1 and 3 chat again once
+ * Hazelcast has merged); at the end nothing of the run is left. It does not check what the cluster
+ * lost during the cut: that is the consistency work's job. Needs root: fails (does not skip)
+ * without.
  */
 class NetNamespaceHarnessIT {
   /** A connect to a cut node must give up within this. */
@@ -49,12 +53,20 @@ class NetNamespaceHarnessIT {
         assertEquals(List.of(pid), net.pids(i), "node " + i);
       }
 
+      Vertx vertx = Vertx.vertx();
       try (LineClient alice = c.telnet(1, "alice");
+          WsClient bob = c.web(vertx, 2, "bob");
           LineClient carol = c.telnet(3, "carol")) {
         alice.send("hello from namespace 1");
         carol.expectContaining("alice: hello from namespace 1");
+        bob.expectMessage("hello from namespace 1");
         carol.send("hello from namespace 3");
         alice.expectContaining("carol: hello from namespace 3");
+        bob.say("hello from namespace 2");
+        alice.expectContaining("bob: hello from namespace 2");
+        carol.expectContaining("bob: hello from namespace 2");
+      } finally {
+        vertx.close().await(10, TimeUnit.SECONDS);
       }
 
       net.cut(3);

@@ -2,6 +2,7 @@ package parley.support;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +24,7 @@ import org.awaitility.Awaitility;
  * #TELNET_PORT}, {@link #HTTP_PORT}: each namespace has its own ports, so they never clash with
  * another run), and {@code cluster.members} lists every node's address. Each node has its own data
  * directory, kept across restarts. The test talks to the nodes from the root namespace through the
- * bridge ({@link #telnet}, {@link #address}), and breaks links with {@link #net()}.
+ * bridge ({@link #telnet}, {@link #web}, {@link #address}), and breaks links with {@link #net()}.
  *
  * <pre>{@code
  * try (NetCluster c = NetCluster.create(3)) {
@@ -200,6 +201,11 @@ public final class NetCluster implements AutoCloseable {
   /** A telnet user logged in on node {@code i}, connected from the root namespace. */
   public LineClient telnet(int i, String nick) throws IOException, InterruptedException {
     return LineClient.login(address(i), TELNET_PORT, nick);
+  }
+
+  /** A web (WebSocket) user logged in on node {@code i}, connected from the root namespace. */
+  public WsClient web(Vertx vertx, int i, String nick) throws Exception {
+    return WsClient.login(vertx, address(i), HTTP_PORT, nick);
   }
 
   /** kill -9 of node {@code i}'s JVM; returns when it is gone. */
