@@ -6,6 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -32,8 +33,10 @@ public final class LineClient implements AutoCloseable {
   /** The text after the last line end (e.g. a prompt without a newline). */
   private volatile String partial = "";
 
+  /** Connects, giving up after {@link #WAIT} (a host cut off never answers). */
   public LineClient(String host, int port) throws IOException {
-    socket = new Socket(host, port);
+    socket = new Socket();
+    socket.connect(new InetSocketAddress(host, port), Math.toIntExact(WAIT.toMillis()));
     socket.setTcpNoDelay(true);
     out = socket.getOutputStream();
     Thread reader = new Thread(this::read, "line-client-" + port);
@@ -148,11 +151,22 @@ public final class LineClient implements AutoCloseable {
 
   /** Connects, answers the nickname prompt and waits until the session is in the room. */
   public static LineClient login(int port, String nick) throws IOException, InterruptedException {
-    LineClient c = new LineClient(port);
-    c.expectPrompt("Nickname:");
-    c.send(nick);
-    c.expectContaining("You are in #");
-    return c;
+    return login("127.0.0.1", port, nick);
+  }
+
+  /** The same on that host. */
+  public static LineClient login(String host, int port, String nick)
+      throws IOException, InterruptedException {
+    LineClient c = new LineClient(host, port);
+    try {
+      c.expectPrompt("Nickname:");
+      c.send(nick);
+      c.expectContaining("You are in #");
+      return c;
+    } catch (IOException | InterruptedException | RuntimeException | AssertionError e) {
+      c.close();
+      throw e;
+    }
   }
 
   @Override

@@ -20,14 +20,23 @@ public final class ParleyProcess implements AutoCloseable {
   private static final Pattern PORT = Pattern.compile("(telnet|http): (\\d+)");
 
   private final Process process;
+
+  /** Where clients reach it: loopback, or its namespace's address. */
+  private final String host;
+
+  /** Its network namespace when started by {@link #launchIn}, else null. */
+  private final String namespace;
+
   private final List<String> stdout = Collections.synchronizedList(new ArrayList<>());
   private final List<String> stderr = Collections.synchronizedList(new ArrayList<>());
   private volatile int telnetPort = -1;
   private volatile int httpPort = -1;
   private final List<Thread> pumps = new ArrayList<>();
 
-  private ParleyProcess(Process process) {
+  private ParleyProcess(Process process, String host, String namespace) {
     this.process = process;
+    this.host = host;
+    this.namespace = namespace;
     pump(
         new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)),
         stdout,
@@ -49,13 +58,30 @@ public final class ParleyProcess implements AutoCloseable {
 
   /** Starts {@code java JVM-FLAGS... -jar parley.jar args...} without waiting. */
   public static ParleyProcess launch(List<String> jvmFlags, String... args) throws IOException {
+    return new ParleyProcess(
+        new ProcessBuilder(command(jvmFlags, args)).start(), "127.0.0.1", null);
+  }
+
+  /**
+   * Starts {@code java JVM-FLAGS... -jar parley.jar args...} inside network namespace {@code i} of
+   * {@code net}, without waiting. Clients reach it at {@code net.address(i)}: pass that as {@code
+   * --host} (see {@link NetCluster} for a whole cluster). {@link #pid()} is the JVM's own PID
+   * ({@code ip netns exec} execs java).
+   */
+  public static ParleyProcess launchIn(
+      NetNamespaces net, int i, List<String> jvmFlags, String... args) throws IOException {
+    ProcessBuilder pb = net.exec(i, command(jvmFlags, args));
+    return new ParleyProcess(pb.start(), net.address(i), net.namespace(i));
+  }
+
+  private static List<String> command(List<String> jvmFlags, String... args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(jvmFlags);
     cmd.add("-jar");
-    cmd.add(jar().toString());
+    cmd.add(jar().toAbsolutePath().toString());
     cmd.addAll(List.of(args));
-    return new ParleyProcess(new ProcessBuilder(cmd).start());
+    return cmd;
   }
 
   /** Starts it and waits until both listeners are up. */
@@ -108,6 +134,20 @@ public final class ParleyProcess implements AutoCloseable {
                         "parley did not print its ports; stdout " + stdout + " stderr " + stderr));
   }
 
+  /** The address its listeners are reached at from this JVM. */
+  public String host() {
+    return host;
+  }
+
+  /** Its network namespace, or null when it runs in this JVM's. */
+  public String namespace() {
+    return namespace;
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
   public int telnetPort() {
     return telnetPort;
   }
@@ -139,10 +179,13 @@ public final class ParleyProcess implements AutoCloseable {
     return process.exitValue();
   }
 
-  /** kill -9. */
+  /** kill -9 (of the JVM and anything it started). */
   public void kill9() throws InterruptedException {
+    process.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
     process.toHandle().destroyForcibly();
-    process.waitFor(30, TimeUnit.SECONDS);
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      throw new AssertionError("parley (pid " + process.pid() + ") still alive after kill -9");
+    }
   }
 
   /** SIGTERM, as a service manager stops it. */

@@ -64,11 +64,23 @@ public final class WsClient implements AutoCloseable {
   /** The same with those client options (e.g. a small socket receive buffer). */
   public static WsClient login(
       Vertx vertx, WebSocketClientOptions clientOptions, int port, String nick) throws Exception {
+    return login(vertx, clientOptions, "127.0.0.1", port, nick);
+  }
+
+  /** The same on that host (e.g. a node in a network namespace). */
+  public static WsClient login(Vertx vertx, String host, int port, String nick) throws Exception {
+    return login(vertx, new WebSocketClientOptions(), host, port, nick);
+  }
+
+  private static WsClient login(
+      Vertx vertx, WebSocketClientOptions clientOptions, String host, int port, String nick)
+      throws Exception {
     WsClient c =
         connect(
             vertx,
-            clientOptions,
-            new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI("/chat/ws"));
+            new WebSocketClientOptions(clientOptions)
+                .setConnectTimeout(Math.toIntExact(WAIT.toMillis())),
+            new WebSocketConnectOptions().setHost(host).setPort(port).setURI("/chat/ws"));
     c.send(new JsonObject().put("type", "hello").put("nick", nick));
     c.expect("joined");
     return c;
