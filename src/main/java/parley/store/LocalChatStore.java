@@ -58,8 +58,12 @@ public final class LocalChatStore implements ChatStore {
     this.rooms = vertx.sharedData().getLocalMap("parley.rooms");
     this.retain = retain;
     this.journal = journal;
-    // without a journal every start numbers from 1 again: a new epoch each time says so
-    this.epoch = journal == null ? randomEpoch() : journal.epoch();
+    // the numbering lives in this Vert.x's shared data, so does its epoch; without a journal every
+    // start numbers from 1 again, and a new epoch each time says so
+    LocalMap<String, String> meta = vertx.sharedData().getLocalMap("parley.meta");
+    String proposed = journal == null ? randomEpoch() : journal.epoch();
+    String held = meta.putIfAbsent("epoch", proposed);
+    this.epoch = held != null ? held : proposed;
   }
 
   /** A random epoch in the journal's form, 16 hex digits. */
