@@ -22,7 +22,7 @@ export class Connection {
    * @param {(frame: object, info: {request?: object, resumed?: boolean}) => void} opts.onFrame every frame
    *     after login, and login errors; `request` is the request the frame answers, if any
    * @param {(state: string, info: object) => void} opts.onState connection state changes
-   * @param {() => object} opts.since the `since` map to resume with: {room: highest seq seen}
+   * @param {() => object} opts.since the `since` to resume with: {epoch, rooms: {room: highest seq seen}}
    */
   constructor({ url, onFrame, onState, since }) {
     this.url = url;

@@ -152,6 +152,7 @@ export class Protocol {
       case 'left': return this.onLeft(f);
       case 'history': return this.onHistory(f);
       case 'missed': return this.onMissed(f);
+      case 'reset': return this.onReset(f);
       case 'message':
       case 'topic': return this.onKept(f);
       case 'join':
@@ -171,6 +172,8 @@ export class Protocol {
   onWelcome(f, { resumed }) {
     const { state, view } = this;
     state.me = f.nick;
+    // a changed epoch comes with a reset (the server compares it with the one our hello sent)
+    if (typeof f.epoch === 'string' && f.epoch) state.epoch = f.epoch;
     view.renderMe();
     if (!resumed) {
       state.motd = f.motd || null;
@@ -243,6 +246,16 @@ export class Protocol {
       text: n === 0 ? `#${r.name} has no history yet.`
         : `The last ${n} message${n === 1 ? '' : 's'} of #${r.name}${shown < n ? ' are in the list above' : ''}.`,
     }, { own: true });
+  }
+
+  /** The server's history is not the one our seqs came from: drop them; the rooms' latest messages follow. */
+  onReset(f) {
+    const { state, view } = this;
+    state.resetSeqs(typeof f.epoch === 'string' ? f.epoch : null);
+    view.forgetSeqs();
+    const text = 'History was reset on the server; showing the latest messages.';
+    const names = state.rooms.size ? [...state.rooms.keys()] : [state.current];
+    for (const name of names) view.add(name, { kind: 'warn', frame: f, text }, { notable: false });
   }
 
   onMissed(f) {

@@ -31,6 +31,7 @@ export class ChatState {
     this.server = newRoom(null);
     this.current = null; // the name of the room shown, or null for the server pseudo-room
     this.me = null;
+    this.epoch = null; // the server's epoch (from welcome): the seqs we hold belong to it
     this.motd = null; // shown once, in the first room joined
     this.pageHidden = false;
     this.hiddenUnread = 0; // messages that arrived while the page was hidden
@@ -101,16 +102,29 @@ export class ChatState {
     return true;
   }
 
-  /** The `since` map for a resuming hello: per room, the highest seq we hold with nothing missing below. */
+  /**
+   * The `since` of a resuming hello: per room, the highest seq we hold with nothing missing below, with the
+   * epoch those seqs belong to ({epoch, rooms}; the old form, rooms only, when we know no epoch).
+   */
   resumePoints() {
-    const since = {};
+    const rooms = {};
     for (const r of this.rooms.values()) {
       const from = r.synced ? r.maxSeq : r.resumeFrom;
-      since[r.name] = from;
+      rooms[r.name] = from;
       r.resumeFrom = from;
       r.synced = false;
     }
-    return since;
+    return this.epoch ? { epoch: this.epoch, rooms } : rooms;
+  }
+
+  /** The server's numbering changed (a `reset`): the seqs we hold name nothing any more. */
+  resetSeqs(epoch) {
+    if (epoch) this.epoch = epoch;
+    for (const r of this.rooms.values()) {
+      r.seqs = new Set();
+      r.maxSeq = 0;
+      r.resumeFrom = 0;
+    }
   }
 
   // ---- members ------------------------------------------------------------------------------------------

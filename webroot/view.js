@@ -102,6 +102,13 @@ export class View {
     this.settle(name, options);
   }
 
+  /** After a `reset`: what is shown keeps its place, and new seqs (a new numbering) go after it. */
+  forgetSeqs() {
+    for (const { list } of this.lists.values()) {
+      for (const n of list.querySelectorAll('[data-seq]')) delete n.dataset.seq;
+    }
+  }
+
   /** Draws an entry into a room's conversation, in seq order if it has one. */
   insert(name, entry, seq = 0) {
     const { list } = this.listOf(name);

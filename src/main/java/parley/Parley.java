@@ -160,6 +160,13 @@ public final class Parley {
               return vertx
                   .executeBlocking(
                       () -> {
+                        String epoch = store.adoptEpoch(history.epoch());
+                        if (!epoch.equals(history.epoch())) {
+                          LOG.info(
+                              "the cluster's epoch is {} (this node's history has {})",
+                              epoch,
+                              history.epoch());
+                        }
                         follower.seed(history.load());
                         follower.start();
                         return null;

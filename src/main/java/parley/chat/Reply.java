@@ -35,7 +35,10 @@ public sealed interface Reply {
     }
   }
 
-  record Welcome(String nick, String node, String motd) implements Reply {
+  /**
+   * @param epoch the epoch of the server's seq numbering (docs/PROTOCOL.md, "Epoch")
+   */
+  record Welcome(String nick, String node, String motd, String epoch) implements Reply {
     @Override
     public <R> R accept(Visitor<R> v) {
       return v.welcome(this);
@@ -72,11 +75,23 @@ public sealed interface Reply {
 
   /**
    * @param missed how many older messages asked for are no longer retained
+   * @param epoch the epoch the events' seqs belong to
    */
-  record History(String room, List<ChatEvent> events, long missed) implements Reply {
+  record History(String room, List<ChatEvent> events, long missed, String epoch) implements Reply {
     @Override
     public <R> R accept(Visitor<R> v) {
       return v.history(this);
+    }
+  }
+
+  /**
+   * The seqs a resuming client holds belong to another epoch: they name nothing here any more. The
+   * client drops them; its rooms are rejoined with the usual replay.
+   */
+  record Reset(String epoch, String reason) implements Reply {
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.reset(this);
     }
   }
 
@@ -102,6 +117,8 @@ public sealed interface Reply {
     R who(Who x);
 
     R history(History x);
+
+    R reset(Reset x);
 
     R rooms(Rooms x);
   }

@@ -79,6 +79,9 @@ public final class ClusteredChatStore implements ChatStore, AutoCloseable {
    */
   private final Map<String, Long> touched = new ConcurrentHashMap<>();
 
+  private final IMap<String, String> meta;
+  private volatile String epoch;
+
   private volatile BiConsumer<String, String> lost = (room, nick) -> {};
   private volatile boolean closed;
 
@@ -93,6 +96,7 @@ public final class ClusteredChatStore implements ChatStore, AutoCloseable {
     this.nicks = hazelcast.getMap(prefix + "nicks");
     this.members = hazelcast.getMap(prefix + "members");
     this.history = hazelcast.getMap(prefix + "history");
+    this.meta = hazelcast.getMap(prefix + "meta");
     this.retain = retain;
     String id = hazelcast.getCluster().getLocalMember().getAttribute(NODE_ID_ATTRIBUTE);
     this.node = id != null ? id : hazelcast.getCluster().getLocalMember().getUuid().toString();
@@ -110,6 +114,24 @@ public final class ClusteredChatStore implements ChatStore, AutoCloseable {
                     dropNode(gone != null ? gone : event.getMember().getUuid().toString());
                   }
                 });
+  }
+
+  /**
+   * Settles the cluster's epoch: the first node to ask proposes its own (its journal's), everyone
+   * after it adopts that one. Blocking: call it off the event loop, before serving clients. The
+   * cluster keeps it while any node is up; a full cluster restart takes the epoch of the first node
+   * up again, which clients see as an epoch change (a reset, never a silent reuse).
+   */
+  public String adoptEpoch(String proposed) {
+    String held = meta.putIfAbsent("epoch", proposed);
+    epoch = held != null ? held : proposed;
+    return epoch;
+  }
+
+  @Override
+  public String epoch() {
+    String e = epoch;
+    return e != null ? e : adoptEpoch(parley.store.LocalChatStore.randomEpoch());
   }
 
   IMap<String, ClusterHistory> historyMap() {

@@ -85,6 +85,11 @@ public final class EventJournal implements LocalChatStore.EventLog, AutoCloseabl
     return journal.lastSeq(room);
   }
 
+  @Override
+  public String epoch() {
+    return journal.epoch();
+  }
+
   /** Writes and fsyncs everything appended so far; waits at most {@code timeout}. */
   public void flush(Duration timeout) {
     try {

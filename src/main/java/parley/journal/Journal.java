@@ -108,6 +108,9 @@ public final class Journal implements AutoCloseable {
   private final Writer writer;
   private final SyncStrategy strategy;
 
+  /** The history's epoch (see {@link Epoch}); set at open, before any room file is created. */
+  private volatile String epoch;
+
   // ---- handed to load() once, guarded by this
   private Map<String, List<JournalRecord>> snapshot = new TreeMap<>();
   private boolean loaded;
@@ -206,6 +209,8 @@ public final class Journal implements AutoCloseable {
    * load().
    */
   private synchronized void recover(long now) throws IOException {
+    String stored = Epoch.read(dir);
+    boolean[] renewed = {false};
     recovery.recoverAll(
         r -> {
           RoomFile rf = r.file();
@@ -218,7 +223,48 @@ public final class Journal implements AutoCloseable {
           strategy.recovered(rf.room, rf.lastSeq);
           snapshot.put(
               rf.room, Collections.unmodifiableList(compactor.trimAtOpen(rf, r.records(), now)));
+        },
+        (room, what) -> {
+          if (!renewed[0]) {
+            epoch = Epoch.create(dir);
+            renewed[0] = true;
+            log.warn(
+                "History of #{}: {}; its seq numbering may go back, so the history takes the "
+                    + "new epoch {} (was {}): resuming clients are told their position is gone",
+                room,
+                what,
+                epoch,
+                stored == null ? "none" : stored);
+          } else {
+            log.warn(
+                "History of #{}: {}; the history already has the new epoch {}", room, what, epoch);
+          }
         });
+    if (renewed[0]) {
+      return;
+    }
+    if (stored != null) {
+      epoch = stored;
+    } else {
+      epoch = Epoch.create(dir);
+      if (roomCount() > 0) {
+        log.info(
+            "History in {} had no epoch (written by an older version); its epoch is now {}, "
+                + "seq numbering continues",
+            dir,
+            epoch);
+      } else {
+        log.info("New history in {}: epoch {}", dir, epoch);
+      }
+    }
+  }
+
+  /**
+   * The history's epoch: 16 hex digits, stored in {@code <dir>/EPOCH}. It stays the same as long as
+   * no room's seq numbering can go back; see {@link Epoch}.
+   */
+  public String epoch() {
+    return epoch;
   }
 
   private int roomCount() {

@@ -39,8 +39,20 @@ final class Recovery {
     this.clock = clock;
   }
 
-  /** Reads and repairs every room file, in room name order, handing each to {@code onRoom}. */
-  void recoverAll(Consumer<Recovered> onRoom) throws IOException {
+  /**
+   * Told before recovery discards anything of a room file at open (a torn or corrupt tail, a torn
+   * header, a whole file moved aside), while the file is still untouched: the room's numbering may
+   * go back, so the journal takes a new {@link Epoch} first.
+   */
+  interface LossHook {
+    void beforeLoss(String room, String what) throws IOException;
+  }
+
+  /**
+   * Reads and repairs every room file, in room name order, handing each to {@code onRoom}; {@code
+   * onLoss} is called before each repair that discards something.
+   */
+  void recoverAll(Consumer<Recovered> onRoom, LossHook onLoss) throws IOException {
     List<Path> journals = new ArrayList<>();
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
       for (Path p : ds) {
@@ -61,11 +73,11 @@ final class Recovery {
         log.warn("Ignoring journal file {}: {} is not a valid room name", p, room);
         continue;
       }
-      onRoom.accept(recover(room, p));
+      onRoom.accept(recover(room, p, onLoss));
     }
   }
 
-  private Recovered recover(String room, Path path) throws IOException {
+  private Recovered recover(String room, Path path, LossHook onLoss) throws IOException {
     RoomFile rf = new RoomFile(room, path);
     JournalFormat.Scan s = JournalFormat.scan(path, room, true);
     switch (s.headerState) {
@@ -80,6 +92,9 @@ final class Recovery {
                 + "); refusing to modify it");
       case EMPTY:
       case TORN:
+        // its seq floor is unreadable: a file is re-created with a floor above 0 only after its
+        // predecessor vanished, but that cannot be told apart here
+        onLoss.beforeLoss(room, "torn header");
         log.warn(
             "Journal file {}: torn header at offset 0 ({} bytes, no records); removing it, "
                 + "the room starts a fresh file",
@@ -89,6 +104,7 @@ final class Recovery {
         JournalIo.fsyncDir(dir);
         break;
       case CORRUPT:
+        onLoss.beforeLoss(room, "unreadable file (" + s.problem + ")");
         Path aside = path.resolveSibling(path.getFileName() + ".bad-" + clock.millis());
         log.warn(
             "Journal file {}: {} at offset 0; not a readable journal, moving it to {} "
@@ -101,6 +117,8 @@ final class Recovery {
         break;
       case OK:
         if (s.problem != null) {
+          onLoss.beforeLoss(
+              room, "records after seq " + s.lastFrameSeq + " cut off (" + s.problem + ")");
           truncateTail(path, s);
         }
         rf.exists = true;

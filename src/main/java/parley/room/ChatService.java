@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
@@ -137,16 +138,25 @@ public final class ChatService {
     return login(s, nick, resume, null);
   }
 
+  /** {@link #login(Session, String, String, Map, String)} for a client that sends no epoch. */
+  public Future<Boolean> login(Session s, String nick, Map<String, Long> resume, String id) {
+    return login(s, nick, null, resume, id);
+  }
+
   /**
    * Tries to give the session the nickname; on success it is welcomed and joins the rooms asked for
    * (the default room when {@code resume} is empty). On failure the session gets an error reply and
    * may try again.
    *
+   * @param epoch the epoch the client's seqs belong to; null when it sent none (taken as this
+   *     store's). When it differs, the client is told {@code reset} and its rooms are rejoined with
+   *     the usual replay: its seqs name nothing here.
    * @param resume rooms to join, each with the last seq the client saw (0: replay the usual
    *     history)
    * @param id the request's id, carried by every reply to it; null for none
    */
-  public Future<Boolean> login(Session s, String nick, Map<String, Long> resume, String id) {
+  public Future<Boolean> login(
+      Session s, String nick, String epoch, Map<String, Long> resume, String id) {
     Request r = new Request(s, id);
     return nicknames
         .claim(r, nick)
@@ -157,15 +167,33 @@ public final class ChatService {
               }
               LOG.info(
                   "{} logged in as {} via {} from {}", s.id(), nick, s.state().via, s.address());
-              r.reply(new Reply.Welcome(nick, node, config.motd()));
-              Future<Void> joined = Future.succeededFuture();
+              String current = store.epoch();
+              r.reply(new Reply.Welcome(nick, node, config.motd(), current));
               Map<String, Long> wanted = resume.isEmpty() ? Map.of(config.room(), 0L) : resume;
+              if (epoch != null && !epoch.equals(current)) {
+                LOG.info(
+                    "{} ({}) resumes from epoch {}, the history's is {}: reset",
+                    s.id(),
+                    nick,
+                    epoch,
+                    current);
+                r.reply(new Reply.Reset(current, RESET_REASON));
+                Map<String, Long> fresh = new LinkedHashMap<>();
+                wanted.keySet().forEach(room -> fresh.put(room, 0L));
+                wanted = fresh;
+              }
+              Future<Void> joined = Future.succeededFuture();
               for (Map.Entry<String, Long> e : wanted.entrySet()) {
                 joined = joined.compose(v -> rooms.join(r, e.getKey(), e.getValue()));
               }
               return joined.map(true);
             });
   }
+
+  /** Why a {@code reset} is sent. */
+  static final String RESET_REASON =
+      "the server's history was lost or reset since your last visit, so the message numbers you"
+          + " hold name nothing here; showing the latest messages";
 
   /**
    * A new connection. @return null to go on, or the reason it is refused (banned, too many

@@ -209,7 +209,10 @@ final class Commands {
     public Void history(Action.History a) {
       store
           .history(a.room(), a.count())
-          .onSuccess(slice -> r.reply(new Reply.History(a.room(), slice.events(), slice.missed())));
+          .onSuccess(
+              slice ->
+                  r.reply(
+                      new Reply.History(a.room(), slice.events(), slice.missed(), store.epoch())));
       return null;
     }
 

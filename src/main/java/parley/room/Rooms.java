@@ -95,6 +95,7 @@ final class Rooms {
         .compose(v -> store.snapshot(room, sinceSeq, max, JOINED_NAMES))
         .map(
             snap -> {
+              String epoch = store.epoch();
               ChatStore.Members members = snap.members();
               r.reply(new Reply.Joined(room, snap.topic(), members.names(), members.count()));
               announce(
@@ -105,7 +106,7 @@ final class Rooms {
               floor[0] = snap.lastSeq();
               ChatStore.Slice slice = snap.history();
               if (!slice.events().isEmpty() || slice.missed() > 0) {
-                r.reply(new Reply.History(room, slice.events(), slice.missed()));
+                r.reply(new Reply.History(room, slice.events(), slice.missed(), epoch));
               }
               for (ChatEvent e : slice.events()) {
                 floor[0] = Math.max(floor[0], e.seq());

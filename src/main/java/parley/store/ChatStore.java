@@ -84,6 +84,14 @@ public interface ChatStore {
    */
   Future<Slice> since(String room, long afterSeq, int max);
 
+  /**
+   * The epoch of this store's numbering: an opaque string (16 hex digits here) that stays the same
+   * as long as every {@code (room, seq)} given names one event. It changes when the history, or a
+   * room's numbering, is lost and seqs may be given again; a client holding seqs of another epoch
+   * must drop them (docs/PROTOCOL.md, "Epoch").
+   */
+  String epoch();
+
   /** The highest sequence number given in the room, 0 for none. */
   Future<Long> lastSeq(String room);
 

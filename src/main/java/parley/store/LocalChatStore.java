@@ -36,6 +36,9 @@ public final class LocalChatStore implements ChatStore {
 
     /** The highest seq ever journaled for the room, even if retention has dropped it since. */
     long lastSeq(String room);
+
+    /** The epoch of the journaled numbering (see {@link ChatStore#epoch}). */
+    String epoch();
   }
 
   private final Vertx vertx;
@@ -43,6 +46,7 @@ public final class LocalChatStore implements ChatStore {
   private final LocalMap<String, RoomLog> rooms;
   private final int retain;
   private final EventLog journal;
+  private final String epoch;
 
   /**
    * @param retain how many events per room are kept in memory for history and resume
@@ -54,6 +58,22 @@ public final class LocalChatStore implements ChatStore {
     this.rooms = vertx.sharedData().getLocalMap("parley.rooms");
     this.retain = retain;
     this.journal = journal;
+    // the numbering lives in this Vert.x's shared data, so does its epoch; without a journal every
+    // start numbers from 1 again, and a new epoch each time says so
+    LocalMap<String, String> meta = vertx.sharedData().getLocalMap("parley.meta");
+    String proposed = journal == null ? randomEpoch() : journal.epoch();
+    String held = meta.putIfAbsent("epoch", proposed);
+    this.epoch = held != null ? held : proposed;
+  }
+
+  /** A random epoch in the journal's form, 16 hex digits. */
+  public static String randomEpoch() {
+    return String.format("%016x", new java.security.SecureRandom().nextLong());
+  }
+
+  @Override
+  public String epoch() {
+    return epoch;
   }
 
   /**

@@ -214,6 +214,12 @@ public final class TelnetFormat {
           }
 
           @Override
+          public List<String> reset(Reply.Reset r) {
+            // telnet sessions never resume, so never get one; say it plainly if one ever does
+            return List.of(dim("*** " + r.reason(), color));
+          }
+
+          @Override
           public List<String> left(Reply.Left l) {
             return List.of(dim("* You left " + RoomName.display(l.room()), color));
           }

@@ -93,7 +93,8 @@ public final class WebProtocol {
                   .put("type", "welcome")
                   .put("nick", w.nick())
                   .put("node", w.node())
-                  .put("motd", w.motd()));
+                  .put("motd", w.motd())
+                  .put("epoch", w.epoch()));
         }
 
         @Override
@@ -148,8 +149,18 @@ public final class WebProtocol {
               new JsonObject()
                   .put("type", "history")
                   .put("room", h.room())
+                  .put("epoch", h.epoch())
                   .put("messages", messages));
           return out;
+        }
+
+        @Override
+        public List<JsonObject> reset(Reply.Reset r) {
+          return one(
+              new JsonObject()
+                  .put("type", "reset")
+                  .put("epoch", r.epoch())
+                  .put("reason", r.reason()));
         }
 
         @Override

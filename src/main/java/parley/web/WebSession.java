@@ -28,6 +28,13 @@ public final class WebSession extends BaseSession {
   /** The longest request id accepted, in characters. */
   static final int MAX_ID_LENGTH = 64;
 
+  /** The longest epoch accepted in {@code since}, in characters. */
+  static final int MAX_EPOCH_LENGTH = 64;
+
+  private static final String SINCE_FORM =
+      "since must be {\"epoch\":\"<epoch from welcome>\",\"rooms\":{\"lobby\":42}}"
+          + " (or the old form {\"lobby\":42})";
+
   private final ServerWebSocket ws;
   private boolean loggingIn;
 
@@ -106,14 +113,27 @@ public final class WebSession extends BaseSession {
       return;
     }
     Map<String, Long> resume = new LinkedHashMap<>();
+    String epoch = null;
     Object since = msg.getValue("since");
     if (since != null) {
-      if (!(since instanceof JsonObject rooms)) {
-        error(
-            id,
-            ErrorCode.BAD_HELLO,
-            "since must map rooms to the last seq seen, like {\"lobby\":42}");
+      if (!(since instanceof JsonObject sinceObject)) {
+        error(id, ErrorCode.BAD_HELLO, SINCE_FORM);
         return;
+      }
+      JsonObject rooms = sinceObject;
+      // the new form {"epoch":"E","rooms":{...}}; the old one maps rooms to numbers only
+      if (sinceObject.getValue("epoch") instanceof String
+          || sinceObject.getValue("rooms") instanceof JsonObject) {
+        Object e = sinceObject.getValue("epoch");
+        Object r = sinceObject.getValue("rooms");
+        if (!(e instanceof String es && !es.isEmpty() && es.length() <= MAX_EPOCH_LENGTH)
+            || !(r == null || r instanceof JsonObject)
+            || sinceObject.size() > 2) {
+          error(id, ErrorCode.BAD_HELLO, SINCE_FORM);
+          return;
+        }
+        epoch = (String) e;
+        rooms = r == null ? new JsonObject() : (JsonObject) r;
       }
       for (String key : rooms.fieldNames()) {
         String room = RoomName.normalize(key);
@@ -131,7 +151,7 @@ public final class WebSession extends BaseSession {
     }
     loggingIn = true;
     service
-        .login(this, nick, resume, id)
+        .login(this, nick, epoch, resume, id)
         .onComplete(
             ar -> {
               loggingIn = false;

@@ -11,6 +11,7 @@ import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.WebSocketRoute;
+import com.microsoft.playwright.assertions.LocatorAssertions;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
 import com.microsoft.playwright.options.AriaRole;
 import com.microsoft.playwright.options.ColorScheme;
@@ -413,6 +414,45 @@ class BrowserTest {
       assertEquals(
           List.of("seen", "gone 4", "gone 5", "gone 6"),
           page.locator(".messages[data-room=lobby] .item.msg .text").allTextContents());
+    }
+  }
+
+  @Test
+  void aServerThatLostItsHistoryTellsTheResumingPageSo() throws Exception {
+    int port = server.httpPort();
+    Page page = openPage(port, 1280, 800);
+    login(page, "bob");
+    try (LineClient alice = LineClient.login(server.telnetPort(), "alice")) {
+      for (int i = 1; i <= 3; i++) {
+        alice.send("old " + i);
+      }
+      assertThat(message(page, "lobby", "old 3")).hasCount(1);
+    }
+    // the server comes back on the same port with a new data dir: its history is gone and its
+    // numbering starts at 1 again, under a new epoch
+    server.start(new JsonObject().put("http", new JsonObject().put("port", port)));
+    try (LineClient carol = LineClient.login(server.telnetPort(), "carol")) {
+      carol.send("new 1");
+      carol.expectContaining("carol: new 1");
+      carol.send("new 2");
+      carol.expectContaining("carol: new 2");
+      assertThat(page.locator("#conn"))
+          .hasAttribute(
+              "data-state",
+              "online",
+              new LocatorAssertions.HasAttributeOptions().setTimeout(30_000));
+      assertThat(page.locator(".messages[data-room=lobby] .item.warn").last())
+          .containsText("History was reset on the server; showing the latest messages");
+      // without the epoch the page would have asked for what came after seq 3 and got nothing,
+      // then dropped "new 3" as the seq 3 it already had
+      assertThat(message(page, "lobby", "new 2")).hasCount(1);
+      carol.send("new 3");
+      assertThat(message(page, "lobby", "new 3")).hasCount(1);
+      assertEquals(
+          List.of("old 1", "old 2", "old 3", "new 1", "new 2", "new 3"),
+          page.locator(".messages[data-room=lobby] .item.msg .text").allTextContents(),
+          "what was shown stays, the new numbering follows it");
+      shoot(page, "history-reset");
     }
   }
 

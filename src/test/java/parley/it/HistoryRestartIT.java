@@ -28,6 +28,7 @@ class HistoryRestartIT {
     try {
       List<String> acknowledged = new ArrayList<>();
       long lastLobbySeq;
+      String epoch;
       try (ParleyProcess p =
               ParleyProcess.start(
                   "--host",
@@ -40,6 +41,12 @@ class HistoryRestartIT {
                   data.toString());
           LineClient alice = LineClient.login(p.telnetPort(), "alice");
           WsClient bob = WsClient.login(vertx, p.httpPort(), "bob")) {
+        epoch =
+            bob.seen().stream()
+                .filter(f -> "welcome".equals(f.getString("type")))
+                .findFirst()
+                .orElseThrow()
+                .getString("epoch");
         alice.send("/join #dev");
         alice.expectContaining("You are in #dev");
         bob.say("/join #dev");
@@ -86,7 +93,12 @@ class HistoryRestartIT {
               new JsonObject()
                   .put("type", "hello")
                   .put("nick", "bob")
-                  .put("since", new JsonObject().put("lobby", lastLobbySeq - 3)));
+                  .put(
+                      "since",
+                      new JsonObject()
+                          .put("epoch", epoch)
+                          .put("rooms", new JsonObject().put("lobby", lastLobbySeq - 3))));
+          assertEquals(epoch, bob.expect("welcome").getString("epoch"), "kill -9 keeps the epoch");
           JsonArray msgs = bob.expect("history").getJsonArray("messages");
           assertEquals(
               List.of(18L, 19L, 20L),
@@ -96,6 +108,9 @@ class HistoryRestartIT {
               21L,
               bob.expectMessage("after restart").getLong("seq"),
               "seq continues after the restart");
+          assertTrue(
+              bob.seen().stream().noneMatch(f -> "reset".equals(f.getString("type"))),
+              "same epoch: no reset");
         }
       }
       assertTrue(

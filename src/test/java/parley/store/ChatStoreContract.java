@@ -44,6 +44,16 @@ public abstract class ChatStoreContract {
   }
 
   @Test
+  void theEpochIsOneNonEmptyStringForEveryView() throws Exception {
+    ChatStore s = store();
+    String epoch = s.epoch();
+    assertTrue(epoch != null && !epoch.isEmpty(), "epoch: " + epoch);
+    await(s.append(msg("lobby", "hi"), e -> {}));
+    assertEquals(epoch, s.epoch(), "appending does not change it");
+    assertEquals(epoch, peer().epoch(), "every view of the store has the same epoch");
+  }
+
+  @Test
   void nicknameClaimsAreUniqueCaseInsensitively() throws Exception {
     ChatStore s = store();
     ChatStore p = peer();
