@@ -19,6 +19,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -84,6 +85,9 @@ public final class ClusteredChatStore implements ChatStore, AutoCloseable {
 
   private volatile BiConsumer<String, String> lost = (room, nick) -> {};
   private volatile boolean closed;
+
+  /** How many departed nodes this store has finished dropping (for tests: no waiting on time). */
+  private final AtomicInteger departuresHandled = new AtomicInteger();
 
   /**
    * @param prefix the names of this store's maps start with it ({@code parley.}; tests use one per
@@ -354,33 +358,41 @@ public final class ClusteredChatStore implements ChatStore, AutoCloseable {
     if (closed) {
       return;
     }
-    vertx.executeBlocking(
-        () -> {
-          for (int attempt = 1; ; attempt++) {
-            try {
-              Map<String, String> freed =
-                  nicks.executeOnEntries(new ClusterPresence.DropNick(node));
-              Map<String, ArrayList<String>> left =
-                  members.executeOnEntries(new ClusterPresence.DropMembers(node));
-              long nicksFreed = freed.values().stream().filter(v -> v != null).count();
-              LOG.info("node {} left the cluster: freed {} nicknames", node, nicksFreed);
-              left.forEach(
-                  (room, gone) -> {
-                    if (gone != null) {
-                      gone.forEach(nick -> lost.accept(room, nick));
-                    }
-                  });
-              return null;
-            } catch (RuntimeException e) {
-              if (closed || attempt >= 5 || !hazelcast.getLifecycleService().isRunning()) {
-                LOG.warn("could not drop the claims of node {} that left: {}", node, e.toString());
-                return null;
+    vertx
+        .executeBlocking(
+            () -> {
+              for (int attempt = 1; ; attempt++) {
+                try {
+                  Map<String, String> freed =
+                      nicks.executeOnEntries(new ClusterPresence.DropNick(node));
+                  Map<String, ArrayList<String>> left =
+                      members.executeOnEntries(new ClusterPresence.DropMembers(node));
+                  long nicksFreed = freed.values().stream().filter(v -> v != null).count();
+                  LOG.info("node {} left the cluster: freed {} nicknames", node, nicksFreed);
+                  left.forEach(
+                      (room, gone) -> {
+                        if (gone != null) {
+                          gone.forEach(nick -> lost.accept(room, nick));
+                        }
+                      });
+                  return null;
+                } catch (RuntimeException e) {
+                  if (closed || attempt >= 5 || !hazelcast.getLifecycleService().isRunning()) {
+                    LOG.warn(
+                        "could not drop the claims of node {} that left: {}", node, e.toString());
+                    return null;
+                  }
+                  Thread.sleep(1000L * attempt);
+                }
               }
-              Thread.sleep(1000L * attempt);
-            }
-          }
-        },
-        false);
+            },
+            false)
+        .onComplete(ar -> departuresHandled.incrementAndGet());
+  }
+
+  /** How many departed nodes this store has finished dropping, successfully or not. */
+  int departuresHandled() {
+    return departuresHandled.get();
   }
 
   /** Stops listening to the cluster; the maps stay (they belong to the cluster). */
