@@ -1,17 +1,15 @@
 package parley.journal;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import parley.store.DurableFile;
 
 /**
  * The epoch of a history directory: a random 64-bit value, written as 16 lowercase hex digits to
@@ -71,19 +69,7 @@ public final class Epoch {
   /** Writes a new random epoch to {@code dir} atomically and durably, and returns it. */
   static String create(Path dir) throws IOException {
     String epoch = random();
-    Path tmp = dir.resolve(FILE + ".tmp");
-    try (FileChannel ch =
-        FileChannel.open(
-            tmp,
-            StandardOpenOption.CREATE,
-            StandardOpenOption.TRUNCATE_EXISTING,
-            StandardOpenOption.WRITE)) {
-      JournalIo.writeFully(
-          ch, java.nio.ByteBuffer.wrap((epoch + "\n").getBytes(StandardCharsets.US_ASCII)));
-      ch.force(true);
-    }
-    Files.move(tmp, dir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE);
-    JournalIo.fsyncDir(dir);
+    DurableFile.replace(dir.resolve(FILE), (epoch + "\n").getBytes(StandardCharsets.US_ASCII));
     return epoch;
   }
 }

@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import parley.store.DurableFile;
 
 /**
  * File helpers shared by the journal's parts: whole writes, range copies, quiet closes, directory
@@ -58,10 +58,6 @@ final class JournalIo {
 
   /** Makes file creations and renames in {@code dir} durable (Linux; a no-op where unsupported). */
   static void fsyncDir(Path dir) {
-    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-      d.force(true);
-    } catch (IOException e) {
-      log.debug("directory fsync of {} not supported here", dir, e);
-    }
+    DurableFile.fsyncDirectory(dir);
   }
 }

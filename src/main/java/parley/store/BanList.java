@@ -3,13 +3,9 @@ package parley.store;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -177,25 +173,7 @@ public final class BanList {
     lastWriter = Thread.currentThread();
     try {
       Files.createDirectories(file.getParent());
-      Path tmp = file.resolveSibling("bans.json.tmp");
-      try (FileChannel ch =
-          FileChannel.open(
-              tmp,
-              StandardOpenOption.CREATE,
-              StandardOpenOption.TRUNCATE_EXISTING,
-              StandardOpenOption.WRITE)) {
-        ByteBuffer b = StandardCharsets.UTF_8.encode(json);
-        while (b.hasRemaining()) {
-          ch.write(b);
-        }
-        ch.force(true);
-      }
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      try (FileChannel dir = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
-        dir.force(true); // makes the rename durable (Linux)
-      } catch (IOException e) {
-        LOG.debug("directory fsync of {} not supported here", file.getParent(), e);
-      }
+      DurableFile.replace(file, json.getBytes(StandardCharsets.UTF_8));
     } catch (IOException e) {
       LOG.error("ban list {} can't be written: {}", file, e.toString());
     }
