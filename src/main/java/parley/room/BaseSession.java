@@ -68,7 +68,7 @@ public abstract class BaseSession implements Session {
             channel, hub, limits.outboxBytes(), limits.slowConsumerWindowMs(), this::slowConsumer);
     String refusal = service.admit(this);
     if (refusal != null) {
-      say("Sorry, " + refusal + ".", "refused");
+      refuse("Sorry, " + refusal + ".");
       closing = true;
       outbox.finish();
       closeConnection(1013, "refused");
@@ -96,11 +96,11 @@ public abstract class BaseSession implements Session {
     }
   }
 
-  /**
-   * Tells the user something outside the chat: a refusal ({@code code} "refused") or, with {@code
-   * code} "bye", the reason the session ends. A telnet line or a JSON frame.
-   */
-  protected abstract void say(String text, String code);
+  /** Tells the user why the connection is refused (a telnet line or an {@code error} frame). */
+  protected abstract void refuse(String text);
+
+  /** Tells the user why the session ends (a telnet line or a {@code bye} frame). */
+  protected abstract void bye(String reason);
 
   /** Closes the connection itself (a WebSocket with {@code status}). */
   protected abstract void closeConnection(int status, String reason);
@@ -136,7 +136,7 @@ public abstract class BaseSession implements Session {
     if (closing) {
       return;
     }
-    say(reason, "bye");
+    bye(reason);
     closing = true;
     service.closed(this, reason);
     outbox.finish();

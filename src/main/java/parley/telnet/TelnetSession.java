@@ -254,9 +254,13 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
   }
 
   @Override
-  protected void say(String text, String code) {
-    writeLines(
-        java.util.List.of("bye".equals(code) ? "*** Goodbye (" + text + ")" : "*** " + text));
+  protected void refuse(String text) {
+    writeLines(java.util.List.of("*** " + text));
+  }
+
+  @Override
+  protected void bye(String reason) {
+    writeLines(java.util.List.of("*** Goodbye (" + reason + ")"));
   }
 
   @Override

@@ -233,20 +233,16 @@ public final class WebSession extends BaseSession {
   }
 
   @Override
-  protected void say(String text, String code) {
-    if (code.equals("refused")) {
-      // refusals come in the same turn as the upgrade: the 101 response may still be in flight
-      // (io_uring
-      // completes writes later) with the HTTP encoder in the pipeline, which would swallow a raw
-      // frame written
-      // past it; Vert.x's own write orders this
-      ws.writeTextMessage(WebProtocol.error(ErrorCode.REFUSED, text).encode());
-      return;
-    }
-    send(
-        code.equals("bye")
-            ? new JsonObject().put("type", "bye").put("reason", text)
-            : WebProtocol.error(ErrorCode.valueOf(code.toUpperCase(java.util.Locale.ROOT)), text));
+  protected void refuse(String text) {
+    // refusals come in the same turn as the upgrade: the 101 response may still be in flight
+    // (io_uring completes writes later) with the HTTP encoder in the pipeline, which would swallow
+    // a raw frame written past it; Vert.x's own write orders this
+    ws.writeTextMessage(WebProtocol.error(ErrorCode.REFUSED, text).encode());
+  }
+
+  @Override
+  protected void bye(String reason) {
+    send(new JsonObject().put("type", "bye").put("reason", reason));
   }
 
   @Override
