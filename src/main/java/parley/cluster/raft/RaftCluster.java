@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -95,6 +96,8 @@ public final class RaftCluster implements AutoCloseable {
    *     followers, a follower from its leader
    * @param leaseEvery how often this node proposes its lease; zero: never (tests)
    * @param incarnation this process's incarnation (higher than the node's earlier ones)
+   * @param raftProperties Ratis properties set on the server after Parley's own (tuning, tests),
+   *     e.g. {@code raft.server.log.purge.gap}
    */
   public record Config(
       String nodeId,
@@ -105,9 +108,11 @@ public final class RaftCluster implements AutoCloseable {
       Duration writeTimeout,
       Duration contactTimeout,
       Duration leaseEvery,
-      long incarnation) {
+      long incarnation,
+      Map<String, String> raftProperties) {
     public Config {
       voters = List.copyOf(voters);
+      raftProperties = Map.copyOf(raftProperties);
     }
 
     /** The defaults of docs/CLUSTER.md: 3 s write timeout, 2.5 s contact, lease every 10 s. */
@@ -121,7 +126,8 @@ public final class RaftCluster implements AutoCloseable {
           Duration.ofSeconds(3),
           Duration.ofMillis(2500),
           Duration.ofSeconds(10),
-          System.currentTimeMillis());
+          System.currentTimeMillis(),
+          Map.of());
     }
 
     public Config withRetain(int n) {
@@ -134,7 +140,8 @@ public final class RaftCluster implements AutoCloseable {
           writeTimeout,
           contactTimeout,
           leaseEvery,
-          incarnation);
+          incarnation,
+          raftProperties);
     }
 
     public Config withSnapshotEvery(long n) {
@@ -147,7 +154,8 @@ public final class RaftCluster implements AutoCloseable {
           writeTimeout,
           contactTimeout,
           leaseEvery,
-          incarnation);
+          incarnation,
+          raftProperties);
     }
 
     public Config withWriteTimeout(Duration d) {
@@ -160,7 +168,25 @@ public final class RaftCluster implements AutoCloseable {
           d,
           contactTimeout,
           leaseEvery,
-          incarnation);
+          incarnation,
+          raftProperties);
+    }
+
+    /** With one more Ratis property (overriding Parley's setting of it, if any). */
+    public Config withRaftProperty(String key, String value) {
+      Map<String, String> p = new java.util.TreeMap<>(raftProperties);
+      p.put(key, value);
+      return new Config(
+          nodeId,
+          voters,
+          dataDir,
+          retain,
+          snapshotEvery,
+          writeTimeout,
+          contactTimeout,
+          leaseEvery,
+          incarnation,
+          p);
     }
 
     public Config withLeaseEvery(Duration d) {
@@ -173,7 +199,8 @@ public final class RaftCluster implements AutoCloseable {
           writeTimeout,
           contactTimeout,
           d,
-          incarnation);
+          incarnation,
+          raftProperties);
     }
   }
 
@@ -241,6 +268,7 @@ public final class RaftCluster implements AutoCloseable {
     RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(props, config.snapshotEvery());
     RaftServerConfigKeys.Snapshot.setRetentionFileNum(props, 2);
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(props, true);
+    config.raftProperties().forEach(props::set);
     boolean exists = new File(storageDir, GROUP_ID.getUuid().toString()).exists();
     this.server =
         RaftServer.newBuilder()

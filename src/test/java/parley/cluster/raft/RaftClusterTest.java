@@ -45,6 +45,7 @@ class RaftClusterTest {
   private final List<String> voters = new ArrayList<>();
   private final RaftCluster[] nodes = new RaftCluster[3];
   private final Map<Integer, List<Applied.Event>> delivered = new HashMap<>();
+  private final Map<Integer, List<Applied>> restored = new HashMap<>();
 
   private void configure() throws IOException {
     for (int i = 0; i < 3; i++) {
@@ -58,12 +59,24 @@ class RaftClusterTest {
     }
   }
 
+  /** Small log segments, purged soon after each snapshot: a node far behind needs a snapshot. */
+  private boolean purgeEarly;
+
   private RaftCluster start(int i) {
     RaftCluster.Config c =
         RaftCluster.Config.of("n" + (i + 1), voters, dir.resolve("n" + (i + 1)))
             .withRetain(1000)
             .withSnapshotEvery(40)
             .withLeaseEvery(Duration.ZERO);
+    if (purgeEarly) {
+      c =
+          c.withSnapshotEvery(20)
+              .withRaftProperty("raft.server.log.purge.gap", "10")
+              .withRaftProperty("raft.server.log.segment.size.max", "4KB")
+              .withRaftProperty("raft.server.log.preallocated.size", "4KB");
+    }
+    List<Applied> restored = new CopyOnWriteArrayList<>();
+    this.restored.put(i, restored);
     try {
       List<Applied.Event> events = new CopyOnWriteArrayList<>();
       delivered.put(i, events);
@@ -74,6 +87,8 @@ class RaftClusterTest {
               a -> {
                 if (a instanceof Applied.Event e) {
                   events.add(e);
+                } else if (a instanceof Applied.Restored) {
+                  restored.add(a);
                 }
               });
       return nodes[i];
@@ -320,5 +335,38 @@ class RaftClusterTest {
     assertInstanceOf(ReadOnlyException.class, refused.getCause());
     assertEquals(List.of("hello"), texts(nodes[2], "lobby"));
     await().atMost(Duration.ofSeconds(2)).until(() -> flips.contains(false));
+  }
+
+  @Test
+  void aNodeFarBehindGetsTheLeadersSnapshot() throws Exception {
+    purgeEarly = true;
+    configure();
+    for (int i = 0; i < 3; i++) {
+      start(i);
+    }
+    awaitWritable(0, 1, 2);
+    say(nodes[0], "lobby", "first");
+    stop(2);
+    awaitWritable(0, 1);
+    for (int batch = 0; batch < 6; batch++) {
+      List<CompletableFuture<Appended>> acks = new ArrayList<>();
+      for (int k = 0; k < 50; k++) {
+        RaftCluster n = nodes[k % 2];
+        acks.add(
+            n.append("lobby", "s", batch + "-" + k, Kind.MESSAGE, "ann", "web", batch + "-" + k));
+      }
+      for (CompletableFuture<Appended> f : acks) {
+        f.get(10, TimeUnit.SECONDS);
+      }
+    }
+    await().atMost(UP).until(() -> nodes[0].state().lastSeq("lobby") == 301);
+    start(2);
+    await().atMost(UP).until(() -> nodes[2].state().lastSeq("lobby") == 301);
+    assertFalse(restored.get(2).isEmpty(), "n3 caught up by installing a snapshot");
+    assertEquals(texts(nodes[0], "lobby"), texts(nodes[2], "lobby"));
+    assertEquals(302, say(nodes[2], "lobby", "back").seq());
+    await()
+        .atMost(UP)
+        .untilAsserted(() -> assertArrayEquals(stateBytes(nodes[0]), stateBytes(nodes[2])));
   }
 }
