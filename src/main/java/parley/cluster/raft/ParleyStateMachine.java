@@ -159,10 +159,11 @@ public final class ParleyStateMachine extends BaseStateMachine {
       try {
         entry = Commands.decode(e.getStateMachineLogEntry().getLogData().toByteArray());
       } catch (IllegalArgumentException bad) {
-        // every node of this version skips it the same way; a newer format needs newer nodes
+        // every node of this version skips it the same way; a newer format needs newer nodes.
+        // Not a failed future: Ratis closes the server when one fails before a snapshot.
         LOG.error("log entry {} cannot be applied by this node: {}", e.getIndex(), bad.toString());
         updateLastAppliedTermIndex(e.getTerm(), e.getIndex());
-        return CompletableFuture.failedFuture(bad);
+        return CompletableFuture.completedFuture(Message.EMPTY);
       }
       outcome = state.apply(e.getIndex(), entry);
       updateLastAppliedTermIndex(e.getTerm(), e.getIndex());

@@ -204,6 +204,8 @@ public final class RaftCluster implements AutoCloseable {
     }
   }
 
+  private static final SecureRandom RANDOM = new SecureRandom();
+
   private final Config config;
   private final RaftGroup group;
   private final Set<String> voterIds = new HashSet<>();
@@ -498,8 +500,27 @@ public final class RaftCluster implements AutoCloseable {
       String nick,
       String via,
       String text) {
-    return submit(new Append(room, nodeId(), sessionId, clientMsgId, kind, nick, via, text))
-        .thenApply(r -> (Appended) r);
+    Append a = new Append(room, nodeId(), sessionId, clientMsgId, kind, nick, via, text);
+    if (state().epoch() == 0) { // a new group: its Init goes first, so every event has an epoch
+      return ensureEpoch().thenCompose(e -> submit(a)).thenApply(r -> (Appended) r);
+    }
+    return submit(a).thenApply(r -> (Appended) r);
+  }
+
+  /**
+   * The group's epoch; on a new group, proposes {@link Init} with a random one first (the first
+   * Init applied wins, so any node may propose it).
+   */
+  public CompletableFuture<Long> ensureEpoch() {
+    long known = state().epoch();
+    if (known != 0) {
+      return CompletableFuture.completedFuture(known);
+    }
+    long epoch = 0;
+    while (epoch == 0) {
+      epoch = RANDOM.nextLong();
+    }
+    return submit(new Init(epoch)).thenApply(r -> ((Commands.Done) r).epoch());
   }
 
   /** Claims a nickname for a session of this node (incarnation of this process). */
@@ -532,11 +553,7 @@ public final class RaftCluster implements AutoCloseable {
       if (state().epoch() == 0
           && "LEADER".equals(role())
           && initPending.compareAndSet(false, true)) {
-        long epoch = 0;
-        while (epoch == 0) {
-          epoch = new SecureRandom().nextLong();
-        }
-        var unused = submit(new Init(epoch)).whenComplete((r, e) -> initPending.set(false));
+        var unused = ensureEpoch().whenComplete((r, e) -> initPending.set(false));
       }
       long leaseMs = config.leaseEvery().toMillis();
       long now = System.nanoTime() / 1_000_000;
