@@ -1,0 +1,316 @@
+package parley.cluster.raft;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import parley.chat.ChatEvent;
+import parley.cluster.raft.Commands.Append;
+import parley.cluster.raft.Commands.Appended;
+import parley.cluster.raft.Commands.Ban;
+import parley.cluster.raft.Commands.Claim;
+import parley.cluster.raft.Commands.ClaimResult;
+import parley.cluster.raft.Commands.ClaimStatus;
+import parley.cluster.raft.Commands.Command;
+import parley.cluster.raft.Commands.Done;
+import parley.cluster.raft.Commands.Entry;
+import parley.cluster.raft.Commands.Init;
+import parley.cluster.raft.Commands.Kind;
+import parley.cluster.raft.Commands.Mute;
+import parley.cluster.raft.Commands.NodeLease;
+import parley.cluster.raft.Commands.Release;
+import parley.cluster.raft.Commands.Result;
+import parley.cluster.raft.Commands.Unban;
+import parley.cluster.raft.Commands.Unmute;
+import parley.cluster.raft.ParleyState.Outcome;
+import parley.cluster.raft.ParleyState.RestrictionKind;
+import parley.store.ChatStore.Slice;
+
+class ParleyStateTest {
+  private ParleyState state = new ParleyState(5);
+  private long index;
+  private final List<Applied> changes = new ArrayList<>();
+
+  private Result at(long time, Command c) {
+    Outcome o = state.apply(++index, new Entry(time, c));
+    changes.addAll(o.changes());
+    return o.result();
+  }
+
+  private static Append msg(String room, String session, String id, String text) {
+    return new Append(room, "n1", session, id, Kind.MESSAGE, "ann", "telnet", text);
+  }
+
+  private long seq(Result r) {
+    return ((Appended) r).seq();
+  }
+
+  static byte[] bytes(ParleyState s) {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(b)) {
+      s.writeTo(out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return b.toByteArray();
+  }
+
+  /** A log touching every rule: messages with repeats, claims, leases, restarts, bans, mutes. */
+  static List<Entry> randomLog(long seed, int n) {
+    Random r = new Random(seed);
+    List<Entry> log = new ArrayList<>();
+    log.add(new Entry(1000, new Init(seed)));
+    long t = 1000;
+    String[] rooms = {"lobby", "dev", "x"};
+    String[] nodes = {"n1", "n2", "n3"};
+    String[] nicks = {"ann", "Ann", "bob", "cy", "dee"};
+    for (int i = 0; i < n; i++) {
+      t += r.nextInt(4000) - 500; // sometimes a leader with a clock behind
+      String node = nodes[r.nextInt(3)];
+      long inc = 1 + r.nextInt(2);
+      String session = "s" + r.nextInt(4);
+      Command c =
+          switch (r.nextInt(9)) {
+            case 0, 1, 2 ->
+                new Append(
+                    rooms[r.nextInt(3)],
+                    node,
+                    session,
+                    r.nextBoolean() ? null : "m" + r.nextInt(20),
+                    Kind.values()[r.nextInt(3)],
+                    nicks[r.nextInt(5)],
+                    "telnet",
+                    "text " + i);
+            case 3 -> new Claim(nicks[r.nextInt(5)], session, node, inc, "web");
+            case 4 -> new Release(nicks[r.nextInt(5)], session, node);
+            case 5 -> new NodeLease(node, inc);
+            case 6 ->
+                new Ban(
+                    rooms[r.nextInt(3)],
+                    "10.0.0." + r.nextInt(3),
+                    null,
+                    "op",
+                    r.nextBoolean() ? 0 : t + r.nextInt(20_000));
+            case 7 -> new Mute("*", nicks[r.nextInt(5)], "op", t + r.nextInt(20_000));
+            default ->
+                r.nextBoolean()
+                    ? new Unban(rooms[r.nextInt(3)], "10.0.0." + r.nextInt(3))
+                    : new Unmute("*", nicks[r.nextInt(5)]);
+          };
+      log.add(new Entry(t, c));
+    }
+    return log;
+  }
+
+  static List<Result> applyAll(ParleyState s, List<Entry> log, int from, int to) {
+    List<Result> out = new ArrayList<>();
+    for (int i = from; i < to; i++) {
+      out.add(s.apply(i + 1, log.get(i)).result());
+    }
+    return out;
+  }
+
+  @Test
+  void theSameLogAppliedTwiceGivesTheSameStateAndAnswers() {
+    List<Entry> log = randomLog(7, 3000);
+    ParleyState a = new ParleyState(50);
+    ParleyState b = new ParleyState(50);
+    List<Result> ra = applyAll(a, log, 0, log.size());
+    List<Result> rb = applyAll(b, log, 0, log.size());
+    assertEquals(ra, rb);
+    assertArrayEquals(bytes(a), bytes(b));
+    assertFalse(a.holders().isEmpty() && a.restrictions().isEmpty(), "the log exercised the rules");
+  }
+
+  @Test
+  void aSnapshotPlusTheTailGivesTheSameStateAsTheWholeLog() throws IOException {
+    List<Entry> log = randomLog(11, 3000);
+    ParleyState whole = new ParleyState(50);
+    List<Result> all = applyAll(whole, log, 0, log.size());
+    for (int cut : new int[] {0, 1, 777, 2999}) {
+      ParleyState head = new ParleyState(50);
+      applyAll(head, log, 0, cut);
+      ParleyState restored = new ParleyState(50);
+      restored.apply(1, new Entry(5, new Init(99))); // some state of its own, replaced
+      restored.readFrom(new DataInputStream(new ByteArrayInputStream(bytes(head))));
+      List<Result> tail = applyAll(restored, log, cut, log.size());
+      assertEquals(all.subList(cut, log.size()), tail, "answers after cut " + cut);
+      assertArrayEquals(bytes(whole), bytes(restored), "state after cut " + cut);
+    }
+  }
+
+  @Test
+  void appendsGetEachRoomsNextSeqAndTheEntryTime() {
+    assertEquals(1, seq(at(10, msg("lobby", "s1", null, "a"))));
+    assertEquals(2, seq(at(11, msg("lobby", "s1", null, "b"))));
+    assertEquals(1, seq(at(12, msg("dev", "s1", null, "c"))));
+    assertEquals(3, seq(at(13, msg("lobby", "s2", null, "d"))));
+    Slice h = state.history("lobby", 10);
+    assertEquals(List.of("a", "b", "d"), h.events().stream().map(ChatEvent::text).toList());
+    assertEquals(List.of(1L, 2L, 3L), h.events().stream().map(ChatEvent::seq).toList());
+    assertEquals(13, h.events().get(2).ts().toEpochMilli());
+    assertEquals(3, state.lastSeq("lobby"));
+    assertEquals(0, state.lastSeq("nowhere"));
+    long events = changes.stream().filter(c -> c instanceof Applied.Event).count();
+    assertEquals(4, events);
+  }
+
+  @Test
+  void timeNeverGoesBackEvenWhenALeaderClockDoes() {
+    at(5000, msg("lobby", "s1", null, "a"));
+    Appended r = (Appended) at(4000, msg("lobby", "s1", null, "b"));
+    assertEquals(5000, r.time());
+    assertEquals(5000, state.logTime());
+  }
+
+  @Test
+  void aRepeatedClientMessageIdFromTheSameSessionGetsTheEarlierSeq() {
+    Appended first = (Appended) at(10, msg("lobby", "s1", "m1", "hello"));
+    at(11, msg("lobby", "s2", null, "other"));
+    Appended again = (Appended) at(12, msg("lobby", "s1", "m1", "hello"));
+    assertEquals(1, first.seq());
+    assertFalse(first.duplicate());
+    assertEquals(1, again.seq());
+    assertTrue(again.duplicate());
+    assertEquals(10, again.time());
+    assertEquals(2, state.lastSeq("lobby"), "the repeat added nothing");
+    // the same id from another session, another node, or in another room is another message
+    assertEquals(3, seq(at(13, msg("lobby", "s2", "m1", "x"))));
+    assertEquals(
+        4, seq(at(14, new Append("lobby", "n2", "s1", "m1", Kind.MESSAGE, "ann", "web", "y"))));
+    assertEquals(1, seq(at(15, msg("dev", "s1", "m1", "z"))));
+    assertEquals(
+        1,
+        changes.stream()
+            .filter(
+                c ->
+                    c instanceof Applied.Event e
+                        && e.event().seq() == 1
+                        && e.event().room().equals("lobby"))
+            .count());
+  }
+
+  @Test
+  void historyKeepsTheLastNPerRoomAndCountsWhatIsGone() {
+    for (int i = 1; i <= 8; i++) {
+      at(i, msg("lobby", "s1", null, "t" + i));
+    }
+    Slice last = state.history("lobby", 100);
+    assertEquals(List.of(4L, 5L, 6L, 7L, 8L), last.events().stream().map(ChatEvent::seq).toList());
+    Slice since = state.since("lobby", 1, 100);
+    assertEquals(5, since.events().size());
+    assertEquals(2, since.missed(), "seqs 2 and 3 are no longer retained");
+    Slice newest = state.since("lobby", 5, 2);
+    assertEquals(List.of(7L, 8L), newest.events().stream().map(ChatEvent::seq).toList());
+    assertEquals(1, newest.missed());
+    assertEquals(8, state.read("lobby", 6, 10).lastSeq());
+  }
+
+  @Test
+  void aTopicAppendSetsTheTopic() {
+    at(1, new Append("lobby", "n1", "s1", null, Kind.TOPIC, "ann", "web", "welcome"));
+    assertEquals("welcome", state.topic("lobby"));
+    assertEquals("welcome", state.rooms().get("lobby"));
+    at(2, new Append("lobby", "n1", "s1", null, Kind.TOPIC, "ann", "web", ""));
+    assertNull(state.topic("lobby"));
+    assertEquals(ChatEvent.Type.TOPIC, state.history("lobby", 1).events().get(0).type());
+  }
+
+  @Test
+  void theFirstInitSetsTheEpochForGood() {
+    assertEquals(0, state.epoch());
+    assertEquals(new Done(17), at(1, new Init(17)));
+    assertEquals(new Done(17), at(2, new Init(18)));
+    assertEquals(17, ((Appended) at(3, msg("r", "s", null, "x"))).epoch());
+  }
+
+  @Test
+  void aNickIsClaimedCaseInsensitivelyAndReleasedOnlyByItsSession() {
+    assertEquals(new ClaimResult(ClaimStatus.OK), at(1, new Claim("Ann", "s1", "n1", 1, "web")));
+    assertEquals(new ClaimResult(ClaimStatus.OK), at(2, new Claim("ann", "s1", "n1", 1, "web")));
+    assertEquals(new ClaimResult(ClaimStatus.TAKEN), at(3, new Claim("ANN", "s2", "n1", 1, "web")));
+    assertEquals(new ClaimResult(ClaimStatus.TAKEN), at(4, new Claim("ann", "s1", "n2", 1, "web")));
+    at(5, new Release("ann", "s2", "n1"));
+    at(6, new Release("ann", "s1", "n2"));
+    assertEquals("s1", state.holder("aNN").sessionId());
+    assertEquals("Ann", state.holder("ann").nick());
+    at(7, new Release("ANN", "s1", "n1"));
+    assertNull(state.holder("ann"));
+    assertEquals(new ClaimResult(ClaimStatus.OK), at(8, new Claim("ann", "s2", "n2", 1, "web")));
+  }
+
+  @Test
+  void claimsOfANodeWhoseLeaseRanOutAreDroppedByLogTime() {
+    at(0, new Claim("ann", "s1", "n1", 1, "web"));
+    at(0, new Claim("bob", "s1", "n2", 1, "web"));
+    at(20_000, new NodeLease("n2", 1));
+    at(30_000, msg("lobby", "s", null, "exactly 30 s: still held"));
+    assertNotNull(state.holder("ann"));
+    at(30_001, msg("lobby", "s", null, "past 30 s"));
+    assertNull(state.holder("ann"), "n1 sent no lease for more than 30 s");
+    assertNotNull(state.holder("bob"), "n2 renewed at 20 s");
+    Applied.Dropped d =
+        (Applied.Dropped)
+            changes.stream().filter(c -> c instanceof Applied.Dropped).findFirst().orElseThrow();
+    assertEquals("ann", d.holder().nick());
+    assertEquals("lease expired", d.reason());
+    assertEquals(
+        new ClaimResult(ClaimStatus.OK), at(30_002, new Claim("ann", "s9", "n3", 1, "web")));
+    at(50_001, new NodeLease("n3", 1));
+    assertNull(state.holder("bob"), "n2's lease of 20 s ran out at 50 s");
+    assertEquals(List.of("n3"), List.copyOf(state.leases().keySet()));
+  }
+
+  @Test
+  void aRestartedNodeLosesTheClaimsOfItsEarlierIncarnation() {
+    at(0, new Claim("ann", "s1", "n1", 1, "web"));
+    at(1, new NodeLease("n1", 2));
+    assertNull(state.holder("ann"));
+    assertEquals(new ClaimResult(ClaimStatus.STALE), at(2, new Claim("bob", "s1", "n1", 1, "web")));
+    assertNull(state.holder("bob"));
+    assertEquals(new ClaimResult(ClaimStatus.OK), at(3, new Claim("bob", "s1", "n1", 2, "web")));
+    at(4, new NodeLease("n1", 1)); // a stale lease changes nothing
+    assertEquals(2, state.leases().get("n1"));
+    assertNotNull(state.holder("bob"));
+  }
+
+  @Test
+  void bansAndMutesEndByTheLogsTime() {
+    at(0, new Ban("*", "10.0.0.1", "eve", "op", 10_000));
+    at(0, new Ban("lobby", "10.0.0.2", null, "op", 0));
+    at(0, new Mute("lobby", "Eve", "op", 5_000));
+    at(1, new Ban("*", "10.0.0.3", null, "op", 1)); // over before it began
+    assertEquals(3, state.restrictions().size());
+    at(4_999, msg("r", "s", null, "x"));
+    assertEquals(3, state.restrictions().size());
+    at(5_000, msg("r", "s", null, "x"));
+    assertEquals(2, state.restrictions().size(), "the mute ended at 5 s");
+    at(9_999, msg("r", "s", null, "x"));
+    assertEquals(2, state.restrictions().size());
+    at(10_000, msg("r", "s", null, "x"));
+    assertEquals(1, state.restrictions().size());
+    assertEquals("10.0.0.2", state.restrictions().get(0).mask());
+    assertEquals(
+        2, changes.stream().filter(c -> c instanceof Applied.Lifted l && l.expired()).count());
+    at(10_001, new Unban("lobby", "10.0.0.2"));
+    assertTrue(state.restrictions().isEmpty());
+    at(10_002, new Mute("*", "Bob", "op", 0));
+    at(10_003, new Unmute("*", "bob"));
+    assertTrue(state.restrictions().isEmpty(), "mutes are by nick, case-insensitively");
+    at(10_004, new Mute("*", "Bob", "op", 0));
+    assertEquals(RestrictionKind.MUTE, state.restrictions().get(0).kind());
+  }
+}
