@@ -62,8 +62,7 @@ public final class Main {
                 () -> {
                   try {
                     // SIGTERM: stop accepting, tell everyone, flush the history journal: within 5 s
-                    // (a cluster node
-                    // also leaves the cluster, which can take longer)
+                    // (a cluster node also leaves the cluster, which can take longer)
                     parley.stop().await(config.cluster().enabled() ? 20 : 5, TimeUnit.SECONDS);
                   } catch (Exception ignored) {
                     // exiting anyway

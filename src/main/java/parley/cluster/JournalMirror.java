@@ -179,9 +179,8 @@ public final class JournalMirror implements AutoCloseable {
       long mine = journaled.getOrDefault(name, 0L);
       if (slice.lastSeq() < mine) {
         // the cluster lost this room's state (two nodes lost at once, or a split-brain merge that
-        // kept the
-        // other side's): its counter continues after what this node has journaled, so no seq is
-        // given twice
+        // kept the other side's): its counter continues after what this node has journaled, so no
+        // seq is given twice
         long now =
             history.executeOnKey(name, new ClusterHistory.Seed(List.of(), List.of(), mine, retain));
         LOG.warn(

@@ -87,18 +87,10 @@ public final class ChatService {
     this.rooms = new Rooms(config, store, clock, eventBus, admission::isOpen);
     this.nicknames =
         new Nicknames(store, clock, node, config.limits().nickLength(), rooms, admission::isOpen);
-    this.privateMessages = new PrivateMessages(store, clock, node, eventBus, nicknames);
+    this.privateMessages = new PrivateMessages(clock, node, eventBus, nicknames);
     this.moderation =
         new Moderation(
-            config.operatorPassword(),
-            store,
-            clock,
-            nanoTime,
-            node,
-            eventBus,
-            bans,
-            nicknames,
-            admission);
+            config.operatorPassword(), clock, nanoTime, node, eventBus, bans, nicknames, admission);
     this.commands =
         new Commands(config, store, clock, rooms, nicknames, privateMessages, moderation);
   }
@@ -215,6 +207,7 @@ public final class ChatService {
       vertx.cancelTimer(st.floodTimer);
       st.floodTimer = -1;
     }
+    moderation.forget(s);
     logout(s, reason);
   }
 

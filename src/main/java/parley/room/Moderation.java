@@ -19,7 +19,6 @@ import parley.chat.Durations;
 import parley.chat.ErrorCode;
 import parley.chat.Reply;
 import parley.store.BanList;
-import parley.store.ChatStore;
 
 /**
  * Operators and what they may do: {@code /op} with its limits on wrong passwords, and {@link
@@ -33,7 +32,6 @@ final class Moderation {
   private static final long WRONG_PASSWORD_WINDOW_NANOS = 300_000_000_000L;
 
   private final String password;
-  private final ChatStore store;
   private final Clock clock;
   private final LongSupplier nanoTime;
   private final String node;
@@ -45,7 +43,6 @@ final class Moderation {
 
   Moderation(
       String password,
-      ChatStore store,
       Clock clock,
       LongSupplier nanoTime,
       String node,
@@ -54,7 +51,6 @@ final class Moderation {
       Nicknames nicknames,
       Admission admission) {
     this.password = password;
-    this.store = store;
     this.clock = clock;
     this.nanoTime = nanoTime;
     this.node = node;
@@ -92,13 +88,13 @@ final class Moderation {
     }
     long now = nanoTime.getAsLong();
     // wrong passwords are limited per session and, more loosely, per address
-    Deque<Long> mine = wrongPasswords.computeIfAbsent("session:" + s.id(), a -> new ArrayDeque<>());
-    Deque<Long> address =
-        wrongPasswords.computeIfAbsent("address:" + s.address(), a -> new ArrayDeque<>());
+    // entries exist only for sessions and addresses that typed a wrong password
+    String mine = "session:" + s.id();
+    String address = "address:" + s.address();
     long wait =
         Math.max(
-            lockout(mine, WRONG_PASSWORDS_PER_SESSION, now),
-            lockout(address, WRONG_PASSWORDS_PER_ADDRESS, now));
+            lockout(wrongPasswords.get(mine), WRONG_PASSWORDS_PER_SESSION, now),
+            lockout(wrongPasswords.get(address), WRONG_PASSWORDS_PER_ADDRESS, now));
     if (wait > 0) {
       LOG.warn(
           "{} ({}) from {}: /op refused, too many wrong passwords",
@@ -113,12 +109,8 @@ final class Moderation {
     }
     if (!MessageDigest.isEqual(
         password.getBytes(StandardCharsets.UTF_8), given.getBytes(StandardCharsets.UTF_8))) {
-      synchronized (mine) {
-        mine.addLast(now);
-      }
-      synchronized (address) {
-        address.addLast(now);
-      }
+      failed(mine, now);
+      failed(address, now);
       LOG.warn("{} ({}) from {}: wrong operator password", s.id(), s.state().nick, s.address());
       r.reply(new Reply.Error(ErrorCode.WRONG_PASSWORD, "wrong operator password"));
       return;
@@ -130,6 +122,9 @@ final class Moderation {
 
   /** Seconds until another password may be tried, 0 if one may be tried now. */
   private static long lockout(Deque<Long> failures, int allowed, long now) {
+    if (failures == null) {
+      return 0;
+    }
     synchronized (failures) {
       while (!failures.isEmpty() && now - failures.peekFirst() > WRONG_PASSWORD_WINDOW_NANOS) {
         failures.pollFirst();
@@ -138,6 +133,18 @@ final class Moderation {
           ? 0
           : (WRONG_PASSWORD_WINDOW_NANOS - (now - failures.peekFirst())) / 1_000_000_000L + 1;
     }
+  }
+
+  private void failed(String key, long now) {
+    Deque<Long> failures = wrongPasswords.computeIfAbsent(key, k -> new ArrayDeque<>());
+    synchronized (failures) {
+      failures.addLast(now);
+    }
+  }
+
+  /** The session closed: its own count of wrong passwords goes (its address's stays). */
+  void forget(Session s) {
+    wrongPasswords.remove("session:" + s.id());
   }
 
   // ---- giving orders -------------------------------------------------------------------------
@@ -178,20 +185,14 @@ final class Moderation {
    * held
    */
   private void toUser(Request r, String nick, Function<String, ModerationOrder> order) {
-    store
-        .user(nick)
-        .onSuccess(
-            target -> {
-              if (target == null) {
-                r.reply(
-                    new Reply.Error(
-                        ErrorCode.NO_SUCH_NICK, "no one is called \"" + nick + "\" here"));
-                return;
-              }
-              ModerationOrder o = order.apply(target.nick());
-              eventBus.send(controlAddress(target.node()), o.toJson());
-              r.reply(new Reply.Notice("Done: " + o.op() + " " + target.nick()));
-            });
+    nicknames.withHolder(
+        r,
+        nick,
+        target -> {
+          ModerationOrder o = order.apply(target.nick());
+          eventBus.send(controlAddress(target.node()), o.toJson());
+          r.reply(new Reply.Notice("Done: " + o.op() + " " + target.nick()));
+        });
   }
 
   // ---- carrying them out ---------------------------------------------------------------------

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import parley.chat.ChatEvent;
 import parley.chat.ChatEvent.Type;
@@ -138,6 +139,25 @@ final class Nicknames {
   private static Reply.Error taken(String nick) {
     return new Reply.Error(
         ErrorCode.NICK_TAKEN, "Nickname \"" + nick + "\" is already used; choose another");
+  }
+
+  /**
+   * Looks up who holds {@code nick}, anywhere in the cluster, and hands the holder to {@code then};
+   * when no one does, the request is told so.
+   */
+  void withHolder(Request r, String nick, Consumer<UserRecord> then) {
+    store
+        .user(nick)
+        .onSuccess(
+            holder -> {
+              if (holder == null) {
+                r.reply(
+                    new Reply.Error(
+                        ErrorCode.NO_SUCH_NICK, "no one is called \"" + nick + "\" here"));
+              } else {
+                then.accept(holder);
+              }
+            });
   }
 
   /** The session of this node holding {@code nick}, or null. */

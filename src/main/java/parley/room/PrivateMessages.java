@@ -6,10 +6,7 @@ import java.time.Clock;
 import parley.chat.ChatEvent;
 import parley.chat.ChatEvent.Type;
 import parley.chat.Emoji;
-import parley.chat.ErrorCode;
-import parley.chat.Reply;
 import parley.chat.SessionState;
-import parley.store.ChatStore;
 
 /**
  * {@code /msg}: a private message goes to the node of the session holding the nickname (straight to
@@ -19,15 +16,12 @@ import parley.store.ChatStore;
 final class PrivateMessages {
   static final String NODE_ADDRESS = "parley.node.";
 
-  private final ChatStore store;
   private final Clock clock;
   private final String node;
   private final EventBus eventBus;
   private final Nicknames nicknames;
 
-  PrivateMessages(
-      ChatStore store, Clock clock, String node, EventBus eventBus, Nicknames nicknames) {
-    this.store = store;
+  PrivateMessages(Clock clock, String node, EventBus eventBus, Nicknames nicknames) {
     this.clock = clock;
     this.node = node;
     this.eventBus = eventBus;
@@ -44,33 +38,27 @@ final class PrivateMessages {
   void send(Request r, String to, String text) {
     Session s = r.session();
     SessionState st = s.state();
-    store
-        .user(to)
-        .onSuccess(
-            target -> {
-              if (target == null) {
-                r.reply(
-                    new Reply.Error(
-                        ErrorCode.NO_SUCH_NICK, "no one is called \"" + to + "\" here"));
-                return;
-              }
-              ChatEvent event =
-                  new ChatEvent(
-                      Type.PRIVATE,
-                      null,
-                      0,
-                      clock.instant(),
-                      st.nick,
-                      st.via,
-                      Emoji.expand(text),
-                      target.nick());
-              if (target.node().equals(node)) {
-                deliver(event);
-              } else {
-                eventBus.send(NODE_ADDRESS + target.node(), event);
-              }
-              s.deliver(new Outgoing(event));
-            });
+    nicknames.withHolder(
+        r,
+        to,
+        target -> {
+          ChatEvent event =
+              new ChatEvent(
+                  Type.PRIVATE,
+                  null,
+                  0,
+                  clock.instant(),
+                  st.nick,
+                  st.via,
+                  Emoji.expand(text),
+                  target.nick());
+          if (target.node().equals(node)) {
+            deliver(event);
+          } else {
+            eventBus.send(NODE_ADDRESS + target.node(), event);
+          }
+          s.deliver(new Outgoing(event));
+        });
   }
 
   private void deliver(ChatEvent event) {

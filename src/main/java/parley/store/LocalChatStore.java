@@ -260,8 +260,7 @@ public final class LocalChatStore implements ChatStore {
           && !w.isCompletedExceptionally()
           && (tail == null || tail instanceof CompletableFuture<Void> t && t.isDone())) {
         // Fast path (batched fsync): written already and every earlier event published, so
-        // publishing now
-        // keeps seq order; no stages to build.
+        // publishing now keeps seq order; no stages to build.
         tail = null;
         try {
           publish.accept(e);

@@ -212,8 +212,7 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
     byte[] line = out.get(TelnetFormat.event(state.color, state.ascii));
     byte[] prefix = prefixed ? out.get(TelnetFormat.ROOM_PREFIX) : null;
     // room names are ASCII, so the prefix's width is its length in bytes; a line's bytes are never
-    // fewer than
-    // its display width, so short lines skip the width
+    // fewer than its display width, so short lines skip the width
     int prefixWidth = prefix == null ? 0 : prefix.length;
     if (columns > 0
         && line.length + prefixWidth > columns

@@ -61,11 +61,9 @@ public final class WebServer {
               String path = ctx.normalizedPath();
               boolean page = path.endsWith(".html") || path.endsWith("/");
               // The page is always revalidated, so a new version is picked up at once. Assets are
-              // cached for a short
-              // while, then revalidated (Last-Modified). Their names carry no version, so they must
-              // not be marked
-              // "immutable" (StaticHandler's default): that would keep an old app.js for a long
-              // time after an upgrade.
+              // cached for a short while, then revalidated (Last-Modified). Their names carry no
+              // version, so they must not be marked "immutable" (StaticHandler's default): that
+              // would keep an old app.js for a long time after an upgrade.
               ctx.addHeadersEndHandler(
                   v -> {
                     int status = ctx.response().getStatusCode();

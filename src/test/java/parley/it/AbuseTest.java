@@ -312,8 +312,8 @@ class AbuseTest extends ClientTest {
           after - before < 64L * 1024 * 1024,
           "memory grew by " + (after - before) / 1024 / 1024 + " MB");
       // it never read, so the polite close (which first writes out the queue) cannot finish: the
-      // server closes
-      // its socket anyway once the grace has passed, instead of holding it and its queue forever
+      // server closes its socket anyway once the grace has passed, instead of holding it and its
+      // queue forever
       awaitServerSideClosed(server.telnetPort(), stalled.getLocalPort());
       // the stalled client gets what the kernel already held, then the end of the connection
       readToEnd(stalled);
@@ -439,9 +439,8 @@ class AbuseTest extends ClientTest {
       // on the way
       awaitDropAndLastLine(talker, "slowpoke", 2999);
       // it kept reading, yet the server may have seen no progress at all: the kernel's send buffer
-      // (megabytes on
-      // loopback) reports room again only once much of it has drained, so either rule may be the
-      // one that fired
+      // (megabytes on loopback) reports room again only once much of it has drained, so either rule
+      // may be the one that fired
       String why = dropReason(log, "slowpoke");
       assertTrue(why.contains("took only") || why.contains("took nothing"), why);
       awaitServerSideClosed(server.telnetPort(), slow.getLocalPort());
@@ -479,8 +478,7 @@ class AbuseTest extends ClientTest {
       burst(talker, lines, 1000, 'h');
       talker.expectContaining("talker: " + (lines - 1) + " ");
       // 5 MB of replay, 40 times the limit, read in 4 KB steps about 10 ms apart (some 300 KB/s):
-      // 15 s or so,
-      // longer than the 10 s window, sent as one buffer
+      // 15 s or so, longer than the 10 s window, sent as one buffer
       reader.setReceiveBufferSize(4096);
       reader.connect(new java.net.InetSocketAddress("127.0.0.1", server.telnetPort()));
       reader.getOutputStream().write("steady\r\n".getBytes(StandardCharsets.UTF_8));

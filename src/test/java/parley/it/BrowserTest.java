@@ -499,10 +499,8 @@ class BrowserTest {
   void repliesFindTheirRequestByIdNotByOrder() throws Exception {
     try (LineClient alice = LineClient.login(server.telnetPort(), "alice")) {
       // Between the page and the server: checks that each `who` reply carries the id of the /who it
-      // answers,
-      // and holds back the first one (the page's own /who after joining) until the reply to a /who
-      // the user
-      // typed has been delivered.
+      // answers, and holds back the first one (the page's own /who after joining) until the reply
+      // to a /who the user typed has been delivered.
       LabelingProxy proxy = new LabelingProxy();
       Page page =
           openPage(
