@@ -29,16 +29,7 @@ class HistoryRestartIT {
       List<String> acknowledged = new ArrayList<>();
       long lastLobbySeq;
       String epoch;
-      try (ParleyProcess p =
-              ParleyProcess.start(
-                  "--host",
-                  "127.0.0.1",
-                  "--telnet-port",
-                  "0",
-                  "--http-port",
-                  "0",
-                  "--data-dir",
-                  data.toString());
+      try (ParleyProcess p = ParleyProcess.startLocal(data);
           LineClient alice = LineClient.login(p.telnetPort(), "alice");
           WsClient bob = WsClient.login(vertx, p.httpPort(), "bob")) {
         epoch =
@@ -62,16 +53,7 @@ class HistoryRestartIT {
         lastLobbySeq = 20;
         p.kill9();
       }
-      try (ParleyProcess p =
-              ParleyProcess.start(
-                  "--host",
-                  "127.0.0.1",
-                  "--telnet-port",
-                  "0",
-                  "--http-port",
-                  "0",
-                  "--data-dir",
-                  data.toString());
+      try (ParleyProcess p = ParleyProcess.startLocal(data);
           WsClient carol = WsClient.connect(vertx, p.httpPort())) {
         carol.send(
             new JsonObject()

@@ -18,16 +18,7 @@ class LauncherIT {
 
   @Test
   void portZeroPicksFreePortsAndPrintsThem(@TempDir Path data) throws Exception {
-    try (ParleyProcess p =
-        ParleyProcess.start(
-            "--host",
-            "127.0.0.1",
-            "--telnet-port",
-            "0",
-            "--http-port",
-            "0",
-            "--data-dir",
-            data.toString())) {
+    try (ParleyProcess p = ParleyProcess.startLocal(data)) {
       assertTrue(p.telnetPort() > 0);
       assertTrue(p.httpPort() > 0);
       assertNotEquals(p.telnetPort(), p.httpPort());

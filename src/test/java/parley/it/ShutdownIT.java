@@ -23,16 +23,7 @@ class ShutdownIT {
   void sigtermTellsEveryoneAndKeepsHistory(@TempDir Path data) throws Exception {
     Vertx vertx = Vertx.vertx();
     try {
-      try (ParleyProcess p =
-              ParleyProcess.start(
-                  "--host",
-                  "127.0.0.1",
-                  "--telnet-port",
-                  "0",
-                  "--http-port",
-                  "0",
-                  "--data-dir",
-                  data.toString());
+      try (ParleyProcess p = ParleyProcess.startLocal(data);
           LineClient alice = LineClient.login(p.telnetPort(), "alice");
           WsClient bob = WsClient.login(vertx, p.httpPort(), "bob")) {
         for (int i = 1; i <= 10; i++) {
@@ -58,16 +49,7 @@ class ShutdownIT {
         long millis = (System.nanoTime() - start) / 1_000_000;
         assertTrue(millis < 5000, "closed within 5 s, took " + millis + " ms");
       }
-      try (ParleyProcess p =
-              ParleyProcess.start(
-                  "--host",
-                  "127.0.0.1",
-                  "--telnet-port",
-                  "0",
-                  "--http-port",
-                  "0",
-                  "--data-dir",
-                  data.toString());
+      try (ParleyProcess p = ParleyProcess.startLocal(data);
           WsClient carol = WsClient.login(vertx, p.httpPort(), "carol")) {
         JsonArray history = carol.expect("history").getJsonArray("messages");
         assertEquals(10, history.size());

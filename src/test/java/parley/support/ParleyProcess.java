@@ -85,6 +85,21 @@ public final class ParleyProcess implements AutoCloseable {
   }
 
   /** Starts it and waits until both listeners are up. */
+  /**
+   * A node on 127.0.0.1 with free telnet and HTTP ports, keeping its history in {@code dataDir}.
+   */
+  public static ParleyProcess startLocal(Path dataDir) throws Exception {
+    return start(
+        "--host",
+        "127.0.0.1",
+        "--telnet-port",
+        "0",
+        "--http-port",
+        "0",
+        "--data-dir",
+        dataDir.toString());
+  }
+
   public static ParleyProcess start(String... args) throws Exception {
     ParleyProcess p = launch(args);
     p.awaitPorts(Duration.ofSeconds(60));
