@@ -30,7 +30,9 @@ public enum ErrorCode {
   NOT_STORED,
   BINARY_NOT_SUPPORTED,
   REFUSED,
-  UNAVAILABLE;
+  UNAVAILABLE,
+  READ_ONLY,
+  NOT_CONFIRMED;
 
   private final String code = name().toLowerCase(java.util.Locale.ROOT);
 

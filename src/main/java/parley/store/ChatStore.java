@@ -68,11 +68,26 @@ public interface ChatStore {
    * Gives the event the room's next sequence number, keeps it in history, and hands it to {@code
    * publish} once it is acknowledged (stored durably where the store journals). For one room,
    * {@code publish} is called in sequence order and never concurrently, so subscribers see a room's
-   * events in order.
+   * events in order. A store that {@linkplain #deliverTo delivers on every node} hands the event to
+   * its {@code deliverTo} consumer instead, on every node, and never calls {@code publish}.
    *
-   * @return the event with its sequence number, completed after {@code publish} was called
+   * <p>Fails with {@link ReadOnlyException} when the store cannot take writes now (a clustered node
+   * cut off from the majority).
+   *
+   * @return the event with its sequence number, completed after it was published
    */
   Future<ChatEvent> append(ChatEvent event, Consumer<ChatEvent> publish);
+
+  /**
+   * For stores that replicate events to every node themselves: {@code local} is given every stored
+   * event of every room on this node, in seq order per room, and delivers it to this node's
+   * sessions only. Returns whether this store does that; the others return false, ignore {@code
+   * local}, and call {@link #append}'s {@code publish} on the appending node, which sends the event
+   * to every node.
+   */
+  default boolean deliverTo(Consumer<ChatEvent> local) {
+    return false;
+  }
 
   /** The last {@code count} events of the room, oldest first. */
   Future<Slice> history(String room, int count);

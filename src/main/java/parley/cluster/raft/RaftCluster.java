@@ -58,6 +58,7 @@ import parley.cluster.raft.Commands.Kind;
 import parley.cluster.raft.Commands.NodeLease;
 import parley.cluster.raft.Commands.Release;
 import parley.cluster.raft.Commands.Result;
+import parley.store.ReadOnlyException;
 
 /**
  * This node's member of the cluster's Raft group (Apache Ratis): the server (a voter, with its
@@ -431,7 +432,7 @@ public final class RaftCluster implements AutoCloseable {
         timer.schedule(
             () ->
                 out.completeExceptionally(
-                    new ReadOnlyException("not committed within " + timeoutMs + " ms")),
+                    new ReadOnlyException("not committed within " + timeoutMs + " ms", null, true)),
             timeoutMs,
             TimeUnit.MILLISECONDS);
     pending.add(out);
@@ -488,7 +489,7 @@ public final class RaftCluster implements AutoCloseable {
     if (t instanceof StateMachineException || t instanceof ReadOnlyException) {
       return t;
     }
-    return new ReadOnlyException(String.valueOf(t), t);
+    return new ReadOnlyException(String.valueOf(t), t, true);
   }
 
   /** Appends a message, action or topic as this node; completes with its seq. */

@@ -31,6 +31,7 @@ import parley.chat.ChatEvent;
 import parley.cluster.raft.Commands.Appended;
 import parley.cluster.raft.Commands.ClaimStatus;
 import parley.cluster.raft.Commands.Kind;
+import parley.store.ReadOnlyException;
 
 /**
  * Three real Ratis voters in this JVM on loopback (free ports, temp data dirs): seqs, replication,
