@@ -537,7 +537,7 @@ class ClusterFaultIT {
           }
         }
       } catch (Exception | AssertionError e) {
-        problem = e.toString();
+        problem = shorten(e.toString());
       }
       boolean ok = problem == null && reports.stream().allMatch(HistoryCheck.Report::ok);
       if (ok || System.nanoTime() > deadline) {
@@ -753,6 +753,11 @@ class ClusterFaultIT {
 
   private static String describe(List<ChatLoad.Client> clients) {
     return clients.stream().map(ChatLoad.Client::describe).toList().toString();
+  }
+
+  /** The start of a long message (a WsClient failure lists every frame it saw). */
+  private static String shorten(String s) {
+    return s.length() <= 800 ? s : s.substring(0, 800) + "... (" + s.length() + " chars)";
   }
 
   private long ms(long since) {

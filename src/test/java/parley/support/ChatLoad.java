@@ -320,8 +320,8 @@ public final class ChatLoad implements AutoCloseable {
       loggedIn = false;
       node = node % nodes + 1;
       notices.add("(" + why + ")");
-      socket.close();
       connect(1000);
+      closeQuietly(socket);
     }
 
     private synchronized void onClosed(ClientWebSocket socket) {
@@ -578,9 +578,17 @@ public final class ChatLoad implements AutoCloseable {
       ClientWebSocket socket = ws;
       ws = null;
       if (socket != null) {
-        socket.close();
+        closeQuietly(socket);
       }
       http.close();
+    }
+
+    private static void closeQuietly(ClientWebSocket socket) {
+      try {
+        socket.close();
+      } catch (IllegalStateException notConnected) {
+        // never connected: nothing to close
+      }
     }
   }
 }
