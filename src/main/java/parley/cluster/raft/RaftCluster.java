@@ -54,7 +54,9 @@ import parley.cluster.raft.Commands.ClaimResult;
 import parley.cluster.raft.Commands.ClaimStatus;
 import parley.cluster.raft.Commands.Command;
 import parley.cluster.raft.Commands.Init;
+import parley.cluster.raft.Commands.Join;
 import parley.cluster.raft.Commands.Kind;
+import parley.cluster.raft.Commands.Leave;
 import parley.cluster.raft.Commands.NodeLease;
 import parley.cluster.raft.Commands.Release;
 import parley.cluster.raft.Commands.Result;
@@ -532,6 +534,18 @@ public final class RaftCluster implements AutoCloseable {
 
   public CompletableFuture<Void> release(String nick, String sessionId) {
     return submit(new Release(nick, sessionId, nodeId())).thenApply(r -> null);
+  }
+
+  /**
+   * Puts a session of this node in a room as {@code nick} (or renames it there); ignored unless the
+   * session holds a claim.
+   */
+  public CompletableFuture<Void> join(String room, String sessionId, String nick) {
+    return submit(new Join(room, sessionId, nodeId(), nick)).thenApply(r -> null);
+  }
+
+  public CompletableFuture<Void> leave(String room, String sessionId) {
+    return submit(new Leave(room, sessionId, nodeId())).thenApply(r -> null);
   }
 
   private void poll() {
