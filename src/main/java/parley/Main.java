@@ -10,13 +10,13 @@ import parley.config.ParleyConfig;
 
 /**
  * {@code java -jar parley.jar [--config FILE] [--host H] [--telnet-port N] [--http-port N]
- * [--data-dir DIR] [--cluster]}. Prints {@code telnet: PORT} and {@code http: PORT} once both
- * listeners are up. A bad flag or config value is one line on stderr and exit status 2.
+ * [--data-dir DIR] [--cluster] [--raft-port N]}. Prints {@code telnet: PORT} and {@code http: PORT}
+ * once both listeners are up. A bad flag or config value is one line on stderr and exit status 2.
  */
 public final class Main {
   static final String USAGE =
       "usage: java -jar parley.jar [--config FILE] [--host H] [--telnet-port N] "
-          + "[--http-port N] [--data-dir DIR] [--cluster] [--tls-self-signed]";
+          + "[--http-port N] [--data-dir DIR] [--cluster] [--raft-port N] [--tls-self-signed]";
 
   private Main() {}
 
@@ -89,6 +89,8 @@ public final class Main {
             section(overrides, "http").put("port", port(value(args, ++i, flag), flag));
         case "--data-dir" -> overrides.put("dataDir", value(args, ++i, flag));
         case "--cluster" -> section(overrides, "cluster").put("enabled", true);
+        case "--raft-port" ->
+            section(overrides, "cluster").put("raftPort", port(value(args, ++i, flag), flag));
         case "--tls-self-signed" -> section(overrides, "tls").put("selfSigned", true);
         default -> throw new ConfigException("unknown option " + flag + "; " + USAGE);
       }

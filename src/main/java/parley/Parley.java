@@ -19,9 +19,9 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import parley.cluster.ClusteredChatStore;
 import parley.cluster.Clustering;
-import parley.cluster.JournalMirror;
+import parley.cluster.RaftChatStore;
+import parley.cluster.raft.RaftCluster;
 import parley.config.ParleyConfig;
 import parley.journal.EventJournal;
 import parley.room.ChatService;
@@ -105,6 +105,9 @@ public final class Parley {
     } catch (IllegalStateException e) {
       return Future.failedFuture(e);
     }
+    if (config.cluster().enabled()) {
+      return startClustered(config, transport);
+    }
     EventJournal history;
     try {
       history = EventJournal.open(config);
@@ -112,9 +115,6 @@ public final class Parley {
       return Future.failedFuture(
           new IllegalStateException(
               "history in " + config.dataDir() + " can't be opened: " + e.getMessage(), e));
-    }
-    if (config.cluster().enabled()) {
-      return startClustered(config, transport, history);
     }
     Vertx vertx = Vertx.builder().with(vertxOptions(config)).withTransport(transport).build();
     LocalChatStore store = new LocalChatStore(vertx, config.history().retain(), history);
@@ -129,57 +129,46 @@ public final class Parley {
   }
 
   /**
-   * Joins the cluster, puts this node's journaled history into it where the cluster has less, and
-   * follows the cluster's history into the journal from then on (see {@link JournalMirror}). The
-   * node id is the cluster manager's.
+   * Starts this node's Raft voter (replaying its log from {@code DATA_DIR/raft}; blocking), then
+   * joins the Hazelcast cluster for the event bus. The store is a {@link RaftChatStore}; the node
+   * id is the voter's id. The node serves users at once; it takes writes once a majority of the
+   * voters is up.
    */
-  private static Future<Parley> startClustered(
-      ParleyConfig config, Transport transport, EventJournal history) {
+  private static Future<Parley> startClustered(ParleyConfig config, Transport transport) {
+    RaftCluster raft;
+    try {
+      raft = RaftCluster.start(Clustering.raftConfig(config));
+    } catch (IOException | RuntimeException e) {
+      return Future.failedFuture(
+          new IllegalStateException(
+              "the cluster's Raft node could not start: " + Clustering.reason(e), e));
+    }
     return Clustering.start(config.cluster(), config.eventLoops(), transport)
         .compose(
             clustered -> {
               Vertx vertx = clustered.vertx();
-              String node = clustered.manager().getNodeId();
-              ClusteredChatStore store =
-                  new ClusteredChatStore(
-                      vertx,
-                      clustered.manager().getHazelcastInstance(),
-                      Clustering.MAP_PREFIX,
-                      config.history().retain());
-              JournalMirror follower = new JournalMirror(store, history);
+              RaftChatStore store = new RaftChatStore(vertx, raft);
+              String node = raft.nodeId();
               Runnable beforeClose =
                   () -> {
-                    follower.close();
                     store.close();
+                    raft.close();
                   };
               LOG.info(
-                  "node {} joined the cluster {}; members now: {}",
+                  "node {} joined the cluster {}: {} voters, {} members on the event bus; raft {}",
                   node,
                   config.cluster().name(),
-                  clustered.manager().getNodes().size());
-              return vertx
-                  .executeBlocking(
-                      () -> {
-                        String epoch = store.adoptEpoch(history.epoch());
-                        if (!epoch.equals(history.epoch())) {
-                          LOG.info(
-                              "the cluster's epoch is {} (this node's history has {})",
-                              epoch,
-                              history.epoch());
-                        }
-                        follower.seed(history.load());
-                        follower.start();
-                        return null;
-                      },
-                      false)
-                  .compose(v -> start(vertx, config, transport, store, history, node, beforeClose))
+                  config.cluster().voters().size(),
+                  clustered.manager().getNodes().size(),
+                  raft.writable() ? "writable" : "read-only until a majority is up");
+              return start(vertx, config, transport, store, null, node, beforeClose)
                   .recover(
                       err -> {
                         beforeClose.run();
                         return vertx.close().transform(ar -> Future.failedFuture(err));
                       });
             })
-        .onFailure(err -> history.close());
+        .onFailure(err -> raft.close());
   }
 
   static Future<Parley> start(

@@ -11,11 +11,17 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.transport.Transport;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import parley.Parley;
+import parley.cluster.raft.RaftCluster;
 import parley.config.ConfigException;
 import parley.config.ParleyConfig;
 
@@ -140,8 +146,98 @@ public final class Clustering {
   /** A clustered Vert.x and its cluster manager, whose node id names this node. */
   public record ClusteredVertx(Vertx vertx, HazelcastClusterManager manager) {}
 
+  /**
+   * The Raft configuration of this node: every voter of {@code cluster.voters} as {@code
+   * id=host:port} (the id is {@code host_port}), and which of them this node is. With {@code
+   * cluster.raftPort} set, this node is the voter at {@code cluster.host} and that port. With 0, it
+   * is the voter its data dir remembers ({@code DATA_DIR/raft/voter}), or else the first voter at
+   * {@code cluster.host} whose port is free, which it then remembers: three nodes on one machine
+   * sharing one config get a voter each, and keep it across restarts.
+   */
+  public static RaftCluster.Config raftConfig(ParleyConfig config) throws IOException {
+    ParleyConfig.Cluster cluster = config.cluster();
+    List<String> voters = new ArrayList<>();
+    for (String v : cluster.voters()) {
+      String hostPort = v.strip();
+      voters.add(voterId(hostPort) + "=" + hostPort);
+    }
+    String host = address(cluster.host());
+    Path remembered = config.dataDir().resolve("raft").resolve("voter");
+    String me = null;
+    if (cluster.raftPort() > 0) {
+      me = find(cluster.voters(), host, cluster.raftPort());
+      if (me == null) {
+        throw new ConfigException(
+            "cluster.raftPort "
+                + cluster.raftPort()
+                + " at cluster.host "
+                + cluster.host()
+                + " is not one of cluster.voters "
+                + cluster.voters());
+      }
+    } else if (Files.exists(remembered)) {
+      me = Files.readString(remembered).strip();
+      if (!cluster.voters().contains(me)) {
+        throw new ConfigException(
+            "this data dir belongs to voter "
+                + me
+                + " (its "
+                + remembered
+                + "), which is not in cluster.voters "
+                + cluster.voters());
+      }
+    } else {
+      for (String v : cluster.voters()) {
+        int colon = v.lastIndexOf(':');
+        if (address(v.substring(0, colon)).equals(host)
+            && free(host, Integer.parseInt(v.substring(colon + 1)))) {
+          me = v.strip();
+          break;
+        }
+      }
+      if (me == null) {
+        throw new ConfigException(
+            "no voter of cluster.voters "
+                + cluster.voters()
+                + " is at cluster.host "
+                + cluster.host()
+                + " with a free port; set cluster.raftPort (--raft-port)");
+      }
+    }
+    Files.createDirectories(remembered.getParent());
+    Files.writeString(remembered, me + "\n");
+    return RaftCluster.Config.of(voterId(me), voters, config.dataDir())
+        .withRetain(config.history().retain());
+  }
+
+  /** A voter's id in the Raft group: its {@code host:port} with {@code _} for the colon. */
+  static String voterId(String hostPort) {
+    int colon = hostPort.lastIndexOf(':');
+    return hostPort.substring(0, colon) + "_" + hostPort.substring(colon + 1);
+  }
+
+  private static String find(List<String> voters, String host, int port) {
+    for (String v : voters) {
+      int colon = v.lastIndexOf(':');
+      if (Integer.parseInt(v.substring(colon + 1).strip()) == port
+          && address(v.substring(0, colon).strip()).equals(host)) {
+        return v.strip();
+      }
+    }
+    return null;
+  }
+
+  private static boolean free(String host, int port) {
+    try (ServerSocket s = new ServerSocket()) {
+      s.bind(new InetSocketAddress(host, port));
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   /** The innermost message of a failure, on one line. */
-  static String reason(Throwable err) {
+  public static String reason(Throwable err) {
     Throwable t = err;
     String message = null;
     while (t != null) {

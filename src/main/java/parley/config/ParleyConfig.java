@@ -61,10 +61,25 @@ public record ParleyConfig(
 
   /**
    * @param name the Hazelcast cluster name: only nodes with the same name form a cluster
-   * @param members {@code host:port} of the nodes to join over TCP-IP
+   * @param members {@code host:port} of the nodes to join over TCP-IP (Hazelcast: the event bus)
+   * @param raftPort this node's Raft port; 0: the first of {@code voters} on {@code host} that this
+   *     node's data dir remembers, or else the first one free
+   * @param voters {@code host:port} of every voter's Raft port, the same list on every node: a
+   *     write needs a majority of this list
    */
   public record Cluster(
-      boolean enabled, String name, String host, int port, List<String> members) {}
+      boolean enabled,
+      String name,
+      String host,
+      int port,
+      List<String> members,
+      int raftPort,
+      List<String> voters) {
+    public Cluster {
+      members = List.copyOf(members);
+      voters = List.copyOf(voters);
+    }
+  }
 
   /**
    * @param telnetPort the telnet-over-TLS port; -1 when off
@@ -163,7 +178,9 @@ public record ParleyConfig(
             c.string("name", "parley"),
             c.string("host", "127.0.0.1"),
             c.integer("port", 5701, 1, 65535),
-            c.strings("members", List.of("127.0.0.1:5701", "127.0.0.1:5702", "127.0.0.1:5703")));
+            c.strings("members", List.of("127.0.0.1:5701", "127.0.0.1:5702", "127.0.0.1:5703")),
+            c.integer("raftPort", 0, 0, 65535),
+            c.strings("voters", List.of("127.0.0.1:6701", "127.0.0.1:6702", "127.0.0.1:6703")));
     c.rejectUnknown();
     if (cluster.name().isBlank()) {
       throw c.invalid("name", "must not be empty");
@@ -178,6 +195,22 @@ public record ParleyConfig(
       String problem = memberProblem(member);
       if (problem != null) {
         throw c.invalid("members", "has a bad entry \"" + member + "\": " + problem);
+      }
+    }
+    if (cluster.voters().isEmpty()) {
+      throw c.invalid("voters", "must list the Raft host:port of every voter (3 or 5 of them)");
+    }
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (String voter : cluster.voters()) {
+      String problem = memberProblem(voter);
+      if (problem == null && voter.indexOf(':') < 0) {
+        problem = "write it as host:port";
+      }
+      if (problem == null && !seen.add(voter.strip())) {
+        problem = "it is listed twice";
+      }
+      if (problem != null) {
+        throw c.invalid("voters", "has a bad entry \"" + voter + "\": " + problem);
       }
     }
 

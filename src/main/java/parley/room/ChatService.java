@@ -99,6 +99,10 @@ public final class ChatService {
   public Future<Void> start() {
     vertx.setPeriodic(1000, t -> rooms.summarise());
     store.onMembersLost(rooms::lost);
+    store.deliverTo(rooms::deliverHere);
+    store.onNickLost(nicknames::lost);
+    store.onWritableChange(
+        writable -> tellEveryone(writable ? StoreErrors.BACK : StoreErrors.CUT_OFF));
     int idle = config.limits().idleTimeoutSeconds();
     if (idle > 0) {
       vertx.setPeriodic(Math.max(1000, Math.min(30_000, idle * 500L)), t -> closeIdle(idle));
@@ -116,6 +120,14 @@ public final class ChatService {
 
   public Clock clock() {
     return clock;
+  }
+
+  /** Tells every logged-in session of this node, on its event loop. */
+  private void tellEveryone(String notice) {
+    LOG.info("telling this node's {} users: {}", nicknames.count(), notice);
+    for (Session s : nicknames.sessions()) {
+      s.context().runOnContext(v -> s.reply(new Reply.Notice(notice)));
+    }
   }
 
   /** Sessions on this node with a nickname. */

@@ -80,10 +80,7 @@ final class Commands {
         .onFailure(
             err -> {
               LOG.warn("message from {} to {} not stored: {}", st.nick, room, err.toString());
-              r.reply(
-                  new Reply.Error(
-                      ErrorCode.NOT_STORED,
-                      "your message could not be stored; please send it again"));
+              r.reply(StoreErrors.error(err, "your message was not sent"));
             });
   }
 
@@ -103,8 +100,10 @@ final class Commands {
     SessionState st = r.state();
     ChatEvent event =
         new ChatEvent(Type.TOPIC, room, 0, clock.instant(), st.nick, st.via, text, null);
-    store.append(
-        event, rooms::publish); // appending a TOPIC event sets the room's topic, in seq order
+    // appending a TOPIC event sets the room's topic, in seq order
+    store
+        .append(event, rooms::publish)
+        .onFailure(err -> r.reply(StoreErrors.error(err, "the topic was not set")));
   }
 
   private final class Dispatch implements Action.Handler<Void> {

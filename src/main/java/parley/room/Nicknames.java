@@ -69,8 +69,16 @@ final class Nicknames {
     Instant now = clock.instant();
     return store
         .claimNick(new UserRecord(nick, st.via, node, s.id(), st.connectedAt, now))
+        .recover(
+            err -> {
+              r.reply(StoreErrors.error(err, "your nickname was not claimed"));
+              return Future.succeededFuture(null);
+            })
         .map(
             claimed -> {
+              if (claimed == null) {
+                return false;
+              }
               if (!claimed) {
                 r.reply(taken(nick));
                 return false;
@@ -102,9 +110,13 @@ final class Nicknames {
         caseOnly
             ? store.releaseNick(old, s.id()).compose(v -> store.claimNick(me))
             : store.claimNick(me);
-    claim.onSuccess(
-        claimed -> {
-          if (!claimed) {
+    claim.onComplete(
+        ar -> {
+          if (ar.failed()) {
+            r.reply(StoreErrors.error(ar.cause(), "you were not renamed"));
+            return;
+          }
+          if (!ar.result()) {
             r.reply(taken(nick));
             return;
           }
@@ -115,18 +127,71 @@ final class Nicknames {
           if (!caseOnly) {
             store.releaseNick(old, s.id());
           }
-          local.remove(Nick.key(old), s);
-          local.put(Nick.key(nick), s);
-          st.nick = nick;
-          if (st.rooms.isEmpty()) {
-            s.deliver(
-                new Outgoing(new ChatEvent(Type.NICK, null, 0, now, nick, st.via, null, old)));
-          }
-          for (String room : st.rooms) {
-            store.joinRoom(room, s.id(), nick);
-            rooms.publish(new ChatEvent(Type.NICK, room, 0, now, nick, st.via, null, old));
-          }
+          renamed(s, old, nick, now);
         });
+  }
+
+  /** The session now holds {@code nick} instead of {@code old}: here, in its rooms, to everyone. */
+  private void renamed(Session s, String old, String nick, Instant now) {
+    SessionState st = s.state();
+    local.remove(Nick.key(old), s);
+    local.put(Nick.key(nick), s);
+    st.nick = nick;
+    if (st.rooms.isEmpty()) {
+      s.deliver(new Outgoing(new ChatEvent(Type.NICK, null, 0, now, nick, st.via, null, old)));
+    }
+    for (String room : st.rooms) {
+      store.joinRoom(room, s.id(), nick);
+      rooms.publish(new ChatEvent(Type.NICK, room, 0, now, nick, st.via, null, old));
+    }
+  }
+
+  /**
+   * The store found that the session {@code sessionId} of this node lost {@code nick} to another
+   * session (a clustered node that was cut off while someone else took it): the session is renamed
+   * to the first free {@code nick_2}, {@code nick_3}, ... and told why.
+   */
+  void lost(String sessionId, String nick) {
+    Session s = local.get(Nick.key(nick));
+    if (s != null && s.id().equals(sessionId)) {
+      s.context().runOnContext(v -> takeAnother(s, nick, 2));
+    }
+  }
+
+  private void takeAnother(Session s, String nick, int n) {
+    SessionState st = s.state();
+    if (!open.test(s) || !nick.equals(st.nick) || n > 99) {
+      return;
+    }
+    String suffix = "_" + n;
+    String candidate =
+        nick.substring(0, Math.min(nick.length(), maxLength - suffix.length())) + suffix;
+    Instant now = clock.instant();
+    store
+        .claimNick(new UserRecord(candidate, st.via, node, s.id(), st.connectedAt, now))
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                return; // cut off again: the store reports the loss again once it can write
+              }
+              if (!ar.result()) {
+                takeAnother(s, nick, n + 1);
+                return;
+              }
+              if (!open.test(s) || !nick.equals(st.nick)) {
+                store.releaseNick(candidate, s.id());
+                return;
+              }
+              s.reply(
+                  new Reply.Notice(
+                      "Your nickname "
+                          + nick
+                          + " was taken by another user while this server was cut off from the"
+                          + " cluster; you are now "
+                          + candidate
+                          + ". Use /nick to choose another."));
+              renamed(s, nick, candidate, now);
+            });
   }
 
   /** Frees the session's nickname, here and in the store. */

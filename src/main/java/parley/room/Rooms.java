@@ -1,6 +1,7 @@
 package parley.room;
 
 import io.vertx.core.Future;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -75,6 +76,19 @@ final class Rooms {
     eventBus.publish(RoomHub.address(event.room()), event);
   }
 
+  private static final DeliveryOptions HERE = new DeliveryOptions().setLocalOnly(true);
+
+  /**
+   * Sends a stored room event to this node's consumers of the room only: for a store that hands
+   * every event to every node itself ({@link ChatStore#deliverTo}).
+   */
+  void deliverHere(ChatEvent event) {
+    if (CHAT_LOG.isInfoEnabled()) {
+      CHAT_LOG.info(Transcript.line(event));
+    }
+    eventBus.publish(RoomHub.address(event.room()), event, HERE);
+  }
+
   /**
    * Joins the room: the request gets {@code joined} and the history owed ({@code sinceSeq > 0}:
    * what came after it; 0: the usual replay), and the room is told.
@@ -113,7 +127,19 @@ final class Rooms {
               }
               return (Void) null;
             })
-        .onComplete(ar -> hub.ready(room, s, floor[0]));
+        .onComplete(ar -> hub.ready(room, s, floor[0]))
+        .onFailure(
+            err -> {
+              if (err instanceof parley.store.ReadOnlyException && open.test(s)) {
+                // the cluster refused the membership: the session is not in the room
+                st.rooms.remove(room);
+                if (room.equals(st.currentRoom)) {
+                  st.currentRoom = st.rooms.isEmpty() ? null : st.rooms.iterator().next();
+                }
+                hub.leave(room, s);
+                r.reply(StoreErrors.error(err, "you did not join " + RoomName.display(room)));
+              }
+            });
   }
 
   /** {@code /leave}: leaves the room and says so to the request. */

@@ -134,4 +134,17 @@ public interface ChatStore {
    * The local store never drops anyone.
    */
   default void onMembersLost(BiConsumer<String, String> roomAndNick) {}
+
+  /**
+   * Tells {@code sessionAndNick} (session id, nick) when a session of this node lost its nickname
+   * to another session, as a clustered store can find when a partition heals; the session must take
+   * another nickname. The local store never takes a nickname away.
+   */
+  default void onNickLost(BiConsumer<String, String> sessionAndNick) {}
+
+  /**
+   * Tells {@code l} when this node's store stops taking writes (false: a clustered node cut off
+   * from the majority) and when it takes them again (true). The local store always takes them.
+   */
+  default void onWritableChange(Consumer<Boolean> l) {}
 }

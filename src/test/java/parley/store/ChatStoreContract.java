@@ -12,6 +12,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import parley.chat.ChatEvent;
 import parley.chat.UserRecord;
@@ -90,9 +91,21 @@ public abstract class ChatStoreContract {
     assertTrue(!all.get(1).lastActive().isBefore(T0), "touch may be coarse but never goes back");
   }
 
+  /**
+   * Collects the seqs a store publishes: through {@code append}'s publish, or for a store that
+   * delivers on every node, through {@link ChatStore#deliverTo} (then publish is never called).
+   */
+  protected static Consumer<ChatEvent> collect(ChatStore s, List<Long> seqs) {
+    Consumer<ChatEvent> c = e -> seqs.add(e.seq());
+    s.deliverTo(c);
+    return c;
+  }
+
   @Test
   void membershipAndRooms() throws Exception {
     ChatStore s = store();
+    await(s.claimNick(user("bob", "s1")));
+    await(s.claimNick(user("alice", "s2")));
     await(s.joinRoom("dev", "s1", "bob"));
     await(s.joinRoom("dev", "s2", "alice"));
     await(s.joinRoom("lobby", "s1", "bob"));
@@ -119,9 +132,10 @@ public abstract class ChatStoreContract {
   void appendGivesIncreasingSeqAndPublishesInOrder() throws Exception {
     ChatStore s = store();
     List<Long> published = Collections.synchronizedList(new ArrayList<>());
+    Consumer<ChatEvent> publish = collect(s, published);
     List<Future<ChatEvent>> appends = new ArrayList<>();
     for (int i = 0; i < 50; i++) {
-      appends.add(s.append(msg("lobby", "m" + i), e -> published.add(e.seq())));
+      appends.add(s.append(msg("lobby", "m" + i), publish));
     }
     await(Future.all(appends));
     for (int i = 0; i < 50; i++) {
@@ -139,6 +153,7 @@ public abstract class ChatStoreContract {
   void concurrentAppendersPublishInSeqOrder() throws Exception {
     ChatStore s = store();
     List<Long> published = Collections.synchronizedList(new ArrayList<>());
+    Consumer<ChatEvent> publish = collect(s, published);
     int threads = 4;
     int each = 100;
     CountDownLatch done = new CountDownLatch(threads);
@@ -148,7 +163,7 @@ public abstract class ChatStoreContract {
       new Thread(
               () -> {
                 for (int i = 0; i < each; i++) {
-                  all.add(s.append(msg("busy", id + ":" + i), e -> published.add(e.seq())));
+                  all.add(s.append(msg("busy", id + ":" + i), publish));
                 }
                 done.countDown();
               })
@@ -197,6 +212,8 @@ public abstract class ChatStoreContract {
         s.append(
             new ChatEvent(ChatEvent.Type.TOPIC, "lobby", 0, T0, "bob", "web", "snacks", null),
             e -> {}));
+    await(s.claimNick(user("bob", "s1")));
+    await(s.claimNick(user("alice", "s2")));
     await(s.joinRoom("lobby", "s1", "bob"));
     await(s.joinRoom("lobby", "s2", "alice"));
 

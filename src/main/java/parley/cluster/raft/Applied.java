@@ -35,6 +35,17 @@ public sealed interface Applied {
    */
   record Dropped(long index, Holder holder, String reason) implements Applied {}
 
+  /** A session is now in the room as {@code nick}: it joined, or was renamed there. */
+  record Joined(long index, String room, String nick, String sessionId, String node)
+      implements Applied {}
+
+  /**
+   * A session is no longer in the room: it left ({@code reason} "left"), or its claim was dropped
+   * ("lease expired", "node restarted"; reported after the {@link Dropped}).
+   */
+  record Left(long index, String room, String nick, String sessionId, String node, String reason)
+      implements Applied {}
+
   /** A ban or mute was set (or replaced). */
   record Restricted(long index, Restriction restriction) implements Applied {}
 

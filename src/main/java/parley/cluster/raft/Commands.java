@@ -33,7 +33,7 @@ public final class Commands {
 
   /** One change to the cluster state. */
   public sealed interface Command
-      permits Init, Append, Claim, Release, NodeLease, Ban, Unban, Mute, Unmute {}
+      permits Init, Append, Claim, Release, NodeLease, Ban, Unban, Mute, Unmute, Join, Leave {}
 
   /** The first entry of a new group: the history epoch. Later ones are ignored. */
   public record Init(long epoch) implements Command {}
@@ -81,6 +81,15 @@ public final class Commands {
 
   public record Unmute(String scope, String nick) implements Command {}
 
+  /**
+   * Puts a session of {@code node} in a room as {@code nick}, or renames it there. Applied only
+   * while the session holds a nick claim.
+   */
+  public record Join(String room, String sessionId, String node, String nick) implements Command {}
+
+  /** Takes that session of that node out of the room. */
+  public record Leave(String room, String sessionId, String node) implements Command {}
+
   /** A command as the log holds it: with the leader's time (epoch millis, 0 until stamped). */
   public record Entry(long time, Command command) {
     public Entry stamped(long leaderTime) {
@@ -120,6 +129,8 @@ public final class Commands {
   private static final byte T_UNBAN = 7;
   private static final byte T_MUTE = 8;
   private static final byte T_UNMUTE = 9;
+  private static final byte T_JOIN = 10;
+  private static final byte T_LEAVE = 11;
 
   private static final byte R_APPENDED = 1;
   private static final byte R_CLAIM = 2;
@@ -258,6 +269,17 @@ public final class Commands {
       out.writeByte(T_UNMUTE);
       writeString(out, u.scope());
       writeString(out, u.nick());
+    } else if (c instanceof Join j) {
+      out.writeByte(T_JOIN);
+      writeString(out, j.room());
+      writeString(out, j.sessionId());
+      writeString(out, j.node());
+      writeString(out, j.nick());
+    } else if (c instanceof Leave l) {
+      out.writeByte(T_LEAVE);
+      writeString(out, l.room());
+      writeString(out, l.sessionId());
+      writeString(out, l.node());
     } else {
       throw new IllegalArgumentException("unknown command " + c);
     }
@@ -286,6 +308,8 @@ public final class Commands {
       case T_UNBAN -> new Unban(readString(in), readString(in));
       case T_MUTE -> new Mute(readString(in), readString(in), readString(in), in.readLong());
       case T_UNMUTE -> new Unmute(readString(in), readString(in));
+      case T_JOIN -> new Join(readString(in), readString(in), readString(in), readString(in));
+      case T_LEAVE -> new Leave(readString(in), readString(in), readString(in));
       default -> throw new IllegalArgumentException("unknown command tag " + tag);
     };
   }

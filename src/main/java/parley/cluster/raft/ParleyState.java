@@ -6,12 +6,14 @@ import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import parley.chat.ChatEvent;
 import parley.chat.Nick;
 import parley.chat.UserRecord;
@@ -25,19 +27,23 @@ import parley.cluster.raft.Commands.Command;
 import parley.cluster.raft.Commands.Done;
 import parley.cluster.raft.Commands.Entry;
 import parley.cluster.raft.Commands.Init;
+import parley.cluster.raft.Commands.Join;
+import parley.cluster.raft.Commands.Leave;
 import parley.cluster.raft.Commands.Mute;
 import parley.cluster.raft.Commands.NodeLease;
 import parley.cluster.raft.Commands.Release;
 import parley.cluster.raft.Commands.Result;
 import parley.cluster.raft.Commands.Unban;
 import parley.cluster.raft.Commands.Unmute;
+import parley.store.ChatStore.Members;
 import parley.store.ChatStore.Slice;
 
 /**
  * The replicated state of the cluster, as one node holds it: rooms (seq counters, retained history,
- * topics), nickname claims, node leases, bans and mutes, the epoch. Changed only by {@link #apply}
- * in log order; the result depends only on the entries (their leader-assigned time included), never
- * on a clock, a file or the node, so every node that applied the same log holds the same state.
+ * topics), room memberships, nickname claims, node leases, bans and mutes, the epoch. Changed only
+ * by {@link #apply} in log order; the result depends only on the entries (their leader-assigned
+ * time included), never on a clock, a file or the node, so every node that applied the same log
+ * holds the same state.
  *
  * <p>Thread-safe: {@link #apply} and the reads synchronize on this object; reads return copies.
  *
@@ -45,7 +51,10 @@ import parley.store.ChatStore.Slice;
  * same room within its last {@link #DEDUP_PER_ROOM} ids gets the earlier seq. The log's time is the
  * highest entry time so far. Before each entry, a node whose last lease (a {@link NodeLease} or
  * {@link Claim}) is more than {@link #LEASE_MILLIS} older than the log's time loses its claims, and
- * bans and mutes whose end is reached end.
+ * bans and mutes whose end is reached end. A session joins a room only if it holds a claim; a
+ * dropped claim takes the session's memberships with it (a released one does not: the server sends
+ * the Leaves). Sessions are named by (node, session id), as session ids are only unique within a
+ * node.
  */
 public final class ParleyState {
   /** A node's claims are dropped when the log's time is this far past its last lease. */
@@ -54,7 +63,8 @@ public final class ParleyState {
   /** How many client message ids per room are remembered for idempotent appends. */
   static final int DEDUP_PER_ROOM = 1024;
 
-  private static final byte SNAPSHOT_VERSION = 1;
+  /** 2: with memberships. 1 (without) is still read. */
+  private static final byte SNAPSHOT_VERSION = 2;
 
   /** A nickname claim. {@code since} is the log time of the claim (epoch millis). */
   public record Holder(
@@ -88,6 +98,9 @@ public final class ParleyState {
     }
   }
 
+  /** A session of {@code node} in {@code room} as {@code nick}. */
+  public record Membership(String room, String sessionId, String node, String nick) {}
+
   /** What one apply answered and changed. */
   public record Outcome(Result result, List<Applied> changes) {}
 
@@ -97,6 +110,15 @@ public final class ParleyState {
   private record Lease(long incarnation, long time) {}
 
   private record Sent(long seq, long time) {}
+
+  /** A room's members, sorted for {@link #members}; with a way back from a session to its key. */
+  private static final class RoomMembers {
+    /** By {@link #memberKey}: case-insensitive nick, then session id, then node. */
+    final TreeMap<String, Membership> byName = new TreeMap<>();
+
+    /** {@link #session} to its key in {@link #byName}. */
+    final HashMap<String, String> keys = new HashMap<>();
+  }
 
   private static final class Room {
     long seq;
@@ -122,6 +144,15 @@ public final class ParleyState {
   private final TreeMap<String, Holder> claims = new TreeMap<>();
   private final TreeMap<String, Lease> leases = new TreeMap<>();
   private final TreeMap<String, Restriction> restrictions = new TreeMap<>();
+  private final TreeMap<String, RoomMembers> members = new TreeMap<>();
+
+  // Derived from the above (rebuilt by readFrom, not in snapshots), so lookups are not scans.
+
+  /** {@link #session} to how many claims it holds. */
+  private final HashMap<String, Integer> claimsOfSession = new HashMap<>();
+
+  /** {@link #session} to the rooms it is a member of. */
+  private final HashMap<String, TreeSet<String>> roomsOfSession = new HashMap<>();
 
   /** The earliest end among the restrictions, Long.MAX_VALUE for none. */
   private long nextEnd = Long.MAX_VALUE;
@@ -158,6 +189,7 @@ public final class ParleyState {
       Holder h = claims.get(Nick.key(rel.nick()));
       if (h != null && h.sessionId().equals(rel.sessionId()) && h.node().equals(rel.node())) {
         claims.remove(Nick.key(rel.nick()));
+        unclaimed(h);
         changes.add(new Applied.Released(index, h));
       }
       r = new Done(epoch);
@@ -180,6 +212,12 @@ public final class ParleyState {
       r = new Done(epoch);
     } else if (c instanceof Unmute u) {
       lift(index, key(RestrictionKind.MUTE, u.scope(), u.nick()), changes);
+      r = new Done(epoch);
+    } else if (c instanceof Join j) {
+      join(index, j, changes);
+      r = new Done(epoch);
+    } else if (c instanceof Leave l) {
+      leave(index, l.room(), session(l.node(), l.sessionId()), "left", changes);
       r = new Done(epoch);
     } else {
       throw new IllegalArgumentException("unknown command " + c);
@@ -235,6 +273,7 @@ public final class ParleyState {
     }
     Holder mine = new Holder(c.nick(), c.sessionId(), c.node(), c.incarnation(), c.via(), logTime);
     claims.put(key, mine);
+    claimsOfSession.merge(session(mine.node(), mine.sessionId()), 1, Integer::sum);
     changes.add(new Applied.Claimed(index, mine));
     return new ClaimResult(ClaimStatus.OK);
   }
@@ -248,7 +287,10 @@ public final class ParleyState {
     leases.put(node, new Lease(incarnation, logTime));
   }
 
-  /** Drops the claims of {@code node} with an incarnation below {@code below}. */
+  /**
+   * Drops the claims of {@code node} with an incarnation below {@code below}, and the memberships
+   * of their sessions.
+   */
   private void dropClaims(
       long index, String node, long below, String reason, List<Applied> changes) {
     Iterator<Holder> it = claims.values().iterator();
@@ -256,9 +298,69 @@ public final class ParleyState {
       Holder h = it.next();
       if (h.node().equals(node) && h.incarnation() < below) {
         it.remove();
+        unclaimed(h);
         changes.add(new Applied.Dropped(index, h, reason));
+        String session = session(h.node(), h.sessionId());
+        TreeSet<String> in = roomsOfSession.get(session);
+        if (in != null) {
+          for (String room : new ArrayList<>(in)) {
+            leave(index, room, session, reason, changes);
+          }
+        }
       }
     }
+  }
+
+  private void unclaimed(Holder h) {
+    claimsOfSession.computeIfPresent(
+        session(h.node(), h.sessionId()), (k, n) -> n == 1 ? null : n - 1);
+  }
+
+  private void join(long index, Join j, List<Applied> changes) {
+    String session = session(j.node(), j.sessionId());
+    if (!claimsOfSession.containsKey(session)) {
+      return;
+    }
+    RoomMembers rm = members.computeIfAbsent(j.room(), k -> new RoomMembers());
+    String key = memberKey(j.nick(), j.sessionId(), j.node());
+    String old = rm.keys.put(session, key);
+    if (old != null) {
+      if (rm.byName.get(old).nick().equals(j.nick())) {
+        return; // already there by that nick
+      }
+      rm.byName.remove(old);
+    }
+    rm.byName.put(key, new Membership(j.room(), j.sessionId(), j.node(), j.nick()));
+    roomsOfSession.computeIfAbsent(session, k -> new TreeSet<>()).add(j.room());
+    changes.add(new Applied.Joined(index, j.room(), j.nick(), j.sessionId(), j.node()));
+  }
+
+  private void leave(
+      long index, String room, String session, String reason, List<Applied> changes) {
+    RoomMembers rm = members.get(room);
+    String key = rm == null ? null : rm.keys.remove(session);
+    if (key == null) {
+      return;
+    }
+    Membership m = rm.byName.remove(key);
+    if (rm.byName.isEmpty()) {
+      members.remove(room);
+    }
+    TreeSet<String> in = roomsOfSession.get(session);
+    in.remove(room);
+    if (in.isEmpty()) {
+      roomsOfSession.remove(session);
+    }
+    changes.add(new Applied.Left(index, room, m.nick(), m.sessionId(), m.node(), reason));
+  }
+
+  /** A session, named by its node and its id (ids are only unique within a node). */
+  private static String session(String node, String sessionId) {
+    return node + '\0' + sessionId;
+  }
+
+  private static String memberKey(String nick, String sessionId, String node) {
+    return Nick.key(nick) + '\0' + sessionId + '\0' + node;
   }
 
   private void expire(long index, List<Applied> changes) {
@@ -417,6 +519,48 @@ public final class ParleyState {
     return new ArrayList<>(claims.values());
   }
 
+  /**
+   * At most {@code limit} of the room's nicknames, sorted case-insensitively (ties by session id),
+   * and how many members it has. Costs O(limit), not O(members).
+   */
+  public synchronized Members members(String room, int limit) {
+    RoomMembers rm = members.get(room);
+    if (rm == null) {
+      return new Members(List.of(), 0);
+    }
+    List<String> names = new ArrayList<>(Math.max(0, Math.min(limit, rm.byName.size())));
+    for (Membership m : rm.byName.values()) {
+      if (names.size() >= limit) {
+        break;
+      }
+      names.add(m.nick());
+    }
+    return new Members(names, rm.byName.size());
+  }
+
+  /** Rooms with at least one member, to how many, sorted by name. */
+  public synchronized Map<String, Integer> memberCounts() {
+    Map<String, Integer> out = new TreeMap<>();
+    members.forEach((room, rm) -> out.put(room, rm.byName.size()));
+    return out;
+  }
+
+  /**
+   * The memberships of {@code node}'s sessions, by room: to reconcile the node's live sessions with
+   * the replicated state (after a partition heals, say).
+   */
+  public synchronized List<Membership> memberships(String node) {
+    List<Membership> out = new ArrayList<>();
+    for (RoomMembers rm : members.values()) {
+      for (Membership m : rm.byName.values()) {
+        if (m.node().equals(node)) {
+          out.add(m);
+        }
+      }
+    }
+    return out;
+  }
+
   /** Every ban and mute in force by the log's time (callers may also check {@code activeAt}). */
   public synchronized List<Restriction> restrictions() {
     return new ArrayList<>(restrictions.values());
@@ -486,12 +630,25 @@ public final class ParleyState {
       out.writeLong(r.since());
       out.writeLong(r.until());
     }
+    out.writeInt(members.size());
+    for (Map.Entry<String, RoomMembers> e : members.entrySet()) {
+      Commands.writeString(out, e.getKey());
+      out.writeInt(e.getValue().byName.size());
+      for (Membership m : e.getValue().byName.values()) {
+        Commands.writeString(out, m.sessionId());
+        Commands.writeString(out, m.node());
+        Commands.writeString(out, m.nick());
+      }
+    }
   }
 
-  /** Replaces the whole state with one written by {@link #writeTo}. */
+  /**
+   * Replaces the whole state with one written by {@link #writeTo}, of this version or version 1 (no
+   * memberships).
+   */
   public synchronized void readFrom(DataInputStream in) throws IOException {
     byte v = in.readByte();
-    if (v != SNAPSHOT_VERSION) {
+    if (v != SNAPSHOT_VERSION && v != 1) {
       throw new IOException("unsupported snapshot format version " + v);
     }
     clear();
@@ -531,6 +688,7 @@ public final class ParleyState {
               Commands.readString(in),
               in.readLong());
       claims.put(Nick.key(h.nick()), h);
+      claimsOfSession.merge(session(h.node(), h.sessionId()), 1, Integer::sum);
     }
     for (int n = in.readInt(); n > 0; n--) {
       leases.put(Commands.readString(in), new Lease(in.readLong(), in.readLong()));
@@ -549,6 +707,26 @@ public final class ParleyState {
       restrictions.put(key(r.kind(), r.scope(), r.mask()), r);
     }
     recomputeNextEnd();
+    if (v == 1) {
+      return;
+    }
+    for (int n = in.readInt(); n > 0; n--) {
+      String room = Commands.readString(in);
+      RoomMembers rm = new RoomMembers();
+      for (int k = in.readInt(); k > 0; k--) {
+        Membership m =
+            new Membership(
+                room, Commands.readString(in), Commands.readString(in), Commands.readString(in));
+        String session = session(m.node(), m.sessionId());
+        String key = memberKey(m.nick(), m.sessionId(), m.node());
+        rm.byName.put(key, m);
+        rm.keys.put(session, key);
+        roomsOfSession.computeIfAbsent(session, s -> new TreeSet<>()).add(room);
+      }
+      if (!rm.byName.isEmpty()) {
+        members.put(room, rm);
+      }
+    }
   }
 
   /** Empties the state (a node starting without a snapshot). */
@@ -559,6 +737,9 @@ public final class ParleyState {
     claims.clear();
     leases.clear();
     restrictions.clear();
+    members.clear();
+    claimsOfSession.clear();
+    roomsOfSession.clear();
     nextEnd = Long.MAX_VALUE;
   }
 }

@@ -54,7 +54,9 @@ import parley.cluster.raft.Commands.ClaimResult;
 import parley.cluster.raft.Commands.ClaimStatus;
 import parley.cluster.raft.Commands.Command;
 import parley.cluster.raft.Commands.Init;
+import parley.cluster.raft.Commands.Join;
 import parley.cluster.raft.Commands.Kind;
+import parley.cluster.raft.Commands.Leave;
 import parley.cluster.raft.Commands.NodeLease;
 import parley.cluster.raft.Commands.Release;
 import parley.cluster.raft.Commands.Result;
@@ -212,7 +214,9 @@ public final class RaftCluster implements AutoCloseable {
   private final Set<String> voterIds = new HashSet<>();
   private final ParleyStateMachine stateMachine;
   private final RaftServer server;
-  private final RaftClient client;
+
+  /** Replaced by {@link #renewClient} when Ratis gave up on a request. */
+  private volatile RaftClient client;
 
   /** Completes futures, runs timeouts and the poll: never a Ratis thread. */
   private final ScheduledThreadPoolExecutor timer;
@@ -283,18 +287,7 @@ public final class RaftCluster implements AutoCloseable {
                 exists ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT)
             .build();
 
-    RaftProperties clientProps = new RaftProperties();
-    RaftConfigKeys.Rpc.setType(clientProps, SupportedRpcType.GRPC);
-    RaftClientConfigKeys.Async.setOutstandingRequestsMax(clientProps, 1000);
-    this.client =
-        RaftClient.newBuilder()
-            .setProperties(clientProps)
-            .setRaftGroup(group)
-            .setLeaderId(null)
-            .setRetryPolicy(
-                RetryPolicies.retryUpToMaximumCountWithFixedSleep(
-                    30, TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
-            .build();
+    this.client = newClient();
 
     this.timer =
         new ScheduledThreadPoolExecutor(
@@ -312,6 +305,60 @@ public final class RaftCluster implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
+  }
+
+  private RaftClient newClient() {
+    RaftProperties clientProps = new RaftProperties();
+    RaftConfigKeys.Rpc.setType(clientProps, SupportedRpcType.GRPC);
+    RaftClientConfigKeys.Async.setOutstandingRequestsMax(clientProps, 1000);
+    return RaftClient.newBuilder()
+        .setProperties(clientProps)
+        .setRaftGroup(group)
+        .setLeaderId(null)
+        .setRetryPolicy(
+            RetryPolicies.retryUpToMaximumCountWithFixedSleep(
+                30, TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
+        .build();
+  }
+
+  /**
+   * Ratis closes a client's ordered request window when a request runs out of retries (a partition,
+   * a long election); a fresh client replaces it, on the submitter thread, so that the next write
+   * goes through once a majority is back.
+   */
+  private void renewClient(RaftClient failed) {
+    if (closed.get()) {
+      return;
+    }
+    try {
+      submitter.execute(
+          () -> {
+            if (client != failed || closed.get()) {
+              return;
+            }
+            client = newClient();
+            LOG.info("raft client renewed after a request ran out of retries");
+            try {
+              failed.close();
+            } catch (IOException | RuntimeException e) {
+              LOG.debug("old raft client close: {}", e.toString());
+            }
+          });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closing
+    }
+  }
+
+  /** Whether Ratis gave up on the request (which closes the client's request window). */
+  private static boolean exhausted(Throwable err, RaftClientReply reply) {
+    Throwable t = err != null ? err : reply == null ? null : reply.getException();
+    for (; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof org.apache.ratis.protocol.exceptions.RaftRetryFailureException
+          || t instanceof org.apache.ratis.protocol.exceptions.AlreadyClosedException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -449,11 +496,18 @@ public final class RaftCluster implements AutoCloseable {
       submitter.execute(
           () -> {
             try {
+              RaftClient c = client;
               var sent =
-                  client
-                      .async()
+                  c.async()
                       .send(m)
-                      .whenCompleteAsync((reply, err) -> complete(out, reply, err), timer);
+                      .whenCompleteAsync(
+                          (reply, err) -> {
+                            if (exhausted(err, reply)) {
+                              renewClient(c);
+                            }
+                            complete(out, reply, err);
+                          },
+                          timer);
             } catch (RuntimeException e) {
               timer.execute(() -> out.completeExceptionally(failure(e)));
             }
@@ -532,6 +586,18 @@ public final class RaftCluster implements AutoCloseable {
 
   public CompletableFuture<Void> release(String nick, String sessionId) {
     return submit(new Release(nick, sessionId, nodeId())).thenApply(r -> null);
+  }
+
+  /**
+   * Puts a session of this node in a room as {@code nick} (or renames it there); ignored unless the
+   * session holds a claim.
+   */
+  public CompletableFuture<Void> join(String room, String sessionId, String nick) {
+    return submit(new Join(room, sessionId, nodeId(), nick)).thenApply(r -> null);
+  }
+
+  public CompletableFuture<Void> leave(String room, String sessionId) {
+    return submit(new Leave(room, sessionId, nodeId())).thenApply(r -> null);
   }
 
   private void poll() {

@@ -17,7 +17,9 @@ import parley.cluster.raft.Commands.Command;
 import parley.cluster.raft.Commands.Done;
 import parley.cluster.raft.Commands.Entry;
 import parley.cluster.raft.Commands.Init;
+import parley.cluster.raft.Commands.Join;
 import parley.cluster.raft.Commands.Kind;
+import parley.cluster.raft.Commands.Leave;
 import parley.cluster.raft.Commands.Mute;
 import parley.cluster.raft.Commands.NodeLease;
 import parley.cluster.raft.Commands.Release;
@@ -39,7 +41,10 @@ class CommandsTest {
           new Ban("lobby", "10.0.0.2", null, "op", 0),
           new Unban("*", "10.0.0.1"),
           new Mute("lobby", "Eve", "op", 99),
-          new Unmute("lobby", "eve"));
+          new Unmute("lobby", "eve"),
+          new Join("lobby", "s1", "n1", "Ann ✓"),
+          new Join("r", null, "n2", ""),
+          new Leave("lobby", "s1", "n1"));
 
   @Test
   void everyCommandRoundTripsWithItsTime() {

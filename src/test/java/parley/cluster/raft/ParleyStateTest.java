@@ -14,7 +14,9 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import parley.chat.ChatEvent;
@@ -28,15 +30,20 @@ import parley.cluster.raft.Commands.Command;
 import parley.cluster.raft.Commands.Done;
 import parley.cluster.raft.Commands.Entry;
 import parley.cluster.raft.Commands.Init;
+import parley.cluster.raft.Commands.Join;
 import parley.cluster.raft.Commands.Kind;
+import parley.cluster.raft.Commands.Leave;
 import parley.cluster.raft.Commands.Mute;
 import parley.cluster.raft.Commands.NodeLease;
 import parley.cluster.raft.Commands.Release;
 import parley.cluster.raft.Commands.Result;
 import parley.cluster.raft.Commands.Unban;
 import parley.cluster.raft.Commands.Unmute;
+import parley.cluster.raft.ParleyState.Holder;
+import parley.cluster.raft.ParleyState.Membership;
 import parley.cluster.raft.ParleyState.Outcome;
 import parley.cluster.raft.ParleyState.RestrictionKind;
+import parley.store.ChatStore.Members;
 import parley.store.ChatStore.Slice;
 
 class ParleyStateTest {
@@ -68,7 +75,10 @@ class ParleyStateTest {
     return b.toByteArray();
   }
 
-  /** A log touching every rule: messages with repeats, claims, leases, restarts, bans, mutes. */
+  /**
+   * A log touching every rule: messages with repeats, claims, leases, restarts, bans, mutes, joins
+   * and leaves.
+   */
   static List<Entry> randomLog(long seed, int n) {
     Random r = new Random(seed);
     List<Entry> log = new ArrayList<>();
@@ -83,7 +93,7 @@ class ParleyStateTest {
       long inc = 1 + r.nextInt(2);
       String session = "s" + r.nextInt(4);
       Command c =
-          switch (r.nextInt(9)) {
+          switch (r.nextInt(11)) {
             case 0, 1, 2 ->
                 new Append(
                     rooms[r.nextInt(3)],
@@ -105,6 +115,8 @@ class ParleyStateTest {
                     "op",
                     r.nextBoolean() ? 0 : t + r.nextInt(20_000));
             case 7 -> new Mute("*", nicks[r.nextInt(5)], "op", t + r.nextInt(20_000));
+            case 8 -> new Join(rooms[r.nextInt(3)], session, node, nicks[r.nextInt(5)]);
+            case 9 -> new Leave(rooms[r.nextInt(3)], session, node);
             default ->
                 r.nextBoolean()
                     ? new Unban(rooms[r.nextInt(3)], "10.0.0." + r.nextInt(3))
@@ -133,6 +145,16 @@ class ParleyStateTest {
     assertEquals(ra, rb);
     assertArrayEquals(bytes(a), bytes(b));
     assertFalse(a.holders().isEmpty() && a.restrictions().isEmpty(), "the log exercised the rules");
+    long joins = 0;
+    long drops = 0;
+    ParleyState c = new ParleyState(50);
+    for (int i = 0; i < log.size(); i++) {
+      for (Applied x : c.apply(i + 1, log.get(i)).changes()) {
+        joins += x instanceof Applied.Joined ? 1 : 0;
+        drops += x instanceof Applied.Left l && !l.reason().equals("left") ? 1 : 0;
+      }
+    }
+    assertTrue(joins > 0 && drops > 0, "the log exercised memberships: " + joins + ", " + drops);
   }
 
   @Test
@@ -150,6 +172,169 @@ class ParleyStateTest {
       assertEquals(all.subList(cut, log.size()), tail, "answers after cut " + cut);
       assertArrayEquals(bytes(whole), bytes(restored), "state after cut " + cut);
     }
+  }
+
+  @Test
+  void aVersion1SnapshotIsStillRead() throws IOException {
+    // Version 1 was version 2 without the memberships: a state without members writes the v1
+    // bytes, an empty membership section (an int 0) and the new version byte.
+    List<Entry> log =
+        randomLog(13, 2000).stream()
+            .filter(e -> !(e.command() instanceof Join || e.command() instanceof Leave))
+            .toList();
+    ParleyState old = new ParleyState(50);
+    applyAll(old, log, 0, log.size());
+    assertTrue(old.memberCounts().isEmpty());
+    byte[] v2 = bytes(old);
+    assertEquals(2, v2[0]);
+    byte[] v1 = Arrays.copyOf(v2, v2.length - 4);
+    v1[0] = 1;
+    assertArrayEquals(new byte[4], Arrays.copyOfRange(v2, v1.length, v2.length));
+    ParleyState read = new ParleyState(50);
+    read.apply(1, new Entry(1, new Claim("ann", "s1", "n1", 1, "web")));
+    read.apply(2, new Entry(2, new Join("lobby", "s1", "n1", "ann")));
+    read.readFrom(new DataInputStream(new ByteArrayInputStream(v1)));
+    assertArrayEquals(v2, bytes(read), "the same state; the members it had are gone");
+    assertTrue(read.memberCounts().isEmpty());
+  }
+
+  @Test
+  void aSnapshotKeepsTheMembers() throws IOException {
+    at(1, new Claim("bob", "s1", "n1", 1, "web"));
+    at(1, new Claim("Ann", "s2", "n2", 1, "web"));
+    at(2, new Join("lobby", "s1", "n1", "bob"));
+    at(2, new Join("lobby", "s2", "n2", "Ann"));
+    at(2, new Join("dev", "s2", "n2", "Ann"));
+    ParleyState restored = new ParleyState(5);
+    restored.readFrom(new DataInputStream(new ByteArrayInputStream(bytes(state))));
+    assertArrayEquals(bytes(state), bytes(restored));
+    assertEquals(new Members(List.of("Ann", "bob"), 2), restored.members("lobby", 10));
+    assertEquals(
+        List.of(
+            new Membership("dev", "s2", "n2", "Ann"), new Membership("lobby", "s2", "n2", "Ann")),
+        restored.memberships("n2"));
+    // the indexes behind the reads came back too: a leave, a rename and a drop work the same
+    for (ParleyState s : List.of(state, restored)) {
+      s.apply(3, new Entry(3, new Leave("dev", "s2", "n2")));
+      s.apply(4, new Entry(4, new Join("lobby", "s1", "n1", "Cy")));
+      s.apply(5, new Entry(5, new NodeLease("n2", 2)));
+      s.apply(6, new Entry(6, new Claim("dee", "s2", "n2", 2, "web")));
+      s.apply(7, new Entry(7, new Join("lobby", "s2", "n2", "dee")));
+    }
+    assertArrayEquals(bytes(state), bytes(restored));
+    assertEquals(new Members(List.of("Cy", "dee"), 2), restored.members("lobby", 10));
+  }
+
+  @Test
+  void onlyASessionHoldingAClaimJoins() {
+    assertEquals(new Done(0), at(1, new Join("lobby", "s1", "n1", "ann")));
+    at(2, new Claim("ann", "s1", "n1", 1, "web"));
+    at(3, new Join("lobby", "s1", "n2", "ann")); // the same session id on another node
+    at(4, new Join("lobby", "s2", "n1", "ann"));
+    assertEquals(new Members(List.of(), 0), state.members("lobby", 10));
+    assertTrue(changes.stream().noneMatch(c -> c instanceof Applied.Joined));
+    assertEquals(new Done(0), at(5, new Join("lobby", "s1", "n1", "ann")));
+    assertEquals(new Members(List.of("ann"), 1), state.members("lobby", 10));
+    assertEquals(
+        new Applied.Joined(5, "lobby", "ann", "s1", "n1"), changes.get(changes.size() - 1));
+    at(6, new Release("ann", "s1", "n1"));
+    assertEquals(
+        new Members(List.of("ann"), 1), state.members("lobby", 10), "a release leaves it in");
+    at(7, new Join("dev", "s1", "n1", "ann"));
+    assertEquals(Map.of("lobby", 1), state.memberCounts(), "no claim, no join");
+  }
+
+  @Test
+  void joiningAgainWithAnotherNickRenames() {
+    at(1, new Claim("ann", "s1", "n1", 1, "web"));
+    at(2, new Join("lobby", "s1", "n1", "ann"));
+    at(3, new Join("lobby", "s1", "n1", "ann"));
+    assertEquals(1, changes.stream().filter(c -> c instanceof Applied.Joined).count());
+    at(4, new Claim("zed", "s1", "n1", 1, "web"));
+    at(5, new Join("lobby", "s1", "n1", "zed"));
+    at(6, new Release("ann", "s1", "n1"));
+    assertEquals(new Members(List.of("zed"), 1), state.members("lobby", 10));
+    assertEquals(
+        new Applied.Joined(5, "lobby", "zed", "s1", "n1"), changes.get(changes.size() - 2));
+    assertEquals(List.of(new Membership("lobby", "s1", "n1", "zed")), state.memberships("n1"));
+  }
+
+  @Test
+  void aLeaveRemovesOnlyThatSessionOfThatNode() {
+    at(1, new Claim("ann", "s1", "n1", 1, "web"));
+    at(1, new Claim("bob", "s1", "n2", 1, "web"));
+    at(2, new Join("lobby", "s1", "n1", "ann"));
+    at(2, new Join("lobby", "s1", "n2", "bob"));
+    at(3, new Leave("lobby", "s1", "n3"));
+    at(3, new Leave("dev", "s1", "n1"));
+    assertEquals(new Members(List.of("ann", "bob"), 2), state.members("lobby", 10));
+    assertEquals(new Done(0), at(4, new Leave("lobby", "s1", "n1")));
+    assertEquals(new Members(List.of("bob"), 1), state.members("lobby", 10));
+    assertEquals(
+        new Applied.Left(index, "lobby", "ann", "s1", "n1", "left"),
+        changes.get(changes.size() - 1));
+    at(5, new Leave("lobby", "s1", "n2"));
+    assertEquals(new Members(List.of(), 0), state.members("lobby", 10));
+    assertEquals(Map.of(), state.memberCounts(), "an empty room is not counted");
+    assertEquals(List.of(), state.memberships("n2"));
+  }
+
+  @Test
+  void namesAreSortedCaseInsensitivelyUpToTheLimitWithTheFullCount() {
+    String[] nicks = {"dee", "Bob", "alice", "Cy", "bob"};
+    for (int i = 0; i < nicks.length; i++) {
+      String session = "s" + (9 - i); // the two bobs tie: by session id
+      at(1, new Claim(nicks[i] + i, session, "n1", 1, "web"));
+      at(2, new Join("lobby", session, "n1", nicks[i]));
+    }
+    assertEquals(
+        new Members(List.of("alice", "bob", "Bob", "Cy", "dee"), 5), state.members("lobby", 10));
+    assertEquals(new Members(List.of("alice", "bob"), 5), state.members("lobby", 2));
+    assertEquals(new Members(List.of(), 5), state.members("lobby", 0));
+    assertEquals(new Members(List.of(), 0), state.members("nowhere", 3));
+    assertEquals(Map.of("lobby", 5), state.memberCounts());
+    assertTrue(state.rooms().isEmpty(), "rooms() is still the rooms with history");
+  }
+
+  @Test
+  void anExpiredLeaseTakesTheMembershipsAfterEachDrop() {
+    at(0, new Claim("ann", "s1", "n1", 1, "web"));
+    at(0, new Claim("bob", "s2", "n1", 1, "web"));
+    at(0, new Claim("cy", "s1", "n2", 1, "web"));
+    at(1, new Join("lobby", "s1", "n1", "ann"));
+    at(1, new Join("dev", "s1", "n1", "ann"));
+    at(1, new Join("lobby", "s2", "n1", "bob"));
+    at(1, new Join("lobby", "s1", "n2", "cy"));
+    at(20_000, new NodeLease("n2", 1));
+    Holder ann = state.holder("ann");
+    Holder bob = state.holder("bob");
+    changes.clear();
+    at(30_001, msg("lobby", "s", null, "past 30 s"));
+    assertEquals(
+        List.of(
+            new Applied.Dropped(index, ann, "lease expired"),
+            new Applied.Left(index, "dev", "ann", "s1", "n1", "lease expired"),
+            new Applied.Left(index, "lobby", "ann", "s1", "n1", "lease expired"),
+            new Applied.Dropped(index, bob, "lease expired"),
+            new Applied.Left(index, "lobby", "bob", "s2", "n1", "lease expired")),
+        changes.subList(0, 5));
+    assertEquals(new Members(List.of("cy"), 1), state.members("lobby", 10));
+    assertEquals(List.of(), state.memberships("n1"));
+  }
+
+  @Test
+  void aRestartedNodesSessionsLeaveTheirRooms() {
+    at(0, new Claim("ann", "t1", "n1", 1, "telnet"));
+    at(1, new Join("lobby", "t1", "n1", "ann"));
+    changes.clear();
+    at(2, new Claim("bob", "t1", "n1", 2, "telnet")); // the new process counts ids from 1 again
+    assertEquals(3, changes.size(), changes.toString());
+    assertEquals("ann", ((Applied.Dropped) changes.get(0)).holder().nick());
+    assertEquals("node restarted", ((Applied.Dropped) changes.get(0)).reason());
+    assertEquals(new Applied.Left(3, "lobby", "ann", "t1", "n1", "node restarted"), changes.get(1));
+    assertEquals("bob", ((Applied.Claimed) changes.get(2)).holder().nick());
+    at(3, new Join("lobby", "t1", "n1", "bob"));
+    assertEquals(new Members(List.of("bob"), 1), state.members("lobby", 10));
   }
 
   @Test
