@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Vertx;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,8 +11,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.jar.JarEntry;
-import java.util.jar.JarFile;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -27,12 +23,11 @@ import org.awaitility.Awaitility;
  * its own {@link NetNamespaces}: Hazelcast, the event bus, telnet and HTTP all bound to the
  * namespace's address, on the same ports in every namespace ({@link #HAZELCAST_PORT}, {@link
  * #TELNET_PORT}, {@link #HTTP_PORT}: each namespace has its own ports, so they never clash with
- * another run), and {@code cluster.members} lists every node's address. When the jar has the Raft
- * cluster ({@link #jarHasRaft}), {@code cluster.raftPort} is {@link #RAFT_PORT} and {@code
- * cluster.voters} lists every node's {@code address:RAFT_PORT}. Every node has the operator
- * password {@link #OPERATOR_PASSWORD}. Each node has its own data directory, kept across restarts.
- * The test talks to the nodes from the root namespace through the bridge ({@link #telnet}, {@link
- * #web}, {@link #address}), and breaks links with {@link #net()}.
+ * another run), and {@code cluster.members} lists every node's address. {@code cluster.raftPort} is
+ * {@link #RAFT_PORT} and {@code cluster.voters} lists every node's {@code address:RAFT_PORT}. Every
+ * node has the operator password {@link #OPERATOR_PASSWORD}. Each node has its own data directory,
+ * kept across restarts. The test talks to the nodes from the root namespace through the bridge
+ * ({@link #telnet}, {@link #web}, {@link #address}), and breaks links with {@link #net()}.
  *
  * <pre>{@code
  * try (NetCluster c = NetCluster.create(3)) {
@@ -91,7 +86,6 @@ public final class NetCluster implements AutoCloseable {
         IntStream.rangeClosed(1, nodes.length)
             .mapToObj(i -> "\"" + net.address(i) + ":" + RAFT_PORT + "\"")
             .collect(Collectors.joining(", "));
-    boolean raft = jarHasRaft();
     for (int i = 1; i <= nodes.length; i++) {
       Files.writeString(
           config(i),
@@ -105,26 +99,11 @@ public final class NetCluster implements AutoCloseable {
               + HAZELCAST_PORT
               + ", \"members\": ["
               + members
-              + "]"
-              + (raft ? ", \"raftPort\": " + RAFT_PORT + ", \"voters\": [" + voters + "]" : "")
-              + "}}");
-    }
-  }
-
-  /**
-   * Whether target/parley.jar reads {@code cluster.voters} (the Raft cluster). The config reader
-   * refuses unknown keys, so a jar from before the Raft wiring would not start with them; such a
-   * jar still runs the Hazelcast-only harness.
-   */
-  public static boolean jarHasRaft() throws IOException {
-    try (JarFile jar = new JarFile(ParleyProcess.jar().toFile())) {
-      JarEntry e = jar.getJarEntry("parley/config/ParleyConfig.class");
-      if (e == null) {
-        throw new IOException(ParleyProcess.jar() + " has no parley/config/ParleyConfig.class");
-      }
-      try (InputStream in = jar.getInputStream(e)) {
-        return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1).contains("voters");
-      }
+              + "], \"raftPort\": "
+              + RAFT_PORT
+              + ", \"voters\": ["
+              + voters
+              + "]}}");
     }
   }
 
