@@ -28,11 +28,14 @@ import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import parley.support.ChatLoad;
 import parley.support.Eventually;
 import parley.support.HistoryCheck;
 import parley.support.NetCluster;
 import parley.support.NetNamespaces;
+import parley.support.ParleyProcess;
 import parley.support.WsClient;
 
 /**
@@ -110,6 +113,40 @@ class ClusterFaultIT {
       log("done");
     }
   }
+
+  /**
+   * When a scenario failed or found problems: what each node logged at WARN or worse, before {@link
+   * #repair} replaces the processes.
+   */
+  @RegisterExtension
+  final AfterTestExecutionCallback nodeLogs =
+      context -> {
+        if (c != null && (context.getExecutionException().isPresent() || !problems.isEmpty())) {
+          for (int i = 1; i <= 3; i++) {
+            ParleyProcess p = c.node(i);
+            if (p == null) {
+              continue;
+            }
+            List<String> lines = new ArrayList<>(p.stdout());
+            lines.addAll(p.stderr());
+            List<String> bad =
+                lines.stream()
+                    .filter(
+                        l -> l.contains("WARN") || l.contains("ERROR") || l.contains("Exception"))
+                    .toList();
+            log(
+                "node "
+                    + i
+                    + " (pid "
+                    + p.pid()
+                    + (p.isAlive() ? "" : ", ended")
+                    + ") logged "
+                    + bad.size()
+                    + " warnings/errors; the last ones:\n    "
+                    + String.join("\n    ", bad.subList(Math.max(0, bad.size() - 25), bad.size())));
+          }
+        }
+      };
 
   @BeforeEach
   void clear() {
