@@ -28,6 +28,7 @@ import parley.chat.ChatEvent;
 import parley.chat.Nick;
 import parley.chat.RoomInfo;
 import parley.chat.UserRecord;
+import parley.store.BanList;
 import parley.store.ChatStore;
 import parley.wire.EventJson;
 
@@ -52,6 +53,10 @@ import parley.wire.EventJson;
  *
  * Hazelcast calls that have no asynchronous form (whole-map reads) run on Vert.x worker threads.
  * Journaling every room's events to this node's disk is {@link JournalMirror}'s job.
+ *
+ * <p>It keeps no moderation state: bans and mutes need the Raft store that replaces this one. Their
+ * writes fail with {@link UnsupportedOperationException} (operators get an error); the reads find
+ * nothing, so connections and messages go on working.
  */
 public final class ClusteredChatStore implements ChatStore, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ClusteredChatStore.class);
@@ -394,6 +399,47 @@ public final class ClusteredChatStore implements ChatStore, AutoCloseable {
   int departuresHandled() {
     return departuresHandled.get();
   }
+
+  // ---- moderation: not in this store --------------------------------------------------------
+
+  private static final String NO_MODERATION = "moderation needs the Raft store";
+
+  @Override
+  public Future<Void> ban(BanList.Ban ban) {
+    return Future.failedFuture(new UnsupportedOperationException(NO_MODERATION));
+  }
+
+  @Override
+  public Future<List<BanList.Ban>> unban(String addressOrNick) {
+    return Future.failedFuture(new UnsupportedOperationException(NO_MODERATION));
+  }
+
+  /** Always null: this store holds no bans (admission calls it for every connection). */
+  @Override
+  public BanList.Ban banned(String address, Instant now) {
+    return null;
+  }
+
+  @Override
+  public Future<Void> mute(Mute mute) {
+    return Future.failedFuture(new UnsupportedOperationException(NO_MODERATION));
+  }
+
+  @Override
+  public Future<Boolean> unmute(String nick) {
+    return Future.failedFuture(new UnsupportedOperationException(NO_MODERATION));
+  }
+
+  /** Always null: this store holds no mutes (every message sent asks). */
+  @Override
+  public Mute muted(String nick, Instant now) {
+    return null;
+  }
+
+  /** Nothing to report: this store applies no moderation changes. */
+  @Override
+  public void onModeration(
+      Consumer<BanList.Ban> banned, Consumer<Mute> muted, Consumer<String> unmuted) {}
 
   /** Stops listening to the cluster; the maps stay (they belong to the cluster). */
   @Override

@@ -97,6 +97,11 @@ final class Nicknames {
     }
     boolean caseOnly = Nick.key(old).equals(Nick.key(nick));
     Instant now = clock.instant();
+    if (!caseOnly && store.muted(old, now) != null) {
+      // a mute is kept per nickname: a new one would shake it off
+      r.reply(new Reply.Error(ErrorCode.MUTED, "you can't change your nickname while muted"));
+      return;
+    }
     UserRecord me = new UserRecord(nick, st.via, node, s.id(), st.connectedAt, now);
     Future<Boolean> claim =
         caseOnly
