@@ -451,8 +451,16 @@ public final class RaftChatStore implements ChatStore, AutoCloseable {
    * time; does nothing while read-only (it runs again when writable).
    */
   void reconcile() {
-    if (closed || !raft.writable() || !reconciling.compareAndSet(false, true)) {
+    if (closed) {
       return;
+    }
+    var unused = reconcileNow();
+  }
+
+  /** One reconciliation pass; completes when its writes are done (failed ones included). */
+  private CompletableFuture<Void> reconcileNow() {
+    if (!raft.writable() || !reconciling.compareAndSet(false, true)) {
+      return CompletableFuture.completedFuture(null);
     }
     List<CompletionStage<?>> writes = new ArrayList<>();
     try {
@@ -505,16 +513,17 @@ public final class RaftChatStore implements ChatStore, AutoCloseable {
     } catch (RuntimeException e) {
       LOG.warn("reconciling this node's sessions with the cluster failed: {}", e.toString());
     }
-    CompletableFuture.allOf(
+    return CompletableFuture.allOf(
             writes.stream()
                 .map(CompletionStage::toCompletableFuture)
                 .toArray(CompletableFuture[]::new))
-        .whenComplete(
+        .handle(
             (v, err) -> {
               reconciling.set(false);
               if (err != null) {
                 LOG.debug("reconcile: {}", err.toString());
               }
+              return null;
             });
   }
 
@@ -528,11 +537,26 @@ public final class RaftChatStore implements ChatStore, AutoCloseable {
     return m != null && Nick.key(m.nick).equals(Nick.key(nick));
   }
 
+  /**
+   * Stops reconciling. Called after this node's sessions were closed: first gives back, within
+   * {@link #CLOSE_WAIT_MS}, the claims and memberships whose release is still missing in the log,
+   * so that a node that stops gracefully frees its users' nicknames at once (a node that dies frees
+   * them when its lease runs out). Blocking: call it off the event loops.
+   */
   @Override
   public void close() {
-    closed = true;
     vertx.cancelTimer(timer);
+    try {
+      reconcileNow().get(CLOSE_WAIT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      LOG.info("not every claim of this node was given back before it stopped: {}", e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    closed = true;
   }
+
+  static final long CLOSE_WAIT_MS = 2000;
 
   private <T> Future<T> future(CompletionStage<T> stage) {
     return Future.fromCompletionStage(stage, vertx.getOrCreateContext());
