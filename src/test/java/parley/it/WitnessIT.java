@@ -194,41 +194,6 @@ class WitnessIT {
     }
   }
 
-  /**
-   * Says {@code text} until it comes back with a seq, for at most {@code within}: after a voter
-   * died, the others may elect a new leader first, and a write meanwhile is refused ({@code
-   * read_only}; a refused write has no effect, so it may be sent again).
-   */
-  private static long sayAcked(WsClient c, String text, Duration within) throws Exception {
-    long deadline = System.nanoTime() + within.toNanos();
-    while (true) {
-      c.say(text);
-      JsonObject f =
-          c.expect(
-              m ->
-                  ("message".equals(m.getString("type")) && text.equals(m.getString("text")))
-                      || "error".equals(m.getString("type")),
-              "\"" + text + "\" back, or an error");
-      if ("message".equals(f.getString("type"))) {
-        return f.getLong("seq");
-      }
-      if ("not_confirmed".equals(f.getString("code"))) {
-        // sent, not confirmed in time: it commits once the new leader is there, or never (the old
-        // leader died with it, and the Ratis client gave up); then it is sent again
-        try {
-          return c.expectMessage(text).getLong("seq");
-        } catch (AssertionError e) {
-          System.out.println("WitnessIT: \"" + text + "\" not confirmed, not seen: sent again");
-          assertTrue(System.nanoTime() < deadline, "not confirmed, not seen for " + within);
-          continue;
-        }
-      }
-      assertEquals("read_only", f.getString("code"), "only a refusal may be retried: " + f);
-      assertTrue(System.nanoTime() < deadline, "still refused after " + within + ": " + f);
-      Thread.sleep(500);
-    }
-  }
-
   /** VmRSS of a process in kB, from /proc (Linux). */
   private static long rssKb(long pid) throws IOException {
     for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {
@@ -256,9 +221,9 @@ class WitnessIT {
     WsClient bob = login(2, "bob");
     try {
       // both nodes chat: a write through either reaches the other's user with its seq
-      long first = sayAcked(alice, "hello from node 1", Duration.ofMinutes(1));
+      long first = alice.sayAcked("hello from node 1", Duration.ofMinutes(1));
       assertEquals(first, bob.expectMessage("hello from node 1").getLong("seq"));
-      long second = sayAcked(bob, "hello from node 2", Duration.ofSeconds(20));
+      long second = bob.sayAcked("hello from node 2", Duration.ofSeconds(20));
       assertEquals(second, alice.expectMessage("hello from node 2").getLong("seq"));
       assertTrue(second > first, first + " then " + second);
 
@@ -268,7 +233,7 @@ class WitnessIT {
       long killedAt = System.nanoTime();
       List<Long> during = new ArrayList<>();
       for (int i = 1; i <= 3; i++) {
-        during.add(sayAcked(alice, "while node 2 is down " + i, Duration.ofSeconds(30)));
+        during.add(alice.sayAcked("while node 2 is down " + i, Duration.ofSeconds(30)));
       }
       System.out.println(
           "WitnessIT: node 1 wrote again "
@@ -319,7 +284,7 @@ class WitnessIT {
                 }
               });
       bob = login(2, "bob2");
-      long back = sayAcked(bob, "node 2 is back", Duration.ofSeconds(30));
+      long back = bob.sayAcked("node 2 is back", Duration.ofSeconds(30));
       assertEquals(back, alice.expectMessage("node 2 is back").getLong("seq"));
 
       // the witness kept up with all of it: its memory now
@@ -337,9 +302,9 @@ class WitnessIT {
 
       // the witness dies: nodes 1 and 2 are 2 of 3 voters
       witness.kill9();
-      long afterWitness = sayAcked(alice, "the witness is gone", Duration.ofSeconds(30));
+      long afterWitness = alice.sayAcked("the witness is gone", Duration.ofSeconds(30));
       assertEquals(afterWitness, bob.expectMessage("the witness is gone").getLong("seq"));
-      long fromBob = sayAcked(bob, "still here", Duration.ofSeconds(20));
+      long fromBob = bob.sayAcked("still here", Duration.ofSeconds(20));
       assertEquals(fromBob, alice.expectMessage("still here").getLong("seq"));
 
       // node 2 stops too: node 1 alone is 1 of 3 voters, and refuses writes
