@@ -58,6 +58,9 @@ public final class RaftChatStore implements ChatStore, AutoCloseable {
 
   static final long RECONCILE_EVERY_MS = 10_000;
 
+  /** Claims younger than this are left alone: their session may not have heard the answer yet. */
+  static final long SETTLE_MS = 5_000;
+
   private final Vertx vertx;
   private final RaftCluster raft;
   private final String node;
@@ -467,9 +470,11 @@ public final class RaftChatStore implements ChatStore, AutoCloseable {
       ParleyState state = raft.state();
       long incarnation = raft.config().incarnation();
       // claims held for sessions that are gone (their release was refused while cut off)
+      long now = System.currentTimeMillis(); // claims carry the leader's clock
       for (Holder h : state.holders()) {
         if (node.equals(h.node())
             && h.incarnation() == incarnation
+            && now - h.since() > SETTLE_MS // not a claim whose answer is still on its way
             && !holds(mine.get(h.sessionId()), h.nick())) {
           writes.add(raft.release(h.nick(), h.sessionId()));
         }
