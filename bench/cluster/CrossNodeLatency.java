@@ -19,21 +19,25 @@ import java.util.regex.Pattern;
 
 /**
  * What a message costs when it crosses nodes: the latency from a telnet client sending a line to other telnet
- * clients receiving it, at the same load, on one node and on a two-node cluster.
+ * clients receiving it, at the same load, on one node and on a three-voter Raft cluster.
  *
  * <p>Load: {@code clients} telnet clients in #lobby, half on node A and half on node B; {@code senders} of the
  * node-A clients each send {@code rate / senders} lines per second ({@code rate} lines/s in all), so every line
  * is delivered to every client. Latency is measured by the clients (this JVM's clock): sent-at is in the line.
  * <ul>
  *   <li>{@code single}: one Parley node (no cluster); "node A" and "node B" are the same node.</li>
- *   <li>{@code cluster}: two Parley nodes with {@code --cluster}; receivers on B see cross-node latency,
- *       receivers on A same-node latency inside a cluster.</li>
+ *   <li>{@code cluster}: three Parley nodes with {@code --cluster}, each a Raft voter ({@code --raft-port});
+ *       node C has no clients. A message is committed by a majority (with fsync) and delivered by each node
+ *       when it applies it, so receivers on A and on B both pay for the commit; which node is the Raft leader
+ *       (printed) decides who applies first. Measuring starts once a probe message sent on A arrives on B.</li>
  * </ul>
- * Run from the project root after {@code mvn -DskipTests package}:
+ * Run from the project root after {@code ./mvnw -q -o -DskipTests package}:
  * <pre>
  *   java bench/cluster/CrossNodeLatency.java [clients=100] [rate=100] [seconds=30] [senders=10]
  * </pre>
- * It starts and stops the Parley processes itself (target/parley.jar, 512 MB heap each, data in a temp dir).
+ * It starts and stops the Parley processes itself ({@code target/parley.jar}, or the jar in {@code PARLEY_JAR};
+ * 512 MB heap each, data in a temp dir; extra JVM flags in {@code PARLEY_JVM_FLAGS}). Each row also shows the
+ * 1-minute load average before and after it, from /proc/loadavg.
  */
 public class CrossNodeLatency {
   private static final Pattern PORT = Pattern.compile("(telnet|http): (\\d+)");
@@ -44,28 +48,113 @@ public class CrossNodeLatency {
     int rate = arg(args, 1, 100);
     int seconds = arg(args, 2, 30);
     int senders = arg(args, 3, 10);
-    System.out.printf("load: %d clients in one room (half per node), %d senders on node A, %d msgs/s in all, %d s measured%n",
-        clients, senders, rate, seconds);
-    System.out.printf("%-30s %8s %8s %8s %8s %8s %10s%n", "", "p50 ms", "p90 ms", "p99 ms", "max ms", "lost", "samples");
     Path dir = Files.createTempDirectory("parley-bench-cluster");
+    System.out.printf("load: %d clients in one room (half on node A, half on node B), %d senders on node A, %d msgs/s in all, %d s measured%n",
+        clients, senders, rate, seconds);
+    System.out.println("node logs in " + dir);
     Path config = dir.resolve("bench.json");
-    int base = 6100 + 2 * (int) (Math.random() * 200);
+    int base = 6100 + 20 * (int) (Math.random() * 100);
+    int raftA = base + 10;
+    int raftB = base + 11;
+    int raftC = base + 12;
     Files.writeString(config, "{\"flood\": {\"burst\": 1000, \"ratePerSecond\": 1000, \"maxQueued\": 1000},"
         + " \"limits\": {\"maxConnectionsPerIp\": 100000},"
         + " \"cluster\": {\"name\": \"parley-bench-" + base + "\", \"port\": " + base
-        + ", \"members\": [\"127.0.0.1:" + base + "\", \"127.0.0.1:" + (base + 1) + "\"]}}");
+        + ", \"members\": [\"127.0.0.1:" + base + "\", \"127.0.0.1:" + (base + 1) + "\", \"127.0.0.1:" + (base + 2) + "\"]"
+        + ", \"voters\": [\"127.0.0.1:" + raftA + "\", \"127.0.0.1:" + raftB + "\", \"127.0.0.1:" + raftC + "\"]}}");
+    // Ratis logs role changes at INFO (logger RaftServer$Division): that is how the bench tells who the leader is
+    Path logback = dir.resolve("logback.xml");
+    Files.writeString(logback, "<configuration><appender name=\"E\" class=\"ch.qos.logback.core.ConsoleAppender\">"
+        + "<target>System.err</target><encoder><pattern>%d{HH:mm:ss.SSS} %-5level %logger{20} - %msg%n</pattern></encoder>"
+        + "</appender><logger name=\"io.netty\" level=\"WARN\"/><logger name=\"com.hazelcast\" level=\"WARN\"/>"
+        + "<logger name=\"org.apache.ratis\" level=\"WARN\"/>"
+        + "<logger name=\"org.apache.ratis.server.RaftServer$Division\" level=\"INFO\"/>"
+        + "<logger name=\"io.vertx.core.eventbus.impl.MessageConsumerImpl\" level=\"ERROR\"/>"
+        + "<root level=\"INFO\"><appender-ref ref=\"E\"/></root></configuration>");
 
-    try (Node single = Node.start(config, dir.resolve("single"), false)) {
+    List<String> rows = new ArrayList<>();
+    try (Node single = Node.start(config, logback, dir.resolve("single"), 0)) {
+      String before = load();
       Result r = run(single, single, clients, senders, rate, seconds);
-      r.print("single node", r.onB);
+      rows.add(r.row("single node", r.all(), before + " -> " + load()));
     }
-    try (Node a = Node.start(config, dir.resolve("a"), true); Node b = Node.start(config, dir.resolve("b"), true)) {
-      a.awaitLine("joined the cluster", 60);
-      b.awaitClusterOf(2, a, 60);
+    System.out.println("(single node done; starting the 3-voter cluster)");
+    try (Node a = Node.start(config, logback, dir.resolve("a"), raftA);
+        Node b = Node.start(config, logback, dir.resolve("b"), raftB);
+        Node c = Node.start(config, logback, dir.resolve("c"), raftC)) {
+      awaitWritable(a, b, 120);
+      String before = load();
       Result r = run(a, b, clients, senders, rate, seconds);
-      r.print("cluster, receiver on node B", r.onB);
-      r.print("cluster, receiver on node A", r.onA);
+      String after = load();
+      String leader = a.isLeader() ? "A (sender's node)" : b.isLeader() ? "B" : c.isLeader() ? "C (no clients)" : "unknown";
+      rows.add(r.row("cluster, receiver on A", r.onA, before + " -> " + after));
+      rows.add(r.row("cluster, receiver on B", r.onB, before + " -> " + after));
+      rows.add("Raft leader during the cluster run: node " + leader
+          + (a.leaderChanges() + b.leaderChanges() + c.leaderChanges() > 1 ? " (leadership changed during the run)" : ""));
     }
+    System.out.println();
+    System.out.printf("%-26s %8s %8s %8s %8s %8s %10s   %s%n", "row", "p50 ms", "p90 ms", "p99 ms", "max ms", "lost",
+        "samples", "load 1m before -> after");
+    rows.forEach(System.out::println);
+  }
+
+  /** The 1-minute load average (Linux). */
+  static String load() {
+    try {
+      return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+    } catch (IOException e) {
+      return "?";
+    }
+  }
+
+  /**
+   * Waits until the cluster takes writes and delivers on B: a probe logged in on A (nick claims are Raft
+   * writes too, so logging in may fail while there is no majority) sends a line every 500 ms until a probe
+   * client on B receives one.
+   */
+  static void awaitWritable(Node a, Node b, int seconds) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    long t0 = System.nanoTime();
+    String tag = Long.toString(System.nanoTime() % 100000, 36);
+    Client sender = null;
+    Client listener = null;
+    try {
+      while (System.nanoTime() < deadline) {
+        if (sender == null || !sender.tryLogin(3)) {
+          if (sender != null) {
+            sender.close();
+          }
+          sender = new Client(a.telnet, "probea" + tag);
+          continue;
+        }
+        if (listener == null || !listener.tryLogin(3)) {
+          if (listener != null) {
+            listener.close();
+          }
+          listener = new Client(b.telnet, "probeb" + tag);
+          continue;
+        }
+        sender.send("probe-" + tag);
+        Thread.sleep(500);
+        if (listener.sawProbe) {
+          System.out.printf("cluster takes writes and delivers A -> B after %.1f s%n", (System.nanoTime() - t0) / 1e9);
+          return;
+        }
+      }
+      throw new IllegalStateException("the cluster did not take writes within " + seconds + " s; A: " + tail(a.err())
+          + " B: " + tail(b.err()));
+    } finally {
+      if (sender != null) {
+        sender.close();
+      }
+      if (listener != null) {
+        listener.close();
+      }
+    }
+  }
+
+  static List<String> tail(List<String> l) {
+    return l.subList(Math.max(0, l.size() - 10), l.size());
   }
 
   private static int arg(String[] args, int i, int def) {
@@ -73,10 +162,17 @@ public class CrossNodeLatency {
   }
 
   record Result(long[] onA, long[] onB, long expected, long received) {
-    void print(String what, long[] lat) {
+    long[] all() {
+      long[] all = Arrays.copyOf(onA, onA.length + onB.length);
+      System.arraycopy(onB, 0, all, onA.length, onB.length);
+      return all;
+    }
+
+    /** Lost counts both sides' missing deliveries (a row per side shares it). */
+    String row(String what, long[] lat, String load) {
       Arrays.sort(lat);
-      System.out.printf("%-30s %8.2f %8.2f %8.2f %8.2f %8d %10d%n", what, pct(lat, 50), pct(lat, 90), pct(lat, 99),
-          lat.length == 0 ? 0 : lat[lat.length - 1] / 1e6, Math.max(0, expected - received), lat.length);
+      return String.format("%-26s %8.2f %8.2f %8.2f %8.2f %8d %10d   %s", what, pct(lat, 50), pct(lat, 90), pct(lat, 99),
+          lat.length == 0 ? 0 : lat[lat.length - 1] / 1e6, Math.max(0, expected - received), lat.length, load);
     }
 
     static double pct(long[] sorted, double p) {
@@ -91,16 +187,20 @@ public class CrossNodeLatency {
     List<Client> onA = new ArrayList<>();
     List<Client> onB = new ArrayList<>();
     String tag = Long.toString(System.nanoTime() % 100000, 36);
+    // in batches of 10: on the cluster every login is two Raft writes (nick claim, room join), and a burst of
+    // 100 logins at once ran into the 3 s write timeout on this loaded machine (the client then retries the nick)
+    List<Client> batch = new ArrayList<>();
     for (int i = 0; i < clients; i++) {
       boolean nodeA = i % 2 == 0;
       Client c = new Client(nodeA ? a.telnet : b.telnet, (nodeA ? "a" : "b") + tag + i);
       (nodeA ? onA : onB).add(c);
-    }
-    for (Client c : onA) {
-      c.awaitLogin();
-    }
-    for (Client c : onB) {
-      c.awaitLogin();
+      batch.add(c);
+      if (batch.size() == 10 || i == clients - 1) {
+        for (Client x : batch) {
+          x.awaitLogin();
+        }
+        batch.clear();
+      }
     }
     ScheduledExecutorService timer = Executors.newScheduledThreadPool(2);
     long periodNanos = 1_000_000_000L * senders / rate;
@@ -156,6 +256,7 @@ public class CrossNodeLatency {
     private final ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
     private final CountDownLatch loggedIn = new CountDownLatch(1);
     private final String nick;
+    volatile boolean sawProbe;
 
     Client(int port, String nick) throws IOException {
       this.nick = nick;
@@ -173,12 +274,16 @@ public class CrossNodeLatency {
       }
     }
 
+    boolean tryLogin(int seconds) throws InterruptedException {
+      return loggedIn.await(seconds, TimeUnit.SECONDS);
+    }
+
     synchronized void send(String line) {
       try {
         out.write((line + "\r\n").getBytes(StandardCharsets.UTF_8));
         out.flush();
       } catch (IOException e) {
-        throw new RuntimeException(e);
+        throw new RuntimeException(nick + ": " + e, e);
       }
     }
 
@@ -213,8 +318,12 @@ public class CrossNodeLatency {
             if (b == '\n') {
               String l = line.toString();
               line.setLength(0);
+              nickSent = false; // a failed login prompts again: answer the next prompt
               if (l.contains("You are in #")) {
                 loggedIn.countDown();
+              }
+              if (l.contains("probe-")) {
+                sawProbe = true;
               }
               Matcher m = PROBE.matcher(l);
               if (m.find() && m.group(2).equals("1") && !l.contains(" " + nick + ": ")) { // not its own echo
@@ -222,7 +331,7 @@ public class CrossNodeLatency {
               }
             } else if (b != '\r') {
               line.append((char) b);
-              if (!nickSent && line.indexOf("Nickname:") >= 0) {
+              if (!nickSent && loggedIn.getCount() > 0 && line.indexOf("Nickname:") >= 0) {
                 nickSent = true;
                 send(nick);
               }
@@ -247,31 +356,43 @@ public class CrossNodeLatency {
   /** A Parley process. */
   static final class Node implements AutoCloseable {
     final Process process;
-    final List<String> err = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final Path log;
     volatile int telnet = -1;
 
-    private Node(Process process) {
+    private Node(Process process, Path log) {
       this.process = process;
+      this.log = log;
     }
 
-    static Node start(Path config, Path data, boolean cluster) throws Exception {
+    /** The node's stderr (its log) so far. */
+    List<String> err() {
+      try {
+        return Files.readAllLines(log);
+      } catch (IOException e) {
+        return List.of();
+      }
+    }
+
+    static Node start(Path config, Path logback, Path data, int raftPort) throws Exception {
       List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-Xmx512m"));
+          "-Xmx512m", "-Dlogback.configurationFile=" + logback));
       String extra = System.getenv("PARLEY_JVM_FLAGS"); // e.g. -Dhazelcast.partition.count=31 to experiment
       if (extra != null && !extra.isBlank()) {
         cmd.addAll(List.of(extra.trim().split("\\s+")));
       }
-      cmd.addAll(List.of("-jar", "target/parley.jar", "--config", config.toString(), "--host", "127.0.0.1",
+      String jar = System.getenv().getOrDefault("PARLEY_JAR", "target/parley.jar");
+      cmd.addAll(List.of("-jar", jar, "--config", config.toString(), "--host", "127.0.0.1",
           "--telnet-port", "0", "--http-port", "0", "--data-dir", data.toString()));
-      if (cluster) {
-        cmd.add("--cluster");
+      if (raftPort > 0) {
+        cmd.addAll(List.of("--cluster", "--raft-port", Integer.toString(raftPort)));
       }
-      Node node = new Node(new ProcessBuilder(cmd).start());
+      Path log = data.resolveSibling(data.getFileName() + ".log");
+      Node node = new Node(new ProcessBuilder(cmd).redirectError(log.toFile()).start(), log);
       node.pump();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
       while (node.telnet < 0) {
         if (!node.process.isAlive() || System.nanoTime() > deadline) {
-          throw new IllegalStateException("parley did not start: " + node.err);
+          throw new IllegalStateException("parley did not start: " + node.err());
         }
         Thread.sleep(20);
       }
@@ -292,61 +413,23 @@ public class CrossNodeLatency {
           // ended
         }
       });
-      Thread e = new Thread(() -> {
-        try (var r = process.errorReader()) {
-          String l;
-          while ((l = r.readLine()) != null) {
-            err.add(l);
-          }
-        } catch (IOException ignored) {
-          // ended
-        }
-      });
       o.setDaemon(true);
-      e.setDaemon(true);
       o.start();
-      e.start();
     }
 
-    void awaitLine(String text, int seconds) throws InterruptedException {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-      while (err.stream().noneMatch(l -> l.contains(text))) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("no \"" + text + "\" in " + err);
+    /** Whether Ratis last logged this node becoming leader (role changes are logged at INFO, see main). */
+    boolean isLeader() {
+      String last = null;
+      for (String l : err()) {
+        if (l.contains("changes role from")) {
+          last = l;
         }
-        Thread.sleep(20);
       }
+      return last != null && last.contains(" to LEADER");
     }
 
-    /** Waits until a user on this node is seen by /who on the other node. */
-    void awaitClusterOf(int n, Node other, int seconds) throws Exception {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-      String ping = "ping" + System.nanoTime() % 100000;
-      Client probe = new Client(telnet, ping);
-      probe.awaitLogin();
-      try (Socket s = new Socket("127.0.0.1", other.telnet)) {
-        s.setSoTimeout(1000);
-        s.getOutputStream().write("asker\r\n".getBytes(StandardCharsets.UTF_8));
-        StringBuilder seen = new StringBuilder();
-        while (System.nanoTime() < deadline) {
-          s.getOutputStream().write("/who\r\n".getBytes(StandardCharsets.UTF_8));
-          Thread.sleep(500);
-          try {
-            byte[] buf = new byte[65536];
-            int r = s.getInputStream().read(buf);
-            if (r > 0) {
-              seen.append(new String(buf, 0, r, StandardCharsets.ISO_8859_1));
-            }
-          } catch (java.net.SocketTimeoutException ignored) {
-            // nothing yet
-          }
-          if (seen.indexOf(ping) >= 0) {
-            probe.close();
-            return;
-          }
-        }
-      }
-      throw new IllegalStateException("the nodes did not form a cluster of " + n);
+    int leaderChanges() {
+      return (int) err().stream().filter(l -> l.contains("changes role from") && l.contains(" to LEADER")).count();
     }
 
     @Override

@@ -1,8 +1,10 @@
 package parley;
 
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import parley.cluster.Clustering;
 import parley.config.ConfigException;
@@ -10,13 +12,15 @@ import parley.config.ParleyConfig;
 
 /**
  * {@code java -jar parley.jar [--config FILE] [--host H] [--telnet-port N] [--http-port N]
- * [--data-dir DIR] [--cluster] [--raft-port N]}. Prints {@code telnet: PORT} and {@code http: PORT}
- * once both listeners are up. A bad flag or config value is one line on stderr and exit status 2.
+ * [--data-dir DIR] [--cluster] [--raft-port N] [--tls-self-signed] [--witness]}. Prints {@code
+ * telnet: PORT} and {@code http: PORT} once both listeners are up; with {@code --witness}, runs
+ * only the cluster's Raft voter ({@link Witness}) and prints {@code witness: raft HOST:PORT (voter
+ * ID)}. A bad flag or config value is one line on stderr and exit status 2.
  */
 public final class Main {
   static final String USAGE =
       "usage: java -jar parley.jar [--config FILE] [--host H] [--telnet-port N] "
-          + "[--http-port N] [--data-dir DIR] [--cluster] [--raft-port N] [--tls-self-signed]";
+          + "[--http-port N] [--data-dir DIR] [--cluster] [--raft-port N] [--tls-self-signed] [--witness]";
 
   private Main() {}
 
@@ -31,6 +35,10 @@ public final class Main {
     }
     if (config == null) {
       System.out.println(USAGE);
+      return;
+    }
+    if (List.of(args).contains("--witness")) {
+      witness(config);
       return;
     }
     Logging.useDataDir(config.dataDir());
@@ -71,6 +79,23 @@ public final class Main {
                 "parley-shutdown"));
   }
 
+  /** {@code --witness}: the Raft voter alone, until SIGTERM. */
+  private static void witness(ParleyConfig config) {
+    try {
+      Witness.run(config);
+    } catch (ConfigException e) {
+      System.err.println("parley: " + e.getMessage());
+      System.exit(2);
+    } catch (IOException | RuntimeException e) {
+      System.err.println(
+          "parley: could not start: the cluster's Raft node could not start: "
+              + Clustering.reason(e));
+      System.exit(1);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** Reads flags and the config file. Returns null for --help. */
   static ParleyConfig configure(String[] args) {
     Path file = null;
@@ -92,6 +117,7 @@ public final class Main {
         case "--raft-port" ->
             section(overrides, "cluster").put("raftPort", port(value(args, ++i, flag), flag));
         case "--tls-self-signed" -> section(overrides, "tls").put("selfSigned", true);
+        case "--witness" -> section(overrides, "cluster").put("enabled", true);
         default -> throw new ConfigException("unknown option " + flag + "; " + USAGE);
       }
     }

@@ -25,6 +25,7 @@ import parley.cluster.raft.RaftCluster;
 import parley.config.ParleyConfig;
 import parley.journal.EventJournal;
 import parley.room.ChatService;
+import parley.store.BanList;
 import parley.store.ChatStore;
 import parley.store.LocalChatStore;
 
@@ -117,7 +118,9 @@ public final class Parley {
               "history in " + config.dataDir() + " can't be opened: " + e.getMessage(), e));
     }
     Vertx vertx = Vertx.builder().with(vertxOptions(config)).withTransport(transport).build();
-    LocalChatStore store = new LocalChatStore(vertx, config.history().retain(), history);
+    LocalChatStore store =
+        new LocalChatStore(
+            vertx, config.history().retain(), history, BanList.open(config.dataDir()));
     history.load().forEach(store::restore);
     String node = "node-" + UUID.randomUUID().toString().substring(0, 6);
     return start(vertx, config, transport, store, history, node, () -> {})

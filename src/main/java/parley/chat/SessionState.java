@@ -28,9 +28,6 @@ public final class SessionState {
   public boolean ascii;
   public boolean op;
 
-  /** Until when the user may not talk; null when not muted. */
-  public Instant mutedUntil;
-
   /**
    * Flood control; created on the first line. It holds each delayed line as the work of handling
    * it.

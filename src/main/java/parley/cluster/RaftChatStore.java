@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -22,11 +23,15 @@ import parley.chat.Nick;
 import parley.chat.RoomInfo;
 import parley.chat.UserRecord;
 import parley.cluster.raft.Applied;
+import parley.cluster.raft.Commands;
 import parley.cluster.raft.Commands.ClaimStatus;
 import parley.cluster.raft.Commands.Kind;
 import parley.cluster.raft.ParleyState;
 import parley.cluster.raft.ParleyState.Holder;
+import parley.cluster.raft.ParleyState.Restriction;
+import parley.cluster.raft.ParleyState.RestrictionKind;
 import parley.cluster.raft.RaftCluster;
+import parley.store.BanList;
 import parley.store.ChatStore;
 
 /**
@@ -52,6 +57,9 @@ public final class RaftChatStore implements ChatStore, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftChatStore.class);
 
   static final long RECONCILE_EVERY_MS = 10_000;
+
+  /** Claims younger than this are left alone: their session may not have heard the answer yet. */
+  static final long SETTLE_MS = 5_000;
 
   private final Vertx vertx;
   private final RaftCluster raft;
@@ -132,6 +140,16 @@ public final class RaftChatStore implements ChatStore, AutoCloseable {
             d.reason());
         vertx.runOnContext(v -> reconcile());
       }
+    } else if (change instanceof Applied.Restricted r && r.index() > startIndex) {
+      if (r.restriction().kind() == RestrictionKind.BAN) {
+        banned.accept(toBan(r.restriction()));
+      } else {
+        muted.accept(toMute(r.restriction()));
+      }
+    } else if (change instanceof Applied.Lifted l
+        && l.index() > startIndex
+        && l.restriction().kind() == RestrictionKind.MUTE) {
+      unmuted.accept(l.restriction().mask());
     } else if (change instanceof Applied.Restored) {
       vertx.runOnContext(v -> reconcile());
     }
@@ -330,6 +348,105 @@ public final class RaftChatStore implements ChatStore, AutoCloseable {
             read.history(), read.lastSeq(), read.topic(), state.members(room, memberLimit)));
   }
 
+  // ---- moderation ----------------------------------------------------------------------------
+
+  /** The scope of server-wide bans and mutes (the log also allows per-room ones; unused yet). */
+  private static final String EVERYWHERE = "*";
+
+  private volatile Consumer<BanList.Ban> banned = b -> {};
+  private volatile Consumer<Mute> muted = m -> {};
+  private volatile Consumer<String> unmuted = n -> {};
+
+  @Override
+  public void onModeration(
+      Consumer<BanList.Ban> banned, Consumer<Mute> muted, Consumer<String> unmuted) {
+    this.banned = banned;
+    this.muted = muted;
+    this.unmuted = unmuted;
+  }
+
+  @Override
+  public Future<Void> ban(BanList.Ban ban) {
+    return future(
+            raft.submit(
+                new Commands.Ban(
+                    EVERYWHERE, ban.address(), ban.nick(), ban.by(), millis(ban.until()))))
+        .mapEmpty();
+  }
+
+  @Override
+  public Future<List<BanList.Ban>> unban(String addressOrNick) {
+    List<BanList.Ban> lifted = new ArrayList<>();
+    List<CompletableFuture<?>> writes = new ArrayList<>();
+    for (Restriction r : raft.state().restrictions()) {
+      if (r.kind() == RestrictionKind.BAN
+          && (r.mask().equalsIgnoreCase(addressOrNick)
+              || (r.nick() != null && Nick.key(r.nick()).equals(Nick.key(addressOrNick))))) {
+        lifted.add(toBan(r));
+        writes.add(raft.submit(new Commands.Unban(r.scope(), r.mask())));
+      }
+    }
+    return future(CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)))
+        .map(v -> lifted);
+  }
+
+  @Override
+  public BanList.Ban banned(String address, Instant now) {
+    long t = now.toEpochMilli();
+    for (Restriction r : raft.state().restrictions()) {
+      if (r.kind() == RestrictionKind.BAN && r.mask().equalsIgnoreCase(address) && r.activeAt(t)) {
+        return toBan(r);
+      }
+    }
+    return null;
+  }
+
+  @Override
+  public Future<Void> mute(Mute mute) {
+    return future(
+            raft.submit(
+                new Commands.Mute(EVERYWHERE, mute.nick(), mute.by(), millis(mute.until()))))
+        .mapEmpty();
+  }
+
+  @Override
+  public Future<Boolean> unmute(String nick) {
+    boolean was = findMute(nick) != null;
+    return future(raft.submit(new Commands.Unmute(EVERYWHERE, nick))).map(r -> was);
+  }
+
+  @Override
+  public Mute muted(String nick, Instant now) {
+    Restriction r = findMute(nick);
+    return r == null || !r.activeAt(now.toEpochMilli()) ? null : toMute(r);
+  }
+
+  private Restriction findMute(String nick) {
+    String key = Nick.key(nick);
+    for (Restriction r : raft.state().restrictions()) {
+      if (r.kind() == RestrictionKind.MUTE && Nick.key(r.mask()).equals(key)) {
+        return r;
+      }
+    }
+    return null;
+  }
+
+  private static long millis(Instant until) {
+    return until == null ? 0 : until.toEpochMilli();
+  }
+
+  private static Instant instant(long millis) {
+    return millis == 0 ? null : Instant.ofEpochMilli(millis);
+  }
+
+  private static BanList.Ban toBan(Restriction r) {
+    return new BanList.Ban(r.mask(), r.nick(), instant(r.until()), r.by());
+  }
+
+  private static Mute toMute(Restriction r) {
+    return new Mute(r.mask(), instant(r.until()), r.by());
+  }
+
   // ---- reconciliation ------------------------------------------------------------------------
 
   /**
@@ -337,17 +454,27 @@ public final class RaftChatStore implements ChatStore, AutoCloseable {
    * time; does nothing while read-only (it runs again when writable).
    */
   void reconcile() {
-    if (closed || !raft.writable() || !reconciling.compareAndSet(false, true)) {
+    if (closed) {
       return;
+    }
+    var unused = reconcileNow();
+  }
+
+  /** One reconciliation pass; completes when its writes are done (failed ones included). */
+  private CompletableFuture<Void> reconcileNow() {
+    if (!raft.writable() || !reconciling.compareAndSet(false, true)) {
+      return CompletableFuture.completedFuture(null);
     }
     List<CompletionStage<?>> writes = new ArrayList<>();
     try {
       ParleyState state = raft.state();
       long incarnation = raft.config().incarnation();
       // claims held for sessions that are gone (their release was refused while cut off)
+      long now = System.currentTimeMillis(); // claims carry the leader's clock
       for (Holder h : state.holders()) {
         if (node.equals(h.node())
             && h.incarnation() == incarnation
+            && now - h.since() > SETTLE_MS // not a claim whose answer is still on its way
             && !holds(mine.get(h.sessionId()), h.nick())) {
           writes.add(raft.release(h.nick(), h.sessionId()));
         }
@@ -391,16 +518,17 @@ public final class RaftChatStore implements ChatStore, AutoCloseable {
     } catch (RuntimeException e) {
       LOG.warn("reconciling this node's sessions with the cluster failed: {}", e.toString());
     }
-    java.util.concurrent.CompletableFuture.allOf(
+    return CompletableFuture.allOf(
             writes.stream()
                 .map(CompletionStage::toCompletableFuture)
-                .toArray(java.util.concurrent.CompletableFuture[]::new))
-        .whenComplete(
+                .toArray(CompletableFuture[]::new))
+        .handle(
             (v, err) -> {
               reconciling.set(false);
               if (err != null) {
                 LOG.debug("reconcile: {}", err.toString());
               }
+              return null;
             });
   }
 
@@ -414,11 +542,26 @@ public final class RaftChatStore implements ChatStore, AutoCloseable {
     return m != null && Nick.key(m.nick).equals(Nick.key(nick));
   }
 
+  /**
+   * Stops reconciling. Called after this node's sessions were closed: first gives back, within
+   * {@link #CLOSE_WAIT_MS}, the claims and memberships whose release is still missing in the log,
+   * so that a node that stops gracefully frees its users' nicknames at once (a node that dies frees
+   * them when its lease runs out). Blocking: call it off the event loops.
+   */
   @Override
   public void close() {
-    closed = true;
     vertx.cancelTimer(timer);
+    try {
+      reconcileNow().get(CLOSE_WAIT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      LOG.info("not every claim of this node was given back before it stopped: {}", e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    closed = true;
   }
+
+  static final long CLOSE_WAIT_MS = 2000;
 
   private <T> Future<T> future(CompletionStage<T> stage) {
     return Future.fromCompletionStage(stage, vertx.getOrCreateContext());

@@ -8,6 +8,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import parley.config.ParleyConfig;
 import parley.store.BanList;
+import parley.store.ChatStore;
 
 /**
  * Who may connect: refuses connections while shutting down, from banned addresses, beyond the
@@ -18,7 +19,7 @@ final class Admission {
   private static final Logger LOG = LoggerFactory.getLogger(Admission.class);
 
   private final ParleyConfig.Limits limits;
-  private final BanList bans;
+  private final ChatStore store;
   private final Clock clock;
 
   /** Every open session of this node, logged in or not. */
@@ -29,9 +30,12 @@ final class Admission {
 
   private volatile boolean shuttingDown;
 
-  Admission(ParleyConfig.Limits limits, BanList bans, Clock clock) {
+  /**
+   * @param store asked, synchronously, whether the address of each connection is banned
+   */
+  Admission(ParleyConfig.Limits limits, ChatStore store, Clock clock) {
     this.limits = limits;
-    this.bans = bans;
+    this.store = store;
     this.clock = clock;
   }
 
@@ -43,7 +47,7 @@ final class Admission {
     if (shuttingDown) {
       return "the server is shutting down";
     }
-    BanList.Ban ban = bans.find(address, clock.instant());
+    BanList.Ban ban = store.banned(address, clock.instant());
     if (ban != null) {
       LOG.info("{} refused: {} is banned", s.id(), address);
       return "you are banned from this server"

@@ -25,7 +25,6 @@ import parley.chat.Reply;
 import parley.chat.SessionState;
 import parley.chat.TextHygiene;
 import parley.config.ParleyConfig;
-import parley.store.BanList;
 import parley.store.ChatStore;
 
 /**
@@ -45,7 +44,6 @@ public final class ChatService {
   private final String node;
   private final EventBus eventBus;
   private final LongSupplier nanoTime;
-  private final BanList bans;
   private final Admission admission;
   private final Rooms rooms;
   private final Nicknames nicknames;
@@ -82,20 +80,29 @@ public final class ChatService {
     } catch (IllegalStateException alreadyRegistered) {
       // a second service on the same Vert.x (tests); the codec is the same
     }
-    this.bans = BanList.open(config.dataDir());
-    this.admission = new Admission(config.limits(), bans, clock);
+    this.admission = new Admission(config.limits(), store, clock);
     this.rooms = new Rooms(config, store, clock, eventBus, admission::isOpen);
     this.nicknames =
         new Nicknames(store, clock, node, config.limits().nickLength(), rooms, admission::isOpen);
     this.privateMessages = new PrivateMessages(clock, node, eventBus, nicknames);
     this.moderation =
         new Moderation(
-            config.operatorPassword(), clock, nanoTime, node, eventBus, bans, nicknames, admission);
+            config.operatorPassword(),
+            clock,
+            nanoTime,
+            node,
+            eventBus,
+            store,
+            nicknames,
+            admission);
     this.commands =
         new Commands(config, store, clock, rooms, nicknames, privateMessages, moderation);
   }
 
-  /** Registers this node's consumers (private messages, moderation) and its housekeeping timers. */
+  /**
+   * Registers this node's consumers (private messages, moderation orders, the store's moderation
+   * changes) and its housekeeping timers.
+   */
   public Future<Void> start() {
     vertx.setPeriodic(1000, t -> rooms.summarise());
     store.onMembersLost(rooms::lost);
@@ -103,6 +110,8 @@ public final class ChatService {
     store.onNickLost(nicknames::lost);
     store.onWritableChange(
         writable -> tellEveryone(writable ? StoreErrors.BACK : StoreErrors.CUT_OFF));
+    // bans and mutes are applied by the store on every node; each node acts on its own sessions
+    store.onModeration(moderation::banned, moderation::muted, moderation::unmuted);
     int idle = config.limits().idleTimeoutSeconds();
     if (idle > 0) {
       vertx.setPeriodic(Math.max(1000, Math.min(30_000, idle * 500L)), t -> closeIdle(idle));
@@ -359,7 +368,7 @@ public final class ChatService {
     }
     all.add(
         Future.fromCompletionStage(
-            bans.flush(),
+            store.flush(),
             vertx.getOrCreateContext())); // a ban made just before the stop is on disk
     Promise<Void> done = Promise.promise();
     long timer = vertx.setTimer(Math.max(1, timeout.toMillis()), t -> done.tryComplete());

@@ -65,13 +65,16 @@ final class Commands {
     said(r);
     SessionState st = r.state();
     Instant now = clock.instant();
-    if (st.mutedUntil != null && st.mutedUntil.isAfter(now)) {
+    ChatStore.Mute mute = store.muted(st.nick, now);
+    if (mute != null) {
       r.reply(
           new Reply.Error(
               ErrorCode.MUTED,
-              "you are muted for another "
-                  + Duration.between(now, st.mutedUntil).toSeconds()
-                  + "s"));
+              mute.until() == null
+                  ? "you are muted"
+                  : "you are muted for another "
+                      + Math.max(1, Duration.between(now, mute.until()).toSeconds())
+                      + "s"));
       return;
     }
     ChatEvent event = new ChatEvent(type, room, 0, now, st.nick, st.via, Emoji.expand(text), null);
@@ -80,7 +83,8 @@ final class Commands {
         .onFailure(
             err -> {
               LOG.warn("message from {} to {} not stored: {}", st.nick, room, err.toString());
-              r.reply(StoreErrors.error(err, "your message was not sent"));
+              r.reply(
+                  StoreErrors.reply(err, "your message could not be stored; please send it again"));
             });
   }
 
@@ -100,10 +104,14 @@ final class Commands {
     SessionState st = r.state();
     ChatEvent event =
         new ChatEvent(Type.TOPIC, room, 0, clock.instant(), st.nick, st.via, text, null);
-    // appending a TOPIC event sets the room's topic, in seq order
     store
-        .append(event, rooms::publish)
-        .onFailure(err -> r.reply(StoreErrors.error(err, "the topic was not set")));
+        .append(
+            event, rooms::publish) // appending a TOPIC event sets the room's topic, in seq order
+        .onFailure(
+            err -> {
+              LOG.warn("topic from {} for {} not stored: {}", st.nick, room, err.toString());
+              r.reply(StoreErrors.reply(err, "the topic could not be stored; please set it again"));
+            });
   }
 
   private final class Dispatch implements Action.Handler<Void> {

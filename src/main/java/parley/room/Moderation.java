@@ -2,6 +2,7 @@ package parley.room;
 
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -9,9 +10,11 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,14 +22,18 @@ import parley.chat.Durations;
 import parley.chat.ErrorCode;
 import parley.chat.Reply;
 import parley.store.BanList;
+import parley.store.ChatStore;
 
 /**
- * Operators and what they may do: {@code /op} with its limits on wrong passwords, and {@link
- * ModerationOrder}s (kick, mute, ban, unban) sent to the nodes they concern and carried out there.
+ * Operators and what they may do: {@code /op} with its limits on wrong passwords; kick, mute, ban
+ * and unban. Bans and mutes are written to the {@link ChatStore}, which applies them on every node
+ * and reports each one back ({@link #banned}, {@link #muted}, {@link #unmuted}, registered by
+ * {@link ChatService#start}) so that each node acts on its own sessions. A kick, and a ban by
+ * nickname (only the user's node knows the address), travel as a {@link ModerationOrder} to the
+ * user's node. The operator is answered once the store took the change, or with the store's error.
  */
 final class Moderation {
   private static final Logger LOG = LoggerFactory.getLogger(Moderation.class);
-  static final String BANS_ADDRESS = "parley.bans";
   private static final int WRONG_PASSWORDS_PER_SESSION = 3;
   private static final int WRONG_PASSWORDS_PER_ADDRESS = 10;
   private static final long WRONG_PASSWORD_WINDOW_NANOS = 300_000_000_000L;
@@ -36,7 +43,7 @@ final class Moderation {
   private final LongSupplier nanoTime;
   private final String node;
   private final EventBus eventBus;
-  private final BanList bans;
+  private final ChatStore store;
   private final Nicknames nicknames;
   private final Admission admission;
   private final Map<String, Deque<Long>> wrongPasswords = new ConcurrentHashMap<>();
@@ -47,7 +54,7 @@ final class Moderation {
       LongSupplier nanoTime,
       String node,
       EventBus eventBus,
-      BanList bans,
+      ChatStore store,
       Nicknames nicknames,
       Admission admission) {
     this.password = password;
@@ -55,7 +62,7 @@ final class Moderation {
     this.nanoTime = nanoTime;
     this.node = node;
     this.eventBus = eventBus;
-    this.bans = bans;
+    this.store = store;
     this.nicknames = nicknames;
     this.admission = admission;
   }
@@ -64,15 +71,11 @@ final class Moderation {
     return PrivateMessages.NODE_ADDRESS + node + ".control";
   }
 
-  /** Receives the orders for this node's users, and every node's bans. */
+  /** Receives the orders for this node's users. */
   Future<Void> start() {
-    return Future.all(
-            eventBus
-                .<JsonObject>consumer(controlAddress(node), msg -> received(msg.body(), forUser))
-                .completion(),
-            eventBus
-                .<JsonObject>consumer(BANS_ADDRESS, msg -> received(msg.body(), forBanList))
-                .completion())
+    return eventBus
+        .<JsonObject>consumer(controlAddress(node), this::received)
+        .completion()
         .mapEmpty();
   }
 
@@ -150,180 +153,296 @@ final class Moderation {
   // ---- giving orders -------------------------------------------------------------------------
 
   void kick(Request r, String nick, String reason) {
-    toUser(r, nick, target -> new ModerationOrder.Kick(target, r.state().nick, reason));
-  }
-
-  void mute(Request r, String nick, long seconds) {
-    toUser(r, nick, target -> new ModerationOrder.Mute(target, r.state().nick, seconds));
+    nicknames.withHolder(
+        r,
+        nick,
+        target -> {
+          ModerationOrder o = new ModerationOrder.Kick(target.nick(), r.state().nick, reason);
+          eventBus.send(controlAddress(target.node()), o.toJson());
+          r.reply(new Reply.Notice("Done: kick " + target.nick()));
+        });
   }
 
   /**
-   * Bans an address, or the address of the user holding a nickname (which that user's node knows).
+   * Mutes the holder of {@code nick} for {@code seconds}, or with 0 lifts the mute of {@code nick}
+   * (held or not: a mute outlives its user's session).
+   */
+  void mute(Request r, String nick, long seconds) {
+    if (seconds == 0) {
+      store
+          .unmute(nick)
+          .onComplete(
+              ar -> {
+                if (ar.failed()) {
+                  failed(r, "unmute of " + nick, ar.cause());
+                } else {
+                  r.reply(
+                      new Reply.Notice(
+                          ar.result() ? "Done: unmute " + nick : nick + " was not muted."));
+                }
+              });
+      return;
+    }
+    String by = r.state().nick;
+    nicknames.withHolder(
+        r,
+        nick,
+        holder -> {
+          Instant until = clock.instant().plusSeconds(seconds);
+          store
+              .mute(new ChatStore.Mute(holder.nick(), until, by))
+              .onComplete(
+                  ar -> {
+                    if (ar.failed()) {
+                      failed(r, "mute of " + holder.nick(), ar.cause());
+                    } else {
+                      r.reply(new Reply.Notice("Done: mute " + holder.nick()));
+                    }
+                  });
+        });
+  }
+
+  /**
+   * Bans an address, or the address of the user holding a nickname (which that user's node knows,
+   * so the order goes there and that node writes the ban).
    */
   void ban(Request r, String target, long seconds) {
     Instant until = seconds == 0 ? null : clock.instant().plusSeconds(seconds);
     String by = r.state().nick;
     if (looksLikeAddress(target)) {
-      eventBus.publish(BANS_ADDRESS, new ModerationOrder.Ban(null, target, until, by).toJson());
-      r.reply(new Reply.Notice("Banned " + target + (until == null ? "" : " until " + until)));
+      store
+          .ban(new BanList.Ban(target, null, until, by))
+          .onComplete(
+              ar -> {
+                if (ar.failed()) {
+                  failed(r, "ban of " + target, ar.cause());
+                } else {
+                  r.reply(
+                      new Reply.Notice(
+                          "Banned " + target + (until == null ? "" : " until " + until)));
+                }
+              });
       return;
     }
-    toUser(r, target, nick -> new ModerationOrder.Ban(nick, null, until, by));
+    nicknames.withHolder(
+        r,
+        target,
+        holder ->
+            eventBus
+                .<JsonObject>request(
+                    controlAddress(holder.node()),
+                    new ModerationOrder.Ban(holder.nick(), null, until, by).toJson())
+                .onComplete(
+                    ar -> {
+                      if (ar.failed()) {
+                        LOG.warn(
+                            "ban of {}: no answer from its node: {}",
+                            holder.nick(),
+                            ar.cause().toString());
+                        r.reply(
+                            new Reply.Error(
+                                ErrorCode.NOT_STORED,
+                                "not done: the server of " + holder.nick() + " did not answer"));
+                        return;
+                      }
+                      Reply.Error error = errorFrom(ar.result().body());
+                      r.reply(
+                          error != null ? error : new Reply.Notice("Done: ban " + holder.nick()));
+                    }));
   }
 
   void unban(Request r, String target) {
-    eventBus.publish(BANS_ADDRESS, new ModerationOrder.Unban(target).toJson());
-    r.reply(new Reply.Notice("Bans on " + target + " lifted (if there were any)."));
+    store
+        .unban(target)
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                failed(r, "unban of " + target, ar.cause());
+                return;
+              }
+              List<BanList.Ban> lifted = ar.result();
+              lifted.forEach(b -> LOG.info("ban on {} lifted by {}", b.address(), r.state().nick));
+              r.reply(
+                  new Reply.Notice(
+                      lifted.isEmpty()
+                          ? "No ban on " + target + "."
+                          : "Lifted: "
+                              + String.join(
+                                  ", ",
+                                  lifted.stream()
+                                      .map(
+                                          b ->
+                                              b.address()
+                                                  + (b.nick() == null ? "" : " (" + b.nick() + ")"))
+                                      .toList())));
+            });
   }
 
   private static boolean looksLikeAddress(String target) {
     return target.indexOf('.') > 0 || target.indexOf(':') >= 0;
   }
 
-  /**
-   * Sends an order about a user to that user's node. @param order made from the nickname as it is
-   * held
-   */
-  private void toUser(Request r, String nick, Function<String, ModerationOrder> order) {
-    nicknames.withHolder(
-        r,
-        nick,
-        target -> {
-          ModerationOrder o = order.apply(target.nick());
-          eventBus.send(controlAddress(target.node()), o.toJson());
-          r.reply(new Reply.Notice("Done: " + o.op() + " " + target.nick()));
+  /** Tells the operator that the store did not take the change. */
+  private static void failed(Request r, String what, Throwable err) {
+    LOG.warn("{} by {} not stored: {}", what, r.state().nick, err.toString());
+    r.reply(error(err, what));
+  }
+
+  /** What the operator is told when the store did not take a moderation change. */
+  private static Reply.Error error(Throwable err, String what) {
+    if (err instanceof UnsupportedOperationException) {
+      return new Reply.Error(
+          ErrorCode.NOT_AVAILABLE,
+          "not done: this server's store keeps no bans or mutes (" + err.getMessage() + ")");
+    }
+    return StoreErrors.reply(err, "not done: the " + what + " could not be stored");
+  }
+
+  /** An error carried in an order's answer as {@code code} and {@code message}, or null. */
+  private static Reply.Error errorFrom(JsonObject answer) {
+    String code = answer == null ? null : answer.getString("code");
+    if (code == null) {
+      return null;
+    }
+    ErrorCode errorCode;
+    try {
+      errorCode = ErrorCode.valueOf(code.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException unknown) {
+      errorCode = ErrorCode.NOT_STORED;
+    }
+    return new Reply.Error(errorCode, answer.getString("message", "not done"));
+  }
+
+  private static JsonObject answer(Reply.Error error) {
+    return new JsonObject().put("code", error.code()).put("message", error.message());
+  }
+
+  // ---- carrying out orders for this node's users ---------------------------------------------
+
+  private void received(Message<JsonObject> msg) {
+    ModerationOrder order;
+    try {
+      order = ModerationOrder.fromJson(msg.body());
+    } catch (RuntimeException e) {
+      LOG.warn("bad moderation order {}: {}", msg.body(), e.toString());
+      return;
+    }
+    order.accept(
+        new ModerationOrder.Visitor<Void>() {
+          @Override
+          public Void kick(ModerationOrder.Kick k) {
+            onSessionOf(
+                k.nick(),
+                target -> {
+                  LOG.info(
+                      "{} ({}) kicked by {}: {}",
+                      target.id(),
+                      target.state().nick,
+                      k.by(),
+                      k.reason());
+                  target.close("kicked by " + k.by() + ": " + k.reason());
+                });
+            return null;
+          }
+
+          @Override
+          public Void ban(ModerationOrder.Ban b) {
+            banHolder(b, msg);
+            return null;
+          }
+
+          @Override
+          public Void mute(ModerationOrder.Mute m) {
+            LOG.warn("mutes are kept in the store now, not sent to nodes; ignored: {}", m);
+            return null;
+          }
+
+          @Override
+          public Void unban(ModerationOrder.Unban u) {
+            LOG.warn("unbans are kept in the store now, not sent to nodes; ignored: {}", u);
+            return null;
+          }
         });
   }
 
-  // ---- carrying them out ---------------------------------------------------------------------
-
-  private void received(JsonObject json, ModerationOrder.Visitor<Void> handler) {
-    ModerationOrder order;
-    try {
-      order = ModerationOrder.fromJson(json);
-    } catch (RuntimeException e) {
-      LOG.warn("bad moderation order {}: {}", json, e.toString());
+  /**
+   * A ban by nickname, on the node of its holder: bans the holder's address in the store, and
+   * answers the operator's node.
+   */
+  private void banHolder(ModerationOrder.Ban b, Message<JsonObject> msg) {
+    Session target = b.nick() == null ? null : nicknames.session(b.nick());
+    if (target == null) {
+      msg.reply(
+          answer(
+              new Reply.Error(
+                  ErrorCode.NO_SUCH_NICK, "no one is called \"" + b.nick() + "\" here")));
       return;
     }
-    order.accept(handler);
+    store
+        .ban(new BanList.Ban(target.address(), b.nick(), b.until(), b.by()))
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                LOG.warn("ban of {} not stored: {}", b.nick(), ar.cause().toString());
+                msg.reply(answer(error(ar.cause(), "ban of " + b.nick())));
+              } else {
+                msg.reply(new JsonObject());
+              }
+            });
   }
-
-  /** An order for a user of this node. */
-  private final ModerationOrder.Visitor<Void> forUser =
-      new ModerationOrder.Visitor<>() {
-        @Override
-        public Void kick(ModerationOrder.Kick k) {
-          onSessionOf(
-              k.nick(),
-              target -> {
-                LOG.info(
-                    "{} ({}) kicked by {}: {}",
-                    target.id(),
-                    target.state().nick,
-                    k.by(),
-                    k.reason());
-                target.close("kicked by " + k.by() + ": " + k.reason());
-              });
-          return null;
-        }
-
-        @Override
-        public Void mute(ModerationOrder.Mute m) {
-          onSessionOf(
-              m.nick(),
-              target -> {
-                long seconds = m.seconds();
-                target.state().mutedUntil =
-                    seconds == 0 ? null : clock.instant().plusSeconds(seconds);
-                LOG.info(
-                    "{} ({}) muted by {} for {} s",
-                    target.id(),
-                    target.state().nick,
-                    m.by(),
-                    seconds);
-                target.reply(
-                    new Reply.Notice(
-                        seconds == 0
-                            ? "You may talk again."
-                            : "You are muted by "
-                                + m.by()
-                                + " for "
-                                + Durations.format(seconds)
-                                + "."));
-              });
-          return null;
-        }
-
-        @Override
-        public Void ban(ModerationOrder.Ban b) {
-          // a ban by nickname: this node knows the address; every node learns the ban
-          onSessionOf(
-              b.nick(),
-              target ->
-                  eventBus.publish(
-                      BANS_ADDRESS,
-                      new ModerationOrder.Ban(
-                              target.state().nick, target.address(), b.until(), b.by())
-                          .toJson()));
-          return null;
-        }
-
-        @Override
-        public Void unban(ModerationOrder.Unban u) {
-          LOG.warn("an unban goes to every node's ban list, not to a user: {}", u);
-          return null;
-        }
-      };
 
   /**
    * Runs {@code action} on the event loop of this node's session holding {@code nick}, if there is
    * one.
    */
-  private void onSessionOf(String nick, java.util.function.Consumer<Session> action) {
+  private void onSessionOf(String nick, Consumer<Session> action) {
     Session target = nick == null ? null : nicknames.session(nick);
     if (target != null) {
       target.context().runOnContext(v -> action.accept(target));
     }
   }
 
-  /**
-   * Every node applies a ban or unban to its ban list, and closes its sessions from a banned
-   * address.
-   */
-  private final ModerationOrder.Visitor<Void> forBanList =
-      new ModerationOrder.Visitor<>() {
-        @Override
-        public Void ban(ModerationOrder.Ban b) {
-          bans.add(new BanList.Ban(b.address(), b.nick(), b.until(), b.by()));
-          LOG.info(
-              "{} banned by {} until {}",
-              b.address(),
-              b.by(),
-              b.until() == null ? "lifted" : b.until());
-          for (Session s : admission.sessions()) {
-            if (s.address().equals(b.address())) {
-              s.context().runOnContext(v -> s.close("banned by " + b.by()));
-            }
+  // ---- what the store applied, on every node -------------------------------------------------
+
+  /** A ban the store applied: this node's sessions from that address are closed. */
+  void banned(BanList.Ban b) {
+    LOG.info(
+        "{} ({}) banned by {} until {}",
+        b.address(),
+        b.nick(),
+        b.by(),
+        b.until() == null ? "lifted" : b.until());
+    for (Session s : admission.sessions()) {
+      if (s.address().equals(b.address())) {
+        s.context().runOnContext(v -> s.close("banned by " + b.by()));
+      }
+    }
+  }
+
+  /** A mute the store applied: this node's session holding the nickname, if any, is told. */
+  void muted(ChatStore.Mute m) {
+    onSessionOf(
+        m.nick(),
+        target -> {
+          String how;
+          if (m.until() == null) {
+            how = " with no end";
+          } else {
+            long millis = java.time.Duration.between(clock.instant(), m.until()).toMillis();
+            how = " for " + Durations.format(Math.max(1, (millis + 999) / 1000));
           }
-          return null;
-        }
+          LOG.info("{} ({}) muted by {}{}", target.id(), target.state().nick, m.by(), how);
+          target.reply(new Reply.Notice("You are muted by " + m.by() + how + "."));
+        });
+  }
 
-        @Override
-        public Void unban(ModerationOrder.Unban u) {
-          bans.remove(u.target()).forEach(b -> LOG.info("ban on {} lifted", b.address()));
-          return null;
-        }
-
-        @Override
-        public Void kick(ModerationOrder.Kick k) {
-          LOG.warn("a kick goes to the user's node, not to the ban lists: {}", k);
-          return null;
-        }
-
-        @Override
-        public Void mute(ModerationOrder.Mute m) {
-          LOG.warn("a mute goes to the user's node, not to the ban lists: {}", m);
-          return null;
-        }
-      };
+  /** A mute the store lifted: this node's session holding the nickname, if any, is told. */
+  void unmuted(String nick) {
+    onSessionOf(
+        nick,
+        target -> {
+          LOG.info("{} ({}) may talk again", target.id(), target.state().nick);
+          target.reply(new Reply.Notice("You may talk again."));
+        });
+  }
 }

@@ -4,11 +4,11 @@ import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 
 /**
- * What an operator orders, as it travels on the event bus: kicks and mutes to the node of the user
- * ({@code parley.node.<id>.control}), bans and unbans to every node ({@code parley.bans}), and a
- * ban by nickname first to the user's node, which knows the address. {@link #toJson} and {@link
- * #fromJson} are the one place that converts them (the JSON is the same as before the orders had
- * types, so mixed nodes agree).
+ * What an operator orders, as it travels on the event bus to the node of the user concerned ({@code
+ * parley.node.<id>.control}): a kick, and a ban by nickname (that node knows the address, writes
+ * the ban to the store and answers). Mutes, unbans and address bans go to the store instead; their
+ * orders are still read (and ignored) so that older nodes' JSON parses. {@link #toJson} and {@link
+ * #fromJson} are the one place that converts them.
  */
 public sealed interface ModerationOrder {
 

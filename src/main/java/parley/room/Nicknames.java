@@ -71,7 +71,8 @@ final class Nicknames {
         .claimNick(new UserRecord(nick, st.via, node, s.id(), st.connectedAt, now))
         .recover(
             err -> {
-              r.reply(StoreErrors.error(err, "your nickname was not claimed"));
+              r.reply(
+                  StoreErrors.reply(err, "your nickname could not be claimed; please try again"));
               return Future.succeededFuture(null);
             })
         .map(
@@ -105,6 +106,11 @@ final class Nicknames {
     }
     boolean caseOnly = Nick.key(old).equals(Nick.key(nick));
     Instant now = clock.instant();
+    if (!caseOnly && store.muted(old, now) != null) {
+      // a mute is kept per nickname: a new one would shake it off
+      r.reply(new Reply.Error(ErrorCode.MUTED, "you can't change your nickname while muted"));
+      return;
+    }
     UserRecord me = new UserRecord(nick, st.via, node, s.id(), st.connectedAt, now);
     Future<Boolean> claim =
         caseOnly
@@ -113,7 +119,7 @@ final class Nicknames {
     claim.onComplete(
         ar -> {
           if (ar.failed()) {
-            r.reply(StoreErrors.error(ar.cause(), "you were not renamed"));
+            r.reply(StoreErrors.reply(ar.cause(), "you could not be renamed; please try again"));
             return;
           }
           if (!ar.result()) {

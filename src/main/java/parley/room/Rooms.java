@@ -137,7 +137,10 @@ final class Rooms {
                   st.currentRoom = st.rooms.isEmpty() ? null : st.rooms.iterator().next();
                 }
                 hub.leave(room, s);
-                r.reply(StoreErrors.error(err, "you did not join " + RoomName.display(room)));
+                r.reply(
+                    StoreErrors.reply(
+                        err,
+                        "you could not join " + RoomName.display(room) + "; please try again"));
               }
             });
   }

@@ -1,12 +1,22 @@
 package parley.room;
 
-import java.util.concurrent.CompletionException;
 import parley.chat.ErrorCode;
 import parley.chat.Reply;
 import parley.store.ReadOnlyException;
 
-/** What a user is told when the store refused or lost a write. */
+/**
+ * The one mapping from a failed store write to what the user is told: a node cut off from the
+ * cluster ({@code read_only}, nothing was done), a write sent but not confirmed ({@code
+ * not_confirmed}, it may still take effect), anything else ({@code not_stored}).
+ */
 final class StoreErrors {
+  static final String READ_ONLY_TEXT =
+      "not done: this server has lost contact with the rest of the cluster; you can read, not"
+          + " send, until it returns";
+  static final String NOT_CONFIRMED_TEXT =
+      "not confirmed: this server lost contact with the rest of the cluster before the change was"
+          + " confirmed; it may still take effect";
+
   /** Sent to every user of a node that lost contact with the majority of the cluster. */
   static final String CUT_OFF =
       "This server has lost contact with the rest of the cluster: you can read, not send, until it"
@@ -18,27 +28,19 @@ final class StoreErrors {
   private StoreErrors() {}
 
   /**
-   * The error reply for a failed store write.
-   *
-   * @param what what did not happen, e.g. "your message was not sent"
+   * @param err why the write failed, possibly wrapped (a {@link ReadOnlyException} is found among
+   *     its causes)
+   * @param notStored the text for any other failure, e.g. "your message could not be stored; please
+   *     send it again"
    */
-  static Reply.Error error(Throwable err, String what) {
-    Throwable t = err;
-    while (t instanceof CompletionException && t.getCause() != null) {
-      t = t.getCause();
+  static Reply.Error reply(Throwable err, String notStored) {
+    for (Throwable t = err; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof ReadOnlyException ro) {
+        return ro.maybeDone()
+            ? new Reply.Error(ErrorCode.NOT_CONFIRMED, NOT_CONFIRMED_TEXT)
+            : new Reply.Error(ErrorCode.READ_ONLY, READ_ONLY_TEXT);
+      }
     }
-    if (t instanceof ReadOnlyException ro) {
-      return ro.maybeDone()
-          ? new Reply.Error(
-              ErrorCode.NOT_CONFIRMED,
-              "not confirmed: the cluster did not answer in time (it may be losing its majority);"
-                  + " if it shows up with a number, it was done, otherwise try again")
-          : new Reply.Error(
-              ErrorCode.READ_ONLY,
-              what
-                  + ": this server has lost contact with the rest of the cluster; you can read, not"
-                  + " send, until it returns");
-    }
-    return new Reply.Error(ErrorCode.NOT_STORED, what + ": it could not be stored; try again");
+    return new Reply.Error(ErrorCode.NOT_STORED, notStored);
   }
 }

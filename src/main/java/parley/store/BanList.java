@@ -42,7 +42,9 @@ public final class BanList {
     }
   }
 
+  /** Null for a list kept in memory only. */
   private final Path file;
+
   private final Map<String, Ban> bans = new LinkedHashMap<>();
 
   /** The newest file content not yet taken by the writer; null when the writer has taken it. */
@@ -66,6 +68,11 @@ public final class BanList {
 
   private BanList(Path file) {
     this.file = file;
+  }
+
+  /** A list kept in memory only, never written (tests, and stores that keep bans elsewhere). */
+  public static BanList inMemory() {
+    return new BanList(null);
   }
 
   /** Reads the ban file if there is one; a damaged file is reported and set aside, never fatal. */
@@ -143,6 +150,9 @@ public final class BanList {
    * one comes.
    */
   private void save() {
+    if (file == null) {
+      return;
+    }
     if (pending.getAndSet(snapshot()) == null) {
       writer.execute(this::writePending);
     }

@@ -3,6 +3,7 @@ package parley.store;
 import io.vertx.core.Future;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import parley.chat.ChatEvent;
@@ -13,6 +14,10 @@ import parley.chat.UserRecord;
  * Where nickname claims, room membership, topics and history live. One interface, a local
  * implementation ({@link LocalChatStore}, Vert.x local shared data) and a clustered one; both pass
  * the same contract tests. Every method may be called from any event loop.
+ *
+ * <p>Moderation state (bans and mutes) lives here too, so that it is the same on every node of a
+ * cluster and outlives restarts; writes of it, like every write, may fail with {@link
+ * ReadOnlyException} in a clustered store.
  */
 public interface ChatStore {
 
@@ -147,4 +152,83 @@ public interface ChatStore {
    * from the majority) and when it takes them again (true). The local store always takes them.
    */
   default void onWritableChange(Consumer<Boolean> l) {}
+
+  // ---- moderation ----------------------------------------------------------------------------
+
+  /**
+   * A nickname that may not talk.
+   *
+   * @param nick the nickname as it was held when muted; mutes are looked up case-insensitively
+   *     ({@link parley.chat.Nick#key})
+   * @param until when the mute ends; null for a mute without end (lifting is {@link #unmute})
+   * @param by the operator who muted
+   */
+  record Mute(String nick, Instant until, String by) {
+    /** Whether the mute is in force at {@code now}. */
+    public boolean activeAt(Instant now) {
+      return until == null || until.isAfter(now);
+    }
+  }
+
+  /**
+   * Bans {@code ban.address()} (made for {@code ban.nick()}, which may be null) until {@code
+   * ban.until()} (null: until lifted), on every node. A new ban of the same address replaces the
+   * old one. Completes once the ban is applied ({@link #banned} on this node sees it) and, in a
+   * replicated store, committed; a store that keeps it in a local file may write that in the
+   * background ({@link #flush} waits for it).
+   */
+  Future<Void> ban(BanList.Ban ban);
+
+  /**
+   * Lifts the bans on the address {@code addressOrNick}, and the bans made for the nickname {@code
+   * addressOrNick} (case-insensitively), on every node.
+   *
+   * @return the bans lifted; empty when there were none
+   */
+  Future<List<BanList.Ban>> unban(String addressOrNick);
+
+  /**
+   * The ban in force on {@code address} at {@code now}, or null. A local, synchronous read (no
+   * network, no disk): admission calls it on the event loop for every connection.
+   */
+  BanList.Ban banned(String address, Instant now);
+
+  /**
+   * Mutes {@code mute.nick()} on every node, replacing an earlier mute of that nickname. Completes
+   * once the mute is applied ({@link #muted} on this node sees it).
+   */
+  Future<Void> mute(Mute mute);
+
+  /**
+   * Lifts the mute of {@code nick} (case-insensitively) on every node.
+   *
+   * @return true if a mute was recorded for that nickname and is now lifted; false if there was
+   *     none
+   */
+  Future<Boolean> unmute(String nick);
+
+  /**
+   * The mute in force on {@code nick} (case-insensitively) at {@code now}, or null. A local,
+   * synchronous read: called for every message sent.
+   */
+  Mute muted(String nick, Instant now);
+
+  /**
+   * Registers what to do, on this node, when the store applies a moderation change: every ban, mute
+   * and unmute, wherever it was made (this node included), is handed to the matching consumer once
+   * on every node, after {@link #banned} / {@link #muted} there reflect it. So a node closes its
+   * own sessions from a banned address and tells its own muted user. Consumers may be called on any
+   * thread and must not block. Unbans are not reported (nothing needs to happen on them).
+   *
+   * @param unmuted is given the nickname whose mute was lifted
+   */
+  void onModeration(Consumer<BanList.Ban> banned, Consumer<Mute> muted, Consumer<String> unmuted);
+
+  /**
+   * Completes once every change made before the call is durable where this store keeps it on this
+   * node's disk (the server's shutdown waits for it). Never fails.
+   */
+  default CompletableFuture<Void> flush() {
+    return CompletableFuture.completedFuture(null);
+  }
 }

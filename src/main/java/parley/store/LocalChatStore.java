@@ -15,6 +15,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import parley.chat.ChatEvent;
 import parley.chat.Nick;
@@ -24,6 +26,11 @@ import parley.chat.UserRecord;
 /**
  * The store of a single node: nickname claims and rooms live in Vert.x local shared data ({@link
  * LocalMap}), so every event loop of the node sees the same state without a network round trip.
+ *
+ * <p>Moderation state belongs to the store object (one per node): bans in its {@link BanList}
+ * (durable, {@code bans.json}), mutes in memory by nickname key (they outlive a reconnect, not a
+ * restart). Changes are reported to the {@link #onModeration} handlers synchronously, on the thread
+ * that made them.
  */
 public final class LocalChatStore implements ChatStore {
 
@@ -47,12 +54,23 @@ public final class LocalChatStore implements ChatStore {
   private final int retain;
   private final EventLog journal;
   private final String epoch;
+  private final BanList bans;
+
+  /** Mutes by nickname key; expired ones are dropped when next looked at. */
+  private final Map<String, Mute> mutes = new ConcurrentHashMap<>();
+
+  private final List<ModerationHandlers> handlers = new CopyOnWriteArrayList<>();
+
+  private record ModerationHandlers(
+      Consumer<BanList.Ban> banned, Consumer<Mute> muted, Consumer<String> unmuted) {}
 
   /**
    * @param retain how many events per room are kept in memory for history and resume
    * @param journal null to keep history in memory only
+   * @param bans where bans are kept ({@link BanList#open}, or {@link BanList#inMemory})
    */
-  public LocalChatStore(Vertx vertx, int retain, EventLog journal) {
+  public LocalChatStore(Vertx vertx, int retain, EventLog journal, BanList bans) {
+    this.bans = java.util.Objects.requireNonNull(bans, "bans");
     this.vertx = vertx;
     this.nicks = vertx.sharedData().getLocalMap("parley.nicks");
     this.rooms = vertx.sharedData().getLocalMap("parley.rooms");
@@ -209,6 +227,64 @@ public final class LocalChatStore implements ChatStore {
         r == null
             ? new Snapshot(new Slice(List.of(), 0), 0, null, new Members(List.of(), 0))
             : r.snapshot(afterSeq, max, memberLimit));
+  }
+
+  // ---- moderation ----------------------------------------------------------------------------
+
+  @Override
+  public Future<Void> ban(BanList.Ban ban) {
+    bans.add(ban);
+    handlers.forEach(h -> h.banned().accept(ban));
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<List<BanList.Ban>> unban(String addressOrNick) {
+    return Future.succeededFuture(bans.remove(addressOrNick));
+  }
+
+  @Override
+  public BanList.Ban banned(String address, Instant now) {
+    return bans.find(address, now);
+  }
+
+  @Override
+  public Future<Void> mute(Mute mute) {
+    mutes.put(Nick.key(mute.nick()), mute);
+    handlers.forEach(h -> h.muted().accept(mute));
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<Boolean> unmute(String nick) {
+    boolean lifted = mutes.remove(Nick.key(nick)) != null;
+    if (lifted) {
+      handlers.forEach(h -> h.unmuted().accept(nick));
+    }
+    return Future.succeededFuture(lifted);
+  }
+
+  @Override
+  public Mute muted(String nick, Instant now) {
+    String key = Nick.key(nick);
+    Mute m = mutes.get(key);
+    if (m != null && !m.activeAt(now)) {
+      mutes.remove(key, m); // ran out
+      return null;
+    }
+    return m;
+  }
+
+  @Override
+  public void onModeration(
+      Consumer<BanList.Ban> banned, Consumer<Mute> muted, Consumer<String> unmuted) {
+    handlers.add(new ModerationHandlers(banned, muted, unmuted));
+  }
+
+  /** Completes once the ban list is on disk. */
+  @Override
+  public CompletableFuture<Void> flush() {
+    return bans.flush();
   }
 
   private RoomLog room(String name) {

@@ -17,20 +17,21 @@ import org.junit.jupiter.api.AfterEach;
 import parley.cluster.raft.RaftCluster;
 import parley.store.ChatStore;
 import parley.store.ChatStoreContract;
+import parley.store.ModerationContract;
 
 /**
  * The store contract for the Raft store, on a real one-voter Raft group (its own port and data dir
  * per test): a one-voter group is its own majority, so every write commits after its fsync. What
  * only several voters show (delivery on every node, refusal while cut off, reconciliation) is
- * tested with three nodes in {@code RaftChatStoreClusterTest} and the cluster ITs.
+ * tested with three nodes in {@link RaftChatStoreClusterTest} and the cluster ITs.
  */
-class RaftChatStoreTest extends ChatStoreContract {
+class RaftChatStoreTest extends ChatStoreContract implements ModerationContract {
   private final List<AutoCloseable> opened = new ArrayList<>();
   private Vertx vertx;
   private RaftChatStore current;
 
   @Override
-  protected ChatStore store() throws Exception {
+  public ChatStore store() throws Exception {
     return storeRetaining(1000);
   }
 

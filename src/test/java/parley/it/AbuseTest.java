@@ -730,6 +730,51 @@ class AbuseTest extends ClientTest {
   }
 
   @Test
+  void aMuteIsKeptPerNicknameSoReconnectingDoesNotLiftIt() throws Exception {
+    server = TestServer.start(new JsonObject().put("operatorPassword", "s3cret"));
+    try (LineClient op = LineClient.login(server.telnetPort(), "op")) {
+      op.send("/op s3cret");
+      op.expectContaining("You are now an operator");
+      try (WsClient troll = WsClient.login(clientVertx, server.httpPort(), "troll")) {
+        op.send("/mute troll 1h");
+        op.expectContaining("Done: mute troll");
+        troll.expect(
+            f ->
+                "notice".equals(f.getString("type"))
+                    && f.getString("text").contains("You are muted by op for"),
+            "mute notice");
+      }
+      op.expectContaining("troll has left #lobby");
+
+      try (LineClient again = LineClient.login(server.telnetPort(), "Troll")) {
+        again.send("I am back, with a new connection");
+        again.expectContaining("you are muted for another");
+        again.send("/nick notatroll");
+        again.expectContaining("while muted");
+
+        op.send("/mute troll 0");
+        op.expectContaining("Done: unmute troll");
+        again.expectContaining("You may talk again.");
+        again.send("thank you");
+        op.expectContaining("thank you");
+        op.send("/mute troll 0");
+        op.expectContaining("troll was not muted");
+
+        op.send("/unban 10.9.9.9");
+        op.expectContaining("No ban on 10.9.9.9");
+        // a ban by nickname: the user's node knows the address (here everyone's, 127.0.0.1)
+        op.send("/ban troll 1m");
+        again.expectContaining("banned by op");
+        again.expectClosed();
+      }
+    }
+    try (LineClient refused = new LineClient(server.telnetPort())) {
+      refused.expectContaining("you are banned");
+      refused.expectClosed();
+    }
+  }
+
+  @Test
   void randomJunkNeverBreaksTheServerOrReachesAUserAsAnError() throws Exception {
     server =
         TestServer.start(

@@ -349,7 +349,7 @@ class ClusterIT {
       long killedAt = System.nanoTime();
       List<Long> during = new ArrayList<>();
       for (int i = 1; i <= 3; i++) {
-        during.add(sayAcked(brian, "while node 1 is down " + i));
+        during.add(brian.sayAcked("while node 1 is down " + i, Duration.ofSeconds(30)));
       }
       assertEquals(
           List.of(lastSeen + 1, lastSeen + 2, lastSeen + 3), during, "seq goes on without a gap");
@@ -405,34 +405,6 @@ class ClusterIT {
                 .toList();
         assertEquals(List.of(during.get(2) + 1), live, "nothing twice");
       }
-    }
-  }
-
-  /**
-   * Says {@code text} until it comes back with a seq: while node 1 was the leader, the survivors
-   * elect a new one first, and a write meanwhile is refused ({@code read_only}). A refused write
-   * has no effect, so sending it again cannot give it two seqs.
-   */
-  private static long sayAcked(WsClient c, String text) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (true) {
-      c.say(text);
-      JsonObject f =
-          c.expect(
-              m ->
-                  ("message".equals(m.getString("type")) && text.equals(m.getString("text")))
-                      || "error".equals(m.getString("type")),
-              "\"" + text + "\" back, or an error");
-      if ("message".equals(f.getString("type"))) {
-        return f.getLong("seq");
-      }
-      if ("not_confirmed".equals(f.getString("code"))) {
-        // sent, not confirmed in time: it commits once the new leader is there, or never
-        return c.expectMessage(text).getLong("seq");
-      }
-      assertEquals("read_only", f.getString("code"), "only a refusal may be retried: " + f);
-      assertTrue(System.nanoTime() < deadline, "still refused after 30 s: " + f);
-      Thread.sleep(500);
     }
   }
 

@@ -125,6 +125,39 @@ public final class WsClient implements AutoCloseable {
         "message \"" + text + "\"");
   }
 
+  /**
+   * Says {@code text} on a clustered node until it comes back with a seq, within {@code within}: a
+   * {@code read_only} refusal (an election is going on; nothing was done) is retried after 500 ms;
+   * a {@code not_confirmed} one is awaited, and sent again if it does not show up (the leader died
+   * with it). Any other error fails. Returns the seq.
+   */
+  public long sayAcked(String text, Duration within) throws Exception {
+    long deadline = System.nanoTime() + within.toNanos();
+    while (true) {
+      say(text);
+      JsonObject f =
+          expect(
+              m ->
+                  ("message".equals(m.getString("type")) && text.equals(m.getString("text")))
+                      || "error".equals(m.getString("type")),
+              "\"" + text + "\" back, or an error");
+      if ("message".equals(f.getString("type"))) {
+        return f.getLong("seq");
+      }
+      if ("not_confirmed".equals(f.getString("code"))) {
+        try {
+          return expectMessage(text).getLong("seq");
+        } catch (AssertionError e) {
+          assertTrue(System.nanoTime() < deadline, "not confirmed, not seen for " + within);
+          continue;
+        }
+      }
+      assertTrue("read_only".equals(f.getString("code")), "only a refusal may be retried: " + f);
+      assertTrue(System.nanoTime() < deadline, "still refused after " + within + ": " + f);
+      Thread.sleep(500);
+    }
+  }
+
   public void expectClosed() {
     Eventually.within(WAIT)
         .untilAsserted(() -> assertTrue(closed, () -> "websocket still open; saw " + seen));
