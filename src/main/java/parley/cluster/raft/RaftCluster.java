@@ -321,9 +321,11 @@ public final class RaftCluster implements AutoCloseable {
         .setProperties(clientProps)
         .setRaftGroup(group)
         .setLeaderId(null)
+        // retried until it commits or the client is closed: a request that runs out of retries
+        // fails the client's whole ordered window for good. Users are answered by the write
+        // timeout meanwhile ("not confirmed"), and a cut-off node stops sending (writable()).
         .setRetryPolicy(
-            RetryPolicies.retryUpToMaximumCountWithFixedSleep(
-                30, TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
+            RetryPolicies.retryForeverWithSleep(TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
         .build();
   }
 
