@@ -218,6 +218,8 @@ public final class RaftCluster implements AutoCloseable {
   /** Replaced by {@link #renewClient} when Ratis gave up on a request. */
   private volatile RaftClient client;
 
+  private final Object clientLock = new Object();
+
   /** Completes futures, runs timeouts and the poll: never a Ratis thread. */
   private final ScheduledThreadPoolExecutor timer;
 
@@ -311,54 +313,70 @@ public final class RaftCluster implements AutoCloseable {
     RaftProperties clientProps = new RaftProperties();
     RaftConfigKeys.Rpc.setType(clientProps, SupportedRpcType.GRPC);
     RaftClientConfigKeys.Async.setOutstandingRequestsMax(clientProps, 1000);
+    // one attempt may take this long on a loaded machine before it is retried (default 3 s);
+    // the user hears "not confirmed" after Config.writeTimeout whatever happens here
+    RaftClientConfigKeys.Rpc.setRequestTimeout(
+        clientProps, TimeDuration.valueOf(10, TimeUnit.SECONDS));
     return RaftClient.newBuilder()
         .setProperties(clientProps)
         .setRaftGroup(group)
         .setLeaderId(null)
+        // retried until it commits or the client is closed: a request that runs out of retries
+        // fails the client's whole ordered window for good. Users are answered by the write
+        // timeout meanwhile ("not confirmed"), and a cut-off node stops sending (writable()).
         .setRetryPolicy(
-            RetryPolicies.retryUpToMaximumCountWithFixedSleep(
-                30, TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
+            RetryPolicies.retryForeverWithSleep(TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
         .build();
   }
 
   /**
-   * Ratis closes a client's ordered request window when a request runs out of retries (a partition,
-   * a long election); a fresh client replaces it, on the submitter thread, so that the next write
-   * goes through once a majority is back.
+   * Ratis closes a client's ordered request window for good when a request fails there (it ran out
+   * of retries: a partition, a long election, a machine too loaded to answer in time), and a send
+   * into a full window blocks. So a fresh client replaces the failed one at once, here, and the old
+   * one is closed on a thread of its own: that fails what was still queued in it (reported as not
+   * confirmed: it may still commit) and frees a submitter blocked on it.
    */
   private void renewClient(RaftClient failed) {
     if (closed.get()) {
       return;
     }
-    try {
-      submitter.execute(
-          () -> {
-            if (client != failed || closed.get()) {
-              return;
-            }
-            client = newClient();
-            LOG.info("raft client renewed after a request ran out of retries");
-            try {
-              failed.close();
-            } catch (IOException | RuntimeException e) {
-              LOG.debug("old raft client close: {}", e.toString());
-            }
-          });
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      // closing
+    synchronized (clientLock) {
+      if (client != failed) {
+        return;
+      }
+      client = newClient();
     }
+    LOG.info("raft client renewed after a request failed");
+    Thread closer =
+        new Thread(
+            () -> {
+              try {
+                failed.close();
+              } catch (IOException | RuntimeException e) {
+                LOG.debug("old raft client close: {}", e.toString());
+              }
+            },
+            "parley-raft-client-close");
+    closer.setDaemon(true);
+    closer.start();
   }
 
-  /** Whether Ratis gave up on the request (which closes the client's request window). */
+  /**
+   * Whether the request failed in Ratis (rather than in our state machine, or not at all): the
+   * client's request window is then unusable.
+   */
   private static boolean exhausted(Throwable err, RaftClientReply reply) {
-    Throwable t = err != null ? err : reply == null ? null : reply.getException();
-    for (; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof org.apache.ratis.protocol.exceptions.RaftRetryFailureException
-          || t instanceof org.apache.ratis.protocol.exceptions.AlreadyClosedException) {
-        return true;
+    Throwable t =
+        err != null ? err : reply == null || reply.isSuccess() ? null : reply.getException();
+    if (t == null) {
+      return false;
+    }
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof StateMachineException) {
+        return false;
       }
     }
-    return false;
+    return true;
   }
 
   /**
