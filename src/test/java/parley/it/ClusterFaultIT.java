@@ -14,7 +14,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
@@ -77,6 +79,12 @@ class ClusterFaultIT {
 
   /** Acks of earlier scenarios that every node was found to hold: later ones check them too. */
   private final List<ChatLoad.Ack> verified = Collections.synchronizedList(new ArrayList<>());
+
+  /**
+   * Duplicates and gaps earlier scenarios found in the histories: they stay there, and later
+   * scenarios report only new ones.
+   */
+  private final Set<String> knownDamage = ConcurrentHashMap.newKeySet();
 
   /** Acks of this scenario's loads so far. */
   private final List<ChatLoad.Ack> ledger = Collections.synchronizedList(new ArrayList<>());
@@ -518,8 +526,12 @@ class ClusterFaultIT {
       c.net().isolate(3);
       long cut = System.nanoTime();
       log("s7: node 3 cut off; keeper holds its nick there");
-      // within the lease the nick stays keeper's
-      assertEquals("nick_taken", outcome(1, "keeper", null), "keeper's nick 2 s after the cut");
+      // within the lease the nick stays keeper's (while the majority elects a new leader, if node 3
+      // led, the claim may also be refused as read_only or not_confirmed: never granted)
+      String early = outcome(1, "keeper", null);
+      assertTrue(
+          List.of("nick_taken", "not_confirmed", "read_only", "unavailable").contains(early),
+          "keeper's nick right after the cut: " + early);
       long takenAfter = -1;
       WsClient taker = null;
       try {
@@ -535,7 +547,9 @@ class ClusterFaultIT {
           } else {
             x.close();
             assertTrue(
-                List.of("nick_taken", "unavailable").contains(f.getString("code")), f.encode());
+                List.of("nick_taken", "not_confirmed", "read_only", "unavailable")
+                    .contains(f.getString("code")),
+                f.encode());
           }
         }
         assertTrue(
@@ -627,7 +641,7 @@ class ClusterFaultIT {
           Map<String, JsonObject> h = HistoryCheck.fetch(vertx, c, node, ROOMS);
           histories.put(node, h);
           for (String room : ROOMS) {
-            reports.add(HistoryCheck.check(node, room, h.get(room), acks));
+            reports.add(HistoryCheck.check(node, room, h.get(room), acks, knownDamage));
           }
         }
       } catch (Exception | AssertionError e) {
@@ -645,6 +659,7 @@ class ClusterFaultIT {
     }
     for (HistoryCheck.Report r : reports) {
       log(name + ": " + r);
+      knownDamage.addAll(r.damage());
     }
     if (problem != null) {
       check(false, name + ": reading the histories: " + problem);

@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -32,7 +33,10 @@ public final class HistoryCheck {
 
   private static final AtomicInteger READERS = new AtomicInteger();
 
-  /** The result for one node and room. */
+  /**
+   * The result for one node and room. {@code damage}: the keys (room and what) of every duplicate
+   * and gap in the history, known ones included.
+   */
   public record Report(
       int node,
       String room,
@@ -47,7 +51,8 @@ public final class HistoryCheck {
       int duplicates,
       int gaps,
       int wrongEpoch,
-      List<String> examples) {
+      List<String> examples,
+      List<String> damage) {
     public boolean ok() {
       return missing == 0 && changed == 0 && duplicates == 0 && gaps == 0 && wrongEpoch == 0;
     }
@@ -128,9 +133,20 @@ public final class HistoryCheck {
     return byRoom;
   }
 
-  /** Checks one room's {@code history} frame (or a node's messages) against the acks. */
+  /** Checks one room's {@code history} frame against the acks. */
   public static Report check(
       int node, String room, JsonObject history, Collection<ChatLoad.Ack> acks) {
+    return check(node, room, history, acks, Set.of());
+  }
+
+  /**
+   * Checks one room's {@code history} frame against the acks. Duplicates and gaps whose key is in
+   * {@code known} (found earlier, see {@link Report#damage}) are not counted again: they stay in
+   * the history for good, and a later check should tell only what is new.
+   */
+  public static Report check(
+      int node, String room, JsonObject history, Collection<ChatLoad.Ack> acks, Set<String> known) {
+    List<String> damage = new ArrayList<>();
     String epoch = history.getString("epoch");
     JsonArray messages = history.getJsonArray("messages", new JsonArray());
     Map<Long, String> bySeq = new HashMap<>();
@@ -153,20 +169,26 @@ public final class HistoryCheck {
       }
       last = Math.max(last, seq);
       if (prev >= 0 && seq != prev + 1) {
-        gaps++;
-        example(examples, "after " + prev + " comes " + seq);
+        if (found(damage, known, "gap after " + prev)) {
+          gaps++;
+          example(examples, "after " + prev + " comes " + seq);
+        }
       }
       prev = seq;
       String before = bySeq.putIfAbsent(seq, text);
       if (before != null && !before.equals(text)) {
-        duplicates++;
-        example(examples, "seq " + seq + " is \"" + before + "\" and \"" + text + "\"");
+        if (found(damage, known, "seq " + seq)) {
+          duplicates++;
+          example(examples, "seq " + seq + " is \"" + before + "\" and \"" + text + "\"");
+        }
       }
       if (text != null && "message".equals(m.getString("type", "message"))) {
         Long other = byText.putIfAbsent(text, seq);
         if (other != null && other.longValue() != seq) {
-          duplicates++;
-          example(examples, "\"" + text + "\" under seq " + other + " and " + seq);
+          if (found(damage, known, "text " + text)) {
+            duplicates++;
+            example(examples, "\"" + text + "\" under seq " + other + " and " + seq);
+          }
         }
       }
     }
@@ -213,7 +235,14 @@ public final class HistoryCheck {
         duplicates,
         gaps,
         wrongEpoch,
-        examples);
+        examples,
+        damage.stream().map(d -> room + " " + d).toList());
+  }
+
+  /** Notes a defect by key; true if it is not a known one. */
+  private static boolean found(List<String> damage, Set<String> known, String key) {
+    damage.add(key);
+    return !known.contains(key);
   }
 
   /** (room, seq) acknowledged with two texts, or a text acknowledged under two seqs. */
