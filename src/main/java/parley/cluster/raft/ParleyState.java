@@ -20,6 +20,7 @@ import parley.chat.UserRecord;
 import parley.cluster.raft.Commands.Append;
 import parley.cluster.raft.Commands.Appended;
 import parley.cluster.raft.Commands.Ban;
+import parley.cluster.raft.Commands.Batch;
 import parley.cluster.raft.Commands.Claim;
 import parley.cluster.raft.Commands.ClaimResult;
 import parley.cluster.raft.Commands.ClaimStatus;
@@ -33,6 +34,7 @@ import parley.cluster.raft.Commands.Mute;
 import parley.cluster.raft.Commands.NodeLease;
 import parley.cluster.raft.Commands.Release;
 import parley.cluster.raft.Commands.Result;
+import parley.cluster.raft.Commands.Results;
 import parley.cluster.raft.Commands.Unban;
 import parley.cluster.raft.Commands.Unmute;
 import parley.store.ChatStore.Members;
@@ -170,6 +172,17 @@ public final class ParleyState {
 
   /** Applies one log entry. {@code index} is only passed on in the reported changes. */
   public synchronized Outcome apply(long index, Entry entry) {
+    if (entry.command() instanceof Batch b) {
+      // each in order, with the batch's time: as if they were entries of their own
+      List<Result> results = new ArrayList<>(b.commands().size());
+      List<Applied> changes = new ArrayList<>(b.commands().size());
+      for (Command c : b.commands()) {
+        Outcome o = apply(index, new Entry(entry.time(), c));
+        results.add(o.result());
+        changes.addAll(o.changes());
+      }
+      return new Outcome(new Results(results), changes);
+    }
     List<Applied> changes = new ArrayList<>(2);
     logTime = Math.max(logTime, entry.time());
     expire(index, changes);

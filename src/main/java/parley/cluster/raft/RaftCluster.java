@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -484,13 +485,29 @@ public final class RaftCluster implements AutoCloseable {
     writableListeners.add(l);
   }
 
-  /** Proposes a command; completes with what applying it answered. */
+  /** A command waiting to be sent, and who waits for its result. */
+  private record Queued(Command command, CompletableFuture<Result> out) {}
+
+  /** Commands proposed while {@link #MAX_IN_FLIGHT} requests were on their way: the next batch. */
+  private final ArrayDeque<Queued> queue = new ArrayDeque<>();
+
+  private int inFlight;
+
+  /**
+   * Requests on their way to the leader at once. What is proposed meanwhile waits and goes as one
+   * {@link Commands.Batch} (group commit): one replication and one fsync for many messages.
+   */
+  static final int MAX_IN_FLIGHT = 2;
+
+  /**
+   * Proposes a command; completes with what applying it answered. Commands proposed while earlier
+   * ones are on their way are sent together, in order, as one log entry.
+   */
   public CompletableFuture<Result> submit(Command command) {
     String why = readOnlyReason();
     if (why != null) {
       return CompletableFuture.failedFuture(new ReadOnlyException(why));
     }
-    Message m = Message.valueOf(ByteString.copyFrom(Commands.encode(command)));
     CompletableFuture<Result> out = new CompletableFuture<>();
     long timeoutMs = config.writeTimeout().toMillis();
     ScheduledFuture<?> timeout =
@@ -509,31 +526,99 @@ public final class RaftCluster implements AutoCloseable {
             });
     if (closed.get()) {
       out.completeExceptionally(new ReadOnlyException("the raft node is closed"));
+      return out;
     }
+    synchronized (queue) {
+      queue.addLast(new Queued(command, out));
+    }
+    pump();
+    return out;
+  }
+
+  /** Sends the next batch if fewer than {@link #MAX_IN_FLIGHT} requests are on their way. */
+  private void pump() {
+    List<Queued> batch = new ArrayList<>();
+    synchronized (queue) {
+      if (inFlight >= MAX_IN_FLIGHT) {
+        return;
+      }
+      while (!queue.isEmpty() && batch.size() < Commands.MAX_BATCH) {
+        Queued q = queue.pollFirst();
+        if (!q.out().isDone()) { // timed out while it waited: never sent, so never applied
+          batch.add(q);
+        }
+      }
+      if (batch.isEmpty()) {
+        return;
+      }
+      inFlight++;
+    }
+    Command c =
+        batch.size() == 1
+            ? batch.get(0).command()
+            : new Commands.Batch(batch.stream().map(Queued::command).toList());
+    Message m = Message.valueOf(ByteString.copyFrom(Commands.encode(c)));
     try {
       submitter.execute(
           () -> {
             try {
-              RaftClient c = client;
+              RaftClient c0 = client;
               var sent =
-                  c.async()
+                  c0.async()
                       .send(m)
                       .whenCompleteAsync(
                           (reply, err) -> {
                             if (exhausted(err, reply)) {
-                              renewClient(c);
+                              renewClient(c0);
                             }
-                            complete(out, reply, err);
+                            sent(batch, reply, err);
                           },
                           timer);
             } catch (RuntimeException e) {
-              timer.execute(() -> out.completeExceptionally(failure(e)));
+              timer.execute(() -> sent(batch, null, e));
             }
           });
     } catch (java.util.concurrent.RejectedExecutionException e) {
-      out.completeExceptionally(new ReadOnlyException("the raft node is closed", e));
+      sent(batch, null, new ReadOnlyException("the raft node is closed", e));
     }
-    return out;
+  }
+
+  /** A request came back (or failed): answers its commands, then sends what waited meanwhile. */
+  private void sent(List<Queued> batch, RaftClientReply reply, Throwable err) {
+    synchronized (queue) {
+      inFlight--;
+    }
+    try {
+      if (batch.size() == 1) {
+        complete(batch.get(0).out(), reply, err);
+      } else {
+        CompletableFuture<Result> all = new CompletableFuture<>();
+        complete(all, reply, err);
+        var unused =
+            all.whenComplete(
+                (r, e) -> {
+                  List<Result> each =
+                      e == null && r instanceof Commands.Results rs ? rs.results() : null;
+                  for (int i = 0; i < batch.size(); i++) {
+                    if (each != null && i < each.size()) {
+                      batch.get(i).out().complete(each.get(i));
+                    } else {
+                      batch
+                          .get(i)
+                          .out()
+                          .completeExceptionally(
+                              e != null ? e : new IllegalStateException("no result for " + r));
+                    }
+                  }
+                });
+      }
+    } catch (RuntimeException e) {
+      LOG.error("answering a raft request failed", e);
+    } finally {
+      if (!closed.get()) {
+        pump();
+      }
+    }
   }
 
   private static void complete(

@@ -44,7 +44,12 @@ class CommandsTest {
           new Unmute("lobby", "eve"),
           new Join("lobby", "s1", "n1", "Ann ✓"),
           new Join("r", null, "n2", ""),
-          new Leave("lobby", "s1", "n1"));
+          new Leave("lobby", "s1", "n1"),
+          new Commands.Batch(
+              List.of(
+                  new Append("lobby", "n1", "s1", null, Kind.MESSAGE, "ann", "telnet", "one"),
+                  new Join("lobby", "s1", "n1", "ann"),
+                  new Append("lobby", "n1", "s1", null, Kind.MESSAGE, "ann", "telnet", "two"))));
 
   @Test
   void everyCommandRoundTripsWithItsTime() {
@@ -96,6 +101,12 @@ class CommandsTest {
   }
 
   @Test
+  void aBatchHoldsNoBatch() {
+    Command inner = new Commands.Batch(List.of(new Init(1)));
+    assertThrows(IllegalArgumentException.class, () -> new Commands.Batch(List.of(inner)));
+  }
+
+  @Test
   void resultsRoundTrip() {
     for (Result r :
         List.<Result>of(
@@ -104,7 +115,9 @@ class CommandsTest {
             new ClaimResult(ClaimStatus.OK),
             new ClaimResult(ClaimStatus.TAKEN),
             new ClaimResult(ClaimStatus.STALE),
-            new Done(0))) {
+            new Done(0),
+            new Commands.Results(
+                List.of(new Appended(1, 2, 3, false), new ClaimResult(ClaimStatus.OK))))) {
       assertEquals(r, Commands.decodeResult(Commands.encodeResult(r)));
     }
   }

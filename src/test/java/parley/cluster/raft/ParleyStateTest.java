@@ -498,4 +498,33 @@ class ParleyStateTest {
     at(10_004, new Mute("*", "Bob", "op", 0));
     assertEquals(RestrictionKind.MUTE, state.restrictions().get(0).kind());
   }
+
+  @Test
+  void aBatchAppliesLikeItsCommandsOneByOne() {
+    // chunks of up to 7 entries with one time, as a batch gets one leader time
+    List<Entry> random = randomLog(7, 600);
+    List<List<Entry>> chunks = new ArrayList<>();
+    for (int i = 0; i < random.size(); i += 1 + (i % 7)) {
+      int end = Math.min(random.size(), i + 1 + (i % 7));
+      long time = random.get(i).time();
+      chunks.add(random.subList(i, end).stream().map(e -> new Entry(time, e.command())).toList());
+    }
+    ParleyState one = new ParleyState(50);
+    ParleyState batched = new ParleyState(50);
+    List<Result> expected = new ArrayList<>();
+    List<Result> got = new ArrayList<>();
+    long index = 1;
+    for (List<Entry> chunk : chunks) {
+      for (Entry e : chunk) {
+        expected.add(one.apply(index, e).result());
+      }
+      Commands.Batch b = new Commands.Batch(chunk.stream().map(Entry::command).toList());
+      got.addAll(
+          ((Commands.Results) batched.apply(index, new Entry(chunk.get(0).time(), b)).result())
+              .results());
+      index++;
+    }
+    assertEquals(expected, got);
+    assertArrayEquals(bytes(one), bytes(batched));
+  }
 }
