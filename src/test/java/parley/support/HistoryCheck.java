@@ -169,7 +169,7 @@ public final class HistoryCheck {
       }
       last = Math.max(last, seq);
       if (prev >= 0 && seq != prev + 1) {
-        if (found(damage, known, "gap after " + prev)) {
+        if (found(damage, known, room, "gap after " + prev)) {
           gaps++;
           example(examples, "after " + prev + " comes " + seq);
         }
@@ -177,7 +177,7 @@ public final class HistoryCheck {
       prev = seq;
       String before = bySeq.putIfAbsent(seq, text);
       if (before != null && !before.equals(text)) {
-        if (found(damage, known, "seq " + seq)) {
+        if (found(damage, known, room, "seq " + seq)) {
           duplicates++;
           example(examples, "seq " + seq + " is \"" + before + "\" and \"" + text + "\"");
         }
@@ -185,7 +185,7 @@ public final class HistoryCheck {
       if (text != null && "message".equals(m.getString("type", "message"))) {
         Long other = byText.putIfAbsent(text, seq);
         if (other != null && other.longValue() != seq) {
-          if (found(damage, known, "text " + text)) {
+          if (found(damage, known, room, "text " + text)) {
             duplicates++;
             example(examples, "\"" + text + "\" under seq " + other + " and " + seq);
           }
@@ -236,13 +236,13 @@ public final class HistoryCheck {
         gaps,
         wrongEpoch,
         examples,
-        damage.stream().map(d -> room + " " + d).toList());
+        damage);
   }
 
   /** Notes a defect by key; true if it is not a known one. */
-  private static boolean found(List<String> damage, Set<String> known, String key) {
-    damage.add(key);
-    return !known.contains(key);
+  private static boolean found(List<String> damage, Set<String> known, String room, String key) {
+    damage.add(room + " " + key);
+    return !known.contains(room + " " + key);
   }
 
   /** (room, seq) acknowledged with two texts, or a text acknowledged under two seqs. */
