@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Vertx;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,22 +21,22 @@ import parley.support.NetNamespaces;
 import parley.support.WsClient;
 
 /**
- * The fault-test harness on today's Hazelcast cluster: three nodes from target/parley.jar, each a
- * JVM in its own network namespace, clients (telnet and web) in the root namespace. They chat
- * across namespaces; node 3's link is cut (a connect to it then fails quickly, node 1 keeps
- * serving) and healed (node 3 is reachable again and users on nodes 1 and 3 chat again once
- * Hazelcast has merged); at the end nothing of the run is left. It does not check what the cluster
- * lost during the cut: that is the consistency work's job. Needs root: fails (does not skip)
- * without.
+ * The fault-test harness itself: three nodes from target/parley.jar, each a JVM in its own network
+ * namespace, clients (telnet and web) in the root namespace. They chat across namespaces; node 3's
+ * link is cut (a connect to it then fails quickly, nodes 1 and 2 keep serving) and healed (node 3
+ * is reachable again and users on nodes 1 and 3 chat again); node 3 is isolated from the other
+ * nodes while the test still reaches it, and rejoins; a client bound to the second host address
+ * connects; at the end nothing of the run is left. It does not check what the cluster lost during
+ * the cut: that is {@link ClusterFaultIT}'s job. Needs root: fails (does not skip) without.
  */
 class NetNamespaceHarnessIT {
   /** A connect to a cut node must give up within this. */
   private static final Duration CONNECT = Duration.ofSeconds(2);
 
-  /** Hazelcast notices the cut (10 s without heartbeat) and moves the partitions: generous. */
+  /** The majority notices the cut (a new leader if it was node 3's): generous. */
   private static final Duration SERVED_AFTER_CUT = Duration.ofSeconds(45);
 
-  /** Hazelcast's split-brain merge runs every 10 s and takes a few more: generous. */
+  /** Node 3 catches up and is writable again (a login on it needs that): generous. */
   private static final Duration CHAT_AFTER_HEAL = Duration.ofSeconds(60);
 
   @Test
@@ -90,6 +92,28 @@ class NetNamespaceHarnessIT {
       awaitChat(c, 3, 1, "after", attempt, CHAT_AFTER_HEAL);
       log("users on nodes 3 and 1 chat, " + ms(healed) + " ms after the heal", begin);
 
+      // isolate: the nodes lose each other, the test still reaches every one of them
+      net.isolate(3);
+      assertTrue(net.connects(3, NetCluster.TELNET_PORT, CONNECT), "the test lost node 3");
+      assertFalse(reaches(net, 3, 1), "node 3 reaches node 1 while isolated");
+      assertFalse(reaches(net, 2, 3), "node 2 reaches node 3 while isolated");
+      assertTrue(reaches(net, 1, 2), "node 1 does not reach node 2");
+      net.rejoin(3);
+      assertTrue(reaches(net, 3, 1), "node 3 does not reach node 1 after rejoin");
+      net.isolateOutgoing(3);
+      assertFalse(reaches(net, 3, 2), "node 3 reaches node 2 with its outgoing traffic dropped");
+      net.rejoin(3);
+      assertTrue(reaches(net, 3, 2), "node 3 does not reach node 2 after rejoin");
+
+      // a client can connect from the second host address
+      String second = net.secondHostAddress();
+      try (Socket s = new Socket()) {
+        s.bind(new InetSocketAddress(second, 0));
+        s.connect(new InetSocketAddress(net.address(1), NetCluster.TELNET_PORT), 2000);
+        assertEquals(second, s.getLocalAddress().getHostAddress());
+      }
+      log("isolate, rejoin and the second host address work", begin);
+
       // kill -9 and SIGTERM reach the JVMs in the namespaces
       long pid2 = c.node(2).pid();
       c.kill9(2);
@@ -125,6 +149,25 @@ class NetNamespaceHarnessIT {
                 x.expectContaining("y" + n + ": " + when + " " + n + " from node " + b);
               }
             });
+  }
+
+  /**
+   * Whether a TCP connection from namespace {@code from} to node {@code to}'s telnet port opens.
+   */
+  private static boolean reaches(NetNamespaces net, int from, int to) throws Exception {
+    Process p =
+        net.exec(
+                from,
+                "timeout",
+                "3",
+                "bash",
+                "-c",
+                "exec 3<>/dev/tcp/" + net.address(to) + "/" + NetCluster.TELNET_PORT)
+            .redirectErrorStream(true)
+            .start();
+    p.getOutputStream().close();
+    p.getInputStream().readAllBytes();
+    return p.waitFor() == 0;
   }
 
   private static long ms(long since) {

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -22,9 +23,11 @@ import org.awaitility.Awaitility;
  * its own {@link NetNamespaces}: Hazelcast, the event bus, telnet and HTTP all bound to the
  * namespace's address, on the same ports in every namespace ({@link #HAZELCAST_PORT}, {@link
  * #TELNET_PORT}, {@link #HTTP_PORT}: each namespace has its own ports, so they never clash with
- * another run), and {@code cluster.members} lists every node's address. Each node has its own data
- * directory, kept across restarts. The test talks to the nodes from the root namespace through the
- * bridge ({@link #telnet}, {@link #web}, {@link #address}), and breaks links with {@link #net()}.
+ * another run), and {@code cluster.members} lists every node's address. {@code cluster.raftPort} is
+ * {@link #RAFT_PORT} and {@code cluster.voters} lists every node's {@code address:RAFT_PORT}. Every
+ * node has the operator password {@link #OPERATOR_PASSWORD}. Each node has its own data directory,
+ * kept across restarts. The test talks to the nodes from the root namespace through the bridge
+ * ({@link #telnet}, {@link #web}, {@link #address}), and breaks links with {@link #net()}.
  *
  * <pre>{@code
  * try (NetCluster c = NetCluster.create(3)) {
@@ -42,6 +45,12 @@ public final class NetCluster implements AutoCloseable {
   public static final int HAZELCAST_PORT = 5701;
   public static final int TELNET_PORT = 4000;
   public static final int HTTP_PORT = 8080;
+
+  /** Every node's Raft port (each namespace has its own ports). */
+  public static final int RAFT_PORT = 6701;
+
+  /** {@code operatorPassword} of every node: {@code /op secret}. */
+  public static final String OPERATOR_PASSWORD = "secret";
 
   private static final Pattern USERS = Pattern.compile("Users on the server \\((\\d+)\\):");
 
@@ -73,10 +82,16 @@ public final class NetCluster implements AutoCloseable {
         IntStream.rangeClosed(1, nodes.length)
             .mapToObj(i -> "\"" + net.address(i) + ":" + HAZELCAST_PORT + "\"")
             .collect(Collectors.joining(", "));
+    String voters =
+        IntStream.rangeClosed(1, nodes.length)
+            .mapToObj(i -> "\"" + net.address(i) + ":" + RAFT_PORT + "\"")
+            .collect(Collectors.joining(", "));
     for (int i = 1; i <= nodes.length; i++) {
       Files.writeString(
           config(i),
-          "{\"cluster\": {\"enabled\": true, \"name\": \"parley-netns-"
+          "{\"operatorPassword\": \""
+              + OPERATOR_PASSWORD
+              + "\", \"cluster\": {\"enabled\": true, \"name\": \"parley-netns-"
               + net.tag()
               + "\", \"host\": \""
               + net.address(i)
@@ -84,6 +99,10 @@ public final class NetCluster implements AutoCloseable {
               + HAZELCAST_PORT
               + ", \"members\": ["
               + members
+              + "], \"raftPort\": "
+              + RAFT_PORT
+              + ", \"voters\": ["
+              + voters
               + "]}}");
     }
   }
@@ -156,20 +175,27 @@ public final class NetCluster implements AutoCloseable {
     awaitFormed(Duration.ofSeconds(90));
   }
 
-  /** A telnet user on each node; done when every node lists all of them in /who. */
+  /**
+   * A telnet user on each node; done when every node lists all of them in /who. Logins are retried
+   * with new nicknames: a node refuses them until it reaches a majority of the voters.
+   */
   public void awaitFormed(Duration within) throws Exception {
-    List<LineClient> probes = new ArrayList<>();
-    try {
-      for (int i = 1; i <= nodes.length; i++) {
-        probes.add(telnet(i, "probe" + i + "x" + net.tag().substring(0, 3)));
-      }
-      Awaitility.await()
-          .atMost(within)
-          .pollInSameThread()
-          .pollDelay(Duration.ZERO)
-          .pollInterval(Duration.ofMillis(500))
-          .untilAsserted(
-              () -> {
+    AtomicInteger attempt = new AtomicInteger();
+    String tag = net.tag().substring(0, 3);
+    Awaitility.await()
+        .atMost(within)
+        .pollInSameThread()
+        .pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(500))
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              int n = attempt.incrementAndGet();
+              List<LineClient> probes = new ArrayList<>();
+              try {
+                for (int i = 1; i <= nodes.length; i++) {
+                  probes.add(telnet(i, "probe" + i + "x" + tag + "a" + n));
+                }
                 for (int i = 1; i <= probes.size(); i++) {
                   int users = users(probes.get(i - 1));
                   assertTrue(
@@ -182,12 +208,31 @@ public final class NetCluster implements AutoCloseable {
                           + nodes.length
                           + " probes");
                 }
-              });
-    } finally {
-      for (LineClient c : probes) {
-        c.close();
-      }
+              } finally {
+                for (LineClient c : probes) {
+                  c.close();
+                }
+              }
+            });
+  }
+
+  /** Whether node {@code i}'s process is running. */
+  public boolean isAlive(int i) {
+    return nodes[i - 1] != null && nodes[i - 1].isAlive();
+  }
+
+  /** The last lines node {@code i} printed (stdout, then stderr), for failure messages. */
+  public String output(int i, int lastLines) {
+    ParleyProcess p = nodes[i - 1];
+    if (p == null) {
+      return "node " + i + " never started";
     }
+    List<String> all = new ArrayList<>(p.stdout());
+    all.addAll(p.stderr());
+    return "node "
+        + i
+        + ":\n  "
+        + String.join("\n  ", all.subList(Math.max(0, all.size() - lastLines), all.size()));
   }
 
   /** How many users /who lists on that client's node. */

@@ -112,6 +112,8 @@ public final class NetNamespaces implements AutoCloseable {
   private final List<String> made = new ArrayList<>();
 
   private final Set<String> oneWay = new LinkedHashSet<>();
+  private final Set<String> blackholes = new LinkedHashSet<>();
+  private boolean secondAddress;
   private boolean closed;
 
   private NetNamespaces(String tag, int subnet, int size) {
@@ -318,6 +320,83 @@ public final class NetNamespaces implements AutoCloseable {
         List.of("qdisc", verb, "dev", direction == Direction.TO_NODE ? hostLink(i) : "eth0"));
     cmd.addAll(List.of(args));
     return cmd.toArray(String[]::new);
+  }
+
+  /**
+   * Cuts namespace {@code i} off from the other namespaces, both directions, while the root
+   * namespace (the test and its clients) still reaches it: a {@code blackhole} route to each other
+   * namespace's address inside namespace {@code i}, and one to namespace {@code i}'s address inside
+   * each other namespace. This is a partition between the nodes that the test's clients can watch
+   * from both sides (with {@link #cut} they are cut off too). A packet to a blackholed address is
+   * dropped by the sender's own routing: established TCP connections stall (their retransmits go
+   * nowhere) and new ones are not made, as with a lost link.
+   */
+  public void isolate(int i) throws IOException, InterruptedException {
+    for (int j = 1; j <= size; j++) {
+      if (j != i) {
+        blackhole(i, j);
+        blackhole(j, i);
+      }
+    }
+  }
+
+  /**
+   * Cuts only what namespace {@code i} sends to the other namespaces (blackhole routes inside
+   * {@code i}); what they send to it still arrives. TCP between them stops either way (acks are
+   * lost), but each side's timeouts and retransmits see a different picture.
+   */
+  public void isolateOutgoing(int i) throws IOException, InterruptedException {
+    for (int j = 1; j <= size; j++) {
+      if (j != i) {
+        blackhole(i, j);
+      }
+    }
+  }
+
+  /** Undoes {@link #isolate} and {@link #isolateOutgoing} of namespace {@code i}. */
+  public void rejoin(int i) throws IOException, InterruptedException {
+    for (int j = 1; j <= size; j++) {
+      if (j != i) {
+        unblackhole(i, j);
+        unblackhole(j, i);
+      }
+    }
+  }
+
+  /** Undoes every cut, one-way cut and isolation this instance made. */
+  public void healEverything() throws IOException, InterruptedException {
+    for (int i = 1; i <= size; i++) {
+      heal(i);
+      healOneWay(i);
+      rejoin(i);
+    }
+  }
+
+  /** In namespace {@code from}: drop what goes to namespace {@code to}'s address. */
+  private synchronized void blackhole(int from, int to) throws IOException, InterruptedException {
+    if (blackholes.add(from + ">" + to)) {
+      must("ip", "-n", namespace(from), "route", "add", "blackhole", address(to) + "/32");
+    }
+  }
+
+  private synchronized void unblackhole(int from, int to) throws IOException, InterruptedException {
+    if (blackholes.remove(from + ">" + to)) {
+      must("ip", "-n", namespace(from), "route", "del", "blackhole", address(to) + "/32");
+    }
+  }
+
+  /**
+   * A second address of the root namespace on the bridge ({@code 10.199.X.253}), added on first
+   * use: a client bound to it reaches the nodes from another source address than the bridge's (e.g.
+   * to be banned while the test's other clients are not).
+   */
+  public synchronized String secondHostAddress() throws IOException, InterruptedException {
+    String a = "10.199." + subnet + ".253";
+    if (!secondAddress) {
+      must("ip", "addr", "add", a + "/32", "dev", bridge());
+      secondAddress = true;
+    }
+    return a;
   }
 
   /**

@@ -72,7 +72,8 @@ public final class WsClient implements AutoCloseable {
     return login(vertx, new WebSocketClientOptions(), host, port, nick);
   }
 
-  private static WsClient login(
+  /** The same on that host with those client options. */
+  public static WsClient login(
       Vertx vertx, WebSocketClientOptions clientOptions, String host, int port, String nick)
       throws Exception {
     WsClient c =
