@@ -14,6 +14,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -76,6 +77,10 @@ public final class RaftChatStore implements ChatStore, AutoCloseable {
   private volatile BiConsumer<String, String> nickLost = (sessionId, nick) -> {};
   private final List<Consumer<Boolean>> writable = new CopyOnWriteArrayList<>();
   private final AtomicBoolean reconciling = new AtomicBoolean();
+
+  /** Numbers this process's appends, for their client message ids. */
+  private final AtomicLong appends = new AtomicLong();
+
   private final long timer;
   private volatile boolean closed;
 
@@ -310,8 +315,11 @@ public final class RaftChatStore implements ChatStore, AutoCloseable {
               throw new IllegalArgumentException(event.type() + " events are not kept in history");
         };
     String session = sessionOf(event.nick());
+    // unique to this process: a request that reaches the log twice (a resend after a lost reply)
+    // gets its first seq again instead of a second one
+    String id = raft.config().incarnation() + ":" + appends.incrementAndGet();
     return future(
-            raft.append(event.room(), session, null, kind, event.nick(), event.via(), event.text()))
+            raft.append(event.room(), session, id, kind, event.nick(), event.via(), event.text()))
         .map(a -> event.withSeq(a.seq()));
   }
 
