@@ -147,7 +147,9 @@ class ClusterFaultIT {
                     + i
                     + " (pid "
                     + p.pid()
-                    + (p.isAlive() ? "" : ", ended")
+                    + (p.isAlive()
+                        ? ""
+                        : ", ended with exit status " + p.awaitExit(Duration.ofSeconds(1)))
                     + ") logged "
                     + bad.size()
                     + " warnings/errors; the last ones:\n    "
