@@ -161,9 +161,8 @@ public final class RaftChatStore implements ChatStore, AutoCloseable {
   }
 
   @Override
-  public boolean deliverTo(Consumer<ChatEvent> local) {
+  public void deliverTo(Consumer<ChatEvent> local) {
     this.local = local;
-    return true;
   }
 
   @Override
@@ -207,12 +206,7 @@ public final class RaftChatStore implements ChatStore, AutoCloseable {
                   mine.computeIfAbsent(
                       user.sessionId(),
                       id -> new Mine(id, user.nick(), user.via(), user.lastActive()));
-              String old = m.nick;
-              m.nick = user.nick();
-              if (!Nick.key(old).equals(Nick.key(user.nick()))) {
-                // a rename: the old claim is released by the caller; memberships follow the nick
-                LOG.debug("{} renamed {} -> {}", user.sessionId(), old, user.nick());
-              }
+              m.nick = user.nick(); // a rename: the caller releases the old claim
               return true;
             });
   }

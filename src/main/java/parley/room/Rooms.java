@@ -70,23 +70,25 @@ final class Rooms {
 
   /** Sends a room event to every consumer of the room, on every node. */
   void publish(ChatEvent event) {
-    if (CHAT_LOG.isInfoEnabled()) {
-      CHAT_LOG.info(Transcript.line(event));
-    }
-    eventBus.publish(RoomHub.address(event.room()), event);
+    send(event, EVERY_NODE);
   }
-
-  private static final DeliveryOptions HERE = new DeliveryOptions().setLocalOnly(true);
 
   /**
    * Sends a stored room event to this node's consumers of the room only: for a store that hands
    * every event to every node itself ({@link ChatStore#deliverTo}).
    */
   void deliverHere(ChatEvent event) {
+    send(event, HERE);
+  }
+
+  private static final DeliveryOptions EVERY_NODE = new DeliveryOptions();
+  private static final DeliveryOptions HERE = new DeliveryOptions().setLocalOnly(true);
+
+  private void send(ChatEvent event, DeliveryOptions where) {
     if (CHAT_LOG.isInfoEnabled()) {
       CHAT_LOG.info(Transcript.line(event));
     }
-    eventBus.publish(RoomHub.address(event.room()), event, HERE);
+    eventBus.publish(RoomHub.address(event.room()), event, where);
   }
 
   /**

@@ -86,13 +86,10 @@ public interface ChatStore {
   /**
    * For stores that replicate events to every node themselves: {@code local} is given every stored
    * event of every room on this node, in seq order per room, and delivers it to this node's
-   * sessions only. Returns whether this store does that; the others return false, ignore {@code
-   * local}, and call {@link #append}'s {@code publish} on the appending node, which sends the event
-   * to every node.
+   * sessions only. The others ignore {@code local} and call {@link #append}'s {@code publish} on
+   * the appending node, which sends the event to every node.
    */
-  default boolean deliverTo(Consumer<ChatEvent> local) {
-    return false;
-  }
+  default void deliverTo(Consumer<ChatEvent> local) {}
 
   /** The last {@code count} events of the room, oldest first. */
   Future<Slice> history(String room, int count);

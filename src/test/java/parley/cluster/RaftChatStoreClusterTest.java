@@ -23,6 +23,7 @@ import parley.chat.ChatEvent;
 import parley.chat.UserRecord;
 import parley.cluster.raft.RaftCluster;
 import parley.store.ReadOnlyException;
+import parley.support.LoopbackCluster;
 
 /**
  * Three {@link RaftChatStore}s on a real three-voter Raft group on loopback (one Vert.x each): what
@@ -46,7 +47,7 @@ class RaftChatStoreClusterTest {
   void start() throws Exception {
     root = Files.createTempDirectory("parley-raft-stores");
     for (int i = 0; i < 3; i++) {
-      voters.add("n" + i + "=127.0.0.1:" + RaftChatStoreTest.freePort());
+      voters.add("n" + i + "=127.0.0.1:" + LoopbackCluster.freePort());
       delivered.add(new CopyOnWriteArrayList<>());
       flips.add(new CopyOnWriteArrayList<>());
     }

@@ -3,9 +3,6 @@ package parley.cluster;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Vertx;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,6 +15,7 @@ import parley.cluster.raft.RaftCluster;
 import parley.store.ChatStore;
 import parley.store.ChatStoreContract;
 import parley.store.ModerationContract;
+import parley.support.LoopbackCluster;
 
 /**
  * The store contract for the Raft store, on a real one-voter Raft group (its own port and data dir
@@ -45,7 +43,7 @@ class RaftChatStoreTest extends ChatStoreContract implements ModerationContract 
     close();
     vertx = Vertx.vertx();
     Path dir = Files.createTempDirectory("parley-raft-store");
-    int port = freePort();
+    int port = LoopbackCluster.freePort();
     RaftCluster raft =
         RaftCluster.start(
             RaftCluster.Config.of("n1", List.of("n1=127.0.0.1:" + port), dir)
@@ -58,12 +56,6 @@ class RaftChatStoreTest extends ChatStoreContract implements ModerationContract 
     opened.add(current);
     assertTrue(raft.writable());
     return current;
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
   }
 
   @AfterEach

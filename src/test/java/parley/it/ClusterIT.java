@@ -8,8 +8,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,7 +16,6 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
@@ -29,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import parley.support.LineClient;
+import parley.support.LoopbackCluster;
 import parley.support.ParleyProcess;
 import parley.support.WsClient;
 
@@ -60,39 +58,10 @@ class ClusterIT {
   @BeforeAll
   void startCluster() throws Exception {
     root = Files.createTempDirectory("parley-cluster-it");
-    int base = freeBase();
-    String members =
-        "\"127.0.0.1:"
-            + base
-            + "\", \"127.0.0.1:"
-            + (base + 1)
-            + "\", \"127.0.0.1:"
-            + (base + 2)
-            + "\"";
-    raftBase = freeBase();
-    while (raftBase == base) {
-      raftBase = freeBase();
-    }
-    String voters =
-        "\"127.0.0.1:"
-            + raftBase
-            + "\", \"127.0.0.1:"
-            + (raftBase + 1)
-            + "\", \"127.0.0.1:"
-            + (raftBase + 2)
-            + "\"";
+    int base = LoopbackCluster.freeBase(-1);
+    raftBase = LoopbackCluster.freeBase(base);
     config = root.resolve("cluster.json");
-    Files.writeString(
-        config,
-        "{\"cluster\": {\"enabled\": true, \"name\": \"parley-it-"
-            + base
-            + "\", \"host\": \"127.0.0.1\", \"port\": "
-            + base
-            + ", \"members\": ["
-            + members
-            + "], \"voters\": ["
-            + voters
-            + "]}}");
+    LoopbackCluster.writeConfig(config, "parley-it-" + base, base, 3, raftBase);
     vertx = Vertx.vertx();
     startAll();
   }
@@ -111,25 +80,6 @@ class ClusterIT {
       try (Stream<Path> files = Files.walk(root)) {
         files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
       }
-    }
-  }
-
-  /** Three consecutive free-looking ports in 5720..6019, different each run. */
-  private static int freeBase() {
-    for (int attempt = 0; attempt < 50; attempt++) {
-      int base = 5720 + 3 * ThreadLocalRandom.current().nextInt(100);
-      if (free(base) && free(base + 1) && free(base + 2)) {
-        return base;
-      }
-    }
-    throw new AssertionError("no free ports for the cluster");
-  }
-
-  private static boolean free(int port) {
-    try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-      return true;
-    } catch (IOException e) {
-      return false;
     }
   }
 

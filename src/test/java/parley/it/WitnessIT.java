@@ -7,15 +7,12 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -23,6 +20,7 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import parley.support.LoopbackCluster;
 import parley.support.ParleyProcess;
 import parley.support.WsClient;
 
@@ -66,48 +64,10 @@ class WitnessIT {
 
   private void writeConfig() throws IOException {
     root = Files.createTempDirectory("parley-witness-it");
-    int base = freeBase();
-    raftBase = freeBase();
-    while (raftBase == base) {
-      raftBase = freeBase();
-    }
+    int base = LoopbackCluster.freeBase(-1);
+    raftBase = LoopbackCluster.freeBase(base);
     config = root.resolve("cluster.json");
-    Files.writeString(
-        config,
-        "{\"cluster\": {\"enabled\": true, \"name\": \"parley-witness-it-"
-            + base
-            + "\", \"host\": \"127.0.0.1\", \"port\": "
-            + base
-            + ", \"members\": [\"127.0.0.1:"
-            + base
-            + "\", \"127.0.0.1:"
-            + (base + 1)
-            + "\"], \"voters\": [\"127.0.0.1:"
-            + raftBase
-            + "\", \"127.0.0.1:"
-            + (raftBase + 1)
-            + "\", \"127.0.0.1:"
-            + (raftBase + 2)
-            + "\"]}}");
-  }
-
-  /** Three consecutive free-looking ports in 5720..6019, different each run. */
-  private static int freeBase() {
-    for (int attempt = 0; attempt < 50; attempt++) {
-      int base = 5720 + 3 * ThreadLocalRandom.current().nextInt(100);
-      if (free(base) && free(base + 1) && free(base + 2)) {
-        return base;
-      }
-    }
-    throw new AssertionError("no free ports for the cluster");
-  }
-
-  private static boolean free(int port) {
-    try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
+    LoopbackCluster.writeConfig(config, "parley-witness-it-" + base, base, 2, raftBase);
   }
 
   /** Parley node 1 or 2: voter raftBase + 0 or + 1. */

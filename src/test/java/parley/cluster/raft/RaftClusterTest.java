@@ -10,8 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,6 +30,7 @@ import parley.cluster.raft.Commands.Appended;
 import parley.cluster.raft.Commands.ClaimStatus;
 import parley.cluster.raft.Commands.Kind;
 import parley.store.ReadOnlyException;
+import parley.support.LoopbackCluster;
 
 /**
  * Three real Ratis voters in this JVM on loopback (free ports, temp data dirs): seqs, replication,
@@ -50,13 +49,7 @@ class RaftClusterTest {
 
   private void configure() throws IOException {
     for (int i = 0; i < 3; i++) {
-      voters.add("n" + (i + 1) + "=127.0.0.1:" + freePort());
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
+      voters.add("n" + (i + 1) + "=127.0.0.1:" + LoopbackCluster.freePort());
     }
   }
 
