@@ -25,6 +25,7 @@ import parley.cluster.raft.RaftCluster;
 import parley.config.ParleyConfig;
 import parley.journal.EventJournal;
 import parley.room.ChatService;
+import parley.store.AccountFile;
 import parley.store.BanList;
 import parley.store.ChatStore;
 import parley.store.LocalChatStore;
@@ -117,10 +118,17 @@ public final class Parley {
           new IllegalStateException(
               "history in " + config.dataDir() + " can't be opened: " + e.getMessage(), e));
     }
+    AccountFile accounts;
+    try {
+      accounts = AccountFile.open(config.dataDir());
+    } catch (IllegalStateException e) {
+      history.close();
+      return Future.failedFuture(e);
+    }
     Vertx vertx = Vertx.builder().with(vertxOptions(config)).withTransport(transport).build();
     LocalChatStore store =
         new LocalChatStore(
-            vertx, config.history().retain(), history, BanList.open(config.dataDir()));
+            vertx, config.history().retain(), history, BanList.open(config.dataDir()), accounts);
     history.load().forEach(store::restore);
     String node = "node-" + UUID.randomUUID().toString().substring(0, 6);
     return start(vertx, config, transport, store, history, node, () -> {})

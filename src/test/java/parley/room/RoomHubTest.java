@@ -19,6 +19,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import parley.chat.ChatEvent;
 import parley.chat.Reply;
 import parley.chat.SessionState;
+import parley.store.AccountFile;
 import parley.store.BanList;
 import parley.store.LocalChatStore;
 import parley.support.Eventually;
@@ -45,7 +46,7 @@ class RoomHubTest {
   void setUp(Vertx vertx) throws Exception {
     this.vertx = vertx;
     context = vertx.getOrCreateContext();
-    store = new LocalChatStore(vertx, 100, null, BanList.inMemory());
+    store = new LocalChatStore(vertx, 100, null, BanList.inMemory(), AccountFile.inMemory());
     vertx.eventBus().registerDefaultCodec(ChatEvent.class, new EventCodec());
     hub = on(() -> new RoomHub(context, vertx.eventBus(), store, 100));
     for (int i = 1; i <= 5; i++) {
