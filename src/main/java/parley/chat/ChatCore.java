@@ -134,6 +134,46 @@ public final class ChatCore {
             "become an operator",
             false,
             (s, a) -> a.isEmpty() ? usage("op") : new Action.Op(a)));
+    add(
+        new Command(
+            "register",
+            List.of(),
+            "PASSWORD",
+            "register your nickname: only you can use it then",
+            false,
+            (s, a) -> password("register", a, Action.Register::new)));
+    add(
+        new Command(
+            "identify",
+            List.of("login"),
+            "PASSWORD",
+            "log in to the account of your nickname",
+            false,
+            (s, a) -> password("identify", a, Action.Identify::new)));
+    add(
+        new Command(
+            "password",
+            List.of(),
+            "OLD NEW",
+            "change your account's password (here each without spaces)",
+            false,
+            this::changePassword));
+    add(
+        new Command(
+            "logout",
+            List.of(),
+            "",
+            "log out of your account (you stay, as a guest)",
+            false,
+            (s, a) -> new Action.Logout()));
+    add(
+        new Command(
+            "drop",
+            List.of(),
+            "PASSWORD",
+            "delete your account",
+            false,
+            (s, a) -> password("drop", a, Action.DropAccount::new)));
     add(new Command("kick", List.of(), "NICK [REASON]", "disconnect a user", true, this::kick));
     add(
         new Command(
@@ -257,6 +297,18 @@ public final class ChatCore {
     }
     int count = Math.min(n, limits.historyMax());
     return inRoom(s, r -> new Action.History(r, count));
+  }
+
+  /** One password (it may contain spaces), or the command's usage. */
+  private Action password(String verb, String a, java.util.function.Function<String, Action> then) {
+    return a.isEmpty() ? usage(verb) : then.apply(a);
+  }
+
+  private Action changePassword(SessionState s, String a) {
+    String[] parts = a.split(" ", -1);
+    return parts.length != 2 || parts[0].isEmpty() || parts[1].isEmpty()
+        ? usage("password")
+        : new Action.ChangePassword(parts[0], parts[1]);
   }
 
   private Action kick(SessionState s, String a) {

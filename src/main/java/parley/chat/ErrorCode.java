@@ -32,7 +32,10 @@ public enum ErrorCode {
   REFUSED,
   UNAVAILABLE,
   READ_ONLY,
-  NOT_CONFIRMED;
+  NOT_CONFIRMED,
+  NICK_REGISTERED,
+  NO_ACCOUNT,
+  PASSWORD_INVALID;
 
   private final String code = name().toLowerCase(java.util.Locale.ROOT);
 

@@ -28,6 +28,9 @@ public final class SessionState {
   public boolean ascii;
   public boolean op;
 
+  /** The account the session is logged in to (its name as registered); null for a guest. */
+  public String account;
+
   /**
    * Flood control; created on the first line. It holds each delayed line as the work of handling
    * it.

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
+import parley.chat.Credentials;
 import parley.chat.Nick;
 import parley.chat.RoomName;
 
@@ -30,7 +31,8 @@ public record ParleyConfig(
     Web web,
     String operatorPassword,
     int eventLoops,
-    String transport) {
+    String transport,
+    Accounts accounts) {
 
   /**
    * @param replay lines of history replayed on join
@@ -92,6 +94,13 @@ public record ParleyConfig(
   }
 
   public record Web(List<String> allowedOrigins) {}
+
+  /**
+   * Registered nicknames (docs/ACCOUNTS.md).
+   *
+   * @param hashIterations PBKDF2-HMAC-SHA256 iterations for new password hashes (OWASP: 600,000)
+   */
+  public record Accounts(int hashIterations) {}
 
   /** The configuration of {@code config.json}'s defaults, with nothing read. */
   public static ParleyConfig defaults() {
@@ -241,6 +250,15 @@ public record ParleyConfig(
     String operatorPassword = r.string("operatorPassword", "");
     int eventLoops = r.integer("eventLoops", 0, 0, 1024);
     String transport = r.oneOf("transport", "auto", "auto", "io_uring", "epoll", "nio");
+    ConfigReader acc = r.section("accounts");
+    Accounts accounts =
+        new Accounts(
+            acc.integer(
+                "hashIterations",
+                Credentials.DEFAULT_ITERATIONS,
+                Credentials.MIN_ITERATIONS,
+                10_000_000));
+    acc.rejectUnknown();
     r.rejectUnknown();
     return new ParleyConfig(
         host,
@@ -257,7 +275,8 @@ public record ParleyConfig(
         web,
         operatorPassword,
         eventLoops == 0 ? Runtime.getRuntime().availableProcessors() : eventLoops,
-        transport);
+        transport,
+        accounts);
   }
 
   /**

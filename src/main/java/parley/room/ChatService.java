@@ -49,6 +49,7 @@ public final class ChatService {
   private final Nicknames nicknames;
   private final PrivateMessages privateMessages;
   private final Moderation moderation;
+  private final Accounts accounts;
   private final Commands commands;
 
   public ChatService(Vertx vertx, ParleyConfig config, ChatStore store, Clock clock, String node) {
@@ -95,8 +96,9 @@ public final class ChatService {
             store,
             nicknames,
             admission);
+    this.accounts = new Accounts(vertx, store, clock, config.accounts().hashIterations());
     this.commands =
-        new Commands(config, store, clock, rooms, nicknames, privateMessages, moderation);
+        new Commands(config, store, clock, rooms, nicknames, privateMessages, moderation, accounts);
   }
 
   /**
@@ -151,9 +153,9 @@ public final class ChatService {
     return login(s, nick, resume, null);
   }
 
-  /** {@link #login(Session, String, String, Map, String)} for a client that sends no epoch. */
+  /** {@link #login(Session, String, String, String, Map, String)} without password and epoch. */
   public Future<Boolean> login(Session s, String nick, Map<String, Long> resume, String id) {
-    return login(s, nick, null, resume, id);
+    return login(s, nick, null, null, resume, id);
   }
 
   /**
@@ -161,6 +163,7 @@ public final class ChatService {
    * (the default room when {@code resume} is empty). On failure the session gets an error reply and
    * may try again.
    *
+   * @param password the password of the nickname's account, when it is registered; null for none
    * @param epoch the epoch the client's seqs belong to; null when it sent none (taken as this
    *     store's). When it differs, the client is told {@code reset} and its rooms are rejoined with
    *     the usual replay: its seqs name nothing here.
@@ -169,17 +172,24 @@ public final class ChatService {
    * @param id the request's id, carried by every reply to it; null for none
    */
   public Future<Boolean> login(
-      Session s, String nick, String epoch, Map<String, Long> resume, String id) {
+      Session s, String nick, String password, String epoch, Map<String, Long> resume, String id) {
     Request r = new Request(s, id);
-    return nicknames
-        .claim(r, nick)
+    return accounts
+        .mayTake(r, nick, password)
+        .compose(may -> may ? nicknames.claim(r, nick) : Future.succeededFuture(false))
         .compose(
             claimed -> {
               if (!claimed) {
+                s.state().account = null;
                 return Future.succeededFuture(false);
               }
               LOG.info(
-                  "{} logged in as {} via {} from {}", s.id(), nick, s.state().via, s.address());
+                  "{} logged in as {}{} via {} from {}",
+                  s.id(),
+                  nick,
+                  s.state().account == null ? "" : " (account)",
+                  s.state().via,
+                  s.address());
               String current = store.epoch();
               r.reply(new Reply.Welcome(nick, node, config.motd(), current));
               Map<String, Long> wanted = resume.isEmpty() ? Map.of(config.room(), 0L) : resume;

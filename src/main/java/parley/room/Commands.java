@@ -31,6 +31,7 @@ final class Commands {
   private final Nicknames nicknames;
   private final PrivateMessages privateMessages;
   private final Moderation moderation;
+  private final Accounts accounts;
 
   Commands(
       ParleyConfig config,
@@ -39,7 +40,8 @@ final class Commands {
       Rooms rooms,
       Nicknames nicknames,
       PrivateMessages privateMessages,
-      Moderation moderation) {
+      Moderation moderation,
+      Accounts accounts) {
     this.config = config;
     this.store = store;
     this.clock = clock;
@@ -47,6 +49,7 @@ final class Commands {
     this.nicknames = nicknames;
     this.privateMessages = privateMessages;
     this.moderation = moderation;
+    this.accounts = accounts;
   }
 
   void execute(Request r, Action action) {
@@ -152,7 +155,16 @@ final class Commands {
 
     @Override
     public Void changeNick(Action.ChangeNick a) {
-      nicknames.rename(r, a.nick());
+      accounts
+          .mayRename(r, a.nick())
+          .onComplete(
+              ar -> {
+                if (ar.failed()) {
+                  r.reply(StoreErrors.reply(ar.cause(), "you could not be renamed"));
+                } else if (ar.result()) {
+                  nicknames.rename(r, a.nick());
+                }
+              });
       return null;
     }
 
@@ -233,6 +245,36 @@ final class Commands {
         st.ascii = a.on();
       }
       r.reply(new Reply.Notice(a.name() + " is " + (a.on() ? "on" : "off")));
+      return null;
+    }
+
+    @Override
+    public Void register(Action.Register a) {
+      accounts.register(r, a.password());
+      return null;
+    }
+
+    @Override
+    public Void identify(Action.Identify a) {
+      accounts.identify(r, a.password());
+      return null;
+    }
+
+    @Override
+    public Void changePassword(Action.ChangePassword a) {
+      accounts.changePassword(r, a.oldPassword(), a.newPassword());
+      return null;
+    }
+
+    @Override
+    public Void logout(Action.Logout a) {
+      accounts.logout(r);
+      return null;
+    }
+
+    @Override
+    public Void dropAccount(Action.DropAccount a) {
+      accounts.drop(r, a.password());
       return null;
     }
 

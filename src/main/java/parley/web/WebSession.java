@@ -112,6 +112,12 @@ public final class WebSession extends BaseSession {
           "hello needs a nick, like {\"type\":\"hello\",\"nick\":\"alice\"}");
       return;
     }
+    Object pw = msg.getValue("password");
+    if (pw != null && !(pw instanceof String)) {
+      error(id, ErrorCode.BAD_HELLO, "a hello's password is a string");
+      return;
+    }
+    String password = pw == null ? null : ((String) pw).strip();
     Map<String, Long> resume = new LinkedHashMap<>();
     String epoch = null;
     Object since = msg.getValue("since");
@@ -151,7 +157,7 @@ public final class WebSession extends BaseSession {
     }
     loggingIn = true;
     service
-        .login(this, nick, epoch, resume, id)
+        .login(this, nick, password, epoch, resume, id)
         .onComplete(
             ar -> {
               loggingIn = false;

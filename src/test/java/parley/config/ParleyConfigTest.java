@@ -56,6 +56,22 @@ class ParleyConfigTest {
   }
 
   @Test
+  void accountHashIterationsHaveOwaspsDefaultAndAFloor() {
+    assertEquals(600_000, ParleyConfig.defaults().accounts().hashIterations());
+    assertEquals(
+        150_000,
+        ParleyConfig.fromJson(new JsonObject("{\"accounts\":{\"hashIterations\":150000}}"))
+            .accounts()
+            .hashIterations());
+    assertTrue(
+        error("{\"accounts\":{\"hashIterations\":1000}}")
+            .startsWith("accounts.hashIterations must be a whole number from 100000 to 10000000"));
+    assertTrue(
+        error("{\"accounts\":{\"required\":true}}")
+            .startsWith("accounts.required is not a known setting"));
+  }
+
+  @Test
   void clusterMembersMustBeHostAndPort() {
     ParleyConfig.Cluster c = ParleyConfig.defaults().cluster();
     assertEquals("parley", c.name());

@@ -1,0 +1,206 @@
+package parley.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.slf4j.LoggerFactory;
+import parley.support.Eventually;
+import parley.support.LineClient;
+import parley.support.ParleyServerExtension;
+import parley.support.WsClient;
+
+/**
+ * Registered nicknames end to end (docs/ACCOUNTS.md), with real WebSocket and telnet clients: a
+ * registered nickname can't be taken without its password, wrong passwords are limited, the account
+ * commands work, and the password shows up nowhere.
+ */
+class AccountsTest {
+  @RegisterExtension
+  static final ParleyServerExtension server =
+      ParleyServerExtension.withConfig(
+          new JsonObject().put("accounts", new JsonObject().put("hashIterations", 100_000)));
+
+  private static final Duration SLOW = Duration.ofSeconds(60); // hashing on a busy machine
+
+  private WsClient web(String nick) throws Exception {
+    return WsClient.login(server.clientVertx(), server.httpPort(), nick);
+  }
+
+  private static JsonObject hello(String nick, String password) {
+    JsonObject h = new JsonObject().put("type", "hello").put("nick", nick);
+    return password == null ? h : h.put("password", password);
+  }
+
+  private static JsonObject expectError(WsClient c, String code) throws InterruptedException {
+    return c.expect(
+        f -> "error".equals(f.getString("type")) && code.equals(f.getString("code")),
+        "error " + code);
+  }
+
+  private static JsonObject expectNotice(WsClient c, String text) throws InterruptedException {
+    return c.expect(
+        f -> "notice".equals(f.getString("type")) && f.getString("text").contains(text),
+        "notice with " + text);
+  }
+
+  /** Registers {@code nick} from a web session, then closes it. */
+  private void register(String nick, String password) throws Exception {
+    try (WsClient c = web(nick)) {
+      c.say("/register " + password);
+      expectNotice(c, "is registered to you");
+    }
+  }
+
+  /** Logs in with the password once the nickname's earlier session has let it go. */
+  private WsClient loginWithPassword(String nick, String password) throws Exception {
+    WsClient c = WsClient.connect(server.clientVertx(), server.httpPort());
+    Eventually.within(SLOW)
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> {
+              c.send(hello(nick, password));
+              JsonObject f =
+                  c.expect(
+                      x ->
+                          "welcome".equals(x.getString("type"))
+                              || "error".equals(x.getString("type")),
+                      "welcome or error");
+              if ("error".equals(f.getString("type"))) {
+                assertEquals("nick_taken", f.getString("code"), f.encode());
+                return false;
+              }
+              return true;
+            });
+    c.expect("joined");
+    return c;
+  }
+
+  @Test
+  void aRegisteredNicknameIsRefusedWithoutItsPasswordOnWebSocketAndTelnet() throws Exception {
+    register("alice", "correct horse battery");
+
+    try (WsClient mallory = WsClient.connect(server.clientVertx(), server.httpPort())) {
+      mallory.send(hello("alice", null));
+      expectError(mallory, "nick_registered");
+      mallory.send(hello("ALICE", "wrong password"));
+      expectError(mallory, "wrong_password");
+      mallory.send(hello("mallory", null));
+      mallory.expect("joined");
+      mallory.say("/nick Alice");
+      expectError(mallory, "nick_registered");
+    }
+    try (LineClient telnet = new LineClient(server.telnetPort())) {
+      telnet.expectPrompt("Nickname:");
+      telnet.send("alice");
+      telnet.expectContaining("alice is a registered nickname");
+      telnet.expectPrompt("Nickname:");
+    }
+    try (WsClient alice = loginWithPassword("alice", "correct horse battery")) {
+      alice.say("/who");
+      JsonObject who = alice.expect("who");
+      assertTrue(who.encode().contains("\"alice\""), who.encode());
+    }
+  }
+
+  @Test
+  void wrongPasswordsAreLimitedPerAccount() throws Exception {
+    register("bob", "bobs real password");
+    try (WsClient guesser = WsClient.connect(server.clientVertx(), server.httpPort())) {
+      for (int i = 0; i < 5; i++) {
+        guesser.send(hello("bob", "guess number " + i));
+        expectError(guesser, "wrong_password");
+      }
+      guesser.send(hello("bob", "bobs real password"));
+      JsonObject refused = expectError(guesser, "too_many_attempts");
+      assertTrue(refused.getString("message").contains("try again in"), refused.encode());
+    }
+  }
+
+  @Test
+  void identifyPasswordLogoutAndDrop() throws Exception {
+    try (WsClient carol = web("carol")) {
+      carol.say("/register short");
+      expectError(carol, "password_invalid");
+      carol.say("/logout");
+      expectError(carol, "no_account");
+      carol.say("/register carols-first-password");
+      expectNotice(carol, "is registered to you");
+      carol.say("/register again please");
+      expectError(carol, "nick_registered");
+      carol.say("/logout");
+      expectNotice(carol, "logged out of carol");
+      carol.say("/identify not the password");
+      expectError(carol, "wrong_password");
+      carol.say("/identify carols-first-password");
+      expectNotice(carol, "logged in as carol");
+      carol.say("/password carols-first-password carols-second-password");
+      expectNotice(carol, "password is changed");
+      carol.say("/drop carols-first-password");
+      expectError(carol, "wrong_password");
+      carol.say("/drop carols-second-password");
+      expectNotice(carol, "is deleted");
+    }
+    // free again: a guest takes it without a password
+    Eventually.within(SLOW)
+        .pollInterval(Duration.ofMillis(200))
+        .untilAsserted(() -> web("carol").close());
+  }
+
+  @Test
+  void thePasswordAppearsInNoFrameLogOrFile() throws Exception {
+    String password = "Sekrit-7f3a9-pass";
+    Logger parley = (Logger) LoggerFactory.getLogger("parley");
+    Level before = parley.getLevel();
+    ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    logs.start();
+    parley.addAppender(logs);
+    parley.setLevel(Level.DEBUG);
+    try (LineClient watcher = LineClient.login(server.telnetPort(), "watcher");
+        WsClient dave = web("dave")) {
+      watcher.expectContaining("dave (web) has joined");
+      dave.say("/register " + password);
+      expectNotice(dave, "is registered to you");
+      dave.say("/password " + password + " " + password + "-2");
+      expectNotice(dave, "password is changed");
+      dave.say("said after registering");
+      watcher.expectContaining("dave: said after registering");
+      assertTrue(
+          dave.seen().stream().noneMatch(f -> f.encode().contains(password)), "dave's frames");
+      assertTrue(
+          watcher.seen().stream().noneMatch(l -> l.contains(password)), "the watcher's lines");
+    } finally {
+      parley.detachAppender(logs);
+      parley.setLevel(before);
+    }
+    assertTrue(
+        logs.list.stream().anyMatch(e -> e.getFormattedMessage().contains("registered")),
+        "the registration was logged");
+    assertTrue(
+        logs.list.stream().noneMatch(e -> e.getFormattedMessage().contains(password)),
+        "no log line holds the password");
+    Path data = server.parley().service().config().dataDir();
+    // accounts.json is written before a change is answered: nothing to wait for
+    try (Stream<Path> files = Files.walk(data)) {
+      for (Path f : files.filter(Files::isRegularFile).toList()) {
+        String content =
+            new String(Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertFalse(content.contains(password), "the password is in " + f);
+      }
+    }
+    assertTrue(
+        Files.readString(data.resolve("accounts.json")).contains("pbkdf2-sha256$100000$"),
+        "the hash is kept");
+  }
+}
