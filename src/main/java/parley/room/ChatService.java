@@ -213,6 +213,11 @@ public final class ChatService {
             });
   }
 
+  /** Whether {@code nick} is a registered nickname (its login then needs the password). */
+  public Future<Boolean> registered(String nick) {
+    return store.account(nick).map(a -> a != null);
+  }
+
   /** Why a {@code reset} is sent. */
   static final String RESET_REASON =
       "the server's history was lost or reset since your last visit, so the message numbers you"

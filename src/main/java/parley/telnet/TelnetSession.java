@@ -30,6 +30,10 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
   private final NetSocket socket;
   private TelnetInput input;
   private boolean loggingIn;
+
+  /** The registered nickname whose password the next line is; null otherwise. */
+  private String passwordFor;
+
   private final ArrayDeque<String> early = new ArrayDeque<>();
 
   public TelnetSession(ChatService service, RoomHub hub, NetSocket socket, String id) {
@@ -104,6 +108,10 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
     }
     if (state.nick != null) {
       service.input(this, text);
+    } else if (passwordFor != null) {
+      String nick = passwordFor;
+      passwordFor = null;
+      login(nick, text.strip());
     } else if (loggingIn) {
       if (early.size() < 16) {
         early.add(text);
@@ -113,6 +121,7 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
     }
   }
 
+  /** A nickname typed at the prompt: a registered one asks for its password first. */
   private void login(String nick) {
     if (nick.isEmpty()) {
       promptForNick();
@@ -120,7 +129,32 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
     }
     loggingIn = true;
     service
-        .login(this, nick, Map.of())
+        .registered(nick)
+        .onComplete(
+            ar -> {
+              loggingIn = false;
+              if (closing) {
+                return;
+              }
+              if (ar.succeeded() && ar.result()) {
+                passwordFor = nick;
+                String prompt = "Password for " + nick + ": ";
+                input.prompt(prompt);
+                input.readSecret();
+                if (!input.characterMode()) {
+                  outbox.append(prompt.getBytes(StandardCharsets.UTF_8));
+                }
+                sendEcho();
+              } else {
+                login(nick, null);
+              }
+            });
+  }
+
+  private void login(String nick, String password) {
+    loggingIn = true;
+    service
+        .login(this, nick, password, null, Map.of(), null)
         .onComplete(
             ar -> {
               loggingIn = false;

@@ -104,13 +104,45 @@ class AccountsTest {
     try (LineClient telnet = new LineClient(server.telnetPort())) {
       telnet.expectPrompt("Nickname:");
       telnet.send("alice");
-      telnet.expectContaining("alice is a registered nickname");
+      telnet.expectPrompt("Password for alice:");
+      telnet.send("not her password");
+      telnet.expectContaining("wrong password");
       telnet.expectPrompt("Nickname:");
+      assertTrue(telnet.seen().stream().noneMatch(l -> l.contains("not her password")));
     }
     try (WsClient alice = loginWithPassword("alice", "correct horse battery")) {
       alice.say("/who");
       JsonObject who = alice.expect("who");
       assertTrue(who.encode().contains("\"alice\""), who.encode());
+    }
+  }
+
+  @Test
+  void telnetAsksForThePasswordWithoutEchoingIt() throws Exception {
+    String password = "erins-telnet-secret";
+    register("erin", password);
+    // a negotiating client (character mode): the server echoes what is typed, except the password
+    try (TelnetClientTest.Term term = TelnetClientTest.Term.connect(server.telnetPort())) {
+      term.awaitNicknamePrompt();
+      int mark = term.mark();
+      term.type("erin\r\n");
+      term.await(mark, s -> s.endsWith("Password for erin: "), "the password prompt");
+      mark = term.mark();
+      term.type(password.substring(0, 5) + "X\u007f" + password.substring(5) + "\r\n");
+      Eventually.within(SLOW)
+          .untilAsserted(() -> assertTrue(term.text().contains("You are in #lobby")));
+      assertFalse(term.text().contains(password.substring(0, 5)), "no echo of the password");
+    }
+    // a plain line-mode client (nc) answers the prompt with a line
+    try (LineClient nc = new LineClient(server.telnetPort())) {
+      nc.expectPrompt("Nickname:");
+      nc.send("Erin");
+      nc.expectPrompt("Password for Erin:");
+      nc.send(password);
+      nc.expectContaining("You are in #lobby");
+      nc.send("/who");
+      nc.expectContaining("Erin  telnet");
+      assertTrue(nc.seen().stream().noneMatch(l -> l.contains(password)), "never sent back");
     }
   }
 
