@@ -2,6 +2,7 @@ package parley.cluster;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,7 +20,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import parley.chat.Account;
 import parley.chat.ChatEvent;
+import parley.chat.PasswordHash;
 import parley.chat.UserRecord;
 import parley.cluster.raft.RaftCluster;
 import parley.store.ReadOnlyException;
@@ -87,6 +90,46 @@ class RaftChatStoreClusterTest {
 
   private static ChatEvent msg(String text) {
     return ChatEvent.message("lobby", T0, "ann", "telnet", text);
+  }
+
+  @Test
+  void anAccountRegisteredWhileANodeWasDownReachesItAndOutlivesARestart() throws Exception {
+    down(2);
+    PasswordHash hash = new PasswordHash(PasswordHash.PBKDF2_SHA256, 100_000, "c2FsdA==", "a2V5");
+    Account alice = Account.create("Alice", hash, T0);
+    assertTrue(store[0].register(alice).await(20, TimeUnit.SECONDS));
+    assertFalse(
+        store[1].register(Account.create("ALICE", hash, T0)).await(20, TimeUnit.SECONDS),
+        "taken, as seen from another node");
+    assertTrue(
+        store[1]
+            .queueOffline("alice", "bob", "telnet", "for later", T0)
+            .await(20, TimeUnit.SECONDS));
+
+    up(2); // it learns them from the log (or a snapshot) at start
+    await().atMost(UP).until(() -> store[2].account("alice").await(5, TimeUnit.SECONDS) != null);
+    assertEquals(alice, store[2].account("ALICE").await(5, TimeUnit.SECONDS));
+    await().atMost(UP).until(raft[2]::writable);
+    assertEquals(
+        List.of("for later"),
+        store[2].takeOffline("alice").await(20, TimeUnit.SECONDS).stream()
+            .map(m -> m.text())
+            .toList(),
+        "taken on the node that was down");
+    assertEquals(
+        List.of(), store[0].takeOffline("alice").await(20, TimeUnit.SECONDS), "and only once");
+
+    for (int i = 0; i < 3; i++) {
+      down(i);
+    }
+    for (int i = 0; i < 3; i++) {
+      up(i);
+    }
+    for (int i = 0; i < 3; i++) {
+      RaftChatStore s = store[i];
+      await().atMost(UP).until(() -> s.account("alice").await(5, TimeUnit.SECONDS) != null);
+      assertEquals(alice, s.account("alice").await(5, TimeUnit.SECONDS), "node " + i);
+    }
   }
 
   @Test
