@@ -137,6 +137,8 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
                 return;
               }
               if (ar.succeeded() && ar.result()) {
+                // lines typed ahead of the prompt may be the password: never say them in a room
+                early.clear();
                 passwordFor = nick;
                 String prompt = "Password for " + nick + ": ";
                 input.prompt(prompt);
