@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import parley.chat.Nick;
 import parley.chat.RoomName;
 
@@ -112,8 +113,18 @@ public record ParleyConfig(
     }
   }
 
+  /** The configuration of a config file's object alone. */
   public static ParleyConfig fromJson(JsonObject json) {
-    ConfigReader r = new ConfigReader(json, "");
+    return read(json, new JsonObject(), Map.of());
+  }
+
+  /**
+   * The configuration from defaults, the config file's object, the environment's {@code PARLEY_*}
+   * variables and the command-line flags' values (in the file's shape), each overriding the one
+   * before (see {@link ConfigReader}).
+   */
+  public static ParleyConfig read(JsonObject file, JsonObject flags, Map<String, String> env) {
+    ConfigReader r = new ConfigReader(file, flags, env);
     String host = r.string("host", "0.0.0.0");
     ConfigReader telnet = r.section("telnet");
     int telnetPort = telnet.integer("port", 4000, 0, 65535);

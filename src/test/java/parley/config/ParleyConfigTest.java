@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -87,5 +89,118 @@ class ParleyConfigTest {
         assertThrows(ConfigException.class, () -> ParleyConfig.readFile(dir.resolve("none.json")))
             .getMessage()
             .contains("does not exist"));
+  }
+
+  private static ParleyConfig withEnv(Map<String, String> env) {
+    return ParleyConfig.read(new JsonObject(), new JsonObject(), env);
+  }
+
+  private static String envError(Map<String, String> env) {
+    return assertThrows(ConfigException.class, () -> withEnv(env)).getMessage();
+  }
+
+  @Test
+  void variableNamesFollowOneRule() {
+    assertEquals("PARLEY_TELNET_PORT", ConfigReader.variable("telnet.port"));
+    assertEquals(
+        "PARLEY_LIMITS_MAX_CONNECTIONS_PER_IP",
+        ConfigReader.variable("limits.maxConnectionsPerIp"));
+    assertEquals("PARLEY_CLUSTER_MEMBERS", ConfigReader.variable("cluster.members"));
+    assertEquals("PARLEY_OPERATOR_PASSWORD", ConfigReader.variable("operatorPassword"));
+    assertEquals("PARLEY_TLS_CERT_FILE", ConfigReader.variable("tls.certFile"));
+  }
+
+  @Test
+  void everyKindOfKeyComesFromTheEnvironment() {
+    ParleyConfig c =
+        withEnv(
+            Map.of(
+                "PARLEY_TELNET_PORT", "4100",
+                "PARLEY_LIMITS_MAX_CONNECTIONS_PER_IP", " 7 ",
+                "PARLEY_CLUSTER_ENABLED", "true",
+                "PARLEY_CLUSTER_MEMBERS", "10.0.0.1:5701, 10.0.0.2:5701",
+                "PARLEY_OPERATOR_PASSWORD", "s3cret, with a comma",
+                "PARLEY_HISTORY_FSYNC", "always",
+                "PARLEY_WEB_ALLOWED_ORIGINS", "",
+                "PARLEY_DATA_DIR", "/var/lib/parley"));
+    assertEquals(4100, c.telnetPort());
+    assertEquals(7, c.limits().maxConnectionsPerIp());
+    assertTrue(c.cluster().enabled());
+    assertEquals(List.of("10.0.0.1:5701", "10.0.0.2:5701"), c.cluster().members());
+    assertEquals("s3cret, with a comma", c.operatorPassword());
+    assertEquals("always", c.history().fsync());
+    assertEquals(List.of(), c.web().allowedOrigins());
+    assertEquals(Path.of("/var/lib/parley"), c.dataDir());
+    // everything else keeps its default
+    assertEquals(ParleyConfig.defaults().httpPort(), c.httpPort());
+    assertEquals(ParleyConfig.defaults().limits().maxConnections(), c.limits().maxConnections());
+  }
+
+  @Test
+  void badEnvironmentValuesNameTheVariableAndTheKey() {
+    assertTrue(
+        envError(Map.of("PARLEY_TELNET_PORT", "40oo"))
+            .startsWith(
+                "PARLEY_TELNET_PORT (telnet.port) must be a whole number from 0 to 65535 (got"
+                    + " \"40oo\")"));
+    assertTrue(
+        envError(Map.of("PARLEY_HTTP_PORT", "70000"))
+            .startsWith("PARLEY_HTTP_PORT (http.port) must be a whole number from 0 to 65535"));
+    assertTrue(
+        envError(Map.of("PARLEY_CLUSTER_ENABLED", "yes"))
+            .startsWith("PARLEY_CLUSTER_ENABLED (cluster.enabled) must be true or false"));
+    assertTrue(
+        envError(Map.of("PARLEY_CLUSTER_MEMBERS", "a:1,,b:2"))
+            .startsWith(
+                "PARLEY_CLUSTER_MEMBERS (cluster.members) has a bad entry \"\": it is empty"));
+    assertTrue(
+        envError(Map.of("PARLEY_TRANSPORT", "kqueue"))
+            .startsWith("PARLEY_TRANSPORT (transport) must be one of auto, io_uring, epoll, nio"));
+    assertTrue(
+        envError(Map.of("PARLEY_HISTORY_REPLAY", "500", "PARLEY_HISTORY_RETAIN", "100"))
+            .startsWith("PARLEY_HISTORY_REPLAY (history.replay) can't be more"));
+    assertTrue(
+        envError(Map.of("PARLEY_ROOM", "no spaces"))
+            .startsWith("PARLEY_ROOM (room) is not a usable room name"));
+  }
+
+  @Test
+  void unknownVariablesAreErrorsWithASuggestion() {
+    assertEquals(
+        "environment variable PARLEY_TELNET_PROT is not a known setting; did you mean"
+            + " PARLEY_TELNET_PORT? (see README.md, Configuration)",
+        envError(Map.of("PARLEY_TELNET_PROT", "4000")));
+    assertEquals(
+        "environment variable PARLEY_COLOUR is not a known setting (see README.md, Configuration)",
+        envError(Map.of("PARLEY_COLOUR", "blue")));
+    // a section is not a setting; variables of other programs and of Parley's scripts are ignored
+    assertTrue(
+        envError(Map.of("PARLEY_TELNET", "1")).startsWith("environment variable PARLEY_TELNET "));
+    ParleyConfig c = withEnv(Map.of("PARLEY_JVM_OPTS", "-Xmx1g", "PARLEYX", "1", "HOME", "/root"));
+    assertEquals(ParleyConfig.defaults(), c);
+  }
+
+  @Test
+  void flagsBeatTheEnvironmentWhichBeatsTheFile() {
+    JsonObject file =
+        new JsonObject(
+            "{\"telnet\":{\"port\":4001},\"http\":{\"port\":8081},\"room\":\"fromfile\"}");
+    JsonObject flags = new JsonObject("{\"telnet\":{\"port\":4003}}");
+    Map<String, String> env =
+        Map.of("PARLEY_TELNET_PORT", "4002", "PARLEY_HTTP_PORT", "8082", "PARLEY_MOTD", "hi");
+    ParleyConfig c = ParleyConfig.read(file, flags, env);
+    assertEquals(4003, c.telnetPort()); // flag over environment over file
+    assertEquals(8082, c.httpPort()); // environment over file
+    assertEquals("fromfile", c.room()); // file over default
+    assertEquals("hi", c.motd()); // environment over default
+    // a flag's value hides a bad variable for the same key; a bad variable of another key fails
+    assertEquals(
+        4003, ParleyConfig.read(file, flags, Map.of("PARLEY_TELNET_PORT", "x")).telnetPort());
+    assertTrue(
+        assertThrows(
+                ConfigException.class,
+                () -> ParleyConfig.read(file, flags, Map.of("PARLEY_HTTP_PORT", "x")))
+            .getMessage()
+            .startsWith("PARLEY_HTTP_PORT (http.port) must be"));
   }
 }
