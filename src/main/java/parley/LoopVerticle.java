@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import java.util.ArrayList;
@@ -58,6 +59,24 @@ final class LoopVerticle extends VerticleBase {
       listening.add(telnetTls.listen());
     }
     return Future.all(listening);
+  }
+
+  /**
+   * Gives the TLS listeners a new certificate, for the connections they accept from now on (the
+   * listeners stay open, and so do their connections).
+   */
+  Future<?> updateCertificate(KeyCertOptions keys) {
+    List<Future<Boolean>> updated = new ArrayList<>();
+    if (telnetTls != null) {
+      updated.add(
+          telnetTls.updateSSLOptions(
+              telnetTlsOptions.getSslOptions().copy().setKeyCertOptions(keys), true));
+    }
+    if (httpOptions.isSsl()) {
+      updated.add(
+          http.updateSSLOptions(httpOptions.getSslOptions().copy().setKeyCertOptions(keys), true));
+    }
+    return Future.all(updated);
   }
 
   /** The bound ports, once started. */

@@ -11,17 +11,23 @@ import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.SelfSignedCertificate;
 import io.vertx.core.transport.Transport;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import parley.cluster.Clustering;
 import parley.cluster.RaftChatStore;
 import parley.cluster.raft.RaftCluster;
+import parley.config.ConfigException;
 import parley.config.ParleyConfig;
 import parley.journal.EventJournal;
 import parley.room.ChatService;
@@ -37,6 +43,11 @@ public final class Parley {
   private static final Logger LOG = LoggerFactory.getLogger(Parley.class);
 
   private final Vertx vertx;
+  private final ParleyConfig config;
+
+  /** Every event loop's verticle, with its listeners. */
+  private final List<LoopVerticle> loops;
+
   private final ChatService service;
   private final EventJournal history;
   private final int telnetPort;
@@ -48,6 +59,8 @@ public final class Parley {
 
   private Parley(
       Vertx vertx,
+      ParleyConfig config,
+      List<LoopVerticle> loops,
       ChatService service,
       EventJournal history,
       int telnetPort,
@@ -55,6 +68,8 @@ public final class Parley {
       int telnetTlsPort,
       Runnable beforeClose) {
     this.vertx = vertx;
+    this.config = config;
+    this.loops = List.copyOf(loops);
     this.telnetTlsPort = telnetTlsPort;
     this.history = history;
     this.service = service;
@@ -220,7 +235,7 @@ public final class Parley {
     NetServerOptions tlsOptions = tlsTelnet;
     // one verticle per event loop, with its rooms and listeners; all instances share the ports
     DeploymentOptions perLoop = new DeploymentOptions().setInstances(config.eventLoops());
-    AtomicReference<LoopVerticle> first = new AtomicReference<>();
+    List<LoopVerticle> loops = new CopyOnWriteArrayList<>();
     // every listener opens only once the service is ready (its private-message and ban consumers
     // registered)
     return service
@@ -231,15 +246,17 @@ public final class Parley {
                     () -> {
                       LoopVerticle loop =
                           new LoopVerticle(service, store, telnetOptions, httpOptions, tlsOptions);
-                      first.compareAndSet(null, loop);
+                      loops.add(loop);
                       return loop;
                     },
                     perLoop))
         .map(
             v -> {
-              LoopVerticle loop = first.get();
+              LoopVerticle loop = loops.get(0);
               return new Parley(
                   vertx,
+                  config,
+                  loops,
                   service,
                   history,
                   loop.telnetPort(),
@@ -257,6 +274,64 @@ public final class Parley {
       return SelfSignedCertificate.create("localhost").keyCertOptions();
     }
     return new PemKeyCertOptions().setCertPath(tls.certFile()).setKeyPath(tls.keyFile());
+  }
+
+  /**
+   * Loads {@code tls.certFile} and {@code tls.keyFile} (blocking), so that a bad file is found
+   * before it is used: a {@link ConfigException} naming the key.
+   */
+  static KeyCertOptions certificate(Vertx vertx, ParleyConfig.Tls tls) {
+    for (String file : List.of(tls.certFile(), tls.keyFile())) {
+      if (!Files.isReadable(Path.of(file))) {
+        String key = file.equals(tls.certFile()) ? "tls.certFile" : "tls.keyFile";
+        throw new ConfigException(key + " " + file + " can't be read");
+      }
+    }
+    try (InputStream in = Files.newInputStream(Path.of(tls.certFile()))) {
+      if (CertificateFactory.getInstance("X.509").generateCertificates(in).isEmpty()) {
+        throw new CertificateException("no certificate in it");
+      }
+    } catch (IOException | CertificateException e) {
+      throw new ConfigException(
+          "tls.certFile " + tls.certFile() + " is not a PEM certificate: " + e.getMessage());
+    }
+    try {
+      return KeyCertOptions.wrap(
+          new PemKeyCertOptions()
+              .setCertPath(tls.certFile())
+              .setKeyPath(tls.keyFile())
+              .getKeyManagerFactory(vertx));
+    } catch (Exception e) {
+      throw new ConfigException(
+          "tls.keyFile " + tls.keyFile() + " is not a PEM private key: " + e.getMessage());
+    }
+  }
+
+  /**
+   * SIGHUP: re-reads {@code tls.certFile} and {@code tls.keyFile} and gives them to every TLS
+   * listener of every event loop; new connections get the new certificate, open ones keep theirs. A
+   * bad file is one line in the log, and the old certificate stays.
+   */
+  public Future<Void> reloadCertificates() {
+    ParleyConfig.Tls tls = config.tls();
+    if (!tls.needsCertificate() || tls.selfSigned()) {
+      LOG.info("SIGHUP: no certificate files to reload (tls.certFile and tls.keyFile are unused)");
+      return Future.succeededFuture();
+    }
+    return vertx
+        .executeBlocking(() -> certificate(vertx, tls))
+        .compose(
+            keys -> Future.all(loops.stream().map(loop -> loop.updateCertificate(keys)).toList()))
+        .onSuccess(
+            v ->
+                LOG.info(
+                    "reloaded the TLS certificate from {} and {}", tls.certFile(), tls.keyFile()))
+        .onFailure(
+            e ->
+                LOG.error(
+                    "could not reload the TLS certificate, keeping the old one: {}",
+                    e.getMessage()))
+        .mapEmpty();
   }
 
   /**
