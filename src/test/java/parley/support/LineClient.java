@@ -35,13 +35,23 @@ public final class LineClient implements AutoCloseable {
 
   /** Connects, giving up after {@link #WAIT} (a host cut off never answers). */
   public LineClient(String host, int port) throws IOException {
-    socket = new Socket();
-    socket.connect(new InetSocketAddress(host, port), Math.toIntExact(WAIT.toMillis()));
+    this(connect(host, port));
+  }
+
+  /** Over a socket already connected (e.g. a TLS one). */
+  public LineClient(Socket socket) throws IOException {
+    this.socket = socket;
     socket.setTcpNoDelay(true);
     out = socket.getOutputStream();
-    Thread reader = new Thread(this::read, "line-client-" + port);
+    Thread reader = new Thread(this::read, "line-client-" + socket.getPort());
     reader.setDaemon(true);
     reader.start();
+  }
+
+  private static Socket connect(String host, int port) throws IOException {
+    Socket socket = new Socket();
+    socket.connect(new InetSocketAddress(host, port), Math.toIntExact(WAIT.toMillis()));
+    return socket;
   }
 
   public LineClient(int port) throws IOException {
@@ -157,7 +167,12 @@ public final class LineClient implements AutoCloseable {
   /** The same on that host. */
   public static LineClient login(String host, int port, String nick)
       throws IOException, InterruptedException {
-    LineClient c = new LineClient(host, port);
+    return login(new LineClient(host, port), nick);
+  }
+
+  /** The same over a connected client. */
+  public static LineClient login(LineClient c, String nick)
+      throws IOException, InterruptedException {
     try {
       c.expectPrompt("Nickname:");
       c.send(nick);
