@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SelfSignedCertificate;
 import java.io.InputStream;
@@ -16,8 +17,6 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import parley.support.Eventually;
@@ -146,23 +145,7 @@ class CertificateReloadIT {
   private static SSLContext trustAll() {
     try {
       SSLContext context = SSLContext.getInstance("TLS");
-      context.init(
-          null,
-          new TrustManager[] {
-            new X509TrustManager() {
-              @Override
-              public void checkClientTrusted(X509Certificate[] c, String a) {}
-
-              @Override
-              public void checkServerTrusted(X509Certificate[] c, String a) {}
-
-              @Override
-              public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-              }
-            }
-          },
-          null);
+      context.init(null, InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
       return context;
     } catch (Exception e) {
       throw new IllegalStateException(e);
