@@ -3,6 +3,7 @@ package parley.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vertx.core.net.SelfSignedCertificate;
 import io.vertx.core.transport.Transport;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,6 +85,28 @@ class DeployIT {
             "PARLEY_TLS_TELNET_PORT", "4443",
             "PARLEY_TLS_CERT_FILE", file.toString(),
             "PARLEY_TLS_KEY_FILE", file.toString()));
+
+    SelfSignedCertificate cert = SelfSignedCertificate.create("localhost");
+    try {
+      Map<String, String> tls =
+          Map.of(
+              "PARLEY_TLS_HTTPS", "true",
+              "PARLEY_TLS_CERT_FILE", cert.certificatePath(),
+              "PARLEY_TLS_KEY_FILE", cert.privateKeyPath());
+      try (ParleyProcess p =
+          ParleyProcess.launchWithEnv(tls, "--check-config", "--data-dir", data.toString())) {
+        assertEquals(0, p.awaitExit(Duration.ofSeconds(30)), p.stderr().toString());
+        assertEquals(List.of("config OK"), p.stdout());
+      }
+      assertBad(
+          "tls.keyFile " + cert.certificatePath() + " is not a PEM private key",
+          Map.of(
+              "PARLEY_TLS_HTTPS", "true",
+              "PARLEY_TLS_CERT_FILE", cert.certificatePath(),
+              "PARLEY_TLS_KEY_FILE", cert.certificatePath()));
+    } finally {
+      cert.delete();
+    }
   }
 
   @Test
