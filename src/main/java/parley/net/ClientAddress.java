@@ -1,5 +1,6 @@
 package parley.net;
 
+import io.netty.channel.Channel;
 import io.netty.util.NetUtil;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.net.NetSocket;
@@ -11,17 +12,17 @@ import java.util.List;
 
 /**
  * A client's address, the one that connection limits, bans, logs and operators' {@code /who} use:
- * the address in the PROXY protocol header of a trusted proxy (Vert.x reports it as the remote
- * address, see {@link ProxyProtocol}), for a WebSocket through a trusted HTTP proxy the address
- * that proxy put in X-Forwarded-For, else the peer's own address. Written as RFC 5952 text ({@code
- * ::1}, not {@code 0:0:0:0:0:0:0:1}), the form an operator types to ban it.
+ * the address in the PROXY protocol header of a trusted proxy (see {@link ProxyProtocol}), for a
+ * WebSocket through a trusted HTTP proxy the address that proxy put in X-Forwarded-For, else the
+ * peer's own address. Written as RFC 5952 text ({@code ::1}, not {@code 0:0:0:0:0:0:0:1}), the form
+ * an operator types to ban it.
  */
 public final class ClientAddress {
   private ClientAddress() {}
 
   /** The client of a telnet (or telnet-over-TLS) connection. */
   public static String of(NetSocket socket) {
-    return text(socket.remoteAddress());
+    return text(Channels.of(socket).channel(), socket.remoteAddress());
   }
 
   /**
@@ -29,7 +30,7 @@ public final class ClientAddress {
    * X-Forwarded-For address that is not itself a trusted proxy; else the connection's address.
    */
   public static String of(ServerWebSocket ws, TrustedProxies trusted) {
-    String peer = text(ws.remoteAddress());
+    String peer = text(Channels.of(ws).channel(), ws.remoteAddress());
     if (trusted.isEmpty()) {
       return peer;
     }
@@ -74,8 +75,9 @@ public final class ClientAddress {
     return parsed == null ? typed : NetUtil.toAddressString(parsed);
   }
 
-  private static String text(SocketAddress address) {
-    String ip = address.hostAddress();
+  private static String text(Channel channel, SocketAddress address) {
+    String proxied = ProxyProtocol.source(channel);
+    String ip = proxied != null ? proxied : address.hostAddress();
     InetAddress parsed = ip == null ? null : parse(ip);
     return parsed == null ? address.toString() : NetUtil.toAddressString(parsed);
   }

@@ -8,6 +8,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
@@ -15,6 +16,9 @@ import io.netty.channel.ServerChannel;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.InternetProtocolFamily;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.haproxy.HAProxyMessage;
+import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
+import io.netty.util.AttributeKey;
 import io.vertx.core.datagram.DatagramSocketOptions;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.impl.transports.TransportInternal;
@@ -69,6 +73,13 @@ public final class ProxyProtocol {
 
   private static final byte[] UNKNOWN = "PROXY UNKNOWN\r\n".getBytes(StandardCharsets.US_ASCII);
 
+  /**
+   * The source address of a connection's PROXY header. Vert.x keeps it too, but hands it to the
+   * first of its connection objects that asks (with metrics on, the TCP one rather than the HTTP
+   * one above it), so Parley keeps its own copy.
+   */
+  private static final AttributeKey<String> SOURCE = AttributeKey.valueOf("parley.proxySource");
+
   private ProxyProtocol() {}
 
   /**
@@ -84,6 +95,11 @@ public final class ProxyProtocol {
         base.available(),
         base.unavailabilityCause(),
         new Wrapped(base.implementation(), trusted));
+  }
+
+  /** The source address a trusted proxy gave for this connection, or null. */
+  static String source(Channel channel) {
+    return channel.hasAttr(SOURCE) ? channel.attr(SOURCE).get() : null;
   }
 
   /** Whether {@code bytes} begin with a PROXY header's signature; null: too few bytes to tell. */
@@ -133,6 +149,10 @@ public final class ProxyProtocol {
       // Vert.x's initializer runs at once (the channel is registered), adding its PROXY decoder
       ch.pipeline().addLast(vertx);
       ch.pipeline().addFirst("parleyProxyGate", new Gate(proxy, headerRequired, peer));
+      ChannelHandlerContext decoder = ch.pipeline().context(HAProxyMessageDecoder.class);
+      if (proxy && decoder != null) {
+        ch.pipeline().addAfter(decoder.name(), "parleyProxySource", new Source());
+      }
     }
   }
 
@@ -187,6 +207,20 @@ public final class ProxyProtocol {
       }
       // what was read goes on to Vert.x: to its decoder (a header) or to the connection
       ctx.pipeline().remove(this);
+    }
+  }
+
+  /** Notes the source address of the header that Vert.x's decoder decoded, then steps aside. */
+  private static final class Source extends ChannelInboundHandlerAdapter {
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (msg instanceof HAProxyMessage header) {
+        if (header.sourceAddress() != null) {
+          ctx.channel().attr(SOURCE).set(header.sourceAddress());
+        }
+        ctx.pipeline().remove(this);
+      }
+      ctx.fireChannelRead(msg);
     }
   }
 
