@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import parley.cluster.Clustering;
@@ -30,6 +31,8 @@ import parley.cluster.raft.RaftCluster;
 import parley.config.ConfigException;
 import parley.config.ParleyConfig;
 import parley.journal.EventJournal;
+import parley.net.ProxyProtocol;
+import parley.net.TrustedProxies;
 import parley.room.ChatService;
 import parley.store.BanList;
 import parley.store.ChatStore;
@@ -117,7 +120,9 @@ public final class Parley {
   public static Future<Parley> start(ParleyConfig config) {
     Transport transport;
     try {
-      transport = transport(config.transport());
+      transport =
+          ProxyProtocol.transport(
+              transport(config.transport()), TrustedProxies.of(config.proxy().trustedAddresses()));
     } catch (IllegalStateException e) {
       return Future.failedFuture(e);
     }
@@ -206,6 +211,7 @@ public final class Parley {
             .setTcpNoDelay(true)
             .setReuseAddress(true)
             .setAcceptBacklog(16384);
+    proxyProtocol(telnetOptions, config.proxy());
     HttpServerOptions httpOptions =
         new HttpServerOptions()
             .setHost(config.host())
@@ -217,6 +223,7 @@ public final class Parley {
             .setPerFrameWebSocketCompressionSupported(false)
             .setMaxWebSocketFrameSize(config.limits().wsMaxMessageBytes())
             .setMaxWebSocketMessageSize(config.limits().wsMaxMessageBytes());
+    proxyProtocol(httpOptions, config.proxy());
     NetServerOptions tlsTelnet = null;
     ParleyConfig.Tls tls = config.tls();
     if (tls.needsCertificate()) {
@@ -264,6 +271,19 @@ public final class Parley {
                   loop.telnetTlsPort(),
                   beforeClose);
             });
+  }
+
+  /**
+   * PROXY protocol on a listener when proxies are trusted; the transport ({@link ProxyProtocol})
+   * accepts it from them only.
+   */
+  private static void proxyProtocol(NetServerOptions options, ParleyConfig.Proxy proxy) {
+    if (proxy.enabled()) {
+      options
+          .setUseProxyProtocol(true)
+          .setProxyProtocolTimeout(proxy.headerTimeoutMs())
+          .setProxyProtocolTimeoutUnit(TimeUnit.MILLISECONDS);
+    }
   }
 
   /** The PEM certificate and key of the config, or a self-signed development certificate. */

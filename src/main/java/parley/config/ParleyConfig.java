@@ -1,5 +1,6 @@
 package parley.config;
 
+import io.netty.util.NetUtil;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -31,7 +32,8 @@ public record ParleyConfig(
     Web web,
     String operatorPassword,
     int eventLoops,
-    String transport) {
+    String transport,
+    Proxy proxy) {
 
   /**
    * @param replay lines of history replayed on join
@@ -93,6 +95,44 @@ public record ParleyConfig(
   }
 
   public record Web(List<String> allowedOrigins) {}
+
+  /**
+   * @param trustedAddresses addresses and CIDR ranges of the proxies in front of Parley: only they
+   *     may send a PROXY protocol header or an X-Forwarded-For header; empty: PROXY protocol off
+   * @param headerTimeoutMs how long a trusted proxy's connection may take to send its header
+   */
+  public record Proxy(List<String> trustedAddresses, int headerTimeoutMs) {
+    public Proxy {
+      trustedAddresses = List.copyOf(trustedAddresses);
+    }
+
+    public boolean enabled() {
+      return !trustedAddresses.isEmpty();
+    }
+
+    /** Why an entry is not an IP address or a CIDR range (address/prefix length), or null. */
+    static String problem(String entry) {
+      int slash = entry.indexOf('/');
+      String ip = slash < 0 ? entry : entry.substring(0, slash);
+      boolean v4 = NetUtil.isValidIpV4Address(ip);
+      if (!v4 && !NetUtil.isValidIpV6Address(ip)) {
+        return "it is not an IP address (names are not allowed)";
+      }
+      if (slash < 0) {
+        return null;
+      }
+      int max = v4 ? 32 : 128;
+      try {
+        int bits = Integer.parseInt(entry.substring(slash + 1));
+        if (bits >= 0 && bits <= max) {
+          return null;
+        }
+      } catch (NumberFormatException ignored) {
+        // reported below
+      }
+      return "the prefix length after / must be a number from 0 to " + max;
+    }
+  }
 
   /** The configuration of {@code config.json}'s defaults, with nothing read. */
   public static ParleyConfig defaults() {
@@ -252,6 +292,19 @@ public record ParleyConfig(
     String operatorPassword = r.string("operatorPassword", "");
     int eventLoops = r.integer("eventLoops", 0, 0, 1024);
     String transport = r.oneOf("transport", "auto", "auto", "io_uring", "epoll", "nio");
+
+    ConfigReader p = r.section("proxy");
+    Proxy proxy =
+        new Proxy(
+            p.strings("trustedAddresses", List.of()),
+            p.integer("headerTimeoutMs", 5000, 100, 60_000));
+    p.rejectUnknown();
+    for (String entry : proxy.trustedAddresses()) {
+      String problem = Proxy.problem(entry);
+      if (problem != null) {
+        throw p.invalid("trustedAddresses", "has a bad entry \"" + entry + "\": " + problem);
+      }
+    }
     r.rejectUnknown();
     return new ParleyConfig(
         host,
@@ -268,7 +321,8 @@ public record ParleyConfig(
         web,
         operatorPassword,
         eventLoops == 0 ? Runtime.getRuntime().availableProcessors() : eventLoops,
-        transport);
+        transport,
+        proxy);
   }
 
   /**

@@ -158,7 +158,16 @@ final class Commands {
 
     @Override
     public Void who(Action.Who a) {
-      rooms.who(r, a.room());
+      // operators see where each user of this node connects from; no one else does
+      rooms.who(
+          r,
+          a.room(),
+          r.state().op
+              ? nick -> {
+                Session s = nicknames.session(nick);
+                return s == null ? null : s.address();
+              }
+              : null);
       return null;
     }
 

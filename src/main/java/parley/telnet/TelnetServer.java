@@ -4,6 +4,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import java.util.concurrent.atomic.AtomicLong;
+import parley.net.ClientAddress;
 import parley.room.ChatService;
 import parley.room.RoomHub;
 
@@ -25,6 +26,9 @@ public final class TelnetServer {
     return vertx
         .createNetServer(options)
         .connectHandler(
-            socket -> new TelnetSession(service, hub, socket, "t" + IDS.incrementAndGet()).start());
+            socket ->
+                new TelnetSession(
+                        service, hub, socket, "t" + IDS.incrementAndGet(), ClientAddress.of(socket))
+                    .start());
   }
 }

@@ -28,13 +28,19 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
   private static final String CHAT_PROMPT = "> ";
 
   private final NetSocket socket;
+  private final String address;
   private TelnetInput input;
   private boolean loggingIn;
   private final ArrayDeque<String> early = new ArrayDeque<>();
 
-  public TelnetSession(ChatService service, RoomHub hub, NetSocket socket, String id) {
+  /**
+   * @param address the client's address ({@link parley.net.ClientAddress})
+   */
+  public TelnetSession(
+      ChatService service, RoomHub hub, NetSocket socket, String id, String address) {
     super(service, hub, id, "telnet");
     this.socket = socket;
+    this.address = address;
   }
 
   public void start() {
@@ -191,7 +197,7 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
 
   @Override
   public String address() {
-    return socket.remoteAddress().hostAddress();
+    return address;
   }
 
   @Override

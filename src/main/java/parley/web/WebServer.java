@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import parley.net.ClientAddress;
+import parley.net.TrustedProxies;
 import parley.room.ChatService;
 import parley.room.RoomHub;
 
@@ -42,12 +44,20 @@ public final class WebServer {
   public static HttpServer create(
       Vertx vertx, HttpServerOptions options, ChatService service, RoomHub hub) {
     List<String> allowedOrigins = service.config().web().allowedOrigins();
+    TrustedProxies proxies = TrustedProxies.of(service.config().proxy().trustedAddresses());
     return vertx
         .createHttpServer(options)
         .requestHandler(router(vertx))
         .webSocketHandshakeHandler(hs -> handshake(hs, allowedOrigins))
         .webSocketHandler(
-            ws -> new WebSession(service, hub, ws, "w" + IDS.incrementAndGet()).start());
+            ws ->
+                new WebSession(
+                        service,
+                        hub,
+                        ws,
+                        "w" + IDS.incrementAndGet(),
+                        ClientAddress.of(ws, proxies))
+                    .start());
   }
 
   private static Router router(Vertx vertx) {

@@ -36,11 +36,17 @@ public final class WebSession extends BaseSession {
           + " (or the old form {\"lobby\":42})";
 
   private final ServerWebSocket ws;
+  private final String address;
   private boolean loggingIn;
 
-  public WebSession(ChatService service, RoomHub hub, ServerWebSocket ws, String id) {
+  /**
+   * @param address the client's address ({@link parley.net.ClientAddress})
+   */
+  public WebSession(
+      ChatService service, RoomHub hub, ServerWebSocket ws, String id, String address) {
     super(service, hub, id, "web");
     this.ws = ws;
+    this.address = address;
   }
 
   public void start() {
@@ -212,7 +218,7 @@ public final class WebSession extends BaseSession {
 
   @Override
   public String address() {
-    return ws.remoteAddress().hostAddress();
+    return address;
   }
 
   @Override

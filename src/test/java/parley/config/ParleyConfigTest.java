@@ -58,6 +58,39 @@ class ParleyConfigTest {
   }
 
   @Test
+  void trustedProxiesAreAddressesOrCidrRanges() {
+    ParleyConfig.Proxy off = ParleyConfig.defaults().proxy();
+    assertTrue(off.trustedAddresses().isEmpty());
+    assertEquals(5000, off.headerTimeoutMs());
+    ParleyConfig.Proxy on =
+        ParleyConfig.fromJson(
+                new JsonObject(
+                    "{\"proxy\":{\"trustedAddresses\":"
+                        + "[\"127.0.0.1\",\"10.0.0.0/8\",\"::1\",\"fd00::/8\"]}}"))
+            .proxy();
+    assertEquals(4, on.trustedAddresses().size());
+    assertTrue(on.enabled());
+    assertEquals(
+        "proxy.trustedAddresses has a bad entry \"10.0.0.0/33\": the prefix length after / must"
+            + " be a number from 0 to 32",
+        error("{\"proxy\":{\"trustedAddresses\":[\"10.0.0.0/33\"]}}"));
+    assertTrue(
+        error("{\"proxy\":{\"trustedAddresses\":[\"fd00::/x\"]}}").endsWith("from 0 to 128"));
+    assertEquals(
+        "proxy.trustedAddresses has a bad entry \"lb.example.com\": it is not an IP address"
+            + " (names are not allowed)",
+        error("{\"proxy\":{\"trustedAddresses\":[\"lb.example.com\"]}}"));
+    assertTrue(
+        error("{\"proxy\":{\"trustedAddresses\":\"10.0.0.1\"}}")
+            .startsWith("proxy.trustedAddresses must be a list of strings"));
+    assertTrue(
+        error("{\"proxy\":{\"headerTimeoutMs\":0}}")
+            .startsWith("proxy.headerTimeoutMs must be a whole number from 100 to 60000"));
+    assertTrue(
+        error("{\"proxy\":{\"trusted\":[]}}").startsWith("proxy.trusted is not a known setting"));
+  }
+
+  @Test
   void clusterMembersMustBeHostAndPort() {
     ParleyConfig.Cluster c = ParleyConfig.defaults().cluster();
     assertEquals("parley", c.name());

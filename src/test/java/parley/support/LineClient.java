@@ -35,10 +35,12 @@ public final class LineClient implements AutoCloseable {
 
   /** Connects, giving up after {@link #WAIT} (a host cut off never answers). */
   public LineClient(String host, int port) throws IOException {
-    this(connect(host, port));
+    this(connect(null, host, port));
   }
 
-  /** Over a socket already connected (e.g. a TLS one). */
+  /**
+   * Reads and writes lines on a connected socket (e.g. a TLS socket, or one from another address).
+   */
   public LineClient(Socket socket) throws IOException {
     this.socket = socket;
     socket.setTcpNoDelay(true);
@@ -48,14 +50,21 @@ public final class LineClient implements AutoCloseable {
     reader.start();
   }
 
-  private static Socket connect(String host, int port) throws IOException {
-    Socket socket = new Socket();
-    socket.connect(new InetSocketAddress(host, port), Math.toIntExact(WAIT.toMillis()));
-    return socket;
-  }
-
   public LineClient(int port) throws IOException {
     this("127.0.0.1", port);
+  }
+
+  /**
+   * A socket connected from the local address {@code from} (null: any), giving up after {@link
+   * #WAIT}: a host cut off never answers.
+   */
+  public static Socket connect(String from, String host, int port) throws IOException {
+    Socket s = new Socket();
+    if (from != null) {
+      s.bind(new InetSocketAddress(from, 0));
+    }
+    s.connect(new InetSocketAddress(host, port), Math.toIntExact(WAIT.toMillis()));
+    return s;
   }
 
   private void read() {
