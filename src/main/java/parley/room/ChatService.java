@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.net.SocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -209,8 +210,34 @@ public final class ChatService {
           + " hold name nothing here; showing the latest messages";
 
   /**
-   * A new connection. @return null to go on, or the reason it is refused (banned, too many
-   * connections, the server is shutting down); the transport tells the client and closes.
+   * A new connection (telnet, or HTTP whether or not it becomes a WebSocket), counted against the
+   * connection limits until {@link #disconnected}. Call it when the connection is accepted, with
+   * the address of {@link #clientAddress}.
+   *
+   * @return null to go on, or the reason it is refused (the server or the address is full); the
+   *     transport closes it at once
+   */
+  public String connect(String address) {
+    return admission.connect(address);
+  }
+
+  /** A connection that {@link #connect} let in is closed: frees its count. Call once. */
+  public void disconnected(String address) {
+    admission.disconnected(address);
+  }
+
+  /**
+   * The address a client is counted, banned and logged by: the peer of its connection (with a
+   * trusted proxy in front, the client's address that the proxy passed on).
+   */
+  public static String clientAddress(SocketAddress remote) {
+    return remote.hostAddress();
+  }
+
+  /**
+   * A new session on a connection that {@link #connect} let in. @return null to go on, or the
+   * reason it is refused (banned, the server is shutting down); the transport tells the client and
+   * closes.
    */
   public String admit(Session s) {
     return admission.admit(s);

@@ -191,7 +191,7 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
 
   @Override
   public String address() {
-    return socket.remoteAddress().hostAddress();
+    return ChatService.clientAddress(socket.remoteAddress());
   }
 
   @Override

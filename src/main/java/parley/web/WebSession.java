@@ -212,7 +212,7 @@ public final class WebSession extends BaseSession {
 
   @Override
   public String address() {
-    return ws.remoteAddress().hostAddress();
+    return ChatService.clientAddress(ws.remoteAddress());
   }
 
   @Override

@@ -35,7 +35,18 @@ public final class LineClient implements AutoCloseable {
 
   /** Connects, giving up after {@link #WAIT} (a host cut off never answers). */
   public LineClient(String host, int port) throws IOException {
+    this(host, port, null);
+  }
+
+  /**
+   * The same from that local address (e.g. {@code 127.0.0.2}: a client from another address on
+   * loopback); null for any.
+   */
+  public LineClient(String host, int port, String localAddress) throws IOException {
     socket = new Socket();
+    if (localAddress != null) {
+      socket.bind(new InetSocketAddress(localAddress, 0));
+    }
     socket.connect(new InetSocketAddress(host, port), Math.toIntExact(WAIT.toMillis()));
     socket.setTcpNoDelay(true);
     out = socket.getOutputStream();
@@ -157,7 +168,13 @@ public final class LineClient implements AutoCloseable {
   /** The same on that host. */
   public static LineClient login(String host, int port, String nick)
       throws IOException, InterruptedException {
-    LineClient c = new LineClient(host, port);
+    return login(host, port, null, nick);
+  }
+
+  /** The same on that host from that local address (null for any). */
+  public static LineClient login(String host, int port, String localAddress, String nick)
+      throws IOException, InterruptedException {
+    LineClient c = new LineClient(host, port, localAddress);
     try {
       c.expectPrompt("Nickname:");
       c.send(nick);
