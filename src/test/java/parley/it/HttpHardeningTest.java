@@ -240,11 +240,20 @@ class HttpHardeningTest {
                     .setLocalAddress(ATTACKER))
             .connect(server.parley().telnetTlsPort(), "127.0.0.1")
             .await(10, TimeUnit.SECONDS);
+    StringBuffer tlsText = new StringBuffer();
+    tls.handler(b -> tlsText.append(b.toString(StandardCharsets.UTF_8)));
     try (LineClient telnet = new LineClient("127.0.0.1", telnetPort, ATTACKER);
         Socket http = new Socket()) {
+      // each is counted once the server has taken it: it prompts, or answers a request
       telnet.expectPrompt("Nickname:");
+      Eventually.within(Duration.ofSeconds(10))
+          .untilAsserted(() -> assertTrue(tlsText.toString().contains("Nickname:")));
       http.bind(new InetSocketAddress(ATTACKER, 0));
       http.connect(new InetSocketAddress("127.0.0.1", httpPort));
+      http.setSoTimeout(10_000);
+      http.getOutputStream()
+          .write("GET /chat/ HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      assertTrue(readResponse(http.getInputStream()).startsWith("HTTP/1.1 200"));
       // three connections from the attacker's address, on three ports: the next is refused
       try (LineClient fourth = new LineClient("127.0.0.1", telnetPort, ATTACKER)) {
         fourth.expectContaining("too many connections from your address (the limit is 3)");
@@ -306,9 +315,15 @@ class HttpHardeningTest {
     try (Socket a = new Socket();
         Socket b = new Socket()) {
       a.bind(new InetSocketAddress(ATTACKER, 0));
-      a.connect(new InetSocketAddress("127.0.0.1", server.httpPort()));
       b.bind(new InetSocketAddress("127.0.0.4", 0));
-      b.connect(new InetSocketAddress("127.0.0.1", server.httpPort()));
+      for (Socket s : List.of(a, b)) {
+        s.connect(new InetSocketAddress("127.0.0.1", server.httpPort()));
+        s.setSoTimeout(10_000);
+        // answered, so surely counted; kept alive, so still counted
+        s.getOutputStream()
+            .write("GET /chat/ HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        assertTrue(readResponse(s.getInputStream()).startsWith("HTTP/1.1 200"));
+      }
       try (LineClient refused = new LineClient("127.0.0.1", server.telnetPort(), USER)) {
         refused.expectContaining("the server is full (2 connections); try again later");
         refused.expectClosed();
