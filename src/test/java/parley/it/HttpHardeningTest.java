@@ -71,7 +71,7 @@ class HttpHardeningTest {
   @Test
   void halfOpenRequestsAreCutOffAndOthersChatThroughout() throws Exception {
     int perIp = 100;
-    int headerTimeout = 5;
+    int headerTimeout = 8;
     int attackers = 1000;
     int drippers = 20;
     server.start(config(headerTimeout, 60, perIp));
@@ -239,7 +239,7 @@ class HttpHardeningTest {
                     .setHostnameVerificationAlgorithm("")
                     .setLocalAddress(ATTACKER))
             .connect(server.parley().telnetTlsPort(), "127.0.0.1")
-            .await(10, TimeUnit.SECONDS);
+            .await(30, TimeUnit.SECONDS);
     StringBuffer tlsText = new StringBuffer();
     tls.handler(b -> tlsText.append(b.toString(StandardCharsets.UTF_8)));
     try (LineClient telnet = new LineClient("127.0.0.1", telnetPort, ATTACKER);
