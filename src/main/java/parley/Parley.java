@@ -219,6 +219,9 @@ public final class Parley {
             .setTcpNoDelay(true)
             .setReuseAddress(true)
             .setAcceptBacklog(16384)
+            // HTTP/1.1 only: Vert.x's h2c detection would hand a connection over (and count it)
+            // only once a whole request arrived, too late for the connection limits and deadlines
+            .setHttp2ClearTextEnabled(false)
             .setPerMessageWebSocketCompressionSupported(false)
             .setPerFrameWebSocketCompressionSupported(false)
             .setMaxWebSocketFrameSize(config.limits().wsMaxMessageBytes())

@@ -33,7 +33,8 @@ public record ParleyConfig(
     String operatorPassword,
     int eventLoops,
     String transport,
-    Proxy proxy) {
+    Proxy proxy,
+    Http http) {
 
   /**
    * @param replay lines of history replayed on join
@@ -134,6 +135,16 @@ public record ParleyConfig(
     }
   }
 
+  /**
+   * Deadlines of HTTP connections that are not WebSockets.
+   *
+   * @param headerTimeoutSeconds a new connection must have sent a whole request head within this
+   *     time, or it is closed
+   * @param idleTimeoutSeconds a kept-alive connection must have sent its next request head within
+   *     this time after a response, or it is closed
+   */
+  public record Http(int headerTimeoutSeconds, int idleTimeoutSeconds) {}
+
   /** The configuration of {@code config.json}'s defaults, with nothing read. */
   public static ParleyConfig defaults() {
     return fromJson(new JsonObject());
@@ -171,6 +182,10 @@ public record ParleyConfig(
     telnet.rejectUnknown();
     ConfigReader http = r.section("http");
     int httpPort = http.integer("port", 8080, 0, 65535);
+    Http httpTimeouts =
+        new Http(
+            http.integer("headerTimeoutSeconds", 10, 1, 3600),
+            http.integer("idleTimeoutSeconds", 60, 1, 86_400));
     http.rejectUnknown();
     String room = RoomName.normalize(r.string("room", "lobby"));
     String roomProblem = RoomName.problem(room, RoomName.MAX_LENGTH);
@@ -322,7 +337,8 @@ public record ParleyConfig(
         operatorPassword,
         eventLoops == 0 ? Runtime.getRuntime().availableProcessors() : eventLoops,
         transport,
-        proxy);
+        proxy,
+        httpTimeouts);
   }
 
   /**

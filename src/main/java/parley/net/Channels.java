@@ -6,17 +6,20 @@ import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.handler.ssl.SslHandler;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.http.WebSocketInternal;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.impl.ConnectionBase;
 
 /**
  * The one place that reaches under Vert.x's public API: to a connection's Netty channel (where the
- * outbox writes its coalesced buffers) and to Vert.x's internal context. A connection is named by
- * Vert.x's handler's place in its pipeline, a {@link ChannelHandlerContext}: what is written there
- * passes Vert.x's write queue but still goes through TLS and the rest of the pipeline.
+ * outbox writes its coalesced buffers, where an HTTP connection's deadlines run and whose close
+ * frees a connection's count) and to Vert.x's internal context. A connection is named by Vert.x's
+ * handler's place in its pipeline, a {@link ChannelHandlerContext}: what is written there passes
+ * Vert.x's write queue but still goes through TLS and the rest of the pipeline.
  */
 public final class Channels {
   /**
@@ -30,6 +33,19 @@ public final class Channels {
   /** The channel under a telnet (TCP) connection. */
   public static ChannelHandlerContext of(NetSocket socket) {
     return ((NetSocketInternal) socket).channelHandlerContext();
+  }
+
+  /** The channel under an HTTP connection. */
+  public static ChannelHandlerContext of(HttpConnection connection) {
+    return ((ConnectionBase) connection).channelHandlerContext();
+  }
+
+  /**
+   * Runs {@code action} on the channel's event loop once the connection is closed, whoever closed
+   * it and whatever Vert.x handlers its user set.
+   */
+  public static void whenClosed(ChannelHandlerContext channel, Runnable action) {
+    channel.channel().closeFuture().addListener(f -> action.run());
   }
 
   /** The channel under a WebSocket. */

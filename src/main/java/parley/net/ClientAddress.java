@@ -2,6 +2,7 @@ package parley.net;
 
 import io.netty.channel.Channel;
 import io.netty.util.NetUtil;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
@@ -23,6 +24,14 @@ public final class ClientAddress {
   /** The client of a telnet (or telnet-over-TLS) connection. */
   public static String of(NetSocket socket) {
     return text(Channels.of(socket).channel(), socket.remoteAddress());
+  }
+
+  /**
+   * The client of an HTTP connection, as it is counted at connect (X-Forwarded-For comes only with
+   * a request: a WebSocket's session uses {@link #of(ServerWebSocket, TrustedProxies)}).
+   */
+  public static String of(HttpConnection connection) {
+    return text(Channels.of(connection).channel(), connection.remoteAddress());
   }
 
   /**

@@ -209,8 +209,26 @@ public final class ChatService {
           + " hold name nothing here; showing the latest messages";
 
   /**
-   * A new connection. @return null to go on, or the reason it is refused (banned, too many
-   * connections, the server is shutting down); the transport tells the client and closes.
+   * A new connection (telnet, or HTTP whether or not it becomes a WebSocket), counted against the
+   * connection limits until {@link #disconnected}. Call it when the connection is accepted, with
+   * the address of {@link parley.net.ClientAddress}.
+   *
+   * @return null to go on, or the reason it is refused (the server or the address is full); the
+   *     transport closes it at once
+   */
+  public String connect(String address) {
+    return admission.connect(address);
+  }
+
+  /** A connection that {@link #connect} let in is closed: frees its count. Call once. */
+  public void disconnected(String address) {
+    admission.disconnected(address);
+  }
+
+  /**
+   * A new session on a connection that {@link #connect} let in. @return null to go on, or the
+   * reason it is refused (banned, the server is shutting down); the transport tells the client and
+   * closes.
    */
   public String admit(Session s) {
     return admission.admit(s);

@@ -91,6 +91,28 @@ class ParleyConfigTest {
   }
 
   @Test
+  void httpDeadlinesHaveDefaultsAndNameTheirKey() {
+    ParleyConfig.Http d = ParleyConfig.defaults().http();
+    assertEquals(10, d.headerTimeoutSeconds());
+    assertEquals(60, d.idleTimeoutSeconds());
+    ParleyConfig set =
+        ParleyConfig.fromJson(
+            new JsonObject(
+                "{\"http\":{\"port\":81,\"headerTimeoutSeconds\":3,\"idleTimeoutSeconds\":7}}"));
+    assertEquals(81, set.httpPort());
+    assertEquals(new ParleyConfig.Http(3, 7), set.http());
+    assertTrue(
+        error("{\"http\":{\"headerTimeoutSeconds\":0}}")
+            .startsWith("http.headerTimeoutSeconds must be a whole number from 1 to 3600"));
+    assertTrue(
+        error("{\"http\":{\"idleTimeoutSeconds\":\"1m\"}}")
+            .startsWith("http.idleTimeoutSeconds must be a whole number from 1 to 86400"));
+    assertTrue(
+        error("{\"http\":{\"idleTimeout\":5}}")
+            .startsWith("http.idleTimeout is not a known setting"));
+  }
+
+  @Test
   void clusterMembersMustBeHostAndPort() {
     ParleyConfig.Cluster c = ParleyConfig.defaults().cluster();
     assertEquals("parley", c.name());

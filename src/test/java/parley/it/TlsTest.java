@@ -107,4 +107,24 @@ class TlsTest {
       assertEquals(200, status);
     }
   }
+
+  @Test
+  void httpsSendsStrictTransportSecurity() throws Exception {
+    var http =
+        server
+            .clientVertx()
+            .createHttpClient(
+                new HttpClientOptions().setSsl(true).setTrustAll(true).setVerifyHost(false));
+    try {
+      var page =
+          http.request(HttpMethod.GET, server.httpPort(), "127.0.0.1", "/chat")
+              .compose(r -> r.send())
+              .await(10, TimeUnit.SECONDS);
+      assertEquals(200, page.statusCode());
+      assertEquals("max-age=15768000", page.getHeader("Strict-Transport-Security"));
+      assertTrue(page.getHeader("Content-Security-Policy").startsWith("default-src 'self'"));
+    } finally {
+      http.close();
+    }
+  }
 }

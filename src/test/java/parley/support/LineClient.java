@@ -35,7 +35,15 @@ public final class LineClient implements AutoCloseable {
 
   /** Connects, giving up after {@link #WAIT} (a host cut off never answers). */
   public LineClient(String host, int port) throws IOException {
-    this(connect(null, host, port));
+    this(host, port, null);
+  }
+
+  /**
+   * The same from that local address (e.g. {@code 127.0.0.2}: a client from another address on
+   * loopback); null for any.
+   */
+  public LineClient(String host, int port, String localAddress) throws IOException {
+    this(connect(localAddress, host, port));
   }
 
   /**
@@ -176,7 +184,13 @@ public final class LineClient implements AutoCloseable {
   /** The same on that host. */
   public static LineClient login(String host, int port, String nick)
       throws IOException, InterruptedException {
-    return login(new LineClient(host, port), nick);
+    return login(host, port, null, nick);
+  }
+
+  /** The same on that host from that local address (null for any). */
+  public static LineClient login(String host, int port, String localAddress, String nick)
+      throws IOException, InterruptedException {
+    return login(new LineClient(host, port, localAddress), nick);
   }
 
   /** The same over a connected client. */
