@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SelfSignedCertificate;
 import java.io.InputStream;
@@ -15,17 +14,16 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import parley.support.Eventually;
 import parley.support.LineClient;
 import parley.support.ParleyProcess;
+import parley.support.TrustAll;
 
 /** SIGHUP re-reads the TLS certificate files without dropping anyone, against the real jar. */
 class CertificateReloadIT {
-  private static final SSLContext TRUST_ALL = trustAll();
 
   @Test
   void sighupServesTheNewCertificateAndKeepsConnections(@TempDir Path dir) throws Exception {
@@ -119,10 +117,7 @@ class CertificateReloadIT {
   }
 
   private static SSLSocket connect(int port) throws Exception {
-    SSLSocket socket = (SSLSocket) TRUST_ALL.getSocketFactory().createSocket("127.0.0.1", port);
-    socket.setSoTimeout(10_000);
-    socket.startHandshake();
-    return socket;
+    return TrustAll.connect(port);
   }
 
   private static Certificate peer(SSLSocket socket) throws Exception {
@@ -139,16 +134,6 @@ class CertificateReloadIT {
   private static X509Certificate read(String pem) throws Exception {
     try (InputStream in = Files.newInputStream(Path.of(pem))) {
       return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
-    }
-  }
-
-  private static SSLContext trustAll() {
-    try {
-      SSLContext context = SSLContext.getInstance("TLS");
-      context.init(null, InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
-      return context;
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
     }
   }
 }
