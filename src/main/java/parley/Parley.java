@@ -184,10 +184,15 @@ public final class Parley {
       Runnable beforeClose) {
     LOG.info("network transport: {}", transport.name());
     ChatService service = new ChatService(vertx, config, store, Clock.systemDefaultZone(), node);
+    // a vanished client: keepalive notices a quiet connection, the user timeout one with
+    // unacknowledged data in flight (io_uring and epoll only; NIO has no TCP_USER_TIMEOUT)
+    int userTimeoutMs = Math.toIntExact(config.keepalive().deadlineMs());
     NetServerOptions telnetOptions =
         new NetServerOptions()
             .setHost(config.host())
             .setPort(shared(config.telnetPort(), 1))
+            .setTcpKeepAlive(true)
+            .setTcpUserTimeout(userTimeoutMs)
             .setTcpNoDelay(true)
             .setReuseAddress(true)
             .setAcceptBacklog(16384);
@@ -195,6 +200,8 @@ public final class Parley {
         new HttpServerOptions()
             .setHost(config.host())
             .setPort(shared(config.httpPort(), 2))
+            .setTcpKeepAlive(true)
+            .setTcpUserTimeout(userTimeoutMs)
             .setTcpNoDelay(true)
             .setReuseAddress(true)
             .setAcceptBacklog(16384)

@@ -30,7 +30,8 @@ public record ParleyConfig(
     Web web,
     String operatorPassword,
     int eventLoops,
-    String transport) {
+    String transport,
+    Keepalive keepalive) {
 
   /**
    * @param replay lines of history replayed on join
@@ -92,6 +93,40 @@ public record ParleyConfig(
   }
 
   public record Web(List<String> allowedOrigins) {}
+
+  /**
+   * How soon a client that vanished without closing its connection (lost signal, closed lid) is
+   * noticed and its session ended as "connection lost".
+   *
+   * @param seconds the deadline: a connection with nothing heard from it for this long is ended;
+   *     probes (telnet TIMING-MARK, WebSocket ping, TCP keepalive) go out after a third of it
+   */
+  public record Keepalive(int seconds) {
+    /** The application-level probe interval: a third of the deadline. */
+    public long probeIntervalMs() {
+      return seconds * 1000L / 3;
+    }
+
+    public long deadlineMs() {
+      return seconds * 1000L;
+    }
+
+    /** TCP keepalive: idle time before the first probe, a third of the deadline. */
+    public int tcpIdleSeconds() {
+      return Math.max(1, seconds / 3);
+    }
+
+    /** TCP keepalive: time between unanswered probes. */
+    public int tcpIntervalSeconds() {
+      return Math.max(1, seconds / 6);
+    }
+
+    /** TCP keepalive: unanswered probes after which the kernel drops the connection. */
+    public int tcpCount() {
+      int rest = seconds - tcpIdleSeconds();
+      return Math.max(1, (rest + tcpIntervalSeconds() - 1) / tcpIntervalSeconds());
+    }
+  }
 
   /** The configuration of {@code config.json}'s defaults, with nothing read. */
   public static ParleyConfig defaults() {
@@ -241,6 +276,9 @@ public record ParleyConfig(
     String operatorPassword = r.string("operatorPassword", "");
     int eventLoops = r.integer("eventLoops", 0, 0, 1024);
     String transport = r.oneOf("transport", "auto", "auto", "io_uring", "epoll", "nio");
+    ConfigReader k = r.section("keepalive");
+    Keepalive keepalive = new Keepalive(k.integer("seconds", 60, 3, 86_400));
+    k.rejectUnknown();
     r.rejectUnknown();
     return new ParleyConfig(
         host,
@@ -257,7 +295,8 @@ public record ParleyConfig(
         web,
         operatorPassword,
         eventLoops == 0 ? Runtime.getRuntime().availableProcessors() : eventLoops,
-        transport);
+        transport,
+        keepalive);
   }
 
   /**

@@ -56,6 +56,33 @@ class ParleyConfigTest {
   }
 
   @Test
+  void keepaliveDeadlineDefaultsToAMinuteAndDerivesItsProbes() {
+    ParleyConfig.Keepalive k = ParleyConfig.defaults().keepalive();
+    assertEquals(60, k.seconds());
+    assertEquals(20_000, k.probeIntervalMs());
+    assertEquals(60_000, k.deadlineMs());
+    // TCP keepalive: first probe after 20 s idle, then every 10 s, 4 unanswered: dropped at 60 s
+    assertEquals(20, k.tcpIdleSeconds());
+    assertEquals(10, k.tcpIntervalSeconds());
+    assertEquals(4, k.tcpCount());
+    for (int s : new int[] {3, 6, 7, 60, 100, 86_400}) {
+      ParleyConfig.Keepalive c =
+          ParleyConfig.fromJson(
+                  new JsonObject().put("keepalive", new JsonObject().put("seconds", s)))
+              .keepalive();
+      int kernel = c.tcpIdleSeconds() + c.tcpIntervalSeconds() * c.tcpCount();
+      assertTrue(kernel >= s && kernel < s + c.tcpIntervalSeconds(), s + " s: kernel " + kernel);
+      assertTrue(c.probeIntervalMs() >= 1000 && c.probeIntervalMs() < c.deadlineMs(), s + " s");
+    }
+    assertTrue(
+        error("{\"keepalive\":{\"seconds\":2}}")
+            .startsWith("keepalive.seconds must be a whole number from 3 to 86400"));
+    assertTrue(
+        error("{\"keepalive\":{\"interval\":2}}")
+            .startsWith("keepalive.interval is not a known setting"));
+  }
+
+  @Test
   void clusterMembersMustBeHostAndPort() {
     ParleyConfig.Cluster c = ParleyConfig.defaults().cluster();
     assertEquals("parley", c.name());
