@@ -118,8 +118,14 @@ public abstract class BaseSession implements Session {
   }
 
   /**
-   * Sends a probe the client must answer (anything it sends counts); on telnet only to clients that
-   * speak telnet. Called after a quiet probe interval.
+   * Whether the client can be probed. One that can't (a raw TCP client on the telnet port, which
+   * would print a telnet probe's bytes) is never ended for being quiet: TCP keepalive and the TCP
+   * user timeout notice when it vanishes.
+   */
+  protected abstract boolean probeable();
+
+  /**
+   * Sends a probe the client must answer (anything it sends counts); only when {@link #probeable}.
    */
   protected abstract void probe();
 
@@ -142,6 +148,9 @@ public abstract class BaseSession implements Session {
                     return;
                   }
                   long now = now();
+                  if (!probeable()) {
+                    liveness.heard(now);
+                  }
                   switch (liveness.check(now)) {
                     case LOST -> {
                       lost();

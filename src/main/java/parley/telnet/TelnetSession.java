@@ -194,11 +194,14 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
 
   /** A raw client (nc) gets no probe: TCP keepalive and the TCP user timeout notice it. */
   @Override
+  protected boolean probeable() {
+    return input.speaksTelnet();
+  }
+
+  @Override
   protected void probe() {
-    if (input.speaksTelnet()) {
-      input.probe();
-      sendEcho();
-    }
+    input.probe();
+    sendEcho();
   }
 
   // ---- Session ----

@@ -63,6 +63,11 @@ public final class WebSession extends BaseSession {
         });
   }
 
+  @Override
+  protected boolean probeable() {
+    return true;
+  }
+
   /** A ping, which browsers (and every WebSocket client library) answer with a pong. */
   @Override
   protected void probe() {
