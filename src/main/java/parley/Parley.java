@@ -186,7 +186,7 @@ public final class Parley {
     ChatService service = new ChatService(vertx, config, store, Clock.systemDefaultZone(), node);
     // a vanished client: keepalive notices a quiet connection, the user timeout one with
     // unacknowledged data in flight (io_uring and epoll only; NIO has no TCP_USER_TIMEOUT)
-    int userTimeoutMs = Math.toIntExact(config.keepalive().deadlineMs());
+    int userTimeoutMs = config.keepalive().tcpUserTimeoutMs();
     NetServerOptions telnetOptions =
         new NetServerOptions()
             .setHost(config.host())

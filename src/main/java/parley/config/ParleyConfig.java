@@ -99,7 +99,7 @@ public record ParleyConfig(
    * noticed and its session ended as "connection lost".
    *
    * @param seconds the deadline: a connection with nothing heard from it for this long is ended;
-   *     probes (telnet TIMING-MARK, WebSocket ping, TCP keepalive) go out after a third of it
+   *     telnet TIMING-MARK and WebSocket ping probes go out after a third of it
    */
   public record Keepalive(int seconds) {
     /** The application-level probe interval: a third of the deadline. */
@@ -111,19 +111,32 @@ public record ParleyConfig(
       return seconds * 1000L;
     }
 
-    /** TCP keepalive: idle time before the first probe, a third of the deadline. */
+    /**
+     * TCP_USER_TIMEOUT: half the deadline. The kernel drops a connection whose sent data stays
+     * unacknowledged this long, or (with keepalive) that answered nothing for this long; data sent
+     * just before a quiet connection would have been dropped restarts that clock, so a client that
+     * can't be probed (raw TCP) is noticed within twice this: the deadline.
+     */
+    public int tcpUserTimeoutMs() {
+      return seconds * 500;
+    }
+
+    /** TCP keepalive: idle time before the first probe. */
     public int tcpIdleSeconds() {
-      return Math.max(1, seconds / 3);
+      return Math.max(1, seconds / 6);
     }
 
     /** TCP keepalive: time between unanswered probes. */
     public int tcpIntervalSeconds() {
-      return Math.max(1, seconds / 6);
+      return Math.max(1, seconds / 12);
     }
 
-    /** TCP keepalive: unanswered probes after which the kernel drops the connection. */
+    /**
+     * TCP keepalive: unanswered probes after which the kernel drops the connection, reached at
+     * about the user timeout (which decides where the transport sets it).
+     */
     public int tcpCount() {
-      int rest = seconds - tcpIdleSeconds();
+      int rest = tcpUserTimeoutMs() / 1000 - tcpIdleSeconds();
       return Math.max(1, (rest + tcpIntervalSeconds() - 1) / tcpIntervalSeconds());
     }
   }

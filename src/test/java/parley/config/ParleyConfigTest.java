@@ -61,9 +61,11 @@ class ParleyConfigTest {
     assertEquals(60, k.seconds());
     assertEquals(20_000, k.probeIntervalMs());
     assertEquals(60_000, k.deadlineMs());
-    // TCP keepalive: first probe after 20 s idle, then every 10 s, 4 unanswered: dropped at 60 s
-    assertEquals(20, k.tcpIdleSeconds());
-    assertEquals(10, k.tcpIntervalSeconds());
+    // TCP: unacknowledged data or unanswered keepalive for 30 s drops it; keepalive probes after
+    // 10 s idle, then every 5 s, 4 of them: also 30 s where there is no user timeout (NIO)
+    assertEquals(30_000, k.tcpUserTimeoutMs());
+    assertEquals(10, k.tcpIdleSeconds());
+    assertEquals(5, k.tcpIntervalSeconds());
     assertEquals(4, k.tcpCount());
     for (int s : new int[] {3, 6, 7, 60, 100, 86_400}) {
       ParleyConfig.Keepalive c =
@@ -71,7 +73,11 @@ class ParleyConfigTest {
                   new JsonObject().put("keepalive", new JsonObject().put("seconds", s)))
               .keepalive();
       int kernel = c.tcpIdleSeconds() + c.tcpIntervalSeconds() * c.tcpCount();
-      assertTrue(kernel >= s && kernel < s + c.tcpIntervalSeconds(), s + " s: kernel " + kernel);
+      assertTrue(
+          kernel * 1000 >= c.tcpUserTimeoutMs() - 999
+              && kernel * 2000 <= c.deadlineMs() + 2000L * c.tcpIntervalSeconds(),
+          s + " s: kernel " + kernel);
+      assertTrue(2L * c.tcpUserTimeoutMs() <= c.deadlineMs(), s + " s");
       assertTrue(c.probeIntervalMs() >= 1000 && c.probeIntervalMs() < c.deadlineMs(), s + " s");
     }
     assertTrue(
