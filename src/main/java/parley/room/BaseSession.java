@@ -23,7 +23,7 @@ public abstract class BaseSession implements Session {
   static final long CLOSE_BACKSTOP_MS = 30_000;
 
   /** Why a session whose client vanished (or whose connection failed) ended. */
-  public static final String LOST = "connection lost";
+  private static final String LOST = "connection lost";
 
   private static final Logger LOG = LoggerFactory.getLogger(BaseSession.class);
 
