@@ -204,10 +204,15 @@ public final class Parley {
       Runnable beforeClose) {
     LOG.info("network transport: {}", transport.name());
     ChatService service = new ChatService(vertx, config, store, Clock.systemDefaultZone(), node);
+    // a vanished client: keepalive notices a quiet connection, the user timeout one with
+    // unacknowledged data in flight (io_uring and epoll only; NIO has no TCP_USER_TIMEOUT)
+    int userTimeoutMs = config.keepalive().tcpUserTimeoutMs();
     NetServerOptions telnetOptions =
         new NetServerOptions()
             .setHost(config.host())
             .setPort(shared(config.telnetPort(), 1))
+            .setTcpKeepAlive(true)
+            .setTcpUserTimeout(userTimeoutMs)
             .setTcpNoDelay(true)
             .setReuseAddress(true)
             .setAcceptBacklog(16384);
@@ -216,6 +221,8 @@ public final class Parley {
         new HttpServerOptions()
             .setHost(config.host())
             .setPort(shared(config.httpPort(), 2))
+            .setTcpKeepAlive(true)
+            .setTcpUserTimeout(userTimeoutMs)
             .setTcpNoDelay(true)
             .setReuseAddress(true)
             .setAcceptBacklog(16384)

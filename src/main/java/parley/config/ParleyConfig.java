@@ -34,7 +34,8 @@ public record ParleyConfig(
     int eventLoops,
     String transport,
     Proxy proxy,
-    Http http) {
+    Http http,
+    Keepalive keepalive) {
 
   /**
    * @param replay lines of history replayed on join
@@ -144,6 +145,53 @@ public record ParleyConfig(
    *     this time after a response, or it is closed
    */
   public record Http(int headerTimeoutSeconds, int idleTimeoutSeconds) {}
+
+  /**
+   * How soon a client that vanished without closing its connection (lost signal, closed lid) is
+   * noticed and its session ended as "connection lost".
+   *
+   * @param seconds the deadline: a connection with nothing heard from it for this long is ended;
+   *     telnet TIMING-MARK and WebSocket ping probes go out after a third of it
+   */
+  public record Keepalive(int seconds) {
+    /** The application-level probe interval: a third of the deadline. */
+    public long probeIntervalMs() {
+      return seconds * 1000L / 3;
+    }
+
+    public long deadlineMs() {
+      return seconds * 1000L;
+    }
+
+    /**
+     * TCP_USER_TIMEOUT: half the deadline. The kernel drops a connection whose sent data stays
+     * unacknowledged this long, or (with keepalive) that answered nothing for this long; data sent
+     * just before a quiet connection would have been dropped restarts that clock, so a client that
+     * can't be probed (raw TCP) is noticed within twice this: the deadline.
+     */
+    public int tcpUserTimeoutMs() {
+      return seconds * 500;
+    }
+
+    /** TCP keepalive: idle time before the first probe. */
+    public int tcpIdleSeconds() {
+      return Math.max(1, seconds / 6);
+    }
+
+    /** TCP keepalive: time between unanswered probes. */
+    public int tcpIntervalSeconds() {
+      return Math.max(1, seconds / 12);
+    }
+
+    /**
+     * TCP keepalive: unanswered probes after which the kernel drops the connection, reached at
+     * about the user timeout (which decides where the transport sets it).
+     */
+    public int tcpCount() {
+      int rest = tcpUserTimeoutMs() / 1000 - tcpIdleSeconds();
+      return Math.max(1, (rest + tcpIntervalSeconds() - 1) / tcpIntervalSeconds());
+    }
+  }
 
   /** The configuration of {@code config.json}'s defaults, with nothing read. */
   public static ParleyConfig defaults() {
@@ -320,6 +368,9 @@ public record ParleyConfig(
         throw p.invalid("trustedAddresses", "has a bad entry \"" + entry + "\": " + problem);
       }
     }
+    ConfigReader k = r.section("keepalive");
+    Keepalive keepalive = new Keepalive(k.integer("seconds", 60, 3, 86_400));
+    k.rejectUnknown();
     r.rejectUnknown();
     return new ParleyConfig(
         host,
@@ -338,7 +389,8 @@ public record ParleyConfig(
         eventLoops == 0 ? Runtime.getRuntime().availableProcessors() : eventLoops,
         transport,
         proxy,
-        httpTimeouts);
+        httpTimeouts,
+        keepalive);
   }
 
   /**

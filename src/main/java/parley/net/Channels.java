@@ -1,8 +1,12 @@
 package parley.net;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.socket.nio.NioChannelOption;
+import io.netty.channel.uring.IoUringChannelOption;
 import io.netty.handler.ssl.SslHandler;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
@@ -13,6 +17,7 @@ import io.vertx.core.internal.http.WebSocketInternal;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.impl.ConnectionBase;
+import jdk.net.ExtendedSocketOptions;
 
 /**
  * The one place that reaches under Vert.x's public API: to a connection's Netty channel (where the
@@ -83,6 +88,29 @@ public final class Channels {
       tls.setCloseNotifyFlushTimeoutMillis(1);
     }
     channel.close();
+  }
+
+  /**
+   * Sets the TCP keepalive timers of one accepted connection (SO_KEEPALIVE itself is a server
+   * option): idle seconds before the first probe, seconds between probes, unanswered probes before
+   * the kernel drops it. Vert.x 5.0 has no option for them; Netty has one per transport (io_uring,
+   * epoll, and NIO through the JDK's extended socket options), and a channel accepts only its own.
+   *
+   * @return whether the transport took them
+   */
+  public static boolean keepAlive(
+      ChannelHandlerContext channel, int idleSeconds, int intervalSeconds, int count) {
+    ChannelConfig c = channel.channel().config();
+    return (c.setOption(IoUringChannelOption.TCP_KEEPIDLE, idleSeconds)
+            && c.setOption(IoUringChannelOption.TCP_KEEPINTVL, intervalSeconds)
+            && c.setOption(IoUringChannelOption.TCP_KEEPCNT, count))
+        || (c.setOption(EpollChannelOption.TCP_KEEPIDLE, idleSeconds)
+            && c.setOption(EpollChannelOption.TCP_KEEPINTVL, intervalSeconds)
+            && c.setOption(EpollChannelOption.TCP_KEEPCNT, count))
+        || (c.setOption(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPIDLE), idleSeconds)
+            && c.setOption(
+                NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPINTERVAL), intervalSeconds)
+            && c.setOption(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPCOUNT), count));
   }
 
   /** A timer whose handler runs on {@code context}, whatever context sets it. */

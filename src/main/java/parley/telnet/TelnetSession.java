@@ -65,7 +65,11 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
         });
     socket.handler(this::onData);
     socket.closeHandler(v -> onClosed());
-    socket.exceptionHandler(err -> LOG.debug("{} socket error: {}", id(), err.toString()));
+    socket.exceptionHandler(
+        err -> {
+          LOG.debug("{} socket error: {}", id(), err.toString());
+          failed(err);
+        });
     outbox.append(input.greeting());
     outbox.append(
         ("Welcome to Parley, " + service.localUsers() + " online here." + TelnetFormat.CRLF)
@@ -82,6 +86,7 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
   }
 
   private void onData(Buffer data) {
+    heard();
     byte[] bytes = data.getBytes();
     input.feed(bytes, 0, bytes.length);
     sendEcho();
@@ -192,6 +197,18 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
 
   @Override
   public void modeChanged(boolean characterMode) {}
+
+  /** A raw client (nc) gets no probe: TCP keepalive and the TCP user timeout notice it. */
+  @Override
+  protected boolean probeable() {
+    return input.speaksTelnet();
+  }
+
+  @Override
+  protected void probe() {
+    input.probe();
+    sendEcho();
+  }
 
   // ---- Session ----
 

@@ -1,5 +1,6 @@
 package parley.web;
 
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -56,12 +57,31 @@ public final class WebSession extends BaseSession {
     }
     ws.textMessageHandler(this::onText);
     ws.binaryMessageHandler(
-        b -> send(WebProtocol.error(ErrorCode.BINARY_NOT_SUPPORTED, "send JSON text frames")));
+        b -> {
+          heard();
+          send(WebProtocol.error(ErrorCode.BINARY_NOT_SUPPORTED, "send JSON text frames"));
+        });
+    ws.pongHandler(b -> heard());
     ws.exceptionHandler(
-        err -> LOG.info("{} ({}) websocket error: {}", id(), state.nick, err.toString()));
+        err -> {
+          LOG.info("{} ({}) websocket error: {}", id(), state.nick, err.toString());
+          failed(err);
+        });
+  }
+
+  @Override
+  protected boolean probeable() {
+    return true;
+  }
+
+  /** A ping, which browsers (and every WebSocket client library) answer with a pong. */
+  @Override
+  protected void probe() {
+    ws.writePing(Buffer.buffer());
   }
 
   private void onText(String text) {
+    heard();
     if (closing) {
       return;
     }

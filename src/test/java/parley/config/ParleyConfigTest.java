@@ -113,6 +113,39 @@ class ParleyConfigTest {
   }
 
   @Test
+  void keepaliveDeadlineDefaultsToAMinuteAndDerivesItsProbes() {
+    ParleyConfig.Keepalive k = ParleyConfig.defaults().keepalive();
+    assertEquals(60, k.seconds());
+    assertEquals(20_000, k.probeIntervalMs());
+    assertEquals(60_000, k.deadlineMs());
+    // TCP: unacknowledged data or unanswered keepalive for 30 s drops it; keepalive probes after
+    // 10 s idle, then every 5 s, 4 of them: also 30 s where there is no user timeout (NIO)
+    assertEquals(30_000, k.tcpUserTimeoutMs());
+    assertEquals(10, k.tcpIdleSeconds());
+    assertEquals(5, k.tcpIntervalSeconds());
+    assertEquals(4, k.tcpCount());
+    for (int s : new int[] {3, 6, 7, 60, 100, 86_400}) {
+      ParleyConfig.Keepalive c =
+          ParleyConfig.fromJson(
+                  new JsonObject().put("keepalive", new JsonObject().put("seconds", s)))
+              .keepalive();
+      int kernel = c.tcpIdleSeconds() + c.tcpIntervalSeconds() * c.tcpCount();
+      assertTrue(
+          kernel * 1000 >= c.tcpUserTimeoutMs() - 999
+              && kernel * 2000 <= c.deadlineMs() + 2000L * c.tcpIntervalSeconds(),
+          s + " s: kernel " + kernel);
+      assertTrue(2L * c.tcpUserTimeoutMs() <= c.deadlineMs(), s + " s");
+      assertTrue(c.probeIntervalMs() >= 1000 && c.probeIntervalMs() < c.deadlineMs(), s + " s");
+    }
+    assertTrue(
+        error("{\"keepalive\":{\"seconds\":2}}")
+            .startsWith("keepalive.seconds must be a whole number from 3 to 86400"));
+    assertTrue(
+        error("{\"keepalive\":{\"interval\":2}}")
+            .startsWith("keepalive.interval is not a known setting"));
+  }
+
+  @Test
   void clusterMembersMustBeHostAndPort() {
     ParleyConfig.Cluster c = ParleyConfig.defaults().cluster();
     assertEquals("parley", c.name());
