@@ -30,7 +30,8 @@ public record ParleyConfig(
     Web web,
     String operatorPassword,
     int eventLoops,
-    String transport) {
+    String transport,
+    Ops ops) {
 
   /**
    * @param replay lines of history replayed on join
@@ -92,6 +93,24 @@ public record ParleyConfig(
   }
 
   public record Web(List<String> allowedOrigins) {}
+
+  /**
+   * Monitoring and shutdown: {@code metrics.*} and {@code shutdown.drainMs}.
+   *
+   * @param metricsEnabled whether {@code /metrics} is served (and Vert.x's metrics collected)
+   * @param metricsPort -1: {@code /metrics} is on the HTTP port, behind {@code metricsToken};
+   *     otherwise its own listener at {@code metricsHost} (0: a free port)
+   * @param metricsToken the bearer token a scrape must send; empty: none (only allowed on a port of
+   *     its own)
+   * @param drainMs how long a stopping node keeps serving with {@code /ready} down before it tells
+   *     its users and closes its listeners
+   */
+  public record Ops(
+      boolean metricsEnabled,
+      String metricsHost,
+      int metricsPort,
+      String metricsToken,
+      int drainMs) {}
 
   /** The configuration of {@code config.json}'s defaults, with nothing read. */
   public static ParleyConfig defaults() {
@@ -241,6 +260,7 @@ public record ParleyConfig(
     String operatorPassword = r.string("operatorPassword", "");
     int eventLoops = r.integer("eventLoops", 0, 0, 1024);
     String transport = r.oneOf("transport", "auto", "auto", "io_uring", "epoll", "nio");
+    Ops ops = ops(r);
     r.rejectUnknown();
     return new ParleyConfig(
         host,
@@ -257,7 +277,27 @@ public record ParleyConfig(
         web,
         operatorPassword,
         eventLoops == 0 ? Runtime.getRuntime().availableProcessors() : eventLoops,
-        transport);
+        transport,
+        ops);
+  }
+
+  private static Ops ops(ConfigReader r) {
+    ConfigReader m = r.section("metrics");
+    boolean enabled = m.bool("enabled", true);
+    String host = m.string("host", "127.0.0.1");
+    int port = m.integer("port", -1, -1, 65535);
+    String token = m.string("token", "");
+    m.rejectUnknown();
+    if (host.isBlank()) {
+      throw m.invalid("host", "must name the address of the metrics listener");
+    }
+    if (!token.isEmpty() && (token.length() < 16 || token.chars().anyMatch(c -> c <= ' '))) {
+      throw m.invalid("token", "must be at least 16 characters, with no spaces");
+    }
+    ConfigReader s = r.section("shutdown");
+    int drainMs = s.integer("drainMs", 2000, 0, 30_000);
+    s.rejectUnknown();
+    return new Ops(enabled, host, port, token, drainMs);
   }
 
   /**

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import parley.ops.Monitoring;
 import parley.room.ChatService;
 import parley.room.RoomHub;
 
@@ -36,22 +37,28 @@ public final class WebServer {
   private WebServer() {}
 
   /**
-   * A server, not yet listening, whose sessions join rooms through {@code hub}; create it on the
-   * hub's context.
+   * A server, not yet listening, whose sessions join rooms through {@code hub}, with the node's
+   * operator endpoints ({@code /health}, {@code /ready}, {@code /metrics}); create it on the hub's
+   * context.
    */
   public static HttpServer create(
-      Vertx vertx, HttpServerOptions options, ChatService service, RoomHub hub) {
+      Vertx vertx,
+      HttpServerOptions options,
+      ChatService service,
+      RoomHub hub,
+      Monitoring monitoring) {
     List<String> allowedOrigins = service.config().web().allowedOrigins();
     return vertx
         .createHttpServer(options)
-        .requestHandler(router(vertx))
+        .requestHandler(router(vertx, monitoring))
         .webSocketHandshakeHandler(hs -> handshake(hs, allowedOrigins))
         .webSocketHandler(
             ws -> new WebSession(service, hub, ws, "w" + IDS.incrementAndGet()).start());
   }
 
-  private static Router router(Vertx vertx) {
+  private static Router router(Vertx vertx, Monitoring monitoring) {
     Router router = Router.router(vertx);
+    monitoring.mount(router);
     router.get("/").handler(ctx -> ctx.redirect("/chat"));
     router.get("/chat").handler(ctx -> ctx.reroute("/chat/index.html"));
     router
