@@ -144,10 +144,11 @@ public abstract class BaseSession implements Session {
     closeAnywayAfter(CLOSE_BACKSTOP_MS);
   }
 
+  /** Read from a scrape's thread, not the session's: a close approximation, never negative. */
   @Override
   public long owedBytes() {
     ChannelHandlerContext c = channel;
-    return c == null ? 0 : Channels.queued(c);
+    return c == null ? 0 : Math.max(0, Channels.queued(c));
   }
 
   /**
