@@ -9,6 +9,7 @@ import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import java.util.ArrayList;
 import java.util.List;
+import parley.ops.Monitoring;
 import parley.room.ChatService;
 import parley.room.RoomHub;
 import parley.store.ChatStore;
@@ -27,6 +28,7 @@ final class LoopVerticle extends VerticleBase {
   private final NetServerOptions telnetOptions;
   private final HttpServerOptions httpOptions;
   private final NetServerOptions telnetTlsOptions;
+  private final Monitoring monitoring;
   private NetServer telnet;
   private HttpServer http;
   private NetServer telnetTls;
@@ -39,20 +41,27 @@ final class LoopVerticle extends VerticleBase {
       ChatStore store,
       NetServerOptions telnetOptions,
       HttpServerOptions httpOptions,
-      NetServerOptions telnetTlsOptions) {
+      NetServerOptions telnetTlsOptions,
+      Monitoring monitoring) {
     this.service = service;
     this.store = store;
     this.telnetOptions = telnetOptions;
     this.httpOptions = httpOptions;
     this.telnetTlsOptions = telnetTlsOptions;
+    this.monitoring = monitoring;
   }
 
   @Override
   public Future<?> start() {
     RoomHub hub =
-        new RoomHub(context, vertx.eventBus(), store, service.config().history().retain());
+        new RoomHub(
+            context,
+            vertx.eventBus(),
+            store,
+            service.config().history().retain(),
+            monitoring.metrics());
     telnet = TelnetServer.create(vertx, telnetOptions, service, hub);
-    http = WebServer.create(vertx, httpOptions, service, hub);
+    http = WebServer.create(vertx, httpOptions, service, hub, monitoring);
     List<Future<?>> listening = new ArrayList<>(List.of(telnet.listen(), http.listen()));
     if (telnetTlsOptions != null) {
       telnetTls = TelnetServer.create(vertx, telnetTlsOptions, service, hub);

@@ -84,20 +84,24 @@ public final class Main {
     if (parley.telnetTlsPort() >= 0) {
       System.out.println("telnet-tls: " + parley.telnetTlsPort());
     }
+    if (parley.metricsPort() >= 0) {
+      System.out.println("metrics: " + parley.metricsPort());
+    }
     System.out.flush();
     try {
       Signal.handle(new Signal("HUP"), signal -> parley.reloadCertificates());
     } catch (IllegalArgumentException e) { // e.g. java -Xrs
       LOG.warn("SIGHUP can't reload the TLS certificate here: {}", e.getMessage());
     }
+    // the drain (shutdown.drainMs), then: stop accepting, tell everyone, flush the history journal:
+    // within 5 s (a cluster node also leaves the cluster, which can take longer)
+    long stopWaitMs = config.ops().drainMs() + (config.cluster().enabled() ? 20_000 : 5_000);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
                   try {
-                    // SIGTERM: stop accepting, tell everyone, flush the history journal: within 5 s
-                    // (a cluster node also leaves the cluster, which can take longer)
-                    parley.stop().await(config.cluster().enabled() ? 20 : 5, TimeUnit.SECONDS);
+                    parley.stop().await(stopWaitMs, TimeUnit.MILLISECONDS);
                   } catch (Exception ignored) {
                     // exiting anyway
                   }

@@ -35,7 +35,8 @@ public record ParleyConfig(
     String transport,
     Proxy proxy,
     Http http,
-    Keepalive keepalive) {
+    Keepalive keepalive,
+    Ops ops) {
 
   /**
    * @param replay lines of history replayed on join
@@ -192,6 +193,24 @@ public record ParleyConfig(
       return Math.max(1, (rest + tcpIntervalSeconds() - 1) / tcpIntervalSeconds());
     }
   }
+
+  /**
+   * Monitoring and shutdown: {@code metrics.*} and {@code shutdown.drainMs}.
+   *
+   * @param metricsEnabled whether {@code /metrics} is served (and Vert.x's metrics collected)
+   * @param metricsPort -1: {@code /metrics} is on the HTTP port, behind {@code metricsToken};
+   *     otherwise its own listener at {@code metricsHost} (0: a free port)
+   * @param metricsToken the bearer token a scrape must send; empty: none (only allowed on a port of
+   *     its own)
+   * @param drainMs how long a stopping node keeps serving with {@code /ready} down before it tells
+   *     its users and closes its listeners
+   */
+  public record Ops(
+      boolean metricsEnabled,
+      String metricsHost,
+      int metricsPort,
+      String metricsToken,
+      int drainMs) {}
 
   /** The configuration of {@code config.json}'s defaults, with nothing read. */
   public static ParleyConfig defaults() {
@@ -371,6 +390,7 @@ public record ParleyConfig(
     ConfigReader k = r.section("keepalive");
     Keepalive keepalive = new Keepalive(k.integer("seconds", 60, 3, 86_400));
     k.rejectUnknown();
+    Ops ops = ops(r);
     r.rejectUnknown();
     return new ParleyConfig(
         host,
@@ -390,7 +410,27 @@ public record ParleyConfig(
         transport,
         proxy,
         httpTimeouts,
-        keepalive);
+        keepalive,
+        ops);
+  }
+
+  private static Ops ops(ConfigReader r) {
+    ConfigReader m = r.section("metrics");
+    boolean enabled = m.bool("enabled", true);
+    String host = m.string("host", "127.0.0.1");
+    int port = m.integer("port", -1, -1, 65535);
+    String token = m.string("token", "");
+    m.rejectUnknown();
+    if (host.isBlank()) {
+      throw m.invalid("host", "must name the address of the metrics listener");
+    }
+    if (!token.isEmpty() && (token.length() < 16 || token.chars().anyMatch(c -> c <= ' '))) {
+      throw m.invalid("token", "must be at least 16 characters, with no spaces");
+    }
+    ConfigReader s = r.section("shutdown");
+    int drainMs = s.integer("drainMs", 2000, 0, 30_000);
+    s.rejectUnknown();
+    return new Ops(enabled, host, port, token, drainMs);
   }
 
   /**

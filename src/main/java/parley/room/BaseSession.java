@@ -235,6 +235,13 @@ public abstract class BaseSession implements Session {
     closeAnywayAfter(CLOSE_BACKSTOP_MS);
   }
 
+  /** Read from a scrape's thread, not the session's: a close approximation, never negative. */
+  @Override
+  public long owedBytes() {
+    ChannelHandlerContext c = channel;
+    return c == null ? 0 : Math.max(0, Channels.queued(c));
+  }
+
   /**
    * The outbox overflowed: drop the session from every room now, tell it if possible, close it
    * soon.
@@ -244,6 +251,7 @@ public abstract class BaseSession implements Session {
       return;
     }
     LOG.warn("{} ({}) from {} is not reading: {}; dropping it", id, state.nick, address(), why);
+    service.metrics().slowReaderDropped();
     closing = true;
     service.closed(this, "not reading");
     tellDirectly("You are not reading fast enough; disconnecting.");

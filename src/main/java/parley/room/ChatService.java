@@ -25,6 +25,7 @@ import parley.chat.Reply;
 import parley.chat.SessionState;
 import parley.chat.TextHygiene;
 import parley.config.ParleyConfig;
+import parley.ops.Metrics;
 import parley.store.ChatStore;
 
 /**
@@ -50,9 +51,16 @@ public final class ChatService {
   private final PrivateMessages privateMessages;
   private final Moderation moderation;
   private final Commands commands;
+  private final Metrics metrics;
 
-  public ChatService(Vertx vertx, ParleyConfig config, ChatStore store, Clock clock, String node) {
-    this(vertx, config, store, clock, System::nanoTime, node);
+  public ChatService(
+      Vertx vertx,
+      ParleyConfig config,
+      ChatStore store,
+      Clock clock,
+      String node,
+      Metrics metrics) {
+    this(vertx, config, store, clock, System::nanoTime, node, metrics);
   }
 
   public ChatService(
@@ -61,8 +69,10 @@ public final class ChatService {
       ChatStore store,
       Clock clock,
       LongSupplier nanoTime,
-      String node) {
+      String node,
+      Metrics metrics) {
     this.vertx = vertx;
+    this.metrics = metrics;
     this.nanoTime = nanoTime;
     this.config = config;
     this.store = store;
@@ -96,7 +106,7 @@ public final class ChatService {
             nicknames,
             admission);
     this.commands =
-        new Commands(config, store, clock, rooms, nicknames, privateMessages, moderation);
+        new Commands(config, store, clock, rooms, nicknames, privateMessages, moderation, metrics);
   }
 
   /**
@@ -129,6 +139,30 @@ public final class ChatService {
 
   public Clock clock() {
     return clock;
+  }
+
+  public Metrics metrics() {
+    return metrics;
+  }
+
+  /** Open connections of one transport ({@code via}), for metrics. */
+  public int connections(String via) {
+    int n = 0;
+    for (Session s : admission.sessions()) {
+      if (via.equals(s.state().via)) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Bytes owed to this node's connections and not yet taken by their kernels, for metrics. */
+  public long owedBytes() {
+    long owed = 0;
+    for (Session s : admission.sessions()) {
+      owed += s.owedBytes();
+    }
+    return owed;
   }
 
   /** Tells every logged-in session of this node, on its event loop. */
@@ -180,6 +214,7 @@ public final class ChatService {
               }
               LOG.info(
                   "{} logged in as {} via {} from {}", s.id(), nick, s.state().via, s.address());
+              metrics.loggedIn();
               String current = store.epoch();
               r.reply(new Reply.Welcome(nick, node, config.motd(), current));
               Map<String, Long> wanted = resume.isEmpty() ? Map.of(config.room(), 0L) : resume;
@@ -298,6 +333,7 @@ public final class ChatService {
       }
       case FLOODING -> {
         LOG.warn("{} ({}) from {} disconnected for flooding", s.id(), st.nick, s.address());
+        metrics.floodDropped();
         s.close("flooding: more than " + f.maxQueued() + " lines waiting");
       }
     }

@@ -14,6 +14,7 @@ import parley.chat.Reply;
 import parley.chat.RoomName;
 import parley.chat.SessionState;
 import parley.config.ParleyConfig;
+import parley.ops.Metrics;
 import parley.store.ChatStore;
 
 /**
@@ -31,6 +32,7 @@ final class Commands {
   private final Nicknames nicknames;
   private final PrivateMessages privateMessages;
   private final Moderation moderation;
+  private final Metrics metrics;
 
   Commands(
       ParleyConfig config,
@@ -39,7 +41,8 @@ final class Commands {
       Rooms rooms,
       Nicknames nicknames,
       PrivateMessages privateMessages,
-      Moderation moderation) {
+      Moderation moderation,
+      Metrics metrics) {
     this.config = config;
     this.store = store;
     this.clock = clock;
@@ -47,6 +50,7 @@ final class Commands {
     this.nicknames = nicknames;
     this.privateMessages = privateMessages;
     this.moderation = moderation;
+    this.metrics = metrics;
   }
 
   void execute(Request r, Action action) {
@@ -78,6 +82,7 @@ final class Commands {
       return;
     }
     ChatEvent event = new ChatEvent(type, room, 0, now, st.nick, st.via, Emoji.expand(text), null);
+    metrics.messageIn();
     store
         .append(event, rooms::publish)
         .onFailure(

@@ -22,6 +22,7 @@ import parley.config.ParleyConfig;
 import parley.net.Channels;
 import parley.net.ClientAddress;
 import parley.net.TrustedProxies;
+import parley.ops.Monitoring;
 import parley.room.ChatService;
 import parley.room.RoomHub;
 
@@ -41,18 +42,23 @@ public final class WebServer {
   private WebServer() {}
 
   /**
-   * A server, not yet listening, whose sessions join rooms through {@code hub}; create it on the
-   * hub's context.
+   * A server, not yet listening, whose sessions join rooms through {@code hub}, with the node's
+   * operator endpoints ({@code /health}, {@code /ready}, {@code /metrics}); create it on the hub's
+   * context.
    */
   public static HttpServer create(
-      Vertx vertx, HttpServerOptions options, ChatService service, RoomHub hub) {
+      Vertx vertx,
+      HttpServerOptions options,
+      ChatService service,
+      RoomHub hub,
+      Monitoring monitoring) {
     ParleyConfig config = service.config();
     List<String> allowedOrigins = config.web().allowedOrigins();
     TrustedProxies proxies = TrustedProxies.of(config.proxy().trustedAddresses());
     return vertx
         .createHttpServer(options)
         .connectionHandler(conn -> connected(service, conn))
-        .requestHandler(router(vertx, config.tls().https()))
+        .requestHandler(router(vertx, config.tls().https(), monitoring))
         .webSocketHandshakeHandler(hs -> handshake(hs, allowedOrigins))
         .webSocketHandler(
             ws -> {
@@ -82,7 +88,7 @@ public final class WebServer {
     HttpDeadline.start(channel, service.config().http());
   }
 
-  private static Router router(Vertx vertx, boolean https) {
+  private static Router router(Vertx vertx, boolean https, Monitoring monitoring) {
     Router router = Router.router(vertx);
     router
         .route()
@@ -98,6 +104,7 @@ public final class WebServer {
       // browsers that once saw the page over HTTPS refuse plain HTTP to this host for half a year
       router.route().handler(HSTSHandler.create());
     }
+    monitoring.mount(router);
     router.get("/").handler(ctx -> ctx.redirect("/chat"));
     router.get("/chat").handler(ctx -> ctx.reroute("/chat/index.html"));
     router

@@ -146,6 +146,39 @@ class ParleyConfigTest {
   }
 
   @Test
+  void metricsAndDrainSettings() {
+    ParleyConfig.Ops d = ParleyConfig.defaults().ops();
+    // by default /metrics is on the HTTP port and refuses every scrape until a token is set
+    assertTrue(d.metricsEnabled());
+    assertEquals(-1, d.metricsPort());
+    assertEquals("127.0.0.1", d.metricsHost());
+    assertEquals("", d.metricsToken());
+    assertEquals(2000, d.drainMs());
+    ParleyConfig.Ops ok =
+        ParleyConfig.fromJson(
+                new JsonObject(
+                    "{\"metrics\":{\"enabled\":false,\"host\":\"10.0.0.5\",\"port\":9464,"
+                        + "\"token\":\"0123456789abcdef\"},\"shutdown\":{\"drainMs\":0}}"))
+            .ops();
+    assertEquals(new ParleyConfig.Ops(false, "10.0.0.5", 9464, "0123456789abcdef", 0), ok);
+    assertTrue(
+        error("{\"metrics\":{\"port\":-2}}")
+            .startsWith("metrics.port must be a whole number from -1 to 65535"));
+    assertTrue(error("{\"metrics\":{\"enabled\":\"yes\"}}").startsWith("metrics.enabled must"));
+    assertTrue(error("{\"metrics\":{\"host\":\" \"}}").startsWith("metrics.host must name"));
+    assertTrue(
+        error("{\"metrics\":{\"token\":\"short\"}}")
+            .startsWith("metrics.token must be at least 16 characters"));
+    assertTrue(
+        error("{\"metrics\":{\"token\":\"has a space in it, long\"}}")
+            .startsWith("metrics.token must be at least 16 characters, with no spaces"));
+    assertTrue(error("{\"metrics\":{\"path\":\"/m\"}}").startsWith("metrics.path is not a known"));
+    assertTrue(
+        error("{\"shutdown\":{\"drainMs\":60000}}")
+            .startsWith("shutdown.drainMs must be a whole number from 0 to 30000"));
+  }
+
+  @Test
   void clusterMembersMustBeHostAndPort() {
     ParleyConfig.Cluster c = ParleyConfig.defaults().cluster();
     assertEquals("parley", c.name());
