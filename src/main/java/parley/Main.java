@@ -1,33 +1,54 @@
 package parley;
 
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import parley.cluster.Clustering;
 import parley.config.ConfigException;
 import parley.config.ParleyConfig;
+import sun.misc.Signal;
 
 /**
  * {@code java -jar parley.jar [--config FILE] [--host H] [--telnet-port N] [--http-port N]
  * [--data-dir DIR] [--cluster] [--raft-port N] [--tls-self-signed] [--witness]}. Prints {@code
  * telnet: PORT} and {@code http: PORT} once both listeners are up; with {@code --witness}, runs
  * only the cluster's Raft voter ({@link Witness}) and prints {@code witness: raft HOST:PORT (voter
- * ID)}. A bad flag or config value is one line on stderr and exit status 2.
+ * ID)}. A bad flag or config value is one line on stderr and exit status 2. Every setting can also
+ * come from a {@code PARLEY_*} environment variable (README.md, Configuration). {@code --version}
+ * prints the version; {@code --check-config} checks the configuration and what start-up would check
+ * of it, then exits. SIGHUP re-reads the TLS certificate files.
  */
 public final class Main {
+  private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+
   static final String USAGE =
       "usage: java -jar parley.jar [--config FILE] [--host H] [--telnet-port N] "
-          + "[--http-port N] [--data-dir DIR] [--cluster] [--raft-port N] [--tls-self-signed] [--witness]";
+          + "[--http-port N] [--data-dir DIR] [--cluster] [--raft-port N] [--tls-self-signed] "
+          + "[--witness] [--check-config] [--version] [--help]; "
+          + "settings also from PARLEY_* environment variables (README.md, Configuration)";
 
   private Main() {}
 
   public static void main(String[] args) {
+    if (List.of(args).contains("--version")) {
+      System.out.println("parley " + version());
+      return;
+    }
     ParleyConfig config;
     try {
-      config = configure(args);
+      config = configure(args, System.getenv());
+      if (config != null && List.of(args).contains("--check-config")) {
+        checkStartup(config);
+        System.out.println("config OK");
+        return;
+      }
     } catch (ConfigException e) {
       System.err.println("parley: " + e.getMessage());
       System.exit(2);
@@ -63,15 +84,24 @@ public final class Main {
     if (parley.telnetTlsPort() >= 0) {
       System.out.println("telnet-tls: " + parley.telnetTlsPort());
     }
+    if (parley.metricsPort() >= 0) {
+      System.out.println("metrics: " + parley.metricsPort());
+    }
     System.out.flush();
+    try {
+      Signal.handle(new Signal("HUP"), signal -> parley.reloadCertificates());
+    } catch (IllegalArgumentException e) { // e.g. java -Xrs
+      LOG.warn("SIGHUP can't reload the TLS certificate here: {}", e.getMessage());
+    }
+    // the drain (shutdown.drainMs), then: stop accepting, tell everyone, flush the history journal:
+    // within 5 s (a cluster node also leaves the cluster, which can take longer)
+    long stopWaitMs = config.ops().drainMs() + (config.cluster().enabled() ? 20_000 : 5_000);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
                   try {
-                    // SIGTERM: stop accepting, tell everyone, flush the history journal: within 5 s
-                    // (a cluster node also leaves the cluster, which can take longer)
-                    parley.stop().await(config.cluster().enabled() ? 20 : 5, TimeUnit.SECONDS);
+                    parley.stop().await(stopWaitMs, TimeUnit.MILLISECONDS);
                   } catch (Exception ignored) {
                     // exiting anyway
                   }
@@ -96,8 +126,52 @@ public final class Main {
     }
   }
 
-  /** Reads flags and the config file. Returns null for --help. */
-  static ParleyConfig configure(String[] args) {
+  /** The jar's version (its manifest's Implementation-Version). */
+  static String version() {
+    String v = Main.class.getPackage().getImplementationVersion();
+    return v == null ? "(unknown version: not run from parley.jar)" : v;
+  }
+
+  /**
+   * What start-up would find wrong with a valid configuration, found without starting: the network
+   * transport, the data directory and the TLS certificate files. A {@link ConfigException} naming
+   * the key.
+   */
+  static void checkStartup(ParleyConfig config) {
+    try {
+      Parley.transport(config.transport());
+    } catch (IllegalStateException e) {
+      throw new ConfigException(e.getMessage().lines().findFirst().orElse(""));
+    }
+    Path dir = config.dataDir().toAbsolutePath();
+    Path existing = dir;
+    while (existing != null && !Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    String problem =
+        existing == null || !Files.isDirectory(existing)
+            ? "is not a directory"
+            : Files.isWritable(existing) ? null : "is not writable";
+    if (problem != null) {
+      throw new ConfigException(
+          "dataDir "
+              + dir
+              + (dir.equals(existing) ? " " : " can't be created: " + existing + " ")
+              + problem);
+    }
+    ParleyConfig.Tls tls = config.tls();
+    if (tls.needsCertificate() && !tls.selfSigned()) {
+      Vertx vertx = Vertx.vertx();
+      try {
+        Parley.certificate(vertx, tls);
+      } finally {
+        vertx.close();
+      }
+    }
+  }
+
+  /** Reads flags, the environment and the config file. Returns null for --help. */
+  static ParleyConfig configure(String[] args, Map<String, String> env) {
     Path file = null;
     JsonObject overrides = new JsonObject();
     for (int i = 0; i < args.length; i++) {
@@ -118,6 +192,9 @@ public final class Main {
             section(overrides, "cluster").put("raftPort", port(value(args, ++i, flag), flag));
         case "--tls-self-signed" -> section(overrides, "tls").put("selfSigned", true);
         case "--witness" -> section(overrides, "cluster").put("enabled", true);
+        case "--check-config" -> {
+          // main checks the configuration and exits
+        }
         default -> throw new ConfigException("unknown option " + flag + "; " + USAGE);
       }
     }
@@ -129,8 +206,7 @@ public final class Main {
     } else {
       json = new JsonObject();
     }
-    json = json.mergeIn(overrides, true);
-    ParleyConfig config = ParleyConfig.fromJson(json);
+    ParleyConfig config = ParleyConfig.read(json, overrides, env);
     if (config.cluster().enabled()) {
       Clustering.address(config.cluster().host());
     }

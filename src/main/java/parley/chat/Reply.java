@@ -2,6 +2,7 @@ package parley.chat;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /** Something said to one session only. Each transport renders it its own way. */
 public sealed interface Reply {
@@ -65,8 +66,15 @@ public sealed interface Reply {
 
   /**
    * @param room null for everyone on the server
+   * @param addresses the client address of each listed user connected to this node, by nickname:
+   *     for operators only, empty for everyone else
    */
-  record Who(String room, List<UserRecord> users, Instant now) implements Reply {
+  record Who(String room, List<UserRecord> users, Instant now, Map<String, String> addresses)
+      implements Reply {
+    public Who {
+      addresses = Map.copyOf(addresses);
+    }
+
     @Override
     public <R> R accept(Visitor<R> v) {
       return v.who(this);

@@ -24,6 +24,7 @@ import parley.Parley;
 import parley.cluster.raft.RaftCluster;
 import parley.config.ConfigException;
 import parley.config.ParleyConfig;
+import parley.ops.Metrics;
 
 /**
  * Builds the Hazelcast configuration from {@code cluster.*} and starts a clustered Vert.x on it.
@@ -115,15 +116,21 @@ public final class Clustering {
    * bound).
    */
   public static Future<ClusteredVertx> start(ParleyConfig.Cluster cluster) {
-    return start(cluster, Runtime.getRuntime().availableProcessors(), Parley.transport("auto"));
+    return start(
+        cluster,
+        Runtime.getRuntime().availableProcessors(),
+        Parley.transport("auto"),
+        Metrics.NONE);
   }
 
-  /** Joins the cluster with that many event loops on that transport. */
+  /**
+   * Joins the cluster with that many event loops on that transport, Vert.x reporting its metrics
+   * into {@code metrics}.
+   */
   public static Future<ClusteredVertx> start(
-      ParleyConfig.Cluster cluster, int eventLoops, Transport transport) {
+      ParleyConfig.Cluster cluster, int eventLoops, Transport transport, Metrics metrics) {
     HazelcastClusterManager manager = new HazelcastClusterManager(hazelcastConfig(cluster));
-    return Vertx.builder()
-        .with(vertxOptions(cluster, eventLoops))
+    return Parley.withMetrics(Vertx.builder(), vertxOptions(cluster, eventLoops), metrics)
         .withTransport(transport)
         .withClusterManager(manager)
         .buildClustered()

@@ -1,5 +1,6 @@
 package parley.config;
 
+import io.netty.util.NetUtil;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -7,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import parley.chat.Credentials;
 import parley.chat.Nick;
 import parley.chat.RoomName;
@@ -32,6 +34,10 @@ public record ParleyConfig(
     String operatorPassword,
     int eventLoops,
     String transport,
+    Proxy proxy,
+    Http http,
+    Keepalive keepalive,
+    Ops ops,
     Accounts accounts) {
 
   /**
@@ -102,6 +108,119 @@ public record ParleyConfig(
    */
   public record Accounts(int hashIterations) {}
 
+  /**
+   * @param trustedAddresses addresses and CIDR ranges of the proxies in front of Parley: only they
+   *     may send a PROXY protocol header or an X-Forwarded-For header; empty: PROXY protocol off
+   * @param headerTimeoutMs how long a trusted proxy's connection may take to send its header
+   */
+  public record Proxy(List<String> trustedAddresses, int headerTimeoutMs) {
+    public Proxy {
+      trustedAddresses = List.copyOf(trustedAddresses);
+    }
+
+    public boolean enabled() {
+      return !trustedAddresses.isEmpty();
+    }
+
+    /** Why an entry is not an IP address or a CIDR range (address/prefix length), or null. */
+    static String problem(String entry) {
+      int slash = entry.indexOf('/');
+      String ip = slash < 0 ? entry : entry.substring(0, slash);
+      boolean v4 = NetUtil.isValidIpV4Address(ip);
+      if (!v4 && !NetUtil.isValidIpV6Address(ip)) {
+        return "it is not an IP address (names are not allowed)";
+      }
+      if (slash < 0) {
+        return null;
+      }
+      int max = v4 ? 32 : 128;
+      try {
+        int bits = Integer.parseInt(entry.substring(slash + 1));
+        if (bits >= 0 && bits <= max) {
+          return null;
+        }
+      } catch (NumberFormatException ignored) {
+        // reported below
+      }
+      return "the prefix length after / must be a number from 0 to " + max;
+    }
+  }
+
+  /**
+   * Deadlines of HTTP connections that are not WebSockets.
+   *
+   * @param headerTimeoutSeconds a new connection must have sent a whole request head within this
+   *     time, or it is closed
+   * @param idleTimeoutSeconds a kept-alive connection must have sent its next request head within
+   *     this time after a response, or it is closed
+   */
+  public record Http(int headerTimeoutSeconds, int idleTimeoutSeconds) {}
+
+  /**
+   * How soon a client that vanished without closing its connection (lost signal, closed lid) is
+   * noticed and its session ended as "connection lost".
+   *
+   * @param seconds the deadline: a connection with nothing heard from it for this long is ended;
+   *     telnet TIMING-MARK and WebSocket ping probes go out after a third of it
+   */
+  public record Keepalive(int seconds) {
+    /** The application-level probe interval: a third of the deadline. */
+    public long probeIntervalMs() {
+      return seconds * 1000L / 3;
+    }
+
+    public long deadlineMs() {
+      return seconds * 1000L;
+    }
+
+    /**
+     * TCP_USER_TIMEOUT: half the deadline. The kernel drops a connection whose sent data stays
+     * unacknowledged this long, or (with keepalive) that answered nothing for this long; data sent
+     * just before a quiet connection would have been dropped restarts that clock, so a client that
+     * can't be probed (raw TCP) is noticed within twice this: the deadline.
+     */
+    public int tcpUserTimeoutMs() {
+      return seconds * 500;
+    }
+
+    /** TCP keepalive: idle time before the first probe. */
+    public int tcpIdleSeconds() {
+      return Math.max(1, seconds / 6);
+    }
+
+    /** TCP keepalive: time between unanswered probes. */
+    public int tcpIntervalSeconds() {
+      return Math.max(1, seconds / 12);
+    }
+
+    /**
+     * TCP keepalive: unanswered probes after which the kernel drops the connection, reached at
+     * about the user timeout (which decides where the transport sets it).
+     */
+    public int tcpCount() {
+      int rest = tcpUserTimeoutMs() / 1000 - tcpIdleSeconds();
+      return Math.max(1, (rest + tcpIntervalSeconds() - 1) / tcpIntervalSeconds());
+    }
+  }
+
+  /**
+   * Monitoring and shutdown: {@code metrics.*} and {@code shutdown.drainMs}.
+   *
+   * @param metricsEnabled whether {@code /metrics} is served (and Vert.x's metrics collected)
+   * @param metricsPort -1: {@code /metrics} is on the HTTP port, behind {@code metricsToken};
+   *     otherwise its own listener at {@code metricsHost} (0: a free port)
+   * @param metricsToken the bearer token a scrape must send; empty: none (only allowed on a port of
+   *     its own)
+   * @param drainMs how long a stopping node keeps serving with {@code /ready} down before it tells
+   *     its users and closes its listeners
+   */
+  public record Ops(
+      boolean metricsEnabled,
+      String metricsHost,
+      int metricsPort,
+      String metricsToken,
+      int drainMs) {}
+
   /** The configuration of {@code config.json}'s defaults, with nothing read. */
   public static ParleyConfig defaults() {
     return fromJson(new JsonObject());
@@ -121,14 +240,28 @@ public record ParleyConfig(
     }
   }
 
+  /** The configuration of a config file's object alone. */
   public static ParleyConfig fromJson(JsonObject json) {
-    ConfigReader r = new ConfigReader(json, "");
+    return read(json, new JsonObject(), Map.of());
+  }
+
+  /**
+   * The configuration from defaults, the config file's object, the environment's {@code PARLEY_*}
+   * variables and the command-line flags' values (in the file's shape), each overriding the one
+   * before (see {@link ConfigReader}).
+   */
+  public static ParleyConfig read(JsonObject file, JsonObject flags, Map<String, String> env) {
+    ConfigReader r = new ConfigReader(file, flags, env);
     String host = r.string("host", "0.0.0.0");
     ConfigReader telnet = r.section("telnet");
     int telnetPort = telnet.integer("port", 4000, 0, 65535);
     telnet.rejectUnknown();
     ConfigReader http = r.section("http");
     int httpPort = http.integer("port", 8080, 0, 65535);
+    Http httpTimeouts =
+        new Http(
+            http.integer("headerTimeoutSeconds", 10, 1, 3600),
+            http.integer("idleTimeoutSeconds", 60, 1, 86_400));
     http.rejectUnknown();
     String room = RoomName.normalize(r.string("room", "lobby"));
     String roomProblem = RoomName.problem(room, RoomName.MAX_LENGTH);
@@ -259,6 +392,23 @@ public record ParleyConfig(
                 Credentials.MIN_ITERATIONS,
                 10_000_000));
     acc.rejectUnknown();
+
+    ConfigReader p = r.section("proxy");
+    Proxy proxy =
+        new Proxy(
+            p.strings("trustedAddresses", List.of()),
+            p.integer("headerTimeoutMs", 5000, 100, 60_000));
+    p.rejectUnknown();
+    for (String entry : proxy.trustedAddresses()) {
+      String problem = Proxy.problem(entry);
+      if (problem != null) {
+        throw p.invalid("trustedAddresses", "has a bad entry \"" + entry + "\": " + problem);
+      }
+    }
+    ConfigReader k = r.section("keepalive");
+    Keepalive keepalive = new Keepalive(k.integer("seconds", 60, 3, 86_400));
+    k.rejectUnknown();
+    Ops ops = ops(r);
     r.rejectUnknown();
     return new ParleyConfig(
         host,
@@ -276,7 +426,30 @@ public record ParleyConfig(
         operatorPassword,
         eventLoops == 0 ? Runtime.getRuntime().availableProcessors() : eventLoops,
         transport,
+        proxy,
+        httpTimeouts,
+        keepalive,
+        ops,
         accounts);
+  }
+
+  private static Ops ops(ConfigReader r) {
+    ConfigReader m = r.section("metrics");
+    boolean enabled = m.bool("enabled", true);
+    String host = m.string("host", "127.0.0.1");
+    int port = m.integer("port", -1, -1, 65535);
+    String token = m.string("token", "");
+    m.rejectUnknown();
+    if (host.isBlank()) {
+      throw m.invalid("host", "must name the address of the metrics listener");
+    }
+    if (!token.isEmpty() && (token.length() < 16 || token.chars().anyMatch(c -> c <= ' '))) {
+      throw m.invalid("token", "must be at least 16 characters, with no spaces");
+    }
+    ConfigReader s = r.section("shutdown");
+    int drainMs = s.integer("drainMs", 2000, 0, 30_000);
+    s.rejectUnknown();
+    return new Ops(enabled, host, port, token, drainMs);
   }
 
   /**

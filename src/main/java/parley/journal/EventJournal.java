@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import parley.chat.ChatEvent;
@@ -105,5 +106,15 @@ public final class EventJournal implements LocalChatStore.EventLog, AutoCloseabl
   @Override
   public void close() {
     journal.close();
+  }
+
+  /** See {@link Journal#timings}. */
+  public void timings(LongConsumer write, LongConsumer fsync) {
+    journal.timings(write, fsync);
+  }
+
+  /** See {@link Journal#isOpen}. */
+  public boolean isOpen() {
+    return journal.isOpen();
   }
 }

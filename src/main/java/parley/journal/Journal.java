@@ -360,6 +360,19 @@ public final class Journal implements AutoCloseable {
     return strategy.lastSeq(room);
   }
 
+  /**
+   * Reports the time of every write to a room file and of every fsync of one, in nanoseconds (for
+   * metrics); called on the thread that wrote or synced.
+   */
+  public void timings(LongConsumer write, LongConsumer fsync) {
+    files.timings(write, fsync);
+  }
+
+  /** Whether the journal takes appends: opened and not closed. */
+  public boolean isOpen() {
+    return !writer.isClosed();
+  }
+
   /** Writes and fsyncs everything appended so far; after close, returns the close future. */
   public CompletableFuture<Void> flush() {
     return writer.enqueue(new Writer.Op(Writer.Kind.FLUSH, null, 0, null));

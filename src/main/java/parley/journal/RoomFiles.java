@@ -67,6 +67,10 @@ final class RoomFiles {
   private volatile long maxSyncLagNanos;
   private volatile LongConsumer syncListener;
 
+  // ---- timings for metrics (nanoseconds), see Journal#timings
+  private volatile LongConsumer writeTimer = nanos -> {};
+  private volatile LongConsumer fsyncTimer = nanos -> {};
+
   /** A channel taken out of use while its fsync was still owed (see {@link #retired}). */
   private record Retired(Path path, FileChannel ch) {}
 
@@ -75,6 +79,12 @@ final class RoomFiles {
     this.recovery = recovery;
     this.syncNewFiles = syncNewFiles;
     this.maxSyncDelayNanos = maxSyncDelayNanos;
+  }
+
+  /** Where the time of each write and each fsync of a room file is reported, in nanoseconds. */
+  void timings(LongConsumer write, LongConsumer fsync) {
+    writeTimer = write;
+    fsyncTimer = fsync;
   }
 
   // ---- under the lock
@@ -112,7 +122,9 @@ final class RoomFiles {
       if (rf.ensureOpen(recovery, syncNewFiles)) {
         dirSyncPending = true;
       }
+      long start = System.nanoTime();
       rf.write(frames, lastSeq);
+      writeTimer.accept(System.nanoTime() - start);
     } catch (IOException | RuntimeException e) {
       log.error("Writing {} record(s) to {} failed", frames.length, rf.path, e);
       abandon(rf);
@@ -246,7 +258,9 @@ final class RoomFiles {
         RoomFile rf = rooms.get(i);
         FileChannel ch = rf.syncing; // set above by this thread, the only one that sets it
         try {
+          long start = System.nanoTime();
           ch.force(false);
+          fsyncTimer.accept(System.nanoTime() - start);
           syncCount.incrementAndGet();
         } catch (IOException | RuntimeException e) {
           log.error("fsync of {} failed; its recent records may not be durable", rf.path, e);

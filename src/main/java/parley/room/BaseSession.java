@@ -2,8 +2,10 @@ package parley.room;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.vertx.core.Context;
+import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import parley.chat.Liveness;
 import parley.chat.SessionState;
 import parley.config.ParleyConfig;
 import parley.net.Channels;
@@ -19,6 +21,9 @@ public abstract class BaseSession implements Session {
    * closed anyway.
    */
   static final long CLOSE_BACKSTOP_MS = 30_000;
+
+  /** Why a session whose client vanished (or whose connection failed) ended. */
+  private static final String LOST = "connection lost";
 
   private static final Logger LOG = LoggerFactory.getLogger(BaseSession.class);
 
@@ -36,6 +41,11 @@ public abstract class BaseSession implements Session {
   private boolean closed;
   private long nickTimer = -1;
   private long closeTimer = -1;
+  private long livenessTimer = -1;
+  private Liveness liveness;
+
+  /** Set when the connection failed with a network error: its close is a lost connection. */
+  private boolean failed;
 
   /**
    * The connection's place in its Netty pipeline (Vert.x's handler, see {@link Channels}), set by
@@ -63,6 +73,14 @@ public abstract class BaseSession implements Session {
    */
   protected boolean open(ChannelHandlerContext channel) {
     this.channel = channel;
+    ParleyConfig.Keepalive keepalive = service.config().keepalive();
+    if (!Channels.keepAlive(
+        channel,
+        keepalive.tcpIdleSeconds(),
+        keepalive.tcpIntervalSeconds(),
+        keepalive.tcpCount())) {
+      LOG.debug("{}: the transport has no TCP keepalive timers; the kernel's defaults apply", id);
+    }
     outbox =
         new Outbox(
             channel, hub, limits.outboxBytes(), limits.slowConsumerWindowMs(), this::slowConsumer);
@@ -85,7 +103,80 @@ public abstract class BaseSession implements Session {
                     close("no nickname chosen within " + limits.nickTimeoutSeconds() + " s");
                   }
                 });
+    liveness = new Liveness(keepalive.probeIntervalMs(), keepalive.deadlineMs(), now());
+    checkLivenessIn(liveness.nextCheckIn(now()));
     return true;
+  }
+
+  private static long now() {
+    return System.nanoTime() / 1_000_000;
+  }
+
+  /** Something arrived from the client: it is still there. Call for every read or frame. */
+  protected final void heard() {
+    liveness.heard(now());
+  }
+
+  /**
+   * Whether the client can be probed. One that can't (a raw TCP client on the telnet port, which
+   * would print a telnet probe's bytes) is never ended for being quiet: TCP keepalive and the TCP
+   * user timeout notice when it vanishes.
+   */
+  protected abstract boolean probeable();
+
+  /**
+   * Sends a probe the client must answer (anything it sends counts); only when {@link #probeable}.
+   */
+  protected abstract void probe();
+
+  /** The connection failed with this error; a network error makes its end a lost connection. */
+  protected final void failed(Throwable err) {
+    if (err instanceof IOException) {
+      failed = true;
+    }
+  }
+
+  private void checkLivenessIn(long ms) {
+    livenessTimer =
+        context
+            .owner()
+            .setTimer(
+                ms,
+                t -> {
+                  livenessTimer = -1;
+                  if (closing) {
+                    return;
+                  }
+                  long now = now();
+                  if (!probeable()) {
+                    liveness.heard(now);
+                  }
+                  switch (liveness.check(now)) {
+                    case LOST -> {
+                      lost();
+                      return;
+                    }
+                    case PROBE -> probe();
+                    case WAIT -> {}
+                  }
+                  checkLivenessIn(liveness.nextCheckIn(now));
+                });
+  }
+
+  /**
+   * Nothing heard within the deadline: the client vanished. Frees its nickname and rooms at once
+   * and closes the socket without waiting for what it is owed (it would never be read).
+   */
+  private void lost() {
+    LOG.info(
+        "{} ({}) from {}: nothing heard for {} s; connection lost",
+        id,
+        state.nick,
+        address(),
+        service.config().keepalive().seconds());
+    closing = true;
+    service.closed(this, LOST);
+    Channels.closeNow(channel);
   }
 
   /** Called once the nickname is accepted. */
@@ -144,6 +235,13 @@ public abstract class BaseSession implements Session {
     closeAnywayAfter(CLOSE_BACKSTOP_MS);
   }
 
+  /** Read from a scrape's thread, not the session's: a close approximation, never negative. */
+  @Override
+  public long owedBytes() {
+    ChannelHandlerContext c = channel;
+    return c == null ? 0 : Math.max(0, Channels.queued(c));
+  }
+
   /**
    * The outbox overflowed: drop the session from every room now, tell it if possible, close it
    * soon.
@@ -153,6 +251,7 @@ public abstract class BaseSession implements Session {
       return;
     }
     LOG.warn("{} ({}) from {} is not reading: {}; dropping it", id, state.nick, address(), why);
+    service.metrics().slowReaderDropped();
     closing = true;
     service.closed(this, "not reading");
     tellDirectly("You are not reading fast enough; disconnecting.");
@@ -193,8 +292,11 @@ public abstract class BaseSession implements Session {
     if (closeTimer >= 0) {
       context.owner().cancelTimer(closeTimer);
     }
+    if (livenessTimer >= 0) {
+      context.owner().cancelTimer(livenessTimer);
+    }
     closing = true;
-    service.closed(this, "connection closed");
+    service.closed(this, failed ? LOST : "connection closed");
     outbox.discard();
   }
 }

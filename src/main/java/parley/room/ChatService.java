@@ -25,6 +25,7 @@ import parley.chat.Reply;
 import parley.chat.SessionState;
 import parley.chat.TextHygiene;
 import parley.config.ParleyConfig;
+import parley.ops.Metrics;
 import parley.store.ChatStore;
 
 /**
@@ -51,9 +52,16 @@ public final class ChatService {
   private final Moderation moderation;
   private final Accounts accounts;
   private final Commands commands;
+  private final Metrics metrics;
 
-  public ChatService(Vertx vertx, ParleyConfig config, ChatStore store, Clock clock, String node) {
-    this(vertx, config, store, clock, System::nanoTime, node);
+  public ChatService(
+      Vertx vertx,
+      ParleyConfig config,
+      ChatStore store,
+      Clock clock,
+      String node,
+      Metrics metrics) {
+    this(vertx, config, store, clock, System::nanoTime, node, metrics);
   }
 
   public ChatService(
@@ -62,8 +70,10 @@ public final class ChatService {
       ChatStore store,
       Clock clock,
       LongSupplier nanoTime,
-      String node) {
+      String node,
+      Metrics metrics) {
     this.vertx = vertx;
+    this.metrics = metrics;
     this.nanoTime = nanoTime;
     this.config = config;
     this.store = store;
@@ -98,7 +108,8 @@ public final class ChatService {
             admission);
     this.accounts = new Accounts(vertx, store, clock, config.accounts().hashIterations());
     this.commands =
-        new Commands(config, store, clock, rooms, nicknames, privateMessages, moderation, accounts);
+        new Commands(
+            config, store, clock, rooms, nicknames, privateMessages, moderation, accounts, metrics);
   }
 
   /**
@@ -131,6 +142,30 @@ public final class ChatService {
 
   public Clock clock() {
     return clock;
+  }
+
+  public Metrics metrics() {
+    return metrics;
+  }
+
+  /** Open connections of one transport ({@code via}), for metrics. */
+  public int connections(String via) {
+    int n = 0;
+    for (Session s : admission.sessions()) {
+      if (via.equals(s.state().via)) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Bytes owed to this node's connections and not yet taken by their kernels, for metrics. */
+  public long owedBytes() {
+    long owed = 0;
+    for (Session s : admission.sessions()) {
+      owed += s.owedBytes();
+    }
+    return owed;
   }
 
   /** Tells every logged-in session of this node, on its event loop. */
@@ -190,6 +225,7 @@ public final class ChatService {
                   s.state().account == null ? "" : " (account)",
                   s.state().via,
                   s.address());
+              metrics.loggedIn();
               String current = store.epoch();
               r.reply(new Reply.Welcome(nick, node, config.motd(), current));
               Map<String, Long> wanted = resume.isEmpty() ? Map.of(config.room(), 0L) : resume;
@@ -224,8 +260,26 @@ public final class ChatService {
           + " hold name nothing here; showing the latest messages";
 
   /**
-   * A new connection. @return null to go on, or the reason it is refused (banned, too many
-   * connections, the server is shutting down); the transport tells the client and closes.
+   * A new connection (telnet, or HTTP whether or not it becomes a WebSocket), counted against the
+   * connection limits until {@link #disconnected}. Call it when the connection is accepted, with
+   * the address of {@link parley.net.ClientAddress}.
+   *
+   * @return null to go on, or the reason it is refused (the server or the address is full); the
+   *     transport closes it at once
+   */
+  public String connect(String address) {
+    return admission.connect(address);
+  }
+
+  /** A connection that {@link #connect} let in is closed: frees its count. Call once. */
+  public void disconnected(String address) {
+    admission.disconnected(address);
+  }
+
+  /**
+   * A new session on a connection that {@link #connect} let in. @return null to go on, or the
+   * reason it is refused (banned, the server is shutting down); the transport tells the client and
+   * closes.
    */
   public String admit(Session s) {
     return admission.admit(s);
@@ -295,6 +349,7 @@ public final class ChatService {
       }
       case FLOODING -> {
         LOG.warn("{} ({}) from {} disconnected for flooding", s.id(), st.nick, s.address());
+        metrics.floodDropped();
         s.close("flooding: more than " + f.maxQueued() + " lines waiting");
       }
     }

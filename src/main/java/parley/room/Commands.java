@@ -14,6 +14,7 @@ import parley.chat.Reply;
 import parley.chat.RoomName;
 import parley.chat.SessionState;
 import parley.config.ParleyConfig;
+import parley.ops.Metrics;
 import parley.store.ChatStore;
 
 /**
@@ -32,6 +33,7 @@ final class Commands {
   private final PrivateMessages privateMessages;
   private final Moderation moderation;
   private final Accounts accounts;
+  private final Metrics metrics;
 
   Commands(
       ParleyConfig config,
@@ -41,7 +43,8 @@ final class Commands {
       Nicknames nicknames,
       PrivateMessages privateMessages,
       Moderation moderation,
-      Accounts accounts) {
+      Accounts accounts,
+      Metrics metrics) {
     this.config = config;
     this.store = store;
     this.clock = clock;
@@ -50,6 +53,7 @@ final class Commands {
     this.privateMessages = privateMessages;
     this.moderation = moderation;
     this.accounts = accounts;
+    this.metrics = metrics;
   }
 
   void execute(Request r, Action action) {
@@ -81,6 +85,7 @@ final class Commands {
       return;
     }
     ChatEvent event = new ChatEvent(type, room, 0, now, st.nick, st.via, Emoji.expand(text), null);
+    metrics.messageIn();
     store
         .append(event, rooms::publish)
         .onFailure(
@@ -170,7 +175,16 @@ final class Commands {
 
     @Override
     public Void who(Action.Who a) {
-      rooms.who(r, a.room());
+      // operators see where each user of this node connects from; no one else does
+      rooms.who(
+          r,
+          a.room(),
+          r.state().op
+              ? nick -> {
+                Session s = nicknames.session(nick);
+                return s == null ? null : s.address();
+              }
+              : null);
       return null;
     }
 

@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 import parley.chat.Durations;
 import parley.chat.ErrorCode;
 import parley.chat.Reply;
+import parley.net.ClientAddress;
 import parley.store.BanList;
 import parley.store.ChatStore;
 
@@ -206,7 +207,8 @@ final class Moderation {
    * Bans an address, or the address of the user holding a nickname (which that user's node knows,
    * so the order goes there and that node writes the ban).
    */
-  void ban(Request r, String target, long seconds) {
+  void ban(Request r, String given, long seconds) {
+    String target = ClientAddress.canonical(given);
     Instant until = seconds == 0 ? null : clock.instant().plusSeconds(seconds);
     String by = r.state().nick;
     if (looksLikeAddress(target)) {
@@ -251,7 +253,8 @@ final class Moderation {
                     }));
   }
 
-  void unban(Request r, String target) {
+  void unban(Request r, String given) {
+    String target = ClientAddress.canonical(given);
     store
         .unban(target)
         .onComplete(

@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.MessageConsumer;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -14,6 +15,7 @@ import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import parley.chat.ChatEvent;
+import parley.ops.Metrics;
 import parley.store.ChatStore;
 
 /**
@@ -60,6 +62,7 @@ public final class RoomHub {
   private final EventBus eventBus;
   private final ChatStore store;
   private final int fillMax;
+  private final Metrics metrics;
   private final Map<String, Room> rooms = new HashMap<>();
   private ArrayList<Outbox> dirty = new ArrayList<>();
   private ArrayList<Outbox> flushing = new ArrayList<>();
@@ -69,12 +72,15 @@ public final class RoomHub {
   /**
    * @param store where gaps are filled from
    * @param fillMax the most events fetched to fill one gap (the history a room retains)
+   * @param metrics where deliveries and fan-out times are counted, once per event
    */
-  public RoomHub(Context context, EventBus eventBus, ChatStore store, int fillMax) {
+  public RoomHub(
+      Context context, EventBus eventBus, ChatStore store, int fillMax, Metrics metrics) {
     this.context = context;
     this.eventBus = eventBus;
     this.store = store;
     this.fillMax = fillMax;
+    this.metrics = metrics;
   }
 
   public static String address(String room) {
@@ -162,7 +168,8 @@ public final class RoomHub {
       this.session = session;
     }
 
-    void deliver(Outgoing out) {
+    /** Returns whether the event went to the session now (not held back, not already sent). */
+    boolean deliver(Outgoing out) {
       long seq = out.event.seq();
       if (held != null) {
         if (held.size() >= MAX_HELD) {
@@ -171,7 +178,9 @@ public final class RoomHub {
         held.addLast(out);
       } else if (seq == 0 || seq > floor) {
         session.deliver(out);
+        return true;
       }
+      return false;
     }
   }
 
@@ -261,7 +270,9 @@ public final class RoomHub {
       ArrayDeque<Outgoing> held = m.held;
       m.held = null;
       for (Outgoing out : held) {
-        m.deliver(out);
+        if (m.deliver(out)) {
+          metrics.delivered(out.event.type(), 1);
+        }
       }
       if (next == 0) {
         next = floor + 1;
@@ -273,7 +284,7 @@ public final class RoomHub {
     void receive(ChatEvent event) {
       long seq = event.seq();
       if (seq == 0) {
-        fanOut(event);
+        fanOut(event, true);
       } else if (next == 0 || seq > next) {
         if (early.size() >= MAX_HELD) {
           early.pollFirstEntry();
@@ -283,7 +294,7 @@ public final class RoomHub {
           armGapTimer();
         }
       } else if (seq == next) {
-        fanOut(event);
+        fanOut(event, true);
         next++;
         drain();
       }
@@ -295,7 +306,7 @@ public final class RoomHub {
       while (!early.isEmpty() && early.firstKey() <= next) {
         ChatEvent e = early.pollFirstEntry().getValue();
         if (e.seq() == next) {
-          fanOut(e);
+          fanOut(e, true);
           next++;
         }
       }
@@ -350,7 +361,7 @@ public final class RoomHub {
                   for (ChatEvent e : ar.result().events()) {
                     if (e.seq() >= next) {
                       next = e.seq();
-                      fanOut(e);
+                      fanOut(e, false);
                       next++;
                       early.headMap(next).clear();
                     }
@@ -371,15 +382,23 @@ public final class RoomHub {
               });
     }
 
-    void fanOut(ChatEvent event) {
+    /**
+     * @param live whether the event arrived now (timed), not fetched to fill a gap
+     */
+    void fanOut(ChatEvent event, boolean live) {
       if (changed) {
         snapshot = members.values().toArray(new Member[0]);
         changed = false;
       }
       Outgoing out = new Outgoing(event);
+      int delivered = 0;
       for (Member m : snapshot) {
-        m.deliver(out);
+        if (m.deliver(out)) {
+          delivered++;
+        }
       }
+      Instant ts = event.ts();
+      metrics.delivered(event.type(), delivered, live && ts != null ? ts.toEpochMilli() : -1);
     }
   }
 }

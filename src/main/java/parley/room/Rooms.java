@@ -5,11 +5,13 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -184,8 +186,13 @@ final class Rooms {
         .onComplete(ar -> announce(event, ar.succeeded() ? ar.result().count() : 0));
   }
 
-  /** {@code /who}: everyone on the server ({@code room == null}) or the members of a room. */
-  void who(Request r, String room) {
+  /**
+   * {@code /who}: everyone on the server ({@code room == null}) or the members of a room.
+   *
+   * @param addressOf a user's address by nickname (null when not known here), for an operator's
+   *     {@code /who}; null for anyone else's
+   */
+  void who(Request r, String room, Function<String, String> addressOf) {
     Future<List<UserRecord>> users = store.users();
     Future<List<UserRecord>> listed =
         room == null
@@ -205,7 +212,19 @@ final class Rooms {
                               }
                               return in;
                             }));
-    listed.onSuccess(list -> r.reply(new Reply.Who(room, list, clock.instant())));
+    listed.onSuccess(
+        list -> {
+          Map<String, String> addresses = new HashMap<>();
+          if (addressOf != null) {
+            for (UserRecord u : list) {
+              String address = addressOf.apply(u.nick());
+              if (address != null) {
+                addresses.put(u.nick(), address);
+              }
+            }
+          }
+          r.reply(new Reply.Who(room, list, clock.instant(), addresses));
+        });
   }
 
   /**

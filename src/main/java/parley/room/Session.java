@@ -37,6 +37,11 @@ public interface Session {
     reply(reply);
   }
 
+  /** Bytes written to the connection and not yet taken by the kernel (for metrics). */
+  default long owedBytes() {
+    return 0;
+  }
+
   /** Ends the session: says {@code reason} to the user if possible, then closes the connection. */
   void close(String reason);
 }

@@ -39,6 +39,7 @@ final class TelnetCodec {
 
   static final int OPT_ECHO = 1;
   static final int OPT_SGA = 3;
+  static final int OPT_TM = 6;
   static final int OPT_TTYPE = 24;
   static final int OPT_NAWS = 31;
   static final int OPT_LINEMODE = 34;
@@ -94,6 +95,12 @@ final class TelnetCodec {
   private int verb;
   private int sbOption;
 
+  /** Whether the peer ever sent an option negotiation: it speaks telnet. */
+  private boolean negotiated;
+
+  /** {@code DO TIMING-MARK}s sent and not yet answered. */
+  private int timingMarks;
+
   /**
    * Allocated at the first subnegotiation: most connections never send one, and there may be 20,000
    * of them.
@@ -124,6 +131,21 @@ final class TelnetCodec {
 
   boolean remoteEnabled(int option) {
     return him[option] == YES;
+  }
+
+  /** Whether the peer has sent any option negotiation (a raw client such as nc never does). */
+  boolean negotiated() {
+    return negotiated;
+  }
+
+  /**
+   * Sends {@code IAC DO TIMING-MARK} (RFC 860), which the peer answers with {@code WILL} or {@code
+   * WONT TIMING-MARK}. The answer is consumed here without a reply and the option stays off: it is
+   * a probe, not a negotiation.
+   */
+  void sendTimingMark() {
+    timingMarks++;
+    send(DO, OPT_TM);
   }
 
   /** Parses {@code len} bytes; any split of a stream into calls gives the same result. */
@@ -216,6 +238,11 @@ final class TelnetCodec {
   // ---------------------------------------------------------------- RFC 1143 Q method
 
   private void negotiate(int verb, int opt) {
+    negotiated = true;
+    if (opt == OPT_TM && (verb == WILL || verb == WONT) && timingMarks > 0) {
+      timingMarks--;
+      return;
+    }
     switch (verb) {
       case WILL -> receivedWill(opt);
       case WONT -> receivedWont(opt);

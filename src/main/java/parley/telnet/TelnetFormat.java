@@ -246,7 +246,10 @@ public final class TelnetFormat {
                       + "  idle "
                       + String.format("%-6s", Durations.format(idle))
                       + "  on "
-                      + u.node());
+                      + u.node()
+                      + (w.addresses().containsKey(u.nick())
+                          ? "  from " + w.addresses().get(u.nick())
+                          : ""));
             }
             return out;
           }

@@ -121,6 +121,22 @@ public final class TelnetInput {
     codec.feed(data, off, len);
   }
 
+  /**
+   * Whether the client speaks telnet: it has answered or sent an option negotiation. Only such a
+   * client may be sent {@link #probe()}; a raw client (nc) would print the bytes.
+   */
+  public boolean speaksTelnet() {
+    return codec.negotiated();
+  }
+
+  /**
+   * Queues {@code IAC DO TIMING-MARK} for {@link #takeOutput()}: a telnet client answers it at
+   * once, so the answer shows that it is still there.
+   */
+  public void probe() {
+    codec.sendTimingMark();
+  }
+
   /** Convenience for {@code feed(data, 0, data.length)}. */
   public void feed(byte[] data) {
     feed(data, 0, data.length);

@@ -4,12 +4,14 @@ import io.vertx.core.Vertx;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import java.util.concurrent.atomic.AtomicLong;
+import parley.net.Channels;
+import parley.net.ClientAddress;
 import parley.room.ChatService;
 import parley.room.RoomHub;
 
 /**
- * The telnet (and nc) listener of one event loop: each connection becomes a {@link TelnetSession}
- * of its hub.
+ * The telnet (and nc) listener of one event loop: each connection is counted against the connection
+ * limits, and is refused at once beyond them or becomes a {@link TelnetSession} of its hub.
  */
 public final class TelnetServer {
   private static final AtomicLong IDS = new AtomicLong();
@@ -25,6 +27,16 @@ public final class TelnetServer {
     return vertx
         .createNetServer(options)
         .connectHandler(
-            socket -> new TelnetSession(service, hub, socket, "t" + IDS.incrementAndGet()).start());
+            socket -> {
+              String address = ClientAddress.of(socket);
+              String refusal = service.connect(address);
+              if (refusal != null) {
+                socket.write("*** Sorry, " + refusal + "." + TelnetFormat.CRLF);
+                socket.close();
+                return;
+              }
+              Channels.whenClosed(Channels.of(socket), () -> service.disconnected(address));
+              new TelnetSession(service, hub, socket, "t" + IDS.incrementAndGet(), address).start();
+            });
   }
 }

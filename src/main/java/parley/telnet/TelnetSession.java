@@ -28,6 +28,7 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
   private static final String CHAT_PROMPT = "> ";
 
   private final NetSocket socket;
+  private final String address;
   private TelnetInput input;
   private boolean loggingIn;
 
@@ -36,9 +37,14 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
 
   private final ArrayDeque<String> early = new ArrayDeque<>();
 
-  public TelnetSession(ChatService service, RoomHub hub, NetSocket socket, String id) {
+  /**
+   * @param address the client's address ({@link parley.net.ClientAddress})
+   */
+  public TelnetSession(
+      ChatService service, RoomHub hub, NetSocket socket, String id, String address) {
     super(service, hub, id, "telnet");
     this.socket = socket;
+    this.address = address;
   }
 
   public void start() {
@@ -63,7 +69,11 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
         });
     socket.handler(this::onData);
     socket.closeHandler(v -> onClosed());
-    socket.exceptionHandler(err -> LOG.debug("{} socket error: {}", id(), err.toString()));
+    socket.exceptionHandler(
+        err -> {
+          LOG.debug("{} socket error: {}", id(), err.toString());
+          failed(err);
+        });
     outbox.append(input.greeting());
     outbox.append(
         ("Welcome to Parley, " + service.localUsers() + " online here." + TelnetFormat.CRLF)
@@ -80,6 +90,7 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
   }
 
   private void onData(Buffer data) {
+    heard();
     byte[] bytes = data.getBytes();
     input.feed(bytes, 0, bytes.length);
     sendEcho();
@@ -223,11 +234,23 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
   @Override
   public void modeChanged(boolean characterMode) {}
 
+  /** A raw client (nc) gets no probe: TCP keepalive and the TCP user timeout notice it. */
+  @Override
+  protected boolean probeable() {
+    return input.speaksTelnet();
+  }
+
+  @Override
+  protected void probe() {
+    input.probe();
+    sendEcho();
+  }
+
   // ---- Session ----
 
   @Override
   public String address() {
-    return socket.remoteAddress().hostAddress();
+    return address;
   }
 
   @Override

@@ -117,14 +117,18 @@ public final class WebProtocol {
         public List<JsonObject> who(Reply.Who w) {
           JsonArray users = new JsonArray();
           for (UserRecord u : w.users()) {
-            users.add(
+            JsonObject user =
                 new JsonObject()
                     .put("nick", u.nick())
                     .put("via", u.via())
                     .put("node", u.node())
                     .put(
-                        "idle",
-                        Math.max(0, Duration.between(u.lastActive(), w.now()).toSeconds())));
+                        "idle", Math.max(0, Duration.between(u.lastActive(), w.now()).toSeconds()));
+            String address = w.addresses().get(u.nick());
+            if (address != null) {
+              user.put("address", address);
+            }
+            users.add(user);
           }
           JsonObject who = new JsonObject().put("type", "who").put("users", users);
           if (w.room() != null) {

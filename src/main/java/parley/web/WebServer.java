@@ -1,12 +1,16 @@
 package parley.web;
 
+import io.netty.channel.ChannelHandlerContext;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocketHandshake;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.CSPHandler;
+import io.vertx.ext.web.handler.HSTSHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -14,12 +18,19 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import parley.config.ParleyConfig;
+import parley.net.Channels;
+import parley.net.ClientAddress;
+import parley.net.TrustedProxies;
+import parley.ops.Monitoring;
 import parley.room.ChatService;
 import parley.room.RoomHub;
 
 /**
  * The HTTP listener of one event loop: serves the browser page at {@code /chat} and the chat
- * WebSocket at {@code /chat/ws}, whose connections become {@link WebSession}s of its hub.
+ * WebSocket at {@code /chat/ws}, whose connections become {@link WebSession}s of its hub. Every
+ * connection is counted against the connection limits (closed at once beyond them) and, until it
+ * becomes a WebSocket, has an {@link HttpDeadline}.
  */
 public final class WebServer {
   public static final String WS_PATH = "/chat/ws";
@@ -28,30 +39,72 @@ public final class WebServer {
   private static final int ASSET_MAX_AGE_SECONDS = 600;
   private static final String ASSET_CACHE = "public, max-age=" + ASSET_MAX_AGE_SECONDS;
 
-  /** The page loads nothing from elsewhere and runs no inline script. */
-  private static final String PAGE_CSP =
-      "default-src 'self'; connect-src 'self'; object-src 'none'; "
-          + "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-
   private WebServer() {}
 
   /**
-   * A server, not yet listening, whose sessions join rooms through {@code hub}; create it on the
-   * hub's context.
+   * A server, not yet listening, whose sessions join rooms through {@code hub}, with the node's
+   * operator endpoints ({@code /health}, {@code /ready}, {@code /metrics}); create it on the hub's
+   * context.
    */
   public static HttpServer create(
-      Vertx vertx, HttpServerOptions options, ChatService service, RoomHub hub) {
-    List<String> allowedOrigins = service.config().web().allowedOrigins();
+      Vertx vertx,
+      HttpServerOptions options,
+      ChatService service,
+      RoomHub hub,
+      Monitoring monitoring) {
+    ParleyConfig config = service.config();
+    List<String> allowedOrigins = config.web().allowedOrigins();
+    TrustedProxies proxies = TrustedProxies.of(config.proxy().trustedAddresses());
     return vertx
         .createHttpServer(options)
-        .requestHandler(router(vertx))
+        .connectionHandler(conn -> connected(service, conn))
+        .requestHandler(router(vertx, config.tls().https(), monitoring))
         .webSocketHandshakeHandler(hs -> handshake(hs, allowedOrigins))
         .webSocketHandler(
-            ws -> new WebSession(service, hub, ws, "w" + IDS.incrementAndGet()).start());
+            ws -> {
+              HttpDeadline deadline = HttpDeadline.of(Channels.of(ws));
+              if (deadline != null) {
+                deadline.upgraded();
+              }
+              new WebSession(
+                      service, hub, ws, "w" + IDS.incrementAndGet(), ClientAddress.of(ws, proxies))
+                  .start();
+            });
   }
 
-  private static Router router(Vertx vertx) {
+  /**
+   * Counts a new connection, closing it at once beyond the limits: no response, since reading the
+   * request to answer it would hold the connection an attacker opened. A WebSocket session on it is
+   * not counted again.
+   */
+  private static void connected(ChatService service, HttpConnection conn) {
+    ChannelHandlerContext channel = Channels.of(conn);
+    String address = ClientAddress.of(conn);
+    if (service.connect(address) != null) {
+      Channels.closeNow(channel);
+      return;
+    }
+    Channels.whenClosed(channel, () -> service.disconnected(address));
+    HttpDeadline.start(channel, service.config().http());
+  }
+
+  private static Router router(Vertx vertx, boolean https, Monitoring monitoring) {
     Router router = Router.router(vertx);
+    router
+        .route()
+        .handler(
+            ctx -> {
+              HttpDeadline deadline = HttpDeadline.of(Channels.of(ctx.request().connection()));
+              if (deadline != null && deadline.requestArrived()) {
+                ctx.addEndHandler(v -> deadline.responded());
+              }
+              ctx.next();
+            });
+    if (https) {
+      // browsers that once saw the page over HTTPS refuse plain HTTP to this host for half a year
+      router.route().handler(HSTSHandler.create());
+    }
+    monitoring.mount(router);
     router.get("/").handler(ctx -> ctx.redirect("/chat"));
     router.get("/chat").handler(ctx -> ctx.reroute("/chat/index.html"));
     router
@@ -73,14 +126,21 @@ public final class WebServer {
                           .set(HttpHeaders.CACHE_CONTROL, page ? "no-cache" : ASSET_CACHE);
                     }
                     ctx.response().headers().set("X-Content-Type-Options", "nosniff");
-                    if (page) {
-                      // defence in depth: even if user text ever reached the page as markup, no
-                      // script in it could run
-                      ctx.response().headers().set("Content-Security-Policy", PAGE_CSP);
-                    }
                   });
               ctx.next();
             });
+    // defence in depth: even if user text ever reached the page as markup, no script in it could
+    // run; the page loads nothing from elsewhere and runs no inline script
+    router
+        .routeWithRegex("/chat/(.*\\.html|(.*/)?)")
+        .handler(
+            CSPHandler.create()
+                .setDirective("default-src", "'self'")
+                .setDirective("connect-src", "'self'")
+                .setDirective("object-src", "'none'")
+                .setDirective("base-uri", "'none'")
+                .setDirective("form-action", "'self'")
+                .setDirective("frame-ancestors", "'none'"));
     router
         .route("/chat/*")
         .handler(

@@ -1,5 +1,6 @@
 package parley.web;
 
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -36,11 +37,17 @@ public final class WebSession extends BaseSession {
           + " (or the old form {\"lobby\":42})";
 
   private final ServerWebSocket ws;
+  private final String address;
   private boolean loggingIn;
 
-  public WebSession(ChatService service, RoomHub hub, ServerWebSocket ws, String id) {
+  /**
+   * @param address the client's address ({@link parley.net.ClientAddress})
+   */
+  public WebSession(
+      ChatService service, RoomHub hub, ServerWebSocket ws, String id, String address) {
     super(service, hub, id, "web");
     this.ws = ws;
+    this.address = address;
   }
 
   public void start() {
@@ -50,12 +57,31 @@ public final class WebSession extends BaseSession {
     }
     ws.textMessageHandler(this::onText);
     ws.binaryMessageHandler(
-        b -> send(WebProtocol.error(ErrorCode.BINARY_NOT_SUPPORTED, "send JSON text frames")));
+        b -> {
+          heard();
+          send(WebProtocol.error(ErrorCode.BINARY_NOT_SUPPORTED, "send JSON text frames"));
+        });
+    ws.pongHandler(b -> heard());
     ws.exceptionHandler(
-        err -> LOG.info("{} ({}) websocket error: {}", id(), state.nick, err.toString()));
+        err -> {
+          LOG.info("{} ({}) websocket error: {}", id(), state.nick, err.toString());
+          failed(err);
+        });
+  }
+
+  @Override
+  protected boolean probeable() {
+    return true;
+  }
+
+  /** A ping, which browsers (and every WebSocket client library) answer with a pong. */
+  @Override
+  protected void probe() {
+    ws.writePing(Buffer.buffer());
   }
 
   private void onText(String text) {
+    heard();
     if (closing) {
       return;
     }
@@ -218,7 +244,7 @@ public final class WebSession extends BaseSession {
 
   @Override
   public String address() {
-    return ws.remoteAddress().hostAddress();
+    return address;
   }
 
   @Override

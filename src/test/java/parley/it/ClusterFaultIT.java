@@ -7,6 +7,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -18,6 +19,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -35,6 +37,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import parley.support.ChatLoad;
 import parley.support.Eventually;
 import parley.support.HistoryCheck;
+import parley.support.Http;
 import parley.support.NetCluster;
 import parley.support.NetNamespaces;
 import parley.support.ParleyProcess;
@@ -323,6 +326,17 @@ class ClusterFaultIT {
       List<ChatLoad.Client> cutOff = load.clientsOf(3);
       awaitNotice(cutOff, LOST, READ_ONLY_WITHIN);
       log(name + ": node 3's users told after " + ms(cut) + " ms");
+      // a balancer polling /ready takes node 3 out while it is cut off, and only node 3
+      JsonObject notReady = awaitReady(3, 503, READ_ONLY_WITHIN);
+      check(
+          notReady.getJsonArray("checks").stream()
+              .map(JsonObject.class::cast)
+              .anyMatch(
+                  x -> "cluster".equals(x.getString("id")) && "DOWN".equals(x.getString("status"))),
+          name + ": node 3's /ready does not name the cluster check: " + notReady);
+      log(name + ": node 3's /ready is 503 after " + ms(cut) + " ms");
+      awaitReady(1, 200, Duration.ofSeconds(5));
+      awaitReady(2, 200, Duration.ofSeconds(5));
       Eventually.within(READ_ONLY_WITHIN)
           .untilAsserted(
               () ->
@@ -347,6 +361,8 @@ class ClusterFaultIT {
               + cutRefusals);
       awaitNotice(cutOff, BACK, Duration.ofSeconds(30));
       log(name + ": node 3's users told it is back after " + ms(healed) + " ms");
+      awaitReady(3, 200, Duration.ofSeconds(30));
+      log(name + ": node 3's /ready is 200 again after " + ms(healed) + " ms");
       Thread.sleep(3000);
       load.stopAndSettle(Duration.ofSeconds(2), Duration.ofSeconds(20));
       // node 3's users got every message acknowledged anywhere, on their open connections
@@ -615,6 +631,19 @@ class ClusterFaultIT {
   }
 
   /** Stops the load, keeps its acks in the ledger, and checks what its clients received. */
+  /** Polls node i's {@code /ready} over the bridge until it answers {@code status}; its body. */
+  private JsonObject awaitReady(int i, int status, Duration within) {
+    AtomicReference<String> body = new AtomicReference<>();
+    Eventually.within(within)
+        .untilAsserted(
+            () -> {
+              HttpResponse<String> r = Http.get(c.address(i), NetCluster.HTTP_PORT, "/ready");
+              body.set(r.body());
+              assertEquals(status, r.statusCode(), "node " + i + " /ready: " + r.body());
+            });
+    return new JsonObject(body.get());
+  }
+
   private void finish(ChatLoad load) throws InterruptedException {
     load.stopAndSettle(Duration.ofSeconds(2), Duration.ofSeconds(20));
     List<ChatLoad.Ack> acks = load.acked();

@@ -6,10 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import parley.support.Http;
 import parley.support.LineClient;
 import parley.support.ParleyProcess;
 import parley.support.WsClient;
@@ -47,7 +50,8 @@ class ShutdownIT {
             status == 143 || status == 0,
             "a JVM ended by SIGTERM exits 143 after its shutdown hooks: " + status);
         long millis = (System.nanoTime() - start) / 1_000_000;
-        assertTrue(millis < 5000, "closed within 5 s, took " + millis + " ms");
+        // the drain (shutdown.drainMs, 2 s by default), then closing within 5 s
+        assertTrue(millis < 7000, "closed within 7 s, took " + millis + " ms");
       }
       try (ParleyProcess p = ParleyProcess.startLocal(data);
           WsClient carol = WsClient.login(vertx, p.httpPort(), "carol")) {
@@ -57,6 +61,56 @@ class ShutdownIT {
       }
     } finally {
       vertx.close();
+    }
+  }
+
+  /**
+   * What a balancer sees on SIGTERM: {@code /ready} answers 503 (naming the shutdown) before the
+   * listeners close, while {@code /health} still answers 200; then connections are refused.
+   */
+  @Test
+  void readyGoesDownOnSigtermBeforeTheListenersClose(@TempDir Path data) throws Exception {
+    try (ParleyProcess p = ParleyProcess.startLocal(data)) {
+      assertEquals(200, Http.get(p.httpPort(), "/health").statusCode());
+      assertEquals(200, Http.get(p.httpPort(), "/ready").statusCode());
+      p.terminate();
+      int notReady = 0;
+      int healthDuringDrain = -1;
+      String body = null;
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (true) {
+        HttpResponse<String> r;
+        try {
+          r = Http.get(p.httpPort(), "/ready");
+        } catch (IOException refused) {
+          break;
+        }
+        if (r.statusCode() == 503) {
+          notReady++;
+          if (body == null) {
+            body = r.body();
+            healthDuringDrain = Http.get(p.httpPort(), "/health").statusCode();
+          }
+        } else {
+          assertEquals(200, r.statusCode(), r.body());
+          assertEquals(0, notReady, "ready again after it went down: " + r.body());
+        }
+        assertTrue(System.nanoTime() < deadline, "the listeners did not close within 20 s");
+        Thread.sleep(20);
+      }
+      assertTrue(notReady > 0, "/ready never answered 503 before the listeners closed");
+      JsonObject outcome = new JsonObject(body);
+      assertEquals("DOWN", outcome.getString("outcome"));
+      assertTrue(
+          outcome.getJsonArray("checks").stream()
+              .map(JsonObject.class::cast)
+              .anyMatch(
+                  c ->
+                      "shutdown".equals(c.getString("id")) && "DOWN".equals(c.getString("status"))),
+          body);
+      assertEquals(200, healthDuringDrain, "/health while draining");
+      int status = p.awaitExit(Duration.ofSeconds(10));
+      assertTrue(status == 143 || status == 0, "exit status after SIGTERM: " + status);
     }
   }
 }

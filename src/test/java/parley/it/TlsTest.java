@@ -11,15 +11,12 @@ import io.vertx.core.json.JsonObject;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.security.cert.X509Certificate;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import parley.support.ParleyServerExtension;
+import parley.support.TrustAll;
 
 /** Telnet over TLS and HTTPS/WSS with a self-signed development certificate. */
 class TlsTest {
@@ -39,25 +36,7 @@ class TlsTest {
     Vertx vertx = server.clientVertx();
     int tlsPort = server.parley().telnetTlsPort();
     assertTrue(tlsPort > 0);
-    SSLContext trustAll = SSLContext.getInstance("TLS");
-    trustAll.init(
-        null,
-        new TrustManager[] {
-          new X509TrustManager() {
-            public void checkClientTrusted(X509Certificate[] c, String a) {}
-
-            public void checkServerTrusted(X509Certificate[] c, String a) {}
-
-            public X509Certificate[] getAcceptedIssuers() {
-              return new X509Certificate[0];
-            }
-          }
-        },
-        null);
-    try (SSLSocket socket =
-        (SSLSocket) trustAll.getSocketFactory().createSocket("127.0.0.1", tlsPort)) {
-      socket.setSoTimeout(10_000); // a read that waits longer fails the test
-      socket.startHandshake();
+    try (SSLSocket socket = TrustAll.connect(tlsPort)) {
       var out = socket.getOutputStream();
       out.write("secure\r\n".getBytes(StandardCharsets.UTF_8));
       out.flush();
@@ -105,6 +84,26 @@ class TlsTest {
               .map(r -> r.statusCode())
               .await(10, TimeUnit.SECONDS);
       assertEquals(200, status);
+    }
+  }
+
+  @Test
+  void httpsSendsStrictTransportSecurity() throws Exception {
+    var http =
+        server
+            .clientVertx()
+            .createHttpClient(
+                new HttpClientOptions().setSsl(true).setTrustAll(true).setVerifyHost(false));
+    try {
+      var page =
+          http.request(HttpMethod.GET, server.httpPort(), "127.0.0.1", "/chat")
+              .compose(r -> r.send())
+              .await(10, TimeUnit.SECONDS);
+      assertEquals(200, page.statusCode());
+      assertEquals("max-age=15768000", page.getHeader("Strict-Transport-Security"));
+      assertTrue(page.getHeader("Content-Security-Policy").startsWith("default-src 'self'"));
+    } finally {
+      http.close();
     }
   }
 }

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import parley.chat.ChatEvent;
 import parley.chat.Reply;
 import parley.chat.SessionState;
+import parley.ops.Metrics;
 import parley.store.AccountFile;
 import parley.store.BanList;
 import parley.store.LocalChatStore;
@@ -48,7 +49,7 @@ class RoomHubTest {
     context = vertx.getOrCreateContext();
     store = new LocalChatStore(vertx, 100, null, BanList.inMemory(), AccountFile.inMemory());
     vertx.eventBus().registerDefaultCodec(ChatEvent.class, new EventCodec());
-    hub = on(() -> new RoomHub(context, vertx.eventBus(), store, 100));
+    hub = on(() -> new RoomHub(context, vertx.eventBus(), store, 100, Metrics.NONE));
     for (int i = 1; i <= 5; i++) {
       store.append(msg(0, "m" + i), e -> {}).await(5, TimeUnit.SECONDS);
     }

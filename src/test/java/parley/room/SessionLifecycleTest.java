@@ -60,6 +60,8 @@ class SessionLifecycleTest {
                     });
   }
 
+  private static final String ADDRESS = "192.0.2.7";
+
   private static final class FakeSession implements Session {
     final SessionState state = new SessionState("telnet", T0);
     final List<Reply> replies = new ArrayList<>();
@@ -91,7 +93,7 @@ class SessionLifecycleTest {
 
     @Override
     public String address() {
-      return "192.0.2.7";
+      return ADDRESS;
     }
 
     @Override
@@ -163,19 +165,17 @@ class SessionLifecycleTest {
     try {
       List<java.util.concurrent.Future<?>> done = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
-        int thread = t;
         done.add(
             pool.submit(
                 () -> {
                   start.await();
                   for (int i = 0; i < rounds; i++) {
-                    FakeSession s = new FakeSession("s" + thread + "-" + i);
-                    if (admission.admit(s) == null) {
+                    if (admission.connect(ADDRESS) == null) {
                       if (admitted.incrementAndGet() > perIp) {
                         over.incrementAndGet();
                       }
                       admitted.decrementAndGet();
-                      assertTrue(admission.release(s));
+                      admission.disconnected(ADDRESS);
                     }
                   }
                   return null;
@@ -191,8 +191,9 @@ class SessionLifecycleTest {
     assertEquals(0, over.get(), "never more than the per-address limit at once");
     // every slot came back: the limit's worth of sessions from that address is admitted again
     for (int i = 0; i < perIp; i++) {
-      assertNull(admission.admit(new FakeSession("again" + i)), "slot " + i + " is free again");
+      assertNull(admission.connect(ADDRESS), "slot " + i + " is free again");
     }
-    assertTrue(admission.admit(new FakeSession("one-more")) != null, "and the limit still holds");
+    assertTrue(admission.connect(ADDRESS) != null, "and the limit still holds");
+    assertNull(admission.connect("127.0.0.3"), "another address is not affected");
   }
 }

@@ -35,17 +35,44 @@ public final class LineClient implements AutoCloseable {
 
   /** Connects, giving up after {@link #WAIT} (a host cut off never answers). */
   public LineClient(String host, int port) throws IOException {
-    socket = new Socket();
-    socket.connect(new InetSocketAddress(host, port), Math.toIntExact(WAIT.toMillis()));
+    this(host, port, null);
+  }
+
+  /**
+   * The same from that local address (e.g. {@code 127.0.0.2}: a client from another address on
+   * loopback); null for any.
+   */
+  public LineClient(String host, int port, String localAddress) throws IOException {
+    this(connect(localAddress, host, port));
+  }
+
+  /**
+   * Reads and writes lines on a connected socket (e.g. a TLS socket, or one from another address).
+   */
+  public LineClient(Socket socket) throws IOException {
+    this.socket = socket;
     socket.setTcpNoDelay(true);
     out = socket.getOutputStream();
-    Thread reader = new Thread(this::read, "line-client-" + port);
+    Thread reader = new Thread(this::read, "line-client-" + socket.getPort());
     reader.setDaemon(true);
     reader.start();
   }
 
   public LineClient(int port) throws IOException {
     this("127.0.0.1", port);
+  }
+
+  /**
+   * A socket connected from the local address {@code from} (null: any), giving up after {@link
+   * #WAIT}: a host cut off never answers.
+   */
+  public static Socket connect(String from, String host, int port) throws IOException {
+    Socket s = new Socket();
+    if (from != null) {
+      s.bind(new InetSocketAddress(from, 0));
+    }
+    s.connect(new InetSocketAddress(host, port), Math.toIntExact(WAIT.toMillis()));
+    return s;
   }
 
   private void read() {
@@ -157,7 +184,18 @@ public final class LineClient implements AutoCloseable {
   /** The same on that host. */
   public static LineClient login(String host, int port, String nick)
       throws IOException, InterruptedException {
-    LineClient c = new LineClient(host, port);
+    return login(host, port, null, nick);
+  }
+
+  /** The same on that host from that local address (null for any). */
+  public static LineClient login(String host, int port, String localAddress, String nick)
+      throws IOException, InterruptedException {
+    return login(new LineClient(host, port, localAddress), nick);
+  }
+
+  /** The same over a connected client. */
+  public static LineClient login(LineClient c, String nick)
+      throws IOException, InterruptedException {
     try {
       c.expectPrompt("Nickname:");
       c.send(nick);

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -60,6 +61,17 @@ public final class ParleyProcess implements AutoCloseable {
   public static ParleyProcess launch(List<String> jvmFlags, String... args) throws IOException {
     return new ParleyProcess(
         new ProcessBuilder(command(jvmFlags, args)).start(), "127.0.0.1", null);
+  }
+
+  /**
+   * Starts {@code java -jar parley.jar args...} with these variables added to this JVM's
+   * environment, without waiting.
+   */
+  public static ParleyProcess launchWithEnv(Map<String, String> env, String... args)
+      throws IOException {
+    ProcessBuilder pb = new ProcessBuilder(command(List.of("-Xmx512m"), args));
+    pb.environment().putAll(env);
+    return new ParleyProcess(pb.start(), "127.0.0.1", null);
   }
 
   /**
@@ -201,6 +213,12 @@ public final class ParleyProcess implements AutoCloseable {
     if (!process.waitFor(30, TimeUnit.SECONDS)) {
       throw new AssertionError("parley (pid " + process.pid() + ") still alive after kill -9");
     }
+  }
+
+  /** SIGHUP, as {@code systemctl reload} sends it. */
+  public void hangUp() throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(process.pid())).start();
+    assertTrue(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -HUP");
   }
 
   /** SIGTERM, as a service manager stops it. */

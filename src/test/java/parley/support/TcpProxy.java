@@ -17,6 +17,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ({@link #cut}), or drop only the browser's side so that the server still believes the old
  * connection alive ({@link #dropClientsOnly}). Plain threads and sockets, so it behaves the same
  * however busy the server is.
+ *
+ * <p>It can also stand in for a load balancer that sends the PROXY protocol: {@link #sendingHeader}
+ * connects to the server from a chosen local address and writes a header first.
  */
 public final class TcpProxy implements AutoCloseable {
   private final ServerSocket listener;
@@ -27,10 +30,32 @@ public final class TcpProxy implements AutoCloseable {
   private final List<Socket> orphans = new CopyOnWriteArrayList<>();
 
   private final AtomicInteger accepted = new AtomicInteger();
+
+  /** The local address to connect to the server from. */
+  private final InetAddress from;
+
+  /** The bytes written to the server first on each connection, or null. */
+  private volatile byte[] header;
+
   private volatile boolean refusing;
   private volatile boolean closed;
 
   public TcpProxy(int targetPort) throws IOException {
+    this(targetPort, InetAddress.getLoopbackAddress(), null);
+  }
+
+  /**
+   * A proxy that connects to the server from {@code from} (e.g. 127.0.0.2) and writes {@code
+   * header} (a PROXY protocol header, or null for none) before the client's bytes.
+   */
+  public static TcpProxy sendingHeader(int targetPort, String from, byte[] header)
+      throws IOException {
+    return new TcpProxy(targetPort, InetAddress.getByName(from), header);
+  }
+
+  private TcpProxy(int targetPort, InetAddress from, byte[] header) throws IOException {
+    this.from = from;
+    this.header = header;
     this.targetPort = targetPort;
     this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     Thread acceptor = new Thread(this::accept, "tcp-proxy-" + port());
@@ -50,6 +75,11 @@ public final class TcpProxy implements AutoCloseable {
   }
 
   /** Connections accepted so far, refused ones included. */
+  /** The header for the next connections (null: none). */
+  public void header(byte[] bytes) {
+    this.header = bytes;
+  }
+
   public int accepted() {
     return accepted.get();
   }
@@ -102,11 +132,16 @@ public final class TcpProxy implements AutoCloseable {
       }
       try {
         Socket upstream = new Socket();
+        upstream.bind(new InetSocketAddress(from, 0));
         upstream.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort), 5000);
         client.setTcpNoDelay(true);
         upstream.setTcpNoDelay(true);
         open.add(client);
         open.add(upstream);
+        byte[] first = header;
+        if (first != null) {
+          upstream.getOutputStream().write(first);
+        }
         pump(client, upstream);
         pump(upstream, client);
       } catch (IOException e) {

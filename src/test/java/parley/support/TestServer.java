@@ -31,6 +31,8 @@ public final class TestServer implements AutoCloseable {
             .put("dataDir", data.toString())
             .put("telnet", new JsonObject().put("port", 0))
             .put("http", new JsonObject().put("port", 0))
+            // no drain with /ready down before a stop: nothing balances these servers
+            .put("shutdown", new JsonObject().put("drainMs", 0))
             .mergeIn(overrides, true);
     try {
       return new TestServer(

@@ -8,6 +8,7 @@ import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.http.WebSocketFrameType;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 /**
@@ -29,6 +31,7 @@ public final class WsClient implements AutoCloseable {
   private final BlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
   private final List<JsonObject> seen = new ArrayList<>();
   private volatile boolean closed;
+  private final AtomicInteger pings = new AtomicInteger();
 
   private WsClient(WebSocketClient client, ClientWebSocket ws) {
     this.client = client;
@@ -36,6 +39,13 @@ public final class WsClient implements AutoCloseable {
     // handlers go on before connecting: a server may send a frame and close at once
     ws.textMessageHandler(t -> frames.add(new JsonObject(t)));
     ws.closeHandler(v -> closed = true);
+    // Vert.x answers each ping with a pong itself, as browsers do
+    ws.frameHandler(
+        f -> {
+          if (f.type() == WebSocketFrameType.PING) {
+            pings.incrementAndGet();
+          }
+        });
   }
 
   public static WsClient connect(Vertx vertx, int port) throws Exception {
@@ -173,6 +183,15 @@ public final class WsClient implements AutoCloseable {
 
   public void resume() {
     ws.resume();
+  }
+
+  /** Ping frames received from the server. */
+  public int pings() {
+    return pings.get();
+  }
+
+  public boolean isClosed() {
+    return closed;
   }
 
   public int localPort() {

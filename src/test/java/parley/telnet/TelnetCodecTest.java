@@ -16,7 +16,7 @@ class TelnetCodecTest {
 
   static final int IAC = 255, DONT = 254, DO = 253, WONT = 252, WILL = 251, SB = 250, SE = 240;
   static final int NOP = 241, IP = 244, AYT = 246, EC = 247, EL = 248, GA = 249, DM = 242;
-  static final int ECHO = 1, SGA = 3, TTYPE = 24, NAWS = 31, LINEMODE = 34;
+  static final int ECHO = 1, SGA = 3, TM = 6, TTYPE = 24, NAWS = 31, LINEMODE = 34;
 
   private static List<String> events(byte[] stream) {
     return Recorder.run(2000, stream).events();
@@ -70,6 +70,33 @@ class TelnetCodecTest {
     // repeated agreement changes nothing
     in.feed(bytes(IAC, DO, ECHO, IAC, WILL, TTYPE, IAC, WILL, NAWS));
     assertArrayEquals(new byte[0], in.takeOutput());
+  }
+
+  @Test
+  void timingMarkProbesAreAnsweredEitherWayAndNeverNegotiated() {
+    Recorder r = new Recorder();
+    TelnetInput in = new TelnetInput(r);
+    in.greeting();
+    assertFalse(in.speaksTelnet(), "nothing heard yet");
+    in.feed(bytes("alice\r\n"));
+    assertFalse(in.speaksTelnet(), "a raw client (nc) sends only text");
+    in.feed(bytes(IAC, WONT, NAWS));
+    assertTrue(in.speaksTelnet(), "it answered the greeting");
+    in.takeOutput();
+    in.probe();
+    assertArrayEquals(bytes(IAC, DO, TM), in.takeOutput());
+    // Debian's telnet answers WILL, commons-net's TelnetClient WONT: neither gets a reply
+    in.feed(bytes(IAC, WILL, TM));
+    assertArrayEquals(new byte[0], in.takeOutput());
+    in.probe();
+    in.probe();
+    assertArrayEquals(bytes(IAC, DO, TM, IAC, DO, TM), in.takeOutput(), "each probe is sent");
+    in.feed(bytes(IAC, WONT, TM, IAC, WILL, TM));
+    assertArrayEquals(new byte[0], in.takeOutput());
+    // an unsolicited WILL TIMING-MARK is refused like any unsupported option
+    in.feed(bytes(IAC, WILL, TM));
+    assertArrayEquals(bytes(IAC, DONT, TM), in.takeOutput());
+    assertEquals(List.of("line:alice"), r.events);
   }
 
   @Test
