@@ -36,6 +36,9 @@ public record Account(
   /** The most rooms an account remembers; a new room beyond that is not remembered. */
   public static final int MAX_ROOMS = 100;
 
+  /** How a ban or mute names an account, as typed: {@code account:NAME}. */
+  public static final String MASK_PREFIX = "account:";
+
   /**
    * A session token as stored: the hash of the token ({@link Credentials#tokenHash}), what it may
    * be used for, and when it was made.
@@ -68,6 +71,24 @@ public record Account(
   /** The key it is stored and looked up by: the nickname's key. */
   public String key() {
     return Nick.key(name);
+  }
+
+  /**
+   * The mask under which bans and mutes of the account {@code name} are kept: {@code account:} and
+   * the nickname's key. No address or nickname has this form (nicknames have no ':').
+   */
+  public static String mask(String name) {
+    return MASK_PREFIX + Nick.key(name);
+  }
+
+  /**
+   * The account named by a ban or mute target typed as {@code account:NAME} (the prefix in any
+   * case), or null when the target is not of that form.
+   */
+  public static String masked(String target) {
+    return target.regionMatches(true, 0, MASK_PREFIX, 0, MASK_PREFIX.length())
+        ? target.substring(MASK_PREFIX.length())
+        : null;
   }
 
   /** Whether the account may act as {@code role}: an admin may do what a moderator may. */

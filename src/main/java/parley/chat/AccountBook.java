@@ -92,6 +92,16 @@ public final class AccountBook {
     return true;
   }
 
+  /** Whether some account holds {@code role}. */
+  public boolean anyHolds(Role role) {
+    for (Account a : accounts.values()) {
+      if (a.roles().contains(role)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /**
    * Adds a token (the account's oldest goes beyond {@link Account#MAX_TOKENS}). False when there is
    * no such account, or the hash belongs to another account.

@@ -164,6 +164,14 @@ public sealed interface Action {
     }
   }
 
+  /** {@code /grant} ({@code granted}) or {@code /revoke} a role of the account {@code name}. */
+  record SetRole(String name, Role role, boolean granted) implements Action {
+    @Override
+    public <R> R accept(Handler<R> v) {
+      return v.setRole(this);
+    }
+  }
+
   // ---- accounts: the records hold passwords, so their toString never shows them ----
 
   /** Register the session's nickname with this password. */
@@ -277,5 +285,7 @@ public sealed interface Action {
     R logout(Logout x);
 
     R dropAccount(DropAccount x);
+
+    R setRole(SetRole x);
   }
 }

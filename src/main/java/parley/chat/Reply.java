@@ -3,6 +3,7 @@ package parley.chat;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** Something said to one session only. Each transport renders it its own way. */
 public sealed interface Reply {
@@ -68,11 +69,19 @@ public sealed interface Reply {
    * @param room null for everyone on the server
    * @param addresses the client address of each listed user connected to this node, by nickname:
    *     for operators only, empty for everyone else
+   * @param accounts the roles of each listed user whose nickname is a registered account (empty for
+   *     none), by nickname; guests are not in it
    */
-  record Who(String room, List<UserRecord> users, Instant now, Map<String, String> addresses)
+  record Who(
+      String room,
+      List<UserRecord> users,
+      Instant now,
+      Map<String, String> addresses,
+      Map<String, Set<Role>> accounts)
       implements Reply {
     public Who {
       addresses = Map.copyOf(addresses);
+      accounts = Map.copyOf(accounts);
     }
 
     @Override

@@ -80,6 +80,7 @@ public final class RaftChatStore implements ChatStore, AutoCloseable {
   private volatile BiConsumer<String, String> lost = (room, nick) -> {};
   private volatile BiConsumer<String, String> nickLost = (sessionId, nick) -> {};
   private final List<Consumer<Boolean>> writable = new CopyOnWriteArrayList<>();
+  private volatile Consumer<String> roles = name -> {};
   private final AtomicBoolean reconciling = new AtomicBoolean();
 
   /** Numbers this process's appends, for their client message ids. */
@@ -159,6 +160,8 @@ public final class RaftChatStore implements ChatStore, AutoCloseable {
         && l.index() > startIndex
         && l.restriction().kind() == RestrictionKind.MUTE) {
       unmuted.accept(l.restriction().mask());
+    } else if (change instanceof Applied.RolesSet rs && rs.index() > startIndex) {
+      roles.accept(rs.name());
     } else if (change instanceof Applied.Restored) {
       vertx.runOnContext(v -> reconcile());
     }
@@ -485,6 +488,16 @@ public final class RaftChatStore implements ChatStore, AutoCloseable {
   @Override
   public Future<Boolean> setRole(String name, Role role, boolean granted) {
     return flag(new Commands.SetRole(name, role.label(), granted));
+  }
+
+  @Override
+  public Future<Boolean> anyHolds(Role role) {
+    return Future.succeededFuture(raft.state().anyHolds(role));
+  }
+
+  @Override
+  public void onRoles(Consumer<String> account) {
+    this.roles = account;
   }
 
   @Override

@@ -6,6 +6,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import parley.chat.Account;
@@ -14,37 +15,44 @@ import parley.chat.ErrorCode;
 import parley.chat.Nick;
 import parley.chat.PasswordHash;
 import parley.chat.Reply;
+import parley.chat.Role;
 import parley.chat.SessionState;
 import parley.chat.WrongPasswords;
 import parley.store.ChatStore;
 
 /**
- * Registered nicknames (docs/ACCOUNTS.md): the login check for a registered nickname and {@code
- * /register}, {@code /identify}, {@code /password}, {@code /logout}, {@code /drop}. Passwords are
- * hashed and checked off the event loop ({@code executeBlocking}), on this node: only the hash goes
- * to the store. No password is ever logged or sent anywhere.
+ * Registered nicknames (docs/ACCOUNTS.md): the login check for a registered nickname (refused when
+ * the account is banned), {@code /register}, {@code /identify}, {@code /password}, {@code /logout},
+ * {@code /drop}, and roles: a session logged in to an account has its roles ({@code /grant}, {@code
+ * /revoke}; a change reaches the account's sessions on every node through {@link
+ * ChatStore#onRoles}). Passwords are hashed and checked off the event loop ({@code
+ * executeBlocking}), on this node: only the hash goes to the store. No password is ever logged or
+ * sent anywhere.
  */
 final class Accounts {
   private static final Logger LOG = LoggerFactory.getLogger(Accounts.class);
 
   private final Vertx vertx;
   private final ChatStore store;
+  private final Nicknames nicknames;
   private final Clock clock;
   private final int iterations;
   private final WrongPasswords wrong = WrongPasswords.standard();
   private final SecureRandom random = new SecureRandom();
 
-  Accounts(Vertx vertx, ChatStore store, Clock clock, int iterations) {
+  Accounts(Vertx vertx, ChatStore store, Nicknames nicknames, Clock clock, int iterations) {
     this.vertx = vertx;
     this.store = store;
+    this.nicknames = nicknames;
     this.clock = clock;
     this.iterations = iterations;
   }
 
   /**
    * Before a session takes {@code nick} at login: true when it may (the nick is not registered, or
-   * {@code password} is its account's), and then {@code st.account} is set for a registered one.
-   * Otherwise the request got an error and the session may try again.
+   * {@code password} is its account's and the account is not banned), and then {@code st.account}
+   * and {@code st.roles} are set for a registered one. Otherwise the request got an error and the
+   * session may try again.
    */
   Future<Boolean> mayTake(Request r, String nick, String password) {
     return store
@@ -61,12 +69,23 @@ final class Accounts {
               return check(r, account, password)
                   .map(
                       ok -> {
-                        if (ok) {
-                          r.state().account = account.name();
+                        if (ok && notBanned(r, account)) {
+                          logIn(r.state(), account);
+                          return true;
                         }
-                        return ok;
+                        return false;
                       });
             });
+  }
+
+  /**
+   * After a welcome: tells a session logged in to an account with a role what it may do, in one
+   * notice line.
+   */
+  void greet(Request r) {
+    if (!r.state().roles.isEmpty()) {
+      r.reply(new Reply.Notice("You are " + powers(r.state().roles)));
+    }
   }
 
   /** {@code /nick} to a registered nickname needs its account. */
@@ -137,9 +156,10 @@ final class Accounts {
               return check(r, account, password)
                   .map(
                       ok -> {
-                        if (ok) {
-                          st.account = account.name();
+                        if (ok && notBanned(r, account)) {
+                          logIn(st, account);
                           r.reply(new Reply.Notice("You are logged in as " + account.name() + "."));
+                          greet(r);
                         }
                         return null;
                       });
@@ -191,6 +211,7 @@ final class Accounts {
     }
     String name = st.account;
     st.account = null;
+    st.roles = Set.of();
     r.reply(
         new Reply.Notice(
             "You are logged out of "
@@ -217,11 +238,130 @@ final class Accounts {
                 r.reply(StoreErrors.reply(ar.cause(), "your account was not deleted"));
               } else if (Boolean.TRUE.equals(ar.result())) {
                 st.account = null;
+                st.roles = Set.of();
                 LOG.info("{} dropped the account {}", r.session().id(), name);
                 r.reply(
                     new Reply.Notice("The account " + name + " is deleted; the nickname is free."));
               }
             });
+  }
+
+  /** {@code /grant} ({@code granted}) or {@code /revoke}: admins only (the chat core checks). */
+  void setRole(Request r, String name, Role role, boolean granted) {
+    String what = (granted ? "grant of " : "revoke of ") + role.label() + " to " + name;
+    store
+        .account(name)
+        .compose(
+            account -> {
+              if (account == null) {
+                r.reply(
+                    new Reply.Error(
+                        ErrorCode.NO_ACCOUNT,
+                        name + " is not a registered account: only accounts hold roles"));
+                return Future.succeededFuture();
+              }
+              if (account.roles().contains(role) == granted) {
+                r.reply(
+                    new Reply.Notice(
+                        account.name()
+                            + (granted ? " is already " : " is not ")
+                            + article(role)
+                            + "."));
+                return Future.succeededFuture();
+              }
+              return store
+                  .setRole(account.name(), role, granted)
+                  .map(
+                      set -> {
+                        LOG.info(
+                            "{} ({}) {} {} the role {}",
+                            r.session().id(),
+                            r.state().nick,
+                            granted ? "gave" : "took from",
+                            account.name(),
+                            role.label());
+                        r.reply(
+                            new Reply.Notice(
+                                "Done: "
+                                    + account.name()
+                                    + (granted ? " is now " : " is no longer ")
+                                    + article(role)
+                                    + "."));
+                        return null;
+                      });
+            })
+        .onFailure(err -> r.reply(StoreErrors.reply(err, "not done: the " + what)));
+  }
+
+  /**
+   * The store set the roles of the account {@code name} (on any node): this node's sessions logged
+   * in to it get them at once, and are told. Called on any thread.
+   */
+  void rolesSet(String name) {
+    String key = Nick.key(name);
+    for (Session s : nicknames.sessions()) {
+      s.context()
+          .runOnContext(
+              v -> {
+                SessionState st = s.state();
+                if (st.account == null || !Nick.key(st.account).equals(key)) {
+                  return;
+                }
+                store
+                    .account(name)
+                    .onSuccess(
+                        account -> {
+                          Set<Role> now = account == null ? Set.of() : account.roles();
+                          if (st.account == null || now.equals(st.roles)) {
+                            return;
+                          }
+                          st.roles = now;
+                          LOG.info("{} ({}) has the roles {} now", s.id(), st.nick, now);
+                          s.reply(
+                              new Reply.Notice(
+                                  now.isEmpty()
+                                      ? "You are no longer an operator."
+                                      : "You are now " + powers(now)));
+                        });
+              });
+    }
+  }
+
+  /** What an account with these roles is and may do: "an admin: ... are yours." */
+  static String powers(Set<Role> roles) {
+    return roles.contains(Role.ADMIN)
+        ? "an admin: /grant, /revoke, /kick, /mute, /ban and /unban are yours."
+        : "a moderator: /kick, /mute, /ban and /unban are yours.";
+  }
+
+  private static String article(Role role) {
+    return (role == Role.ADMIN ? "an " : "a ") + role.label();
+  }
+
+  private static void logIn(SessionState st, Account account) {
+    st.account = account.name();
+    st.roles = account.roles();
+  }
+
+  /** False, with an error reply, when the account is banned. */
+  private boolean notBanned(Request r, Account account) {
+    var ban = store.banned(Account.mask(account.name()), clock.instant());
+    if (ban == null) {
+      return true;
+    }
+    LOG.warn(
+        "{} from {}: login to the banned account {} refused",
+        r.session().id(),
+        r.session().address(),
+        account.name());
+    r.reply(
+        new Reply.Error(
+            ErrorCode.BANNED,
+            "the account "
+                + account.name()
+                + " is banned"
+                + (ban.until() == null ? "" : " until " + ban.until())));
+    return false;
   }
 
   /**

@@ -106,7 +106,8 @@ public final class ChatService {
             store,
             nicknames,
             admission);
-    this.accounts = new Accounts(vertx, store, clock, config.accounts().hashIterations());
+    this.accounts =
+        new Accounts(vertx, store, nicknames, clock, config.accounts().hashIterations());
     this.commands =
         new Commands(
             config, store, clock, rooms, nicknames, privateMessages, moderation, accounts, metrics);
@@ -125,6 +126,7 @@ public final class ChatService {
         writable -> tellEveryone(writable ? StoreErrors.BACK : StoreErrors.CUT_OFF));
     // bans and mutes are applied by the store on every node; each node acts on its own sessions
     store.onModeration(moderation::banned, moderation::muted, moderation::unmuted);
+    store.onRoles(accounts::rolesSet);
     int idle = config.limits().idleTimeoutSeconds();
     if (idle > 0) {
       vertx.setPeriodic(Math.max(1000, Math.min(30_000, idle * 500L)), t -> closeIdle(idle));
@@ -228,6 +230,7 @@ public final class ChatService {
               metrics.loggedIn();
               String current = store.epoch();
               r.reply(new Reply.Welcome(nick, node, config.motd(), current));
+              accounts.greet(r);
               Map<String, Long> wanted = resume.isEmpty() ? Map.of(config.room(), 0L) : resume;
               if (epoch != null && !epoch.equals(current)) {
                 LOG.info(

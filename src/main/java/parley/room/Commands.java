@@ -5,12 +5,14 @@ import java.time.Duration;
 import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import parley.chat.Account;
 import parley.chat.Action;
 import parley.chat.ChatEvent;
 import parley.chat.ChatEvent.Type;
 import parley.chat.Emoji;
 import parley.chat.ErrorCode;
 import parley.chat.Reply;
+import parley.chat.Role;
 import parley.chat.RoomName;
 import parley.chat.SessionState;
 import parley.config.ParleyConfig;
@@ -73,6 +75,9 @@ final class Commands {
     SessionState st = r.state();
     Instant now = clock.instant();
     ChatStore.Mute mute = store.muted(st.nick, now);
+    if (mute == null && st.account != null) {
+      mute = store.muted(Account.mask(st.account), now);
+    }
     if (mute != null) {
       r.reply(
           new Reply.Error(
@@ -179,7 +184,7 @@ final class Commands {
       rooms.who(
           r,
           a.room(),
-          r.state().op
+          r.state().may(Role.MODERATOR)
               ? nick -> {
                 Session s = nicknames.session(nick);
                 return s == null ? null : s.address();
@@ -289,6 +294,12 @@ final class Commands {
     @Override
     public Void dropAccount(Action.DropAccount a) {
       accounts.drop(r, a.password());
+      return null;
+    }
+
+    @Override
+    public Void setRole(Action.SetRole a) {
+      accounts.setRole(r, a.name(), a.role(), a.granted());
       return null;
     }
 

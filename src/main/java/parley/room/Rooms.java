@@ -15,10 +15,12 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import parley.chat.Account;
 import parley.chat.ChatEvent;
 import parley.chat.ChatEvent.Type;
 import parley.chat.ErrorCode;
 import parley.chat.Reply;
+import parley.chat.Role;
 import parley.chat.RoomName;
 import parley.chat.SessionState;
 import parley.chat.Transcript;
@@ -214,17 +216,37 @@ final class Rooms {
                             }));
     listed.onSuccess(
         list -> {
-          Map<String, String> addresses = new HashMap<>();
-          if (addressOf != null) {
-            for (UserRecord u : list) {
-              String address = addressOf.apply(u.nick());
-              if (address != null) {
-                addresses.put(u.nick(), address);
-              }
-            }
+          List<Future<Account>> accounts = new ArrayList<>(list.size());
+          for (UserRecord u : list) {
+            accounts.add(store.account(u.nick()));
           }
-          r.reply(new Reply.Who(room, list, clock.instant(), addresses));
+          Future.all(accounts).onSuccess(v -> who(r, room, list, accounts, addressOf));
         });
+  }
+
+  private void who(
+      Request r,
+      String room,
+      List<UserRecord> list,
+      List<Future<Account>> accounts,
+      Function<String, String> addressOf) {
+    Map<String, Set<Role>> registered = new HashMap<>();
+    for (int i = 0; i < list.size(); i++) {
+      Account a = accounts.get(i).result();
+      if (a != null) {
+        registered.put(list.get(i).nick(), a.roles());
+      }
+    }
+    Map<String, String> addresses = new HashMap<>();
+    if (addressOf != null) {
+      for (UserRecord u : list) {
+        String address = addressOf.apply(u.nick());
+        if (address != null) {
+          addresses.put(u.nick(), address);
+        }
+      }
+    }
+    r.reply(new Reply.Who(room, list, clock.instant(), addresses, registered));
   }
 
   /**

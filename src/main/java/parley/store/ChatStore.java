@@ -251,6 +251,16 @@ public interface ChatStore {
   /** Grants ({@code granted}) or revokes a role; false when there is no such account. */
   Future<Boolean> setRole(String name, Role role, boolean granted);
 
+  /** Whether some account holds {@code role}. Read from this node's state. */
+  Future<Boolean> anyHolds(Role role);
+
+  /**
+   * Tells {@code account} the name of an account whose roles were set ({@link #setRole}, wherever
+   * it was made), on every node, once {@link #account} there reflects it; so a node gives its own
+   * sessions of that account their new powers. May be called on any thread; must not block.
+   */
+  void onRoles(Consumer<String> account);
+
   /**
    * Adds a session token (its hash); the account's oldest goes beyond {@link Account#MAX_TOKENS}.
    * False when there is no such account.

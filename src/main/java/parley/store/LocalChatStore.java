@@ -68,6 +68,7 @@ public final class LocalChatStore implements ChatStore {
   private final Map<String, Mute> mutes = new ConcurrentHashMap<>();
 
   private final List<ModerationHandlers> handlers = new CopyOnWriteArrayList<>();
+  private final List<Consumer<String>> roleHandlers = new CopyOnWriteArrayList<>();
 
   private record ModerationHandlers(
       Consumer<BanList.Ban> banned, Consumer<Mute> muted, Consumer<String> unmuted) {}
@@ -322,7 +323,23 @@ public final class LocalChatStore implements ChatStore {
 
   @Override
   public Future<Boolean> setRole(String name, Role role, boolean granted) {
-    return durable(accounts.change(b -> b.setRole(name, role, granted)));
+    return durable(accounts.change(b -> b.setRole(name, role, granted)))
+        .onSuccess(
+            set -> {
+              if (set) {
+                roleHandlers.forEach(h -> h.accept(name));
+              }
+            });
+  }
+
+  @Override
+  public Future<Boolean> anyHolds(Role role) {
+    return Future.succeededFuture(accounts.read(b -> b.anyHolds(role)));
+  }
+
+  @Override
+  public void onRoles(Consumer<String> account) {
+    roleHandlers.add(account);
   }
 
   @Override

@@ -6,12 +6,14 @@ import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Pattern;
 import parley.chat.ChatEvent;
 import parley.chat.Durations;
 import parley.chat.Emoji;
 import parley.chat.Nick;
 import parley.chat.Reply;
+import parley.chat.Role;
 import parley.chat.RoomInfo;
 import parley.chat.RoomName;
 import parley.chat.UserRecord;
@@ -119,6 +121,19 @@ public final class TelnetFormat {
     }
     int c = NICK_COLORS[Math.floorMod(Nick.key(nick).hashCode(), NICK_COLORS.length)];
     return "\u001b[" + c + "m" + nick + RESET;
+  }
+
+  /**
+   * A /who line's mark of a registered nickname, with its account's roles: {@code " registered
+   * (admin)"}; empty for a guest ({@code roles} null).
+   */
+  private static String registered(Set<Role> roles) {
+    if (roles == null) {
+      return "";
+    }
+    List<String> labels = new ArrayList<>(roles.size());
+    roles.forEach(r -> labels.add(r.label()));
+    return "  registered" + (labels.isEmpty() ? "" : " (" + String.join(", ", labels) + ")");
   }
 
   private static String dim(String text, boolean color) {
@@ -247,6 +262,7 @@ public final class TelnetFormat {
                       + String.format("%-6s", Durations.format(idle))
                       + "  on "
                       + u.node()
+                      + registered(w.accounts().get(u.nick()))
                       + (w.addresses().containsKey(u.nick())
                           ? "  from " + w.addresses().get(u.nick())
                           : ""));

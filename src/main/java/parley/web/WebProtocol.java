@@ -5,9 +5,11 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import parley.chat.ChatEvent;
 import parley.chat.ErrorCode;
 import parley.chat.Reply;
+import parley.chat.Role;
 import parley.chat.UserRecord;
 import parley.room.Encoding;
 import parley.wire.EventJson;
@@ -124,6 +126,13 @@ public final class WebProtocol {
                     .put("node", u.node())
                     .put(
                         "idle", Math.max(0, Duration.between(u.lastActive(), w.now()).toSeconds()));
+            Set<Role> roles = w.accounts().get(u.nick());
+            user.put("account", roles != null);
+            if (roles != null && !roles.isEmpty()) {
+              JsonArray labels = new JsonArray();
+              roles.forEach(role -> labels.add(role.label()));
+              user.put("roles", labels);
+            }
             String address = w.addresses().get(u.nick());
             if (address != null) {
               user.put("address", address);

@@ -213,4 +213,28 @@ public interface AccountContract {
     assertEquals(List.of(), await(s.takeOffline("alice")), "the new account has no old mail");
     assertNull(await(s.accountByToken("token-hash-1")));
   }
+
+  @Test
+  default void roleChangesAreReportedOnEveryNodeAndAdminsAreFound() throws Exception {
+    ChatStore s = store();
+    ChatStore p = peerOf(s);
+    List<String> reported = java.util.Collections.synchronizedList(new ArrayList<>());
+    p.onRoles(reported::add);
+    assertFalse(await(s.anyHolds(Role.ADMIN)), "no admin in a new store");
+    assertTrue(await(s.register(Account.create("Alice", hash(1), AT0))));
+    assertTrue(await(s.register(Account.create("bob", hash(2), AT0))));
+    assertTrue(await(s.setRole("alice", Role.MODERATOR, true)));
+    assertFalse(await(s.anyHolds(Role.ADMIN)), "a moderator is no admin");
+    assertTrue(await(s.anyHolds(Role.MODERATOR)));
+    assertFalse(await(s.setRole("nobody", Role.ADMIN, true)), "no account, nothing reported");
+    assertTrue(await(s.setRole("bob", Role.ADMIN, true)));
+    assertTrue(await(s.anyHolds(Role.ADMIN)), "read on the node that wrote");
+    assertTrue(await(s.setRole("bob", Role.ADMIN, false)));
+    assertFalse(await(s.anyHolds(Role.ADMIN)), "the only admin was revoked");
+    parley.support.Eventually.within(java.time.Duration.ofSeconds(10))
+        .pollInterval(java.time.Duration.ofMillis(20))
+        .untilAsserted(() -> assertEquals(List.of("alice", "bob", "bob"), List.copyOf(reported)));
+    assertFalse(await(p.anyHolds(Role.ADMIN)), "the other node agrees");
+    assertTrue(await(p.anyHolds(Role.MODERATOR)));
+  }
 }

@@ -243,13 +243,13 @@ public final class ParleyState {
       leave(index, l.room(), session(l.node(), l.sessionId()), "left", changes);
       r = new Done(epoch);
     } else {
-      r = applyToAccounts(c);
+      r = applyToAccounts(index, c, changes);
     }
     return new Outcome(r, changes);
   }
 
   /** The account commands, by the rules of {@link AccountBook}. */
-  private Result applyToAccounts(Command c) {
+  private Result applyToAccounts(long index, Command c, List<Applied> changes) {
     if (c instanceof Commands.Register reg) {
       PasswordHash hash = parseHash(reg.passwordHash());
       return new Flag(
@@ -263,7 +263,11 @@ public final class ParleyState {
       return new Flag(accounts.drop(d.name()));
     } else if (c instanceof Commands.SetRole sr) {
       Role role = Role.parse(sr.role());
-      return new Flag(role != null && accounts.setRole(sr.name(), role, sr.granted()));
+      boolean set = role != null && accounts.setRole(sr.name(), role, sr.granted());
+      if (set) {
+        changes.add(new Applied.RolesSet(index, sr.name()));
+      }
+      return new Flag(set);
     } else if (c instanceof Commands.AddToken t) {
       return new Flag(
           accounts.addToken(
@@ -648,6 +652,11 @@ public final class ParleyState {
   /** The account registered for that nickname (case-insensitively), or null. */
   public synchronized Account account(String name) {
     return accounts.get(name);
+  }
+
+  /** Whether some account holds {@code role}. */
+  public synchronized boolean anyHolds(Role role) {
+    return accounts.anyHolds(role);
   }
 
   /** The account holding a token with that hash, or null. */
