@@ -10,6 +10,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -167,12 +168,17 @@ final class Moderation {
               } else {
                 LOG.info(
                     "{} ({}) made the account {} the first admin", s.id(), s.state().nick, account);
+                // at once, before the reply (the store's report of the change comes later)
+                EnumSet<Role> roles = EnumSet.of(Role.ADMIN);
+                roles.addAll(s.state().roles);
+                s.state().roles = roles;
                 r.reply(
                     new Reply.Notice(
                         "The account "
                             + account
-                            + " is the first admin. Operators are accounts now: give roles with"
-                            + " /grant NICK admin|moderator."));
+                            + " is the first admin; operators are accounts now (/grant NICK"
+                            + " admin|moderator). You are now "
+                            + Accounts.powers(roles)));
               }
             });
   }

@@ -61,8 +61,8 @@ class RolesTest {
   private WsClient firstAdmin(String nick) throws Exception {
     WsClient c = registered(nick);
     c.say("/op " + OPERATOR_PASSWORD);
-    expectNotice(c, "is the first admin");
-    expectNotice(c, "You are now an admin");
+    JsonObject made = expectNotice(c, "is the first admin");
+    assertTrue(made.getString("text").contains("You are now an admin: /grant"), made.encode());
     return c;
   }
 
@@ -89,8 +89,10 @@ class RolesTest {
       root.say("/op not-the-password");
       expectError(root, "wrong_password");
       root.say("/op " + OPERATOR_PASSWORD);
-      expectNotice(root, "The account root is the first admin");
-      expectNotice(root, "You are now an admin: /grant");
+      JsonObject made = expectNotice(root, "The account root is the first admin");
+      assertTrue(made.getString("text").contains("You are now an admin: /grant"), made.encode());
+      root.say("/op " + OPERATOR_PASSWORD);
+      expectError(root, "not_available");
       try (WsClient second = registered("second")) {
         second.say("/op " + OPERATOR_PASSWORD);
         JsonObject after = expectError(second, "not_available");
