@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -23,8 +24,10 @@ import org.junit.jupiter.api.Test;
 import parley.chat.Account;
 import parley.chat.ChatEvent;
 import parley.chat.PasswordHash;
+import parley.chat.Role;
 import parley.chat.UserRecord;
 import parley.cluster.raft.RaftCluster;
+import parley.store.BanList;
 import parley.store.ReadOnlyException;
 import parley.support.LoopbackCluster;
 
@@ -129,6 +132,33 @@ class RaftChatStoreClusterTest {
       RaftChatStore s = store[i];
       await().atMost(UP).until(() -> s.account("alice").await(5, TimeUnit.SECONDS) != null);
       assertEquals(alice, s.account("alice").await(5, TimeUnit.SECONDS), "node " + i);
+    }
+  }
+
+  @Test
+  void aRoleSetOnOneNodeReachesEveryNodesSessionsAndAnAccountBanHoldsEverywhere() throws Exception {
+    List<List<String>> roles = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      roles.add(new CopyOnWriteArrayList<>());
+      store[i].onRoles(roles.get(i)::add);
+    }
+    PasswordHash hash = new PasswordHash(PasswordHash.PBKDF2_SHA256, 100_000, "c2FsdA==", "a2V5");
+    assertTrue(store[0].register(Account.create("Mod", hash, T0)).await(20, TimeUnit.SECONDS));
+    assertTrue(store[1].setRole("mod", Role.MODERATOR, true).await(20, TimeUnit.SECONDS));
+    for (int i = 0; i < 3; i++) {
+      List<String> told = roles.get(i);
+      await().atMost(UP).until(() -> told.equals(List.of("mod")));
+      assertEquals(
+          Set.of(Role.MODERATOR),
+          store[i].account("MOD").await(5, TimeUnit.SECONDS).roles(),
+          "node " + i + " has the role when it reports it");
+      assertFalse(store[i].anyHolds(Role.ADMIN).await(5, TimeUnit.SECONDS), "node " + i);
+    }
+    BanList.Ban ban = new BanList.Ban(Account.mask("Mod"), "Mod", null, "boss");
+    store[2].ban(ban).await(20, TimeUnit.SECONDS);
+    for (int i = 0; i < 3; i++) {
+      RaftChatStore s = store[i];
+      await().atMost(UP).until(() -> ban.equals(s.banned(Account.mask("mod"), Instant.now())));
     }
   }
 
