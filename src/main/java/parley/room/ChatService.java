@@ -21,6 +21,7 @@ import parley.chat.ChatEvent;
 import parley.chat.ChatEvent.Type;
 import parley.chat.Durations;
 import parley.chat.FloodGate;
+import parley.chat.LoginProof;
 import parley.chat.Reply;
 import parley.chat.SessionState;
 import parley.chat.TextHygiene;
@@ -190,7 +191,7 @@ public final class ChatService {
 
   /** {@link #login(Session, String, String, String, Map, String)} without password and epoch. */
   public Future<Boolean> login(Session s, String nick, Map<String, Long> resume, String id) {
-    return login(s, nick, null, null, resume, id);
+    return login(s, nick, LoginProof.NONE, null, resume, id);
   }
 
   /**
@@ -208,14 +209,33 @@ public final class ChatService {
    */
   public Future<Boolean> login(
       Session s, String nick, String password, String epoch, Map<String, Long> resume, String id) {
+    return login(s, nick, LoginProof.password(password), epoch, resume, id);
+  }
+
+  /**
+   * As {@link #login(Session, String, String, String, Map, String)}, with a password, a session
+   * token, or a password to register the nickname with ({@link LoginProof}).
+   */
+  public Future<Boolean> login(
+      Session s, String nick, LoginProof proof, String epoch, Map<String, Long> resume, String id) {
     Request r = new Request(s, id);
     return accounts
-        .mayTake(r, nick, password)
+        .mayTake(r, nick, proof)
         .compose(may -> may ? nicknames.claim(r, nick) : Future.succeededFuture(false))
         .compose(
-            claimed -> {
-              if (!claimed) {
+            claimed ->
+                claimed
+                    ? accounts.signIn(r, nick, proof)
+                    : Future.<Accounts.SignedIn>succeededFuture())
+        .compose(
+            signedIn -> {
+              if (signedIn == null) {
+                if (s.state().nick != null) {
+                  nicknames.release(s); // claimed, but the registration was refused
+                  s.state().nick = null;
+                }
                 s.state().account = null;
+                s.state().tokenHash = null;
                 return Future.succeededFuture(false);
               }
               LOG.info(
@@ -227,7 +247,15 @@ public final class ChatService {
                   s.address());
               metrics.loggedIn();
               String current = store.epoch();
-              r.reply(new Reply.Welcome(nick, node, config.motd(), current));
+              r.reply(
+                  new Reply.Welcome(
+                      nick,
+                      node,
+                      config.motd(),
+                      current,
+                      signedIn.account(),
+                      signedIn.roles(),
+                      signedIn.token()));
               Map<String, Long> wanted = resume.isEmpty() ? Map.of(config.room(), 0L) : resume;
               if (epoch != null && !epoch.equals(current)) {
                 LOG.info(
