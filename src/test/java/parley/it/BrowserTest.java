@@ -21,6 +21,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import parley.support.Eventually;
 import parley.support.LineClient;
 import parley.support.ParleyServerExtension;
 import parley.support.TcpProxy;
@@ -671,6 +673,53 @@ class BrowserTest {
       assertThat(conversation)
           .hasText(new String[] {"are you there, ivan?", "yes, here", "welcome back"});
     }
+  }
+
+  @Test
+  void aTokenRevokedElsewhereSendsThePageBackToThePassword() throws Exception {
+    Page page = openPage(1280, 800);
+    page.getByLabel("Nickname").fill("kim");
+    page.getByLabel("Password").fill("kims-secret-1");
+    page.getByLabel("Register as a new account").check();
+    page.locator("#login-button").click();
+    assertThat(page.locator("#conn")).hasAttribute("data-state", "online");
+    storedToken(page);
+    page.navigate("about:blank"); // the page goes away; its localStorage stays
+
+    // meanwhile kim changes the password from another client: every token of the account ends
+    try (WsClient other = WsClient.connect(server.clientVertx(), server.httpPort())) {
+      JsonObject hello =
+          new JsonObject().put("type", "hello").put("nick", "kim").put("password", "kims-secret-1");
+      Eventually.within(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(200))
+          .until(
+              () -> {
+                other.send(hello);
+                JsonObject f =
+                    other.expect(
+                        x -> "welcome".equals(x.getString("type")) || x.containsKey("code"),
+                        "welcome or error");
+                return "welcome".equals(f.getString("type")); // else nick_taken: not free yet
+              });
+      other.say("/password kims-secret-1 kims-secret-2");
+      other.expect(
+          f -> "notice".equals(f.getString("type")) && f.getString("text").contains("changed"),
+          "password changed");
+    }
+
+    page.navigate("http://127.0.0.1:" + server.httpPort() + "/chat");
+    Locator error = page.locator("#password-error");
+    assertThat(error).containsText("Your saved login has ended");
+    assertThat(page.locator("#app")).isHidden();
+    assertThat(page.getByLabel("Password")).isFocused();
+    assertEquals(null, page.evaluate("localStorage.getItem('parley.session')"));
+    shoot(page, "login-token-ended");
+    page.getByLabel("Password").fill("kims-secret-2");
+    page.getByLabel("Password").press("Enter");
+    assertThat(page.locator("#conn"))
+        .hasAttribute(
+            "data-state", "online", new LocatorAssertions.HasAttributeOptions().setTimeout(30_000));
+    assertTrue(storedToken(page).matches("[A-Za-z0-9_-]{43}"));
   }
 
   /**

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
@@ -217,9 +218,11 @@ class WebTokensTest {
   @Test
   void badTokensCountAsWrongPasswordsAndTokensAreNeverLoggedOrStored() throws Exception {
     Logger parley = (Logger) LoggerFactory.getLogger("parley");
+    Level before = parley.getLevel();
     ListAppender<ILoggingEvent> logs = new ListAppender<>();
     logs.start();
     parley.addAppender(logs);
+    parley.setLevel(Level.DEBUG);
     String token;
     try {
       token = register("fay", "fays-password-1");
@@ -238,6 +241,7 @@ class WebTokensTest {
       }
     } finally {
       parley.detachAppender(logs);
+      parley.setLevel(before);
     }
     assertTrue(
         logs.list.stream().anyMatch(e -> e.getFormattedMessage().contains("invalid session token")),
