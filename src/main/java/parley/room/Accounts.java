@@ -113,7 +113,7 @@ final class Accounts {
    */
   Future<SignedIn> signIn(Request r, String nick, LoginProof proof) {
     SessionState st = r.state();
-    boolean web = Account.Token.WEB.equals(st.via);
+    boolean web = "web".equals(st.via); // tokens are for browsers only
     if (proof.register()) {
       char[] pw = proof.password().toCharArray();
       Instant now = clock.instant();
