@@ -31,14 +31,16 @@ final class Accounts {
   private final ChatStore store;
   private final Clock clock;
   private final int iterations;
+  private final Continuity continuity;
   private final WrongPasswords wrong = WrongPasswords.standard();
   private final SecureRandom random = new SecureRandom();
 
-  Accounts(Vertx vertx, ChatStore store, Clock clock, int iterations) {
+  Accounts(Vertx vertx, ChatStore store, Clock clock, int iterations, Continuity continuity) {
     this.vertx = vertx;
     this.store = store;
     this.clock = clock;
     this.iterations = iterations;
+    this.continuity = continuity;
   }
 
   /**
@@ -118,6 +120,7 @@ final class Accounts {
                             + nick
                             + " is registered to you. Next time give its password when you log in"
                             + " (or /identify)."));
+                continuity.loggedIn(r);
               }
             });
   }
@@ -140,6 +143,7 @@ final class Accounts {
                         if (ok) {
                           st.account = account.name();
                           r.reply(new Reply.Notice("You are logged in as " + account.name() + "."));
+                          continuity.loggedIn(r);
                         }
                         return null;
                       });
@@ -190,6 +194,7 @@ final class Accounts {
       return;
     }
     String name = st.account;
+    continuity.remember(r.session(), name);
     st.account = null;
     r.reply(
         new Reply.Notice(

@@ -33,6 +33,7 @@ import parley.store.ChatStore;
  */
 final class Rooms {
   private static final Logger CHAT_LOG = LoggerFactory.getLogger("parley.chatlog");
+  private static final Logger LOG = LoggerFactory.getLogger(Rooms.class);
 
   /** How many member names a joining user is sent. */
   private static final int JOINED_NAMES = 100;
@@ -124,10 +125,14 @@ final class Rooms {
               floor[0] = snap.lastSeq();
               ChatStore.Slice slice = snap.history();
               if (!slice.events().isEmpty() || slice.missed() > 0) {
-                r.reply(new Reply.History(room, slice.events(), slice.missed(), epoch));
+                r.reply(
+                    new Reply.History(room, slice.events(), slice.missed(), epoch, sinceSeq > 0));
               }
               for (ChatEvent e : slice.events()) {
                 floor[0] = Math.max(floor[0], e.seq());
+              }
+              if (st.account != null) {
+                remember(store.seen(st.account, room, floor[0]), st.account, room);
               }
               return (Void) null;
             })
@@ -157,10 +162,23 @@ final class Rooms {
       return;
     }
     part(r.session(), room, reason);
+    if (st.account != null) {
+      // parted, not just gone: the account no longer comes back to it at login
+      remember(store.forgetRoom(st.account, room), st.account, room);
+    }
     if (room.equals(st.currentRoom)) {
       st.currentRoom = st.rooms.isEmpty() ? null : List.copyOf(st.rooms).get(st.rooms.size() - 1);
     }
     r.reply(new Reply.Left(room));
+  }
+
+  /**
+   * A write of where an account is in a room. It is not the user's request: a failure (a cut-off
+   * node) is logged, not told; the account then resumes from its earlier place.
+   */
+  private static void remember(Future<Void> write, String account, String room) {
+    write.onFailure(
+        err -> LOG.warn("room {} of account {} not remembered: {}", room, account, err.toString()));
   }
 
   /** Leaves a room on this node's side: fan-out, membership, and the leave notice. */
