@@ -232,20 +232,19 @@ public final class ChatService {
               r.reply(new Reply.Welcome(nick, node, config.motd(), store.epoch()));
               // an account without rooms asked for comes back to the rooms it was in, with what
               // it missed there; a guest, or an account that remembers none, gets the default room
-              Future<Map<String, Long>> asked =
-                  resume.isEmpty() && s.state().account != null
-                      ? continuity.remembered(s.state().account)
-                      : Future.succeededFuture(resume);
-              return asked.compose(
-                  some -> {
-                    Map<String, Long> wanted =
-                        resetIfOther(r, epoch, some.isEmpty() ? Map.of(config.room(), 0L) : some);
-                    Future<Void> joined = Future.succeededFuture();
-                    for (Map.Entry<String, Long> e : wanted.entrySet()) {
-                      joined = joined.compose(v -> rooms.join(r, e.getKey(), e.getValue()));
-                    }
-                    return joined.compose(v -> continuity.deliverOffline(r)).map(true);
-                  });
+              if (resume.isEmpty() && s.state().account != null) {
+                return continuity
+                    .rejoin(r, config.room())
+                    .compose(v -> continuity.deliverOffline(r))
+                    .map(true);
+              }
+              Map<String, Long> wanted =
+                  resetIfOther(r, epoch, resume.isEmpty() ? Map.of(config.room(), 0L) : resume);
+              Future<Void> joined = Future.succeededFuture();
+              for (Map.Entry<String, Long> e : wanted.entrySet()) {
+                joined = joined.compose(v -> rooms.join(r, e.getKey(), e.getValue()));
+              }
+              return joined.compose(v -> continuity.deliverOffline(r)).map(true);
             });
   }
 

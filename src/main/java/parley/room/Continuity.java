@@ -2,7 +2,6 @@ package parley.room;
 
 import io.vertx.core.Future;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -31,24 +30,35 @@ final class Continuity {
   }
 
   /**
-   * The rooms the account is in, each with the last seq it was sent there (0: none), as many as a
-   * session may join; empty when it remembers none.
+   * At the login of an account that asked for no rooms: rejoins the rooms it is in with what it
+   * missed there, or, when it remembers none, joins {@code defaultRoom} as a guest would.
    */
-  Future<Map<String, Long>> remembered(String account) {
+  Future<Void> rejoin(Request r, String defaultRoom) {
     return store
-        .account(account)
-        .map(
-            a -> {
-              Map<String, Long> out = new LinkedHashMap<>();
-              if (a != null) {
-                for (Map.Entry<String, Long> e : a.rooms().entrySet()) {
-                  if (out.size() < maxRooms) {
-                    out.put(e.getKey(), e.getValue());
-                  }
-                }
-              }
-              return out;
-            });
+        .account(r.state().account)
+        .compose(
+            a ->
+                a == null || a.rooms().isEmpty()
+                    ? rooms.join(r, defaultRoom, 0)
+                    : rejoin(r, a.rooms()));
+  }
+
+  /**
+   * Rejoins each remembered room the session is not in, after the seq remembered, as many as a
+   * session may be in.
+   */
+  private Future<Void> rejoin(Request r, Map<String, Long> remembered) {
+    SessionState st = r.state();
+    Future<Void> joined = Future.succeededFuture();
+    for (Map.Entry<String, Long> e : remembered.entrySet()) {
+      joined =
+          joined.compose(
+              v ->
+                  st.rooms.contains(e.getKey()) || st.rooms.size() >= maxRooms
+                      ? Future.succeededFuture()
+                      : rooms.rejoin(r, e.getKey(), e.getValue()));
+    }
+    return joined;
   }
 
   /**
@@ -86,20 +96,8 @@ final class Continuity {
     SessionState st = r.state();
     String account = st.account;
     return remember(r.session(), account)
-        .compose(v -> remembered(account))
-        .compose(
-            wanted -> {
-              Future<Void> joined = Future.succeededFuture();
-              for (Map.Entry<String, Long> e : wanted.entrySet()) {
-                joined =
-                    joined.compose(
-                        v ->
-                            st.rooms.contains(e.getKey()) || st.rooms.size() >= maxRooms
-                                ? Future.succeededFuture()
-                                : rooms.join(r, e.getKey(), e.getValue()));
-              }
-              return joined;
-            })
+        .compose(v -> store.account(account))
+        .compose(a -> a == null ? Future.succeededFuture() : rejoin(r, a.rooms()))
         .compose(v -> deliverOffline(r));
   }
 

@@ -99,6 +99,19 @@ final class Rooms {
    * what came after it; 0: the usual replay), and the room is told.
    */
   Future<Void> join(Request r, String room, long sinceSeq) {
+    return join(r, room, sinceSeq, sinceSeq > 0);
+  }
+
+  /**
+   * Joins the room again, at an account's login: what came after {@code afterSeq}, also when it is
+   * 0 (the account was in the room before anything was said there), with what is no longer kept
+   * counted as missed.
+   */
+  Future<Void> rejoin(Request r, String room, long afterSeq) {
+    return join(r, room, afterSeq, true);
+  }
+
+  private Future<Void> join(Request r, String room, long sinceSeq, boolean since) {
     Session s = r.session();
     SessionState st = s.state();
     st.rooms.add(room);
@@ -107,7 +120,7 @@ final class Rooms {
     // not sinceSeq: a client may hold seqs the room no longer has (its numbering started again
     // after the history was lost), and must still get what is said from now on
     long[] floor = {0};
-    int max = sinceSeq > 0 ? config.history().retain() : config.history().replay();
+    int max = since ? config.history().retain() : config.history().replay();
     return hub.join(room, s)
         .compose(v -> store.joinRoom(room, s.id(), st.nick))
         .compose(v -> open.test(s) ? Future.<Void>succeededFuture() : gone(room, s))
@@ -124,9 +137,14 @@ final class Rooms {
               // nothing after it is missed (the room's events are held for this session until then)
               floor[0] = snap.lastSeq();
               ChatStore.Slice slice = snap.history();
-              if (!slice.events().isEmpty() || slice.missed() > 0) {
-                r.reply(
-                    new Reply.History(room, slice.events(), slice.missed(), epoch, sinceSeq > 0));
+              long missed = slice.missed();
+              if (since && sinceSeq <= 0) {
+                // read as the last events kept (all of them): what came before them is missed
+                missed =
+                    slice.events().isEmpty() ? snap.lastSeq() : slice.events().get(0).seq() - 1;
+              }
+              if (!slice.events().isEmpty() || missed > 0) {
+                r.reply(new Reply.History(room, slice.events(), missed, epoch, since));
               }
               for (ChatEvent e : slice.events()) {
                 floor[0] = Math.max(floor[0], e.seq());
