@@ -273,4 +273,47 @@ class ContinuityTest {
       assertTrue(line.endsWith("*pete* see you tomorrow"), line);
     }
   }
+
+  @Test
+  void ofTwoLoginsAtOnceOnlyOneGetsTheKeptMessage() throws Exception {
+    try (WsClient olga = WsClient.login(server.clientVertx(), server.httpPort(), "olga")) {
+      olga.say("/register olgas-password");
+      olga.expect(
+          f -> "notice".equals(f.getString("type")) && f.getString("text").contains("registered"),
+          "registered");
+    }
+    awaitUsers(0);
+    try (WsClient pete = WsClient.login(server.clientVertx(), server.httpPort(), "pete")) {
+      pete.say("/msg olga only once");
+      pete.expect(f -> "private".equals(f.getString("type")), "the queued echo");
+    }
+    awaitUsers(0);
+    JsonObject hello =
+        new JsonObject().put("type", "hello").put("nick", "olga").put("password", "olgas-password");
+    try (WsClient a = WsClient.connect(server.clientVertx(), server.httpPort());
+        WsClient b = WsClient.connect(server.clientVertx(), server.httpPort())) {
+      a.send(hello);
+      b.send(hello);
+      int delivered = 0;
+      int welcomed = 0;
+      for (WsClient c : List.of(a, b)) {
+        JsonObject outcome =
+            c.expect(
+                f -> "welcome".equals(f.getString("type")) || "error".equals(f.getString("type")),
+                "welcome or error");
+        if ("welcome".equals(outcome.getString("type"))) {
+          welcomed++;
+          JsonObject pm = c.expect("private");
+          assertEquals("only once", pm.getString("text"));
+          sync(c);
+        } else {
+          assertEquals("nick_taken", outcome.getString("code"), outcome.encode());
+        }
+        delivered +=
+            (int) c.seen().stream().filter(f -> "private".equals(f.getString("type"))).count();
+      }
+      assertEquals(1, welcomed);
+      assertEquals(1, delivered, "the message reached one login only");
+    }
+  }
 }
