@@ -36,7 +36,8 @@ public enum ErrorCode {
   NICK_REGISTERED,
   NO_ACCOUNT,
   PASSWORD_INVALID,
-  TOKEN_INVALID;
+  TOKEN_INVALID,
+  OFFLINE_FULL;
 
   private final String code = name().toLowerCase(java.util.Locale.ROOT);
 

@@ -110,8 +110,16 @@ public sealed interface Reply {
   /**
    * @param missed how many older messages asked for are no longer retained
    * @param epoch the epoch the events' seqs belong to
+   * @param since whether these are the events after a seq the session asked for (a resume, or a
+   *     rejoin at login): what is new since it was last there
    */
-  record History(String room, List<ChatEvent> events, long missed, String epoch) implements Reply {
+  record History(String room, List<ChatEvent> events, long missed, String epoch, boolean since)
+      implements Reply {
+    /** The usual replay (not {@code since} a seq). */
+    public History(String room, List<ChatEvent> events, long missed, String epoch) {
+      this(room, events, missed, epoch, false);
+    }
+
     @Override
     public <R> R accept(Visitor<R> v) {
       return v.history(this);
@@ -136,6 +144,23 @@ public sealed interface Reply {
     }
   }
 
+  /**
+   * Private messages kept for an account while it was offline (docs/ACCOUNTS.md): delivered at its
+   * login ({@code queued} false), or, to the sender, the one just kept ({@code queued} true).
+   *
+   * @param to the recipient's nickname
+   */
+  record Offline(String to, List<OfflineMessage> messages, boolean queued) implements Reply {
+    public Offline {
+      messages = List.copyOf(messages);
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.offline(this);
+    }
+  }
+
   /** One method per kind. */
   interface Visitor<R> {
     R notice(Notice x);
@@ -155,5 +180,7 @@ public sealed interface Reply {
     R reset(Reset x);
 
     R rooms(Rooms x);
+
+    R offline(Offline x);
   }
 }

@@ -34,14 +34,16 @@ final class Accounts {
   private final ChatStore store;
   private final Clock clock;
   private final int iterations;
+  private final Continuity continuity;
   private final WrongPasswords wrong = WrongPasswords.standard();
   private final SecureRandom random = new SecureRandom();
 
-  Accounts(Vertx vertx, ChatStore store, Clock clock, int iterations) {
+  Accounts(Vertx vertx, ChatStore store, Clock clock, int iterations, Continuity continuity) {
     this.vertx = vertx;
     this.store = store;
     this.clock = clock;
     this.iterations = iterations;
+    this.continuity = continuity;
   }
 
   /** What a welcome says of the session's account. */
@@ -264,6 +266,7 @@ final class Accounts {
                             + nick
                             + " is registered to you. Next time give its password when you log in"
                             + " (or /identify)."));
+                continuity.loggedIn(r);
               }
             });
   }
@@ -286,6 +289,7 @@ final class Accounts {
                         if (ok) {
                           st.account = account.name();
                           r.reply(new Reply.Notice("You are logged in as " + account.name() + "."));
+                          continuity.loggedIn(r);
                         }
                         return null;
                       });
@@ -336,6 +340,7 @@ final class Accounts {
       return;
     }
     String name = st.account;
+    continuity.remember(r.session(), name);
     st.account = null;
     if (st.tokenHash != null) {
       store

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import parley.chat.ChatEvent;
 import parley.chat.ErrorCode;
+import parley.chat.OfflineMessage;
 import parley.chat.Reply;
 import parley.chat.UserRecord;
 import parley.room.Encoding;
@@ -187,6 +188,28 @@ public final class WebProtocol {
                               .put("members", i.members())
                               .put("topic", i.topic())));
           return one(new JsonObject().put("type", "rooms").put("rooms", rooms));
+        }
+
+        @Override
+        public List<JsonObject> offline(Reply.Offline o) {
+          // the usual private event, marked: delivered late, or kept and not yet delivered
+          String mark = o.queued() ? "queued" : "delayed";
+          List<JsonObject> out = new ArrayList<>(o.messages().size());
+          for (OfflineMessage m : o.messages()) {
+            out.add(
+                EventJson.toJson(
+                        new ChatEvent(
+                            ChatEvent.Type.PRIVATE,
+                            null,
+                            0,
+                            m.at(),
+                            m.from(),
+                            m.via(),
+                            m.text(),
+                            o.to()))
+                    .put(mark, true));
+          }
+          return out;
         }
 
         private List<JsonObject> one(JsonObject o) {
