@@ -36,6 +36,8 @@ public enum ErrorCode {
   NICK_REGISTERED,
   NO_ACCOUNT,
   PASSWORD_INVALID,
+  TOKEN_INVALID,
+  OFFLINE_FULL,
   BANNED;
 
   private final String code = name().toLowerCase(java.util.Locale.ROOT);

@@ -39,8 +39,34 @@ public sealed interface Reply {
 
   /**
    * @param epoch the epoch of the server's seq numbering (docs/PROTOCOL.md, "Epoch")
+   * @param account the account the session is logged in to, or null for a guest
+   * @param roles the account's roles ({@link Role#label}); empty for a guest
+   * @param token a new browser session token for the session to keep, or null
    */
-  record Welcome(String nick, String node, String motd, String epoch) implements Reply {
+  record Welcome(
+      String nick,
+      String node,
+      String motd,
+      String epoch,
+      String account,
+      List<String> roles,
+      String token)
+      implements Reply {
+    public Welcome {
+      roles = List.copyOf(roles);
+    }
+
+    /** A guest's welcome. */
+    public Welcome(String nick, String node, String motd, String epoch) {
+      this(nick, node, motd, epoch, null, List.of(), null);
+    }
+
+    /** No token material in logs. */
+    @Override
+    public String toString() {
+      return "Welcome[" + nick + ", " + node + ", account " + account + ", " + roles + "]";
+    }
+
     @Override
     public <R> R accept(Visitor<R> v) {
       return v.welcome(this);
@@ -93,8 +119,16 @@ public sealed interface Reply {
   /**
    * @param missed how many older messages asked for are no longer retained
    * @param epoch the epoch the events' seqs belong to
+   * @param since whether these are the events after a seq the session asked for (a resume, or a
+   *     rejoin at login): what is new since it was last there
    */
-  record History(String room, List<ChatEvent> events, long missed, String epoch) implements Reply {
+  record History(String room, List<ChatEvent> events, long missed, String epoch, boolean since)
+      implements Reply {
+    /** The usual replay (not {@code since} a seq). */
+    public History(String room, List<ChatEvent> events, long missed, String epoch) {
+      this(room, events, missed, epoch, false);
+    }
+
     @Override
     public <R> R accept(Visitor<R> v) {
       return v.history(this);
@@ -119,6 +153,23 @@ public sealed interface Reply {
     }
   }
 
+  /**
+   * Private messages kept for an account while it was offline (docs/ACCOUNTS.md): delivered at its
+   * login ({@code queued} false), or, to the sender, the one just kept ({@code queued} true).
+   *
+   * @param to the recipient's nickname
+   */
+  record Offline(String to, List<OfflineMessage> messages, boolean queued) implements Reply {
+    public Offline {
+      messages = List.copyOf(messages);
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.offline(this);
+    }
+  }
+
   /** One method per kind. */
   interface Visitor<R> {
     R notice(Notice x);
@@ -138,5 +189,7 @@ public sealed interface Reply {
     R reset(Reset x);
 
     R rooms(Rooms x);
+
+    R offline(Offline x);
   }
 }

@@ -37,6 +37,12 @@ public final class SessionState {
   public String account;
 
   /**
+   * The hash of the browser session token this session logged in with or was given; null for none.
+   * {@code /logout} revokes it.
+   */
+  public String tokenHash;
+
+  /**
    * Flood control; created on the first line. It holds each delayed line as the work of handling
    * it.
    */

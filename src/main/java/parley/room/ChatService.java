@@ -21,6 +21,7 @@ import parley.chat.ChatEvent;
 import parley.chat.ChatEvent.Type;
 import parley.chat.Durations;
 import parley.chat.FloodGate;
+import parley.chat.LoginProof;
 import parley.chat.Reply;
 import parley.chat.SessionState;
 import parley.chat.TextHygiene;
@@ -51,6 +52,7 @@ public final class ChatService {
   private final PrivateMessages privateMessages;
   private final Moderation moderation;
   private final Accounts accounts;
+  private final Continuity continuity;
   private final Commands commands;
   private final Metrics metrics;
 
@@ -95,7 +97,7 @@ public final class ChatService {
     this.rooms = new Rooms(config, store, clock, eventBus, admission::isOpen);
     this.nicknames =
         new Nicknames(store, clock, node, config.limits().nickLength(), rooms, admission::isOpen);
-    this.privateMessages = new PrivateMessages(clock, node, eventBus, nicknames);
+    this.privateMessages = new PrivateMessages(clock, node, eventBus, nicknames, store);
     this.moderation =
         new Moderation(
             config.operatorPassword(),
@@ -106,8 +108,10 @@ public final class ChatService {
             store,
             nicknames,
             admission);
+    this.continuity = new Continuity(store, rooms, config.limits().maxRoomsPerSession());
     this.accounts =
-        new Accounts(vertx, store, nicknames, clock, config.accounts().hashIterations());
+        new Accounts(
+            vertx, store, nicknames, clock, config.accounts().hashIterations(), continuity);
     this.commands =
         new Commands(
             config, store, clock, rooms, nicknames, privateMessages, moderation, accounts, metrics);
@@ -192,7 +196,7 @@ public final class ChatService {
 
   /** {@link #login(Session, String, String, String, Map, String)} without password and epoch. */
   public Future<Boolean> login(Session s, String nick, Map<String, Long> resume, String id) {
-    return login(s, nick, null, null, resume, id);
+    return login(s, nick, LoginProof.NONE, null, resume, id);
   }
 
   /**
@@ -210,14 +214,33 @@ public final class ChatService {
    */
   public Future<Boolean> login(
       Session s, String nick, String password, String epoch, Map<String, Long> resume, String id) {
+    return login(s, nick, LoginProof.password(password), epoch, resume, id);
+  }
+
+  /**
+   * As {@link #login(Session, String, String, String, Map, String)}, with a password, a session
+   * token, or a password to register the nickname with ({@link LoginProof}).
+   */
+  public Future<Boolean> login(
+      Session s, String nick, LoginProof proof, String epoch, Map<String, Long> resume, String id) {
     Request r = new Request(s, id);
     return accounts
-        .mayTake(r, nick, password)
+        .mayTake(r, nick, proof)
         .compose(may -> may ? nicknames.claim(r, nick) : Future.succeededFuture(false))
         .compose(
-            claimed -> {
-              if (!claimed) {
+            claimed ->
+                claimed
+                    ? accounts.signIn(r, nick, proof)
+                    : Future.<Accounts.SignedIn>succeededFuture())
+        .compose(
+            signedIn -> {
+              if (signedIn == null) {
+                if (s.state().nick != null) {
+                  nicknames.release(s); // claimed, but the registration was refused
+                  s.state().nick = null;
+                }
                 s.state().account = null;
+                s.state().tokenHash = null;
                 return Future.succeededFuture(false);
               }
               LOG.info(
@@ -228,28 +251,54 @@ public final class ChatService {
                   s.state().via,
                   s.address());
               metrics.loggedIn();
-              String current = store.epoch();
-              r.reply(new Reply.Welcome(nick, node, config.motd(), current));
+              r.reply(
+                  new Reply.Welcome(
+                      nick,
+                      node,
+                      config.motd(),
+                      store.epoch(),
+                      signedIn.account(),
+                      signedIn.roles(),
+                      signedIn.token()));
               accounts.greet(r);
-              Map<String, Long> wanted = resume.isEmpty() ? Map.of(config.room(), 0L) : resume;
-              if (epoch != null && !epoch.equals(current)) {
-                LOG.info(
-                    "{} ({}) resumes from epoch {}, the history's is {}: reset",
-                    s.id(),
-                    nick,
-                    epoch,
-                    current);
-                r.reply(new Reply.Reset(current, RESET_REASON));
-                Map<String, Long> fresh = new LinkedHashMap<>();
-                wanted.keySet().forEach(room -> fresh.put(room, 0L));
-                wanted = fresh;
+              // an account without rooms asked for comes back to the rooms it was in, with what
+              // it missed there; a guest, or an account that remembers none, gets the default room
+              if (resume.isEmpty() && s.state().account != null) {
+                return continuity
+                    .rejoin(r, config.room())
+                    .compose(v -> continuity.deliverOffline(r))
+                    .map(true);
               }
+              Map<String, Long> wanted =
+                  resetIfOther(r, epoch, resume.isEmpty() ? Map.of(config.room(), 0L) : resume);
               Future<Void> joined = Future.succeededFuture();
               for (Map.Entry<String, Long> e : wanted.entrySet()) {
                 joined = joined.compose(v -> rooms.join(r, e.getKey(), e.getValue()));
               }
-              return joined.map(true);
+              return joined.compose(v -> continuity.deliverOffline(r)).map(true);
             });
+  }
+
+  /**
+   * The rooms to resume: as asked when {@code epoch} is this store's (or none was given); otherwise
+   * the client is told {@code reset} and every room is rejoined with the usual replay, its seqs
+   * naming nothing here.
+   */
+  private Map<String, Long> resetIfOther(Request r, String epoch, Map<String, Long> rooms) {
+    String current = store.epoch();
+    if (epoch == null || epoch.equals(current)) {
+      return rooms;
+    }
+    LOG.info(
+        "{} ({}) resumes from epoch {}, the history's is {}: reset",
+        r.session().id(),
+        r.state().nick,
+        epoch,
+        current);
+    r.reply(new Reply.Reset(current, RESET_REASON));
+    Map<String, Long> fresh = new LinkedHashMap<>();
+    rooms.keySet().forEach(room -> fresh.put(room, 0L));
+    return fresh;
   }
 
   /** Whether {@code nick} is a registered nickname (its login then needs the password). */
@@ -310,11 +359,15 @@ public final class ChatService {
     if (st.nick == null) {
       return;
     }
+    // a session that ends leaves the server, not its account's rooms: they are remembered with
+    // how far it got, and the nickname is freed once that is written, so its next login sees it
+    Future<Void> remembered =
+        st.account == null ? Future.succeededFuture() : continuity.remember(s, st.account);
     for (String room : List.copyOf(st.rooms)) {
       rooms.part(s, room, reason);
     }
     st.rooms.clear();
-    nicknames.release(s);
+    remembered.onComplete(v -> nicknames.release(s));
     LOG.info("{} ({}) left: {}", s.id(), st.nick, reason);
   }
 

@@ -222,13 +222,16 @@ final class Nicknames {
         .onSuccess(
             holder -> {
               if (holder == null) {
-                r.reply(
-                    new Reply.Error(
-                        ErrorCode.NO_SUCH_NICK, "no one is called \"" + nick + "\" here"));
+                r.reply(noOne(nick));
               } else {
                 then.accept(holder);
               }
             });
+  }
+
+  /** The error for a nickname no one holds. */
+  static Reply.Error noOne(String nick) {
+    return new Reply.Error(ErrorCode.NO_SUCH_NICK, "no one is called \"" + nick + "\" here");
   }
 
   /** The session of this node holding {@code nick}, or null. */

@@ -35,6 +35,7 @@ import parley.store.ChatStore;
  */
 final class Rooms {
   private static final Logger CHAT_LOG = LoggerFactory.getLogger("parley.chatlog");
+  private static final Logger LOG = LoggerFactory.getLogger(Rooms.class);
 
   /** How many member names a joining user is sent. */
   private static final int JOINED_NAMES = 100;
@@ -100,6 +101,19 @@ final class Rooms {
    * what came after it; 0: the usual replay), and the room is told.
    */
   Future<Void> join(Request r, String room, long sinceSeq) {
+    return join(r, room, sinceSeq, sinceSeq > 0);
+  }
+
+  /**
+   * Joins the room again, at an account's login: what came after {@code afterSeq}, also when it is
+   * 0 (the account was in the room before anything was said there), with what is no longer kept
+   * counted as missed.
+   */
+  Future<Void> rejoin(Request r, String room, long afterSeq) {
+    return join(r, room, afterSeq, true);
+  }
+
+  private Future<Void> join(Request r, String room, long sinceSeq, boolean since) {
     Session s = r.session();
     SessionState st = s.state();
     st.rooms.add(room);
@@ -108,7 +122,7 @@ final class Rooms {
     // not sinceSeq: a client may hold seqs the room no longer has (its numbering started again
     // after the history was lost), and must still get what is said from now on
     long[] floor = {0};
-    int max = sinceSeq > 0 ? config.history().retain() : config.history().replay();
+    int max = since ? config.history().retain() : config.history().replay();
     return hub.join(room, s)
         .compose(v -> store.joinRoom(room, s.id(), st.nick))
         .compose(v -> open.test(s) ? Future.<Void>succeededFuture() : gone(room, s))
@@ -125,11 +139,20 @@ final class Rooms {
               // nothing after it is missed (the room's events are held for this session until then)
               floor[0] = snap.lastSeq();
               ChatStore.Slice slice = snap.history();
-              if (!slice.events().isEmpty() || slice.missed() > 0) {
-                r.reply(new Reply.History(room, slice.events(), slice.missed(), epoch));
+              long missed = slice.missed();
+              if (since && sinceSeq <= 0) {
+                // read as the last events kept (all of them): what came before them is missed
+                missed =
+                    slice.events().isEmpty() ? snap.lastSeq() : slice.events().get(0).seq() - 1;
+              }
+              if (!slice.events().isEmpty() || missed > 0) {
+                r.reply(new Reply.History(room, slice.events(), missed, epoch, since));
               }
               for (ChatEvent e : slice.events()) {
                 floor[0] = Math.max(floor[0], e.seq());
+              }
+              if (st.account != null) {
+                remember(store.seen(st.account, room, floor[0]), st.account, room);
               }
               return (Void) null;
             })
@@ -159,10 +182,23 @@ final class Rooms {
       return;
     }
     part(r.session(), room, reason);
+    if (st.account != null) {
+      // parted, not just gone: the account no longer comes back to it at login
+      remember(store.forgetRoom(st.account, room), st.account, room);
+    }
     if (room.equals(st.currentRoom)) {
       st.currentRoom = st.rooms.isEmpty() ? null : List.copyOf(st.rooms).get(st.rooms.size() - 1);
     }
     r.reply(new Reply.Left(room));
+  }
+
+  /**
+   * A write of where an account is in a room. It is not the user's request: a failure (a cut-off
+   * node) is logged, not told; the account then resumes from its earlier place.
+   */
+  private static void remember(Future<Void> write, String account, String room) {
+    write.onFailure(
+        err -> LOG.warn("room {} of account {} not remembered: {}", room, account, err.toString()));
   }
 
   /** Leaves a room on this node's side: fan-out, membership, and the leave notice. */

@@ -12,6 +12,7 @@ import parley.chat.ChatEvent;
 import parley.chat.Durations;
 import parley.chat.Emoji;
 import parley.chat.Nick;
+import parley.chat.OfflineMessage;
 import parley.chat.Reply;
 import parley.chat.Role;
 import parley.chat.RoomInfo;
@@ -40,6 +41,8 @@ public final class TelnetFormat {
   private static final int[] NICK_COLORS = {31, 32, 33, 34, 35, 36, 91, 92, 93, 94, 95, 96};
   private static final DateTimeFormatter HHMM =
       DateTimeFormatter.ofPattern("HH:mm").withZone(ZoneId.systemDefault());
+  private static final DateTimeFormatter DAY_HHMM =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").withZone(ZoneId.systemDefault());
 
   private static final Encoding<byte[]>[] EVENT = variants();
 
@@ -273,22 +276,63 @@ public final class TelnetFormat {
           @Override
           public List<String> history(Reply.History h) {
             List<String> out = new ArrayList<>(h.events().size() + 3);
+            String room = RoomName.display(h.room());
             if (h.missed() > 0) {
               out.add(
                   dim(
-                      "--- "
-                          + h.missed()
-                          + " older messages of "
-                          + RoomName.display(h.room())
-                          + " are no longer kept ---",
+                      h.since()
+                          ? "-- missed "
+                              + h.missed()
+                              + " messages in "
+                              + room
+                              + " (no longer kept) --"
+                          : "--- "
+                              + h.missed()
+                              + " older messages of "
+                              + room
+                              + " are no longer kept ---",
                       color));
             }
             if (!h.events().isEmpty()) {
-              out.add(dim("--- history of " + RoomName.display(h.room()) + " ---", color));
+              out.add(
+                  dim(
+                      h.since()
+                          ? "-- "
+                              + h.events().size()
+                              + " new in "
+                              + room
+                              + " since you were last here --"
+                          : "--- history of " + room + " ---",
+                      color));
               for (ChatEvent e : h.events()) {
                 out.add(render(e, color, ascii, null));
               }
               out.add(dim("--- end of history ---", color));
+            }
+            return out;
+          }
+
+          @Override
+          public List<String> offline(Reply.Offline o) {
+            List<String> out = new ArrayList<>(o.messages().size());
+            for (OfflineMessage m : o.messages()) {
+              String text = ascii ? Emoji.toShortcodes(m.text()) : m.text();
+              out.add(
+                  o.queued()
+                      ? "["
+                          + HHMM.format(m.at())
+                          + "] -> *"
+                          + nick(o.to(), color)
+                          + "* "
+                          + text
+                          + dim(" (kept until " + o.to() + " logs in)", color)
+                      : dim("(while you were away) ", color)
+                          + "["
+                          + DAY_HHMM.format(m.at())
+                          + "] *"
+                          + nick(m.from(), color)
+                          + "* "
+                          + text);
             }
             return out;
           }

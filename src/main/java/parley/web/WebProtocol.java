@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Set;
 import parley.chat.ChatEvent;
 import parley.chat.ErrorCode;
+import parley.chat.OfflineMessage;
 import parley.chat.Reply;
 import parley.chat.Role;
 import parley.chat.UserRecord;
@@ -90,13 +91,21 @@ public final class WebProtocol {
 
         @Override
         public List<JsonObject> welcome(Reply.Welcome w) {
-          return one(
+          JsonObject json =
               new JsonObject()
                   .put("type", "welcome")
                   .put("nick", w.nick())
                   .put("node", w.node())
                   .put("motd", w.motd())
-                  .put("epoch", w.epoch()));
+                  .put("epoch", w.epoch());
+          if (w.account() != null) {
+            json.put("account", w.account())
+                .put("roles", new JsonArray(new ArrayList<>(w.roles())));
+          }
+          if (w.token() != null) {
+            json.put("token", w.token());
+          }
+          return one(json);
         }
 
         @Override
@@ -188,6 +197,28 @@ public final class WebProtocol {
                               .put("members", i.members())
                               .put("topic", i.topic())));
           return one(new JsonObject().put("type", "rooms").put("rooms", rooms));
+        }
+
+        @Override
+        public List<JsonObject> offline(Reply.Offline o) {
+          // the usual private event, marked: delivered late, or kept and not yet delivered
+          String mark = o.queued() ? "queued" : "delayed";
+          List<JsonObject> out = new ArrayList<>(o.messages().size());
+          for (OfflineMessage m : o.messages()) {
+            out.add(
+                EventJson.toJson(
+                        new ChatEvent(
+                            ChatEvent.Type.PRIVATE,
+                            null,
+                            0,
+                            m.at(),
+                            m.from(),
+                            m.via(),
+                            m.text(),
+                            o.to()))
+                    .put(mark, true));
+          }
+          return out;
         }
 
         private List<JsonObject> one(JsonObject o) {

@@ -284,6 +284,94 @@ class ClusterIT {
     }
   }
 
+  /** Logs in with the password once the nickname's earlier session, anywhere, has let it go. */
+  private WsClient loginWithPassword(int node, String nick, String password) throws Exception {
+    WsClient c = WsClient.connect(vertx, http(node));
+    Awaitility.await()
+        .atMost(FREED_WITHIN)
+        .pollInSameThread()
+        .pollInterval(Duration.ofMillis(300))
+        .until(
+            () -> {
+              c.send(
+                  new JsonObject()
+                      .put("type", "hello")
+                      .put("nick", nick)
+                      .put("password", password));
+              JsonObject f =
+                  c.expect(
+                      x ->
+                          "welcome".equals(x.getString("type"))
+                              || "error".equals(x.getString("type")),
+                      "welcome or error");
+              if ("error".equals(f.getString("type"))) {
+                assertEquals("nick_taken", f.getString("code"), f.encode());
+                return false;
+              }
+              return true;
+            });
+    return c;
+  }
+
+  /** Independent of the test before it (same order): both only need the cluster formed. */
+  @Test
+  @Order(2)
+  void anAccountRejoinsItsRoomsAndGetsItsKeptMessageOnceOnAnotherNode() throws Exception {
+    try (WsClient sam = WsClient.login(vertx, http(2), "sam");
+        LineClient tom = LineClient.login(telnet(1), "tom")) {
+      sam.say("/join garden");
+      sam.expect("joined");
+      try (WsClient olive = WsClient.login(vertx, http(1), "olive")) {
+        olive.say("/register olives-password");
+        olive.expect(
+            f -> "notice".equals(f.getString("type")) && f.getString("text").contains("registered"),
+            "registered");
+        olive.say("/join garden");
+        olive.expect("joined");
+        sam.send(new JsonObject().put("type", "say").put("room", "garden").put("text", "before"));
+        olive.expectMessage("before");
+      }
+      // on node 1, once olive's session there is gone: kept for her account, not delivered
+      Awaitility.await()
+          .atMost(FREED_WITHIN)
+          .pollInSameThread()
+          .pollInterval(Duration.ofMillis(300))
+          .until(
+              () -> {
+                tom.send("/msg olive kept for you on node 1");
+                String line =
+                    tom.expect(
+                        l -> l.contains("kept for you on node 1") || l.startsWith("! "),
+                        "the echo");
+                return line.contains("(kept until olive logs in)");
+              });
+      tom.expectContaining("olive is offline: your message will be delivered when they log in.");
+      sam.send(new JsonObject().put("type", "say").put("room", "garden").put("text", "while away"));
+      sam.expectMessage("while away");
+    }
+    try (WsClient olive = loginWithPassword(2, "olive", "olives-password")) {
+      JsonObject garden =
+          olive.expect(
+              f -> "history".equals(f.getString("type")) && "garden".equals(f.getString("room")),
+              "the history of #garden");
+      assertEquals(List.of("while away"), texts(garden.getJsonArray("messages")));
+      JsonObject pm = olive.expect("private");
+      assertEquals(Boolean.TRUE, pm.getBoolean("delayed"), pm.encode());
+      assertEquals("tom", pm.getString("nick"));
+      assertEquals("kept for you on node 1", pm.getString("text"));
+    }
+    try (WsClient olive = loginWithPassword(3, "olive", "olives-password")) {
+      olive.expect(
+          f -> "joined".equals(f.getString("type")) && "garden".equals(f.getString("room")),
+          "#garden");
+      olive.say("/rooms");
+      olive.expect("rooms");
+      assertTrue(
+          olive.seen().stream().noneMatch(f -> "private".equals(f.getString("type"))),
+          "delivered once: " + olive.seen());
+    }
+  }
+
   @Test
   @Order(3)
   void killingANodeFreesItsNicknamesAndLosesNoHistory() throws Exception {
