@@ -107,6 +107,21 @@ class RolesTest {
         .pollInterval(Duration.ofMillis(200))
         .untilAsserted(
             () -> {
+              try (WsClient root = WsClient.connect(server.clientVertx(), server.httpPort())) {
+                root.send(
+                    new JsonObject()
+                        .put("type", "hello")
+                        .put("nick", "root")
+                        .put("password", "root-password"));
+                JsonObject welcome = root.expect("welcome");
+                assertEquals(new JsonArray().add("admin"), welcome.getJsonArray("roles"));
+                expectNotice(root, "You are an admin: /grant");
+              }
+            });
+    Eventually.within(SLOW)
+        .pollInterval(Duration.ofMillis(200))
+        .untilAsserted(
+            () -> {
               try (LineClient root = telnetLogin("root", null)) {
                 root.expectContaining("You are an admin: /grant, /revoke, /kick");
                 root.expectContaining("You are in #lobby");
@@ -161,7 +176,17 @@ class RolesTest {
     try (WsClient boss = firstAdmin("boss")) {
       boss.say("/ban account:nobody");
       expectError(boss, "no_account");
-      try (WsClient eve = registered("eve")) {
+      String token;
+      try (WsClient eve = WsClient.connect(server.clientVertx(), server.httpPort())) {
+        // registered in the hello: the welcome carries a browser session token
+        eve.send(
+            new JsonObject()
+                .put("type", "hello")
+                .put("nick", "eve")
+                .put("password", "eve-password")
+                .put("register", true));
+        token = eve.expect("welcome").getString("token");
+        eve.expect("joined");
         boss.say("/ban account:Eve 1h");
         expectNotice(boss, "Banned account:eve until");
         JsonObject bye = eve.expect("bye");
@@ -183,6 +208,9 @@ class RolesTest {
                 .put("password", "eve-password"));
         JsonObject refused = expectError(eve, "banned");
         assertTrue(refused.getString("message").contains("eve is banned"), refused.encode());
+        // nor with the browser's session token
+        eve.send(new JsonObject().put("type", "hello").put("nick", "eve").put("token", token));
+        expectError(eve, "banned");
         // the address itself is not banned: a guest may come from it
         eve.send(new JsonObject().put("type", "hello").put("nick", "someone-else"));
         eve.expect("joined");
