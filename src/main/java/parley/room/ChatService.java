@@ -21,7 +21,9 @@ import parley.chat.ChatEvent;
 import parley.chat.ChatEvent.Type;
 import parley.chat.Durations;
 import parley.chat.FloodGate;
+import parley.chat.Nick;
 import parley.chat.Reply;
+import parley.chat.RoomInfo;
 import parley.chat.SessionState;
 import parley.chat.TextHygiene;
 import parley.config.ParleyConfig;
@@ -117,7 +119,12 @@ public final class ChatService {
    * changes) and its housekeeping timers.
    */
   public Future<Void> start() {
-    vertx.setPeriodic(1000, t -> rooms.summarise());
+    vertx.setPeriodic(
+        1000,
+        t -> {
+          rooms.summarise();
+          nicknames.adopt();
+        });
     store.onMembersLost(rooms::lost);
     store.deliverTo(rooms::deliverHere);
     store.onNickLost(nicknames::lost);
@@ -228,25 +235,69 @@ public final class ChatService {
               metrics.loggedIn();
               String current = store.epoch();
               r.reply(new Reply.Welcome(nick, node, config.motd(), current));
-              Map<String, Long> wanted = resume.isEmpty() ? Map.of(config.room(), 0L) : resume;
-              if (epoch != null && !epoch.equals(current)) {
-                LOG.info(
-                    "{} ({}) resumes from epoch {}, the history's is {}: reset",
-                    s.id(),
-                    nick,
-                    epoch,
-                    current);
-                r.reply(new Reply.Reset(current, RESET_REASON));
-                Map<String, Long> fresh = new LinkedHashMap<>();
-                wanted.keySet().forEach(room -> fresh.put(room, 0L));
-                wanted = fresh;
-              }
-              Future<Void> joined = Future.succeededFuture();
-              for (Map.Entry<String, Long> e : wanted.entrySet()) {
-                joined = joined.compose(v -> rooms.join(r, e.getKey(), e.getValue()));
-              }
-              return joined.map(true);
+              return (s.state().attached
+                      ? accountRooms(nick, resume)
+                      : Future.succeededFuture(resume))
+                  .compose(rejoin -> joinAll(r, rejoin, epoch, current));
             });
+  }
+
+  /**
+   * The rooms an attached client joins: those its account is in (where the store lists the
+   * nickname), and those it asked for.
+   */
+  private Future<Map<String, Long>> accountRooms(String nick, Map<String, Long> resume) {
+    String key = Nick.key(nick);
+    return store
+        .rooms()
+        .compose(
+            all -> {
+              Map<String, Long> wanted = new LinkedHashMap<>();
+              Future<Void> read = Future.succeededFuture();
+              for (RoomInfo info : all) {
+                if (info.members() > 0) {
+                  read =
+                      read.compose(v -> store.members(info.name(), Integer.MAX_VALUE))
+                          .map(
+                              m -> {
+                                if (m.names().stream().anyMatch(n -> Nick.key(n).equals(key))) {
+                                  wanted.put(info.name(), 0L);
+                                }
+                                return null;
+                              });
+                }
+              }
+              return read.map(
+                  v -> {
+                    wanted.putAll(resume);
+                    return wanted;
+                  });
+            });
+  }
+
+  /** Joins the rooms asked for at login (the default room when none), after the welcome. */
+  private Future<Boolean> joinAll(
+      Request r, Map<String, Long> resume, String epoch, String current) {
+    Session s = r.session();
+    String nick = s.state().nick;
+    Map<String, Long> wanted = resume.isEmpty() ? Map.of(config.room(), 0L) : resume;
+    if (epoch != null && !epoch.equals(current)) {
+      LOG.info(
+          "{} ({}) resumes from epoch {}, the history's is {}: reset",
+          s.id(),
+          nick,
+          epoch,
+          current);
+      r.reply(new Reply.Reset(current, RESET_REASON));
+      Map<String, Long> fresh = new LinkedHashMap<>();
+      wanted.keySet().forEach(room -> fresh.put(room, 0L));
+      wanted = fresh;
+    }
+    Future<Void> joined = Future.succeededFuture();
+    for (Map.Entry<String, Long> e : wanted.entrySet()) {
+      joined = joined.compose(v -> rooms.join(r, e.getKey(), e.getValue()));
+    }
+    return joined.map(true);
   }
 
   /** Whether {@code nick} is a registered nickname (its login then needs the password). */
@@ -307,8 +358,10 @@ public final class ChatService {
     if (st.nick == null) {
       return;
     }
+    // other clients of the account stay: the rooms see no leave (docs/ACCOUNTS.md, "Multiclient")
+    boolean quiet = nicknames.shared(s);
     for (String room : List.copyOf(st.rooms)) {
-      rooms.part(s, room, reason);
+      rooms.part(s, room, reason, quiet);
     }
     st.rooms.clear();
     nicknames.release(s);
