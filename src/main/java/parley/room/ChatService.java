@@ -305,6 +305,12 @@ public final class ChatService {
     return store.account(nick).map(a -> a != null);
   }
 
+  /**
+   * How long a clustered account's leave notice waits for a client of the account on another node
+   * to take the nickname over.
+   */
+  private static final long HANDOVER_MS = 3000;
+
   /** Why a {@code reset} is sent. */
   static final String RESET_REASON =
       "the server's history was lost or reset since your last visit, so the message numbers you"
@@ -359,12 +365,30 @@ public final class ChatService {
       return;
     }
     // other clients of the account stay: the rooms see no leave (docs/ACCOUNTS.md, "Multiclient")
-    boolean quiet = nicknames.shared(s);
-    for (String room : List.copyOf(st.rooms)) {
-      rooms.part(s, room, reason, quiet);
+    boolean heir = nicknames.shared(s);
+    // clustered, clients of the account on other nodes claim the nickname within a second or two
+    // (Nicknames.adopt): the rooms hear of the leave only if none did
+    boolean elsewhere = !heir && !st.attached && st.account != null && config.cluster().enabled();
+    List<String> left = List.copyOf(st.rooms);
+    for (String room : left) {
+      rooms.part(s, room, reason, heir || elsewhere);
     }
     st.rooms.clear();
     nicknames.release(s);
+    if (elsewhere) {
+      String nick = st.nick;
+      vertx.setTimer(
+          HANDOVER_MS,
+          t ->
+              store
+                  .user(nick)
+                  .onSuccess(
+                      holder -> {
+                        if (holder == null) {
+                          left.forEach(room -> rooms.announceLeave(room, nick, st.via, reason));
+                        }
+                      }));
+    }
     LOG.info("{} ({}) left: {}", s.id(), st.nick, reason);
   }
 

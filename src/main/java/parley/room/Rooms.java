@@ -196,8 +196,12 @@ final class Rooms {
    * Someone's session ended without leaving, because its node is gone: the room is told they left.
    */
   void lost(String room, String nick) {
-    ChatEvent event =
-        new ChatEvent(Type.LEAVE, room, 0, clock.instant(), nick, null, "connection lost", null);
+    announceLeave(room, nick, null, "connection lost");
+  }
+
+  /** Tells the room that {@code nick} left, when that was not said as it happened. */
+  void announceLeave(String room, String nick, String via, String reason) {
+    ChatEvent event = new ChatEvent(Type.LEAVE, room, 0, clock.instant(), nick, via, reason, null);
     store
         .members(room, 0)
         .onComplete(ar -> announce(event, ar.succeeded() ? ar.result().count() : 0));
