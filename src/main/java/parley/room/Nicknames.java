@@ -297,7 +297,7 @@ final class Nicknames {
   void adopt() {
     for (List<Session> clients : local.values()) {
       Session heir = clients.get(0);
-      if (clients.stream().allMatch(c -> c.state().attached)) {
+      if (allAttached(clients)) {
         String nick = heir.state().nick;
         store
             .user(nick)
@@ -309,6 +309,15 @@ final class Nicknames {
                 });
       }
     }
+  }
+
+  private static boolean allAttached(List<Session> clients) {
+    for (Session c : clients) {
+      if (!c.state().attached) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private void add(String nick, Session s) {
