@@ -368,7 +368,7 @@ public final class ChatService {
     boolean heir = nicknames.shared(s);
     // clustered, clients of the account on other nodes claim the nickname within a second or two
     // (Nicknames.adopt): the rooms hear of the leave only if none did
-    boolean elsewhere = !heir && !st.attached && st.account != null && config.cluster().enabled();
+    boolean elsewhere = !heir && st.account != null && config.cluster().enabled();
     List<String> left = List.copyOf(st.rooms);
     for (String room : left) {
       rooms.part(s, room, reason, heir || elsewhere);

@@ -177,19 +177,13 @@ final class Rooms {
   void part(Session s, String room, String reason, boolean quiet) {
     SessionState st = s.state();
     s.hub().leave(room, s);
-    if (st.attached) {
-      return;
-    }
+    Future<Void> gone = st.attached ? Future.succeededFuture() : store.leaveRoom(room, s.id());
     if (quiet) {
-      store.leaveRoom(room, s.id());
       return;
     }
     ChatEvent event =
         new ChatEvent(Type.LEAVE, room, 0, clock.instant(), st.nick, st.via, reason, null);
-    store
-        .leaveRoom(room, s.id())
-        .compose(v -> store.members(room, 0))
-        .onSuccess(m -> announce(event, m.count()));
+    gone.compose(v -> store.members(room, 0)).onSuccess(m -> announce(event, m.count()));
   }
 
   /**

@@ -139,6 +139,10 @@ class MulticlientTest {
       // one client can't rename the account's nickname or log out of it alone
       web2.say("/nick alicia");
       assertEquals("several_clients", web2.expect("error").getString("code"));
+      web2.say("/logout");
+      assertEquals("several_clients", web2.expect("error").getString("code"));
+      tel.send("/drop " + PASSWORD);
+      tel.expectContaining("several clients share");
 
       // the first client (the claim's holder) quits: the others stay, the nickname with them
       web1.say("/quit");
@@ -174,6 +178,25 @@ class MulticlientTest {
       assertEquals(1, count(bob, "alice has left"), bob.seen().toString());
       assertEquals(1, count(bob, "alice (web) has joined"), bob.seen().toString());
       assertEquals(0, count(bob, "alice (telnet) has joined"), bob.seen().toString());
+    }
+  }
+
+  @Test
+  void aClientThatLoggedOutKeepsTheNicknameFromOtherClients() throws Exception {
+    try (WsClient dana = WsClient.login(server.clientVertx(), server.httpPort(), "dana");
+        WsClient other = WsClient.connect(server.clientVertx(), server.httpPort())) {
+      dana.say("/register " + PASSWORD);
+      dana.expect(
+          f -> "notice".equals(f.getString("type")) && f.getString("text").contains("registered"),
+          "registered");
+      dana.say("/logout");
+      dana.expect(
+          f -> "notice".equals(f.getString("type")) && f.getString("text").contains("logged out"),
+          "logged out");
+      // dana is a guest now, alone under the nickname: the password does not attach to a guest
+      other.send(hello("dana", PASSWORD));
+      JsonObject refused = other.expect("error");
+      assertEquals("nick_taken", refused.getString("code"), refused.encode());
     }
   }
 }
