@@ -365,7 +365,8 @@ public final class ChatService {
       return;
     }
     // other clients of the account stay: the rooms see no leave (docs/ACCOUNTS.md, "Multiclient")
-    boolean heir = nicknames.shared(s);
+    List<Session> rest = nicknames.leave(s);
+    boolean heir = !rest.isEmpty();
     // clustered, clients of the account on other nodes claim the nickname within a second or two
     // (Nicknames.adopt): the rooms hear of the leave only if none did
     boolean elsewhere = !heir && st.account != null && config.cluster().enabled();
@@ -374,7 +375,7 @@ public final class ChatService {
       rooms.part(s, room, reason, heir || elsewhere);
     }
     st.rooms.clear();
-    nicknames.release(s);
+    nicknames.release(s, rest);
     if (elsewhere) {
       String nick = st.nick;
       vertx.setTimer(

@@ -240,13 +240,21 @@ final class Nicknames {
   }
 
   /**
-   * Frees the session's nickname, here and in the store. When it held the claim and other clients
-   * of its account remain on this node, the first of them claims it in its turn.
+   * The session is no longer one of this node's clients of its nickname (the first half of letting
+   * it go; {@link #release} is the second). Returns those that remain, decided atomically: of two
+   * clients leaving at once, one sees the other remain, the other sees none.
    */
-  void release(Session s) {
+  List<Session> leave(Session s) {
+    return remove(s.state().nick, s);
+  }
+
+  /**
+   * Frees the session's claim in the store, if it held it. When clients of its account remain on
+   * this node ({@code rest}, from {@link #leave}), the first of them claims it in its turn.
+   */
+  void release(Session s, List<Session> rest) {
     SessionState st = s.state();
     String nick = st.nick;
-    List<Session> rest = remove(nick, s);
     if (st.attached) {
       return; // it held no claim
     }
