@@ -510,7 +510,7 @@ public final class Parley {
   }
 
   /** The longest a stop takes to tell users and close their sessions, after the drain. */
-  public static final Duration SESSIONS_CLOSE = Duration.ofSeconds(3);
+  private static final Duration SESSIONS_CLOSE = Duration.ofSeconds(3);
 
   /**
    * Graceful stop: {@code /ready} goes down at once and the node keeps serving for {@code

@@ -36,6 +36,7 @@ public enum ErrorCode {
   NICK_REGISTERED,
   NO_ACCOUNT,
   PASSWORD_INVALID,
+  TOKEN_INVALID,
   SEVERAL_CLIENTS;
 
   private final String code = name().toLowerCase(java.util.Locale.ROOT);

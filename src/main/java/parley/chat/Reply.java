@@ -38,8 +38,34 @@ public sealed interface Reply {
 
   /**
    * @param epoch the epoch of the server's seq numbering (docs/PROTOCOL.md, "Epoch")
+   * @param account the account the session is logged in to, or null for a guest
+   * @param roles the account's roles ({@link Role#label}); empty for a guest
+   * @param token a new browser session token for the session to keep, or null
    */
-  record Welcome(String nick, String node, String motd, String epoch) implements Reply {
+  record Welcome(
+      String nick,
+      String node,
+      String motd,
+      String epoch,
+      String account,
+      List<String> roles,
+      String token)
+      implements Reply {
+    public Welcome {
+      roles = List.copyOf(roles);
+    }
+
+    /** A guest's welcome. */
+    public Welcome(String nick, String node, String motd, String epoch) {
+      this(nick, node, motd, epoch, null, List.of(), null);
+    }
+
+    /** No token material in logs. */
+    @Override
+    public String toString() {
+      return "Welcome[" + nick + ", " + node + ", account " + account + ", " + roles + "]";
+    }
+
     @Override
     public <R> R accept(Visitor<R> v) {
       return v.welcome(this);

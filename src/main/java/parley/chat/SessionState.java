@@ -32,6 +32,12 @@ public final class SessionState {
   public String account;
 
   /**
+   * The hash of the browser session token this session logged in with or was given; null for none.
+   * {@code /logout} revokes it.
+   */
+  public String tokenHash;
+
+  /**
    * Another client of {@link #account} holds the nickname's claim; this one shares it (multiclient,
    * docs/ACCOUNTS.md). Written on the session's loop, read by its node's housekeeping.
    */

@@ -6,14 +6,17 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import parley.chat.Account;
 import parley.chat.Credentials;
 import parley.chat.ErrorCode;
+import parley.chat.LoginProof;
 import parley.chat.Nick;
 import parley.chat.PasswordHash;
 import parley.chat.Reply;
+import parley.chat.Role;
 import parley.chat.SessionState;
 import parley.chat.WrongPasswords;
 import parley.store.ChatStore;
@@ -41,24 +44,58 @@ final class Accounts {
     this.iterations = iterations;
   }
 
+  /** What a welcome says of the session's account. */
+  record SignedIn(String account, List<String> roles, String token) {
+    static final SignedIn GUEST = new SignedIn(null, List.of(), null);
+
+    /** No token material in logs. */
+    @Override
+    public String toString() {
+      return "SignedIn[" + account + ", " + roles + "]";
+    }
+  }
+
   /**
-   * Before a session takes {@code nick} at login: true when it may (the nick is not registered, or
-   * {@code password} is its account's), and then {@code st.account} is set for a registered one.
-   * Otherwise the request got an error and the session may try again.
+   * Before a session takes {@code nick} at login: true when it may (the nick is not registered and
+   * no account is claimed, the proof is the account's password or one of its web tokens, or the
+   * nick is free to register), and then {@code st.account} is set for a registered one. Otherwise
+   * the request got an error and the session may try again.
    */
-  Future<Boolean> mayTake(Request r, String nick, String password) {
+  Future<Boolean> mayTake(Request r, String nick, LoginProof proof) {
+    boolean hasPassword = proof.password() != null && !proof.password().isEmpty();
+    if (proof.register()) {
+      char[] pw = hasPassword ? proof.password().toCharArray() : new char[0];
+      String problem = Credentials.problem(pw);
+      Credentials.clear(pw);
+      if (problem != null) {
+        r.reply(new Reply.Error(ErrorCode.PASSWORD_INVALID, problem));
+        return Future.succeededFuture(false);
+      }
+    }
     return store
         .account(nick)
         .compose(
             account -> {
+              if (proof.token() != null) {
+                return checkToken(r, nick, account, proof.token());
+              }
               if (account == null) {
+                if (hasPassword && !proof.register()) {
+                  r.reply(
+                      new Reply.Error(
+                          ErrorCode.NO_ACCOUNT,
+                          nick
+                              + " is not registered: register it, or join as a guest without a"
+                              + " password"));
+                  return Future.succeededFuture(false);
+                }
                 return Future.succeededFuture(true);
               }
-              if (password == null || password.isEmpty()) {
+              if (proof.register() || !hasPassword) {
                 r.reply(registered(account.name()));
                 return Future.succeededFuture(false);
               }
-              return check(r, account, password)
+              return check(r, account, proof.password())
                   .map(
                       ok -> {
                         if (ok) {
@@ -66,6 +103,115 @@ final class Accounts {
                         }
                         return ok;
                       });
+            });
+  }
+
+  /**
+   * Once the session holds {@code nick}: registers it when the proof asks to, and gives a web
+   * session that gave a password a new token. Null when the registration was refused (the request
+   * got an error; the caller lets the nickname go).
+   */
+  Future<SignedIn> signIn(Request r, String nick, LoginProof proof) {
+    SessionState st = r.state();
+    boolean web = "web".equals(st.via); // tokens are for browsers only
+    if (proof.register()) {
+      char[] pw = proof.password().toCharArray();
+      Instant now = clock.instant();
+      return vertx
+          .executeBlocking(() -> hash(pw), false)
+          .compose(hash -> store.register(Account.create(nick, hash, now)))
+          .transform(
+              ar -> {
+                if (ar.failed()) {
+                  r.reply(StoreErrors.reply(ar.cause(), "your nickname was not registered"));
+                  return Future.succeededFuture(null);
+                }
+                if (!ar.result()) {
+                  r.reply(registered(nick));
+                  return Future.succeededFuture(null);
+                }
+                st.account = nick;
+                LOG.info("{} registered the nickname {} at login", r.session().id(), nick);
+                return web ? withToken(r, nick, List.of()) : signedIn(nick, List.of());
+              });
+    }
+    if (st.account == null) {
+      return Future.succeededFuture(SignedIn.GUEST);
+    }
+    String name = st.account;
+    return store
+        .account(name)
+        .compose(
+            account -> {
+              List<String> roles =
+                  account == null
+                      ? List.of()
+                      : account.roles().stream().map(Role::label).sorted().toList();
+              return web && proof.password() != null
+                  ? withToken(r, name, roles)
+                  : signedIn(name, roles);
+            });
+  }
+
+  private static Future<SignedIn> signedIn(String name, List<String> roles) {
+    return Future.succeededFuture(new SignedIn(name, roles, null));
+  }
+
+  /** A new web token for the account, kept (its hash) by the store; none if the store refused. */
+  private Future<SignedIn> withToken(Request r, String name, List<String> roles) {
+    String token = Credentials.newToken(random);
+    String hash = Credentials.tokenHash(token);
+    return store
+        .addToken(name, new Account.Token(hash, Account.Token.WEB, clock.instant()))
+        .transform(
+            ar -> {
+              if (ar.succeeded() && ar.result()) {
+                r.state().tokenHash = hash;
+                return Future.succeededFuture(new SignedIn(name, roles, token));
+              }
+              LOG.warn(
+                  "{}: no session token for {}: {}",
+                  r.session().id(),
+                  name,
+                  ar.failed() ? ar.cause().toString() : "no such account");
+              return signedIn(name, roles);
+            });
+  }
+
+  /**
+   * A login with a session token: it must be a web token of the nickname's account. A bad one
+   * counts as a wrong password for the nickname and the address.
+   */
+  private Future<Boolean> checkToken(Request r, String nick, Account account, String token) {
+    String address = r.session().address();
+    String key = Nick.key(nick);
+    Instant now = clock.instant();
+    if (tooMany(r, key, nick, address)) {
+      return Future.succeededFuture(false);
+    }
+    String hash = Credentials.tokenHash(token);
+    return store
+        .accountByToken(hash)
+        .map(
+            holder -> {
+              Account.Token t = holder == null ? null : holder.token(hash);
+              if (account == null
+                  || t == null
+                  || !holder.key().equals(account.key())
+                  || !Account.Token.WEB.equals(t.scope())) {
+                wrong.failed(key, address, now);
+                LOG.warn(
+                    "{} from {}: invalid session token for {}", r.session().id(), address, nick);
+                r.reply(
+                    new Reply.Error(
+                        ErrorCode.TOKEN_INVALID,
+                        "that session has ended (logged out, or the password changed); log in"
+                            + " with the password"));
+                return false;
+              }
+              r.state().account = account.name();
+              r.state().tokenHash = hash;
+              return true;
             });
   }
 
@@ -191,6 +337,14 @@ final class Accounts {
     }
     String name = st.account;
     st.account = null;
+    if (st.tokenHash != null) {
+      store
+          .dropToken(name, st.tokenHash)
+          .onFailure(
+              err ->
+                  LOG.warn("{}: session token of {} not revoked: {}", r.session().id(), name, err));
+      st.tokenHash = null;
+    }
     r.reply(
         new Reply.Notice(
             "You are logged out of "
@@ -230,17 +384,7 @@ final class Accounts {
    */
   private Future<Boolean> check(Request r, Account account, String password) {
     String address = r.session().address();
-    Duration locked = wrong.locked(account.key(), address, clock.instant());
-    if (!locked.isZero()) {
-      LOG.warn(
-          "{} from {}: password for {} refused, too many wrong passwords",
-          r.session().id(),
-          address,
-          account.name());
-      r.reply(
-          new Reply.Error(
-              ErrorCode.TOO_MANY_ATTEMPTS,
-              "too many wrong passwords; try again in " + Math.max(1, locked.toSeconds()) + " s"));
+    if (tooMany(r, account.key(), account.name(), address)) {
       return Future.succeededFuture(false);
     }
     char[] pw = password.toCharArray();
@@ -267,6 +411,24 @@ final class Accounts {
               }
               return ok;
             });
+  }
+
+  /** Whether tries for the account from the address are refused now; if so, says so. */
+  private boolean tooMany(Request r, String key, String name, String address) {
+    Duration locked = wrong.locked(key, address, clock.instant());
+    if (locked.isZero()) {
+      return false;
+    }
+    LOG.warn(
+        "{} from {}: login to {} refused, too many wrong passwords",
+        r.session().id(),
+        address,
+        name);
+    r.reply(
+        new Reply.Error(
+            ErrorCode.TOO_MANY_ATTEMPTS,
+            "too many wrong passwords; try again in " + Math.max(1, locked.toSeconds()) + " s"));
+    return true;
   }
 
   private PasswordHash hash(char[] password) {

@@ -21,6 +21,7 @@ import parley.chat.ChatEvent;
 import parley.chat.ChatEvent.Type;
 import parley.chat.Durations;
 import parley.chat.FloodGate;
+import parley.chat.LoginProof;
 import parley.chat.Nick;
 import parley.chat.Reply;
 import parley.chat.RoomInfo;
@@ -197,7 +198,7 @@ public final class ChatService {
 
   /** {@link #login(Session, String, String, String, Map, String)} without password and epoch. */
   public Future<Boolean> login(Session s, String nick, Map<String, Long> resume, String id) {
-    return login(s, nick, null, null, resume, id);
+    return login(s, nick, LoginProof.NONE, null, resume, id);
   }
 
   /**
@@ -215,14 +216,33 @@ public final class ChatService {
    */
   public Future<Boolean> login(
       Session s, String nick, String password, String epoch, Map<String, Long> resume, String id) {
+    return login(s, nick, LoginProof.password(password), epoch, resume, id);
+  }
+
+  /**
+   * As {@link #login(Session, String, String, String, Map, String)}, with a password, a session
+   * token, or a password to register the nickname with ({@link LoginProof}).
+   */
+  public Future<Boolean> login(
+      Session s, String nick, LoginProof proof, String epoch, Map<String, Long> resume, String id) {
     Request r = new Request(s, id);
     return accounts
-        .mayTake(r, nick, password)
+        .mayTake(r, nick, proof)
         .compose(may -> may ? nicknames.claim(r, nick) : Future.succeededFuture(false))
         .compose(
-            claimed -> {
-              if (!claimed) {
+            claimed ->
+                claimed
+                    ? accounts.signIn(r, nick, proof)
+                    : Future.<Accounts.SignedIn>succeededFuture())
+        .compose(
+            signedIn -> {
+              if (signedIn == null) {
+                if (s.state().nick != null) {
+                  nicknames.release(s, nicknames.leave(s)); // claimed, but registration refused
+                  s.state().nick = null;
+                }
                 s.state().account = null;
+                s.state().tokenHash = null;
                 return Future.succeededFuture(false);
               }
               LOG.info(
@@ -234,7 +254,15 @@ public final class ChatService {
                   s.address());
               metrics.loggedIn();
               String current = store.epoch();
-              r.reply(new Reply.Welcome(nick, node, config.motd(), current));
+              r.reply(
+                  new Reply.Welcome(
+                      nick,
+                      node,
+                      config.motd(),
+                      current,
+                      signedIn.account(),
+                      signedIn.roles(),
+                      signedIn.token()));
               return (s.state().attached
                       ? accountRooms(nick, resume)
                       : Future.succeededFuture(resume))

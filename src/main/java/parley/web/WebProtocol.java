@@ -88,13 +88,21 @@ public final class WebProtocol {
 
         @Override
         public List<JsonObject> welcome(Reply.Welcome w) {
-          return one(
+          JsonObject json =
               new JsonObject()
                   .put("type", "welcome")
                   .put("nick", w.nick())
                   .put("node", w.node())
                   .put("motd", w.motd())
-                  .put("epoch", w.epoch()));
+                  .put("epoch", w.epoch());
+          if (w.account() != null) {
+            json.put("account", w.account())
+                .put("roles", new JsonArray(new ArrayList<>(w.roles())));
+          }
+          if (w.token() != null) {
+            json.put("token", w.token());
+          }
+          return one(json);
         }
 
         @Override
