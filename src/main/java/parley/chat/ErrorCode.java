@@ -37,7 +37,8 @@ public enum ErrorCode {
   NO_ACCOUNT,
   PASSWORD_INVALID,
   TOKEN_INVALID,
-  OFFLINE_FULL;
+  OFFLINE_FULL,
+  SEVERAL_CLIENTS;
 
   private final String code = name().toLowerCase(java.util.Locale.ROOT);
 

@@ -94,11 +94,35 @@ public sealed interface Reply {
    * @param room null for everyone on the server
    * @param addresses the client address of each listed user connected to this node, by nickname:
    *     for operators only, empty for everyone else
+   * @param transports by nickname, the transports of the user's clients (several for an account
+   *     used from several clients), sorted
    */
-  record Who(String room, List<UserRecord> users, Instant now, Map<String, String> addresses)
+  record Who(
+      String room,
+      List<UserRecord> users,
+      Instant now,
+      Map<String, String> addresses,
+      Map<String, List<String>> transports)
       implements Reply {
     public Who {
       addresses = Map.copyOf(addresses);
+      transports = Map.copyOf(transports);
+    }
+
+    /** The transports of the user's clients, sorted ({@code via} alone when not known). */
+    public List<String> transportsOf(UserRecord u) {
+      return transports.getOrDefault(u.nick(), List.of(u.via()));
+    }
+
+    /** The transports of the user's clients as one would say them: {@code telnet, web x2}. */
+    public String transportSummary(UserRecord u) {
+      Map<String, Integer> counts = new java.util.TreeMap<>();
+      transportsOf(u).forEach(via -> counts.merge(via, 1, Integer::sum));
+      StringBuilder b = new StringBuilder();
+      counts.forEach(
+          (via, n) ->
+              b.append(b.length() == 0 ? "" : ", ").append(via).append(n > 1 ? " x" + n : ""));
+      return b.toString();
     }
 
     @Override
