@@ -38,6 +38,7 @@ public enum ErrorCode {
   PASSWORD_INVALID,
   TOKEN_INVALID,
   OFFLINE_FULL,
+  SEVERAL_CLIENTS,
   BANNED;
 
   private final String code = name().toLowerCase(java.util.Locale.ROOT);

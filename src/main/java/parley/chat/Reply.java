@@ -95,6 +95,8 @@ public sealed interface Reply {
    * @param room null for everyone on the server
    * @param addresses the client address of each listed user connected to this node, by nickname:
    *     for operators only, empty for everyone else
+   * @param transports by nickname, the transports of the user's clients (several for an account
+   *     used from several clients), sorted
    * @param accounts the roles of each listed user whose nickname is a registered account (empty for
    *     none), by nickname; guests are not in it
    */
@@ -103,11 +105,29 @@ public sealed interface Reply {
       List<UserRecord> users,
       Instant now,
       Map<String, String> addresses,
+      Map<String, List<String>> transports,
       Map<String, Set<Role>> accounts)
       implements Reply {
     public Who {
       addresses = Map.copyOf(addresses);
+      transports = Map.copyOf(transports);
       accounts = Map.copyOf(accounts);
+    }
+
+    /** The transports of the user's clients, sorted ({@code via} alone when not known). */
+    public List<String> transportsOf(UserRecord u) {
+      return transports.getOrDefault(u.nick(), List.of(u.via()));
+    }
+
+    /** The transports of the user's clients as one would say them: {@code telnet, web x2}. */
+    public String transportSummary(UserRecord u) {
+      Map<String, Integer> counts = new java.util.TreeMap<>();
+      transportsOf(u).forEach(via -> counts.merge(via, 1, Integer::sum));
+      StringBuilder b = new StringBuilder();
+      counts.forEach(
+          (via, n) ->
+              b.append(b.length() == 0 ? "" : ", ").append(via).append(n > 1 ? " x" + n : ""));
+      return b.toString();
     }
 
     @Override

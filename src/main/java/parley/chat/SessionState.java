@@ -43,6 +43,12 @@ public final class SessionState {
   public String tokenHash;
 
   /**
+   * Another client of {@link #account} holds the nickname's claim; this one shares it (multiclient,
+   * docs/ACCOUNTS.md). Written on the session's loop, read by its node's housekeeping.
+   */
+  public volatile boolean attached;
+
+  /**
    * Flood control; created on the first line. It holds each delayed line as the work of handling
    * it.
    */

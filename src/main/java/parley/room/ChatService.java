@@ -22,7 +22,9 @@ import parley.chat.ChatEvent.Type;
 import parley.chat.Durations;
 import parley.chat.FloodGate;
 import parley.chat.LoginProof;
+import parley.chat.Nick;
 import parley.chat.Reply;
+import parley.chat.RoomInfo;
 import parley.chat.SessionState;
 import parley.chat.TextHygiene;
 import parley.config.ParleyConfig;
@@ -122,7 +124,12 @@ public final class ChatService {
    * changes) and its housekeeping timers.
    */
   public Future<Void> start() {
-    vertx.setPeriodic(1000, t -> rooms.summarise());
+    vertx.setPeriodic(
+        1000,
+        t -> {
+          rooms.summarise();
+          nicknames.adopt();
+        });
     store.onMembersLost(rooms::lost);
     store.deliverTo(rooms::deliverHere);
     store.onNickLost(nicknames::lost);
@@ -236,7 +243,7 @@ public final class ChatService {
             signedIn -> {
               if (signedIn == null) {
                 if (s.state().nick != null) {
-                  nicknames.release(s); // claimed, but the registration was refused
+                  nicknames.release(s, nicknames.leave(s)); // claimed, but registration refused
                   s.state().nick = null;
                 }
                 s.state().account = null;
@@ -261,20 +268,16 @@ public final class ChatService {
                       signedIn.roles(),
                       signedIn.token()));
               accounts.greet(r);
+              if (s.state().attached) {
+                // another client of a logged-in account: it joins the account's rooms too
+                return accountRooms(nick, resume).compose(wanted -> joinAll(r, wanted, epoch));
+              }
               // an account without rooms asked for comes back to the rooms it was in, with what
               // it missed there; a guest, or an account that remembers none, gets the default room
-              if (resume.isEmpty() && s.state().account != null) {
-                return continuity
-                    .rejoin(r, config.room())
-                    .compose(v -> continuity.deliverOffline(r))
-                    .map(true);
-              }
-              Map<String, Long> wanted =
-                  resetIfOther(r, epoch, resume.isEmpty() ? Map.of(config.room(), 0L) : resume);
-              Future<Void> joined = Future.succeededFuture();
-              for (Map.Entry<String, Long> e : wanted.entrySet()) {
-                joined = joined.compose(v -> rooms.join(r, e.getKey(), e.getValue()));
-              }
+              Future<Void> joined =
+                  resume.isEmpty() && s.state().account != null
+                      ? continuity.rejoin(r, config.room())
+                      : joinAll(r, resume, epoch).mapEmpty();
               return joined.compose(v -> continuity.deliverOffline(r)).map(true);
             });
   }
@@ -301,10 +304,60 @@ public final class ChatService {
     return fresh;
   }
 
+  /**
+   * The rooms an attached client joins: those its account is in (where the store lists the
+   * nickname), and those it asked for.
+   */
+  private Future<Map<String, Long>> accountRooms(String nick, Map<String, Long> resume) {
+    String key = Nick.key(nick);
+    return store
+        .rooms()
+        .compose(
+            all -> {
+              Map<String, Long> wanted = new LinkedHashMap<>();
+              Future<Void> read = Future.succeededFuture();
+              for (RoomInfo info : all) {
+                if (info.members() > 0) {
+                  read =
+                      read.compose(v -> store.members(info.name(), Integer.MAX_VALUE))
+                          .map(
+                              m -> {
+                                if (m.names().stream().anyMatch(n -> Nick.key(n).equals(key))) {
+                                  wanted.put(info.name(), 0L);
+                                }
+                                return null;
+                              });
+                }
+              }
+              return read.map(
+                  v -> {
+                    wanted.putAll(resume);
+                    return wanted;
+                  });
+            });
+  }
+
+  /** Joins the rooms asked for at login (the default room when none), after the welcome. */
+  private Future<Boolean> joinAll(Request r, Map<String, Long> resume, String epoch) {
+    Map<String, Long> wanted =
+        resetIfOther(r, epoch, resume.isEmpty() ? Map.of(config.room(), 0L) : resume);
+    Future<Void> joined = Future.succeededFuture();
+    for (Map.Entry<String, Long> e : wanted.entrySet()) {
+      joined = joined.compose(v -> rooms.join(r, e.getKey(), e.getValue()));
+    }
+    return joined.map(true);
+  }
+
   /** Whether {@code nick} is a registered nickname (its login then needs the password). */
   public Future<Boolean> registered(String nick) {
     return store.account(nick).map(a -> a != null);
   }
+
+  /**
+   * How long a clustered account's leave notice waits for a client of the account on another node
+   * to take the nickname over.
+   */
+  private static final long HANDOVER_MS = 3000;
 
   /** Why a {@code reset} is sent. */
   static final String RESET_REASON =
@@ -363,11 +416,32 @@ public final class ChatService {
     // how far it got, and the nickname is freed once that is written, so its next login sees it
     Future<Void> remembered =
         st.account == null ? Future.succeededFuture() : continuity.remember(s, st.account);
-    for (String room : List.copyOf(st.rooms)) {
-      rooms.part(s, room, reason);
+    // other clients of the account stay: the rooms see no leave (docs/ACCOUNTS.md, "Multiclient")
+    List<Session> rest = nicknames.leave(s);
+    boolean heir = !rest.isEmpty();
+    // clustered, clients of the account on other nodes claim the nickname within a second or two
+    // (Nicknames.adopt): the rooms hear of the leave only if none did
+    boolean elsewhere = !heir && st.account != null && config.cluster().enabled();
+    List<String> left = List.copyOf(st.rooms);
+    for (String room : left) {
+      rooms.part(s, room, reason, heir || elsewhere);
     }
     st.rooms.clear();
-    remembered.onComplete(v -> nicknames.release(s));
+    remembered.onComplete(v -> nicknames.release(s, rest));
+    if (elsewhere) {
+      String nick = st.nick;
+      vertx.setTimer(
+          HANDOVER_MS,
+          t ->
+              store
+                  .user(nick)
+                  .onSuccess(
+                      holder -> {
+                        if (holder == null) {
+                          left.forEach(room -> rooms.announceLeave(room, nick, st.via, reason));
+                        }
+                      }));
+    }
     LOG.info("{} ({}) left: {}", s.id(), st.nick, reason);
   }
 

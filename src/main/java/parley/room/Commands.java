@@ -184,6 +184,7 @@ final class Commands {
       rooms.who(
           r,
           a.room(),
+          nicknames::transports,
           r.state().may(Role.MODERATOR)
               ? nick -> {
                 Session s = nicknames.session(nick);
@@ -287,12 +288,20 @@ final class Commands {
 
     @Override
     public Void logout(Action.Logout a) {
+      if (nicknames.shared(r.session())) {
+        r.reply(Nicknames.several("this client would keep it as a guest"));
+        return null;
+      }
       accounts.logout(r);
       return null;
     }
 
     @Override
     public Void dropAccount(Action.DropAccount a) {
+      if (nicknames.shared(r.session())) {
+        r.reply(Nicknames.several("it can't be deleted while in use"));
+        return null;
+      }
       accounts.drop(r, a.password());
       return null;
     }

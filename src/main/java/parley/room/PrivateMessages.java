@@ -1,7 +1,9 @@
 package parley.room;
 
 import io.vertx.core.Future;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -9,6 +11,7 @@ import parley.chat.ChatEvent;
 import parley.chat.ChatEvent.Type;
 import parley.chat.Emoji;
 import parley.chat.ErrorCode;
+import parley.chat.Nick;
 import parley.chat.OfflineMessage;
 import parley.chat.Reply;
 import parley.chat.SessionState;
@@ -16,13 +19,22 @@ import parley.chat.UserRecord;
 import parley.store.ChatStore;
 
 /**
- * {@code /msg}: a private message goes to the node of the session holding the nickname (straight to
- * it when that is this node) and is echoed to the sender. Each node listens on {@code
- * parley.node.<id>}. To a registered nickname that is offline, the message is kept in the store and
- * delivered at the account's next login ({@link Continuity#deliverOffline}).
+ * {@code /msg}: a private message is published to every node ({@link #ADDRESS}, one consumer per
+ * node), and each node hands it to its clients of the recipient's nickname, and to the sender's
+ * other clients as an echo (an account may be used from several clients, on several nodes:
+ * docs/ACCOUNTS.md, "Multiclient"). The sending client gets its echo at once. To a registered
+ * nickname that is offline, the message is kept in the store and delivered at the account's next
+ * login ({@link Continuity#deliverOffline}).
  */
 final class PrivateMessages {
+  /** Moderation's per-node addresses start with this. */
   static final String NODE_ADDRESS = "parley.node.";
+
+  /** Where private messages are published, for every node. */
+  static final String ADDRESS = "parley.private";
+
+  /** The header naming the sending client ({@code node/session}), which has its echo already. */
+  private static final String FROM = "from";
 
   private final Clock clock;
   private final String node;
@@ -39,11 +51,9 @@ final class PrivateMessages {
     this.store = store;
   }
 
-  /** Receives the private messages other nodes send to this node's users. */
+  /** Receives the private messages for this node's users. */
   Future<Void> start() {
-    return eventBus
-        .<ChatEvent>consumer(NODE_ADDRESS + node, msg -> deliver(msg.body()))
-        .completion();
+    return eventBus.<ChatEvent>consumer(ADDRESS, this::deliver).completion();
   }
 
   void send(Request r, String to, String text) {
@@ -66,20 +76,17 @@ final class PrivateMessages {
                       st.via,
                       Emoji.expand(text),
                       target.nick());
-              if (target.node().equals(node)) {
-                deliver(event);
-              } else {
-                eventBus.send(NODE_ADDRESS + target.node(), event);
-              }
               s.deliver(new Outgoing(event));
+              eventBus.publish(
+                  ADDRESS, event, new DeliveryOptions().addHeader(FROM, node + '/' + s.id()));
             });
   }
 
   /**
    * Whether {@code nick}'s account (or the guest holding it) is online: the session holding the
    * nickname, anywhere in the cluster, or null. A message to it goes live when it is online, and is
-   * kept for the account otherwise. The one place that decides it (several sessions of one account
-   * would answer with any of them).
+   * kept for the account otherwise. The one place that decides it (an account's attached clients
+   * are online through its holder: docs/ACCOUNTS.md, "Multiclient").
    */
   private Future<UserRecord> online(String nick) {
     return store.user(nick);
@@ -134,10 +141,23 @@ final class PrivateMessages {
                 r.reply(StoreErrors.reply(err, "your message was not kept; please send it again")));
   }
 
-  private void deliver(ChatEvent event) {
-    Session target = nicknames.session(event.target());
-    if (target != null) {
-      target.context().runOnContext(v -> target.deliver(new Outgoing(event)));
+  /** To each client here of the recipient and of the sender, once, but the sending one. */
+  private void deliver(Message<ChatEvent> msg) {
+    ChatEvent event = msg.body();
+    String from = msg.headers().get(FROM);
+    for (Session c : nicknames.sessions(event.target())) {
+      deliver(c, event, from);
+    }
+    if (!Nick.key(event.nick()).equals(Nick.key(event.target()))) {
+      for (Session c : nicknames.sessions(event.nick())) {
+        deliver(c, event, from);
+      }
+    }
+  }
+
+  private void deliver(Session c, ChatEvent event, String from) {
+    if (!(node + '/' + c.id()).equals(from)) {
+      c.context().runOnContext(v -> c.deliver(new Outgoing(event)));
     }
   }
 }

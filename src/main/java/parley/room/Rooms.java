@@ -123,8 +123,12 @@ final class Rooms {
     // after the history was lost), and must still get what is said from now on
     long[] floor = {0};
     int max = since ? config.history().retain() : config.history().replay();
+    // an attached client (docs/ACCOUNTS.md, "Multiclient") joins quietly: its account is in the
+    // room by its holder
+    boolean quiet = st.attached;
     return hub.join(room, s)
-        .compose(v -> store.joinRoom(room, s.id(), st.nick))
+        .compose(
+            v -> quiet ? Future.<Void>succeededFuture() : store.joinRoom(room, s.id(), st.nick))
         .compose(v -> open.test(s) ? Future.<Void>succeededFuture() : gone(room, s))
         .compose(v -> store.snapshot(room, sinceSeq, max, JOINED_NAMES))
         .map(
@@ -132,9 +136,11 @@ final class Rooms {
               String epoch = store.epoch();
               ChatStore.Members members = snap.members();
               r.reply(new Reply.Joined(room, snap.topic(), members.names(), members.count()));
-              announce(
-                  new ChatEvent(Type.JOIN, room, 0, clock.instant(), st.nick, st.via, null, null),
-                  members.count());
+              if (!quiet) {
+                announce(
+                    new ChatEvent(Type.JOIN, room, 0, clock.instant(), st.nick, st.via, null, null),
+                    members.count());
+              }
               // what the history below covers: nothing up to this is sent live (no repeats),
               // nothing after it is missed (the room's events are held for this session until then)
               floor[0] = snap.lastSeq();
@@ -181,7 +187,7 @@ final class Rooms {
       r.reply(new Reply.Error(ErrorCode.NOT_IN_ROOM, "you are not in " + RoomName.display(room)));
       return;
     }
-    part(r.session(), room, reason);
+    part(r.session(), room, reason, false);
     if (st.account != null) {
       // parted, not just gone: the account no longer comes back to it at login
       remember(store.forgetRoom(st.account, room), st.account, room);
@@ -201,24 +207,33 @@ final class Rooms {
         err -> LOG.warn("room {} of account {} not remembered: {}", room, account, err.toString()));
   }
 
-  /** Leaves a room on this node's side: fan-out, membership, and the leave notice. */
-  void part(Session s, String room, String reason) {
+  /**
+   * Leaves a room on this node's side: fan-out, membership, and the leave notice; no notice when
+   * {@code quiet} (other clients of the account stay) and nothing in the store for an attached
+   * client.
+   */
+  void part(Session s, String room, String reason, boolean quiet) {
     SessionState st = s.state();
     s.hub().leave(room, s);
+    Future<Void> gone = st.attached ? Future.succeededFuture() : store.leaveRoom(room, s.id());
+    if (quiet) {
+      return;
+    }
     ChatEvent event =
         new ChatEvent(Type.LEAVE, room, 0, clock.instant(), st.nick, st.via, reason, null);
-    store
-        .leaveRoom(room, s.id())
-        .compose(v -> store.members(room, 0))
-        .onSuccess(m -> announce(event, m.count()));
+    gone.compose(v -> store.members(room, 0)).onSuccess(m -> announce(event, m.count()));
   }
 
   /**
    * Someone's session ended without leaving, because its node is gone: the room is told they left.
    */
   void lost(String room, String nick) {
-    ChatEvent event =
-        new ChatEvent(Type.LEAVE, room, 0, clock.instant(), nick, null, "connection lost", null);
+    announceLeave(room, nick, null, "connection lost");
+  }
+
+  /** Tells the room that {@code nick} left, when that was not said as it happened. */
+  void announceLeave(String room, String nick, String via, String reason) {
+    ChatEvent event = new ChatEvent(Type.LEAVE, room, 0, clock.instant(), nick, via, reason, null);
     store
         .members(room, 0)
         .onComplete(ar -> announce(event, ar.succeeded() ? ar.result().count() : 0));
@@ -227,10 +242,15 @@ final class Rooms {
   /**
    * {@code /who}: everyone on the server ({@code room == null}) or the members of a room.
    *
+   * @param transportsOf the transports of a user's clients ({@link Nicknames#transports})
    * @param addressOf a user's address by nickname (null when not known here), for an operator's
    *     {@code /who}; null for anyone else's
    */
-  void who(Request r, String room, Function<String, String> addressOf) {
+  void who(
+      Request r,
+      String room,
+      Function<UserRecord, List<String>> transportsOf,
+      Function<String, String> addressOf) {
     Future<List<UserRecord>> users = store.users();
     Future<List<UserRecord>> listed =
         room == null
@@ -252,11 +272,15 @@ final class Rooms {
                             }));
     listed.onSuccess(
         list -> {
+          Map<String, List<String>> transports = new HashMap<>();
+          for (UserRecord u : list) {
+            transports.put(u.nick(), transportsOf.apply(u));
+          }
           List<Future<Account>> accounts = new ArrayList<>(list.size());
           for (UserRecord u : list) {
             accounts.add(store.account(u.nick()));
           }
-          Future.all(accounts).onSuccess(v -> who(r, room, list, accounts, addressOf));
+          Future.all(accounts).onSuccess(v -> who(r, room, list, transports, accounts, addressOf));
         });
   }
 
@@ -264,6 +288,7 @@ final class Rooms {
       Request r,
       String room,
       List<UserRecord> list,
+      Map<String, List<String>> transports,
       List<Future<Account>> accounts,
       Function<String, String> addressOf) {
     Map<String, Set<Role>> registered = new HashMap<>();
@@ -282,7 +307,7 @@ final class Rooms {
         }
       }
     }
-    r.reply(new Reply.Who(room, list, clock.instant(), addresses, registered));
+    r.reply(new Reply.Who(room, list, clock.instant(), addresses, transports, registered));
   }
 
   /**

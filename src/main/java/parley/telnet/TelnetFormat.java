@@ -260,7 +260,7 @@ public final class TelnetFormat {
                       + nick(u.nick(), color)
                       + " ".repeat(width - u.nick().length())
                       + "  "
-                      + String.format("%-6s", u.via())
+                      + String.format("%-6s", w.transportSummary(u))
                       + "  idle "
                       + String.format("%-6s", Durations.format(idle))
                       + "  on "

@@ -132,6 +132,7 @@ public final class WebProtocol {
                 new JsonObject()
                     .put("nick", u.nick())
                     .put("via", u.via())
+                    .put("transports", new JsonArray(new ArrayList<>(w.transportsOf(u))))
                     .put("node", u.node())
                     .put(
                         "idle", Math.max(0, Duration.between(u.lastActive(), w.now()).toSeconds()));

@@ -373,6 +373,102 @@ class ClusterIT {
   }
 
   @Test
+  @Order(2)
+  void oneAccountWithAClientOnTwoNodes() throws Exception {
+    String password = "amys-cluster-secret";
+    try (LineClient bob = LineClient.login(telnet(3), "bobby");
+        WsClient first = WsClient.login(vertx, http(1), "amy");
+        WsClient second = WsClient.connect(vertx, http(2))) {
+      first.say("/register " + password);
+      first.expect(
+          f -> "notice".equals(f.getString("type")) && f.getString("text").contains("registered"),
+          "registered");
+      bob.expectContaining("amy (web) has joined");
+      // on node 2, the account's password attaches a second client (the claim is node 1's)
+      String[] node2 = new String[1];
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInSameThread()
+          .pollInterval(Duration.ofMillis(500))
+          .until(
+              () -> {
+                second.send(
+                    new JsonObject()
+                        .put("type", "hello")
+                        .put("nick", "amy")
+                        .put("password", password));
+                JsonObject f =
+                    second.expect(
+                        x ->
+                            "welcome".equals(x.getString("type"))
+                                || "error".equals(x.getString("type")),
+                        "welcome or error");
+                // node 2 may not have applied the registration yet: the nick is a guest's there
+                node2[0] = f.getString("node");
+                return "welcome".equals(f.getString("type"));
+              });
+      second.expect("joined");
+
+      // a private message from node 3 reaches both clients; one sent by node 2's is echoed on node
+      // 1
+      bob.send("/msg amy to both nodes");
+      for (WsClient c : List.of(first, second)) {
+        c.expect(
+            f ->
+                "private".equals(f.getString("type"))
+                    && "to both nodes".equals(f.getString("text")),
+            "the private message");
+      }
+      second.say("/msg bobby from node two");
+      bob.expectContaining("*amy* from node two");
+      first.expect(
+          f -> "private".equals(f.getString("type")) && "from node two".equals(f.getString("text")),
+          "the echo on node 1");
+      bob.send("room talk");
+      second.expect(
+          f -> "message".equals(f.getString("type")) && "room talk".equals(f.getString("text")),
+          "room talk on node 2");
+      second.say("/who");
+      JsonObject amy =
+          second.expect("who").getJsonArray("users").stream()
+              .map(JsonObject.class::cast)
+              .filter(u -> "amy".equals(u.getString("nick")))
+              .findFirst()
+              .orElseThrow();
+      assertEquals(List.of("web", "web"), amy.getJsonArray("transports").getList());
+
+      // node 1's client (the holder) quits: node 2's claims the nickname, no one saw a leave
+      first.say("/quit");
+      first.expectClosed();
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInSameThread()
+          .pollInterval(Duration.ofMillis(500))
+          .untilAsserted(
+              () -> {
+                bob.send("/who");
+                String line =
+                    bob.expect(l -> l.contains("amy") && l.contains("idle"), "amy in /who");
+                assertTrue(line.contains("on " + node2[0]), line);
+              });
+      bob.send("/msg amy only node two now");
+      second.expect(
+          f ->
+              "private".equals(f.getString("type"))
+                  && "only node two now".equals(f.getString("text")),
+          "the private message after the handover");
+      assertEquals(
+          0,
+          bob.seen().stream().filter(l -> l.contains("amy has left")).count(),
+          bob.seen().toString());
+      // the last client leaves: now the room is told, once
+      second.say("/quit");
+      second.expectClosed();
+      bob.expectContaining("amy has left #lobby");
+    }
+  }
+
+  @Test
   @Order(3)
   void killingANodeFreesItsNicknamesAndLosesNoHistory() throws Exception {
     try (WsClient brian = WsClient.login(vertx, http(2), "brian");
