@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import parley.support.Eventually;
@@ -286,6 +287,39 @@ class RolesTest {
         assertTrue(u.getString("address", "").startsWith("127.0.0."), u.encode());
       }
       assertEquals(3, users.size(), users.encode());
+    }
+  }
+
+  @Test
+  void aRoleAndABanReachEveryClientOfTheAccount() throws Exception {
+    try (WsClient boss = firstAdmin("boss");
+        WsClient first = registered("multi");
+        WsClient second = WsClient.connect(server.clientVertx(), server.httpPort());
+        LineClient third = telnetLogin("multi", null)) {
+      second.send(
+          new JsonObject()
+              .put("type", "hello")
+              .put("nick", "multi")
+              .put("password", "multi-password"));
+      second.expect("welcome");
+      third.expectContaining("You are in #lobby");
+
+      boss.say("/grant multi moderator");
+      expectNotice(boss, "Done: multi is now a moderator");
+      expectNotice(first, "You are now a moderator");
+      expectNotice(second, "You are now a moderator");
+      third.expectContaining("You are now a moderator");
+      second.say("/mute nobody-here");
+      expectError(second, "no_such_nick"); // a moderator's command, refused only for its target
+
+      boss.say("/ban account:multi");
+      expectNotice(boss, "Banned account:multi");
+      for (WsClient c : List.of(first, second)) {
+        assertTrue(c.expect("bye").getString("reason").contains("banned by boss"));
+        c.expectClosed();
+      }
+      third.expectContaining("banned by boss");
+      third.expectClosed();
     }
   }
 }
