@@ -35,7 +35,8 @@ public enum ErrorCode {
   NOT_CONFIRMED,
   NICK_REGISTERED,
   NO_ACCOUNT,
-  PASSWORD_INVALID;
+  PASSWORD_INVALID,
+  ACCOUNT_REQUIRED;
 
   private final String code = name().toLowerCase(java.util.Locale.ROOT);
 

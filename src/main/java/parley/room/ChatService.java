@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import parley.chat.Action;
 import parley.chat.ChatCore;
 import parley.chat.ChatEvent;
 import parley.chat.ChatEvent.Type;
@@ -106,7 +107,9 @@ public final class ChatService {
             store,
             nicknames,
             admission);
-    this.accounts = new Accounts(vertx, store, clock, config.accounts().hashIterations());
+    this.accounts =
+        new Accounts(
+            vertx, store, clock, config.accounts().hashIterations(), config.accounts().required());
     this.commands =
         new Commands(
             config, store, clock, rooms, nicknames, privateMessages, moderation, accounts, metrics);
@@ -208,10 +211,40 @@ public final class ChatService {
    */
   public Future<Boolean> login(
       Session s, String nick, String password, String epoch, Map<String, Long> resume, String id) {
+    return login(s, nick, password, false, epoch, resume, id);
+  }
+
+  /**
+   * {@link #login(Session, String, String, String, Map, String)}, registering the nickname with
+   * {@code password} when {@code register} is true: it must not be registered yet, and it is
+   * registered once the session holds it (a failed registration gives it back).
+   */
+  public Future<Boolean> login(
+      Session s,
+      String nick,
+      String password,
+      boolean register,
+      String epoch,
+      Map<String, Long> resume,
+      String id) {
     Request r = new Request(s, id);
     return accounts
-        .mayTake(r, nick, password)
+        .mayTake(r, nick, password, register)
         .compose(may -> may ? nicknames.claim(r, nick) : Future.succeededFuture(false))
+        .compose(
+            claimed ->
+                claimed && register
+                    ? accounts
+                        .registerNew(r, nick, password)
+                        .map(
+                            registered -> {
+                              if (!registered) {
+                                nicknames.release(s);
+                                s.state().nick = null;
+                              }
+                              return registered;
+                            })
+                    : Future.succeededFuture(claimed))
         .compose(
             claimed -> {
               if (!claimed) {
@@ -247,6 +280,11 @@ public final class ChatService {
               }
               return joined.map(true);
             });
+  }
+
+  /** Whether every user needs an account ({@code accounts.required}): there are no guests. */
+  public boolean accountsRequired() {
+    return config.accounts().required();
   }
 
   /** Whether {@code nick} is a registered nickname (its login then needs the password). */
@@ -329,14 +367,19 @@ public final class ChatService {
    *     for none
    */
   public void input(Session s, String rawLine, String id) {
+    Request r = new Request(s, id);
+    offer(r, () -> handle(r, rawLine));
+  }
+
+  private void offer(Request r, Runnable line) {
+    Session s = r.session();
     SessionState st = s.state();
     ParleyConfig.Flood f = config.flood();
     if (st.flood == null) {
       st.flood = new FloodGate<>(f.burst(), f.ratePerSecond(), f.maxQueued(), nanoTime.getAsLong());
     }
-    Request r = new Request(s, id);
-    switch (st.flood.offer(() -> handle(r, rawLine), nanoTime.getAsLong())) {
-      case PASS -> handle(r, rawLine);
+    switch (st.flood.offer(line, nanoTime.getAsLong())) {
+      case PASS -> line.run();
       case HELD -> {
         if (st.floodTimer < 0) {
           r.reply(
@@ -380,6 +423,21 @@ public final class ChatService {
                             scheduleRelease(s);
                           }
                         }));
+  }
+
+  /**
+   * A command whose password(s) the transport read itself, never as a line (telnet prompts without
+   * echo for {@code /register}, {@code /identify}, {@code /password}); subject to flood control
+   * like a line.
+   */
+  public void input(Session s, Action a) {
+    Request r = new Request(s, null);
+    offer(
+        r,
+        () -> {
+          s.state().lastActive = clock.instant();
+          commands.execute(r, a);
+        });
   }
 
   private void handle(Request r, String rawLine) {
