@@ -228,6 +228,9 @@ public final class ChatService {
       Map<String, Long> resume,
       String id) {
     Request r = new Request(s, id);
+    if (!nicknames.valid(r, nick)) {
+      return Future.succeededFuture(false);
+    }
     return accounts
         .mayTake(r, nick, password, register)
         .compose(may -> may ? nicknames.claim(r, nick) : Future.succeededFuture(false))

@@ -56,12 +56,7 @@ final class Nicknames {
    * Gives the session the nickname if it is valid and free; otherwise the request gets an error.
    */
   Future<Boolean> claim(Request r, String nick) {
-    String problem = Nick.problem(nick, maxLength);
-    if (problem != null) {
-      r.reply(
-          new Reply.Error(
-              ErrorCode.NICK_INVALID,
-              "\"" + TextHygiene.clean(nick) + "\" can't be used: " + problem));
+    if (!valid(r, nick)) {
       return Future.succeededFuture(false);
     }
     Session s = r.session();
@@ -93,6 +88,19 @@ final class Nicknames {
               local.put(Nick.key(nick), s);
               return true;
             });
+  }
+
+  /** Whether {@code nick} can be a nickname; otherwise the request is told why not. */
+  boolean valid(Request r, String nick) {
+    String problem = Nick.problem(nick, maxLength);
+    if (problem != null) {
+      r.reply(
+          new Reply.Error(
+              ErrorCode.NICK_INVALID,
+              "\"" + TextHygiene.clean(nick) + "\" can't be used: " + problem));
+      return false;
+    }
+    return true;
   }
 
   /** {@code /nick}: renames the session, and tells its rooms. */

@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 import parley.chat.Action;
 import parley.chat.ChatEvent;
 import parley.chat.ErrorCode;
+import parley.chat.Nick;
 import parley.chat.Reply;
 import parley.net.Channels;
 import parley.room.BaseSession;
@@ -155,7 +156,9 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
                 // lines typed ahead of the prompt may be the password: never say them in a room
                 early.clear();
                 ask(a -> login(nick, a[0], false), "Password for " + nick + ": ");
-              } else if (ar.succeeded() && service.accountsRequired()) {
+              } else if (ar.succeeded()
+                  && service.accountsRequired()
+                  && Nick.problem(nick, limits.nickLength()) == null) {
                 early.clear();
                 writeLines(
                     List.of(

@@ -72,6 +72,9 @@ class AccountsRequiredTest {
   void aMistypedRepeatOrAnEmptyPasswordGoesBackToTheNicknamePrompt() throws Exception {
     try (LineClient nc = new LineClient(server.telnetPort())) {
       nc.expectPrompt("Nickname:");
+      nc.send("no spaces please");
+      nc.expectContaining("can't be used");
+      nc.expectPrompt("Nickname:");
       nc.send("jack");
       nc.expectPrompt("New password for jack:");
       nc.send("jacks-password-one");
