@@ -38,7 +38,8 @@ public enum ErrorCode {
   PASSWORD_INVALID,
   TOKEN_INVALID,
   OFFLINE_FULL,
-  SEVERAL_CLIENTS;
+  SEVERAL_CLIENTS,
+  ACCOUNT_REQUIRED;
 
   private final String code = name().toLowerCase(java.util.Locale.ROOT);
 
