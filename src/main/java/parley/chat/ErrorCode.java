@@ -39,6 +39,7 @@ public enum ErrorCode {
   TOKEN_INVALID,
   OFFLINE_FULL,
   SEVERAL_CLIENTS,
+  ACCOUNT_REQUIRED,
   BANNED;
 
   private final String code = name().toLowerCase(java.util.Locale.ROOT);

@@ -105,8 +105,10 @@ public record ParleyConfig(
    * Registered nicknames (docs/ACCOUNTS.md).
    *
    * @param hashIterations PBKDF2-HMAC-SHA256 iterations for new password hashes (OWASP: 600,000)
+   * @param required whether every user needs an account: a nickname that is not registered is
+   *     refused at login (it may be registered there), so there are no guests
    */
-  public record Accounts(int hashIterations) {}
+  public record Accounts(int hashIterations, boolean required) {}
 
   /**
    * @param trustedAddresses addresses and CIDR ranges of the proxies in front of Parley: only they
@@ -390,7 +392,8 @@ public record ParleyConfig(
                 "hashIterations",
                 Credentials.DEFAULT_ITERATIONS,
                 Credentials.MIN_ITERATIONS,
-                10_000_000));
+                10_000_000),
+            acc.bool("required", false));
     acc.rejectUnknown();
 
     ConfigReader p = r.section("proxy");

@@ -39,22 +39,28 @@ final class Accounts {
   private final Nicknames nicknames;
   private final Clock clock;
   private final int iterations;
+  private final boolean required;
   private final Continuity continuity;
   private final WrongPasswords wrong = WrongPasswords.standard();
   private final SecureRandom random = new SecureRandom();
 
+  /**
+   * @param required {@code accounts.required}: a nickname must be registered to be taken
+   */
   Accounts(
       Vertx vertx,
       ChatStore store,
       Nicknames nicknames,
       Clock clock,
       int iterations,
+      boolean required,
       Continuity continuity) {
     this.vertx = vertx;
     this.store = store;
     this.nicknames = nicknames;
     this.clock = clock;
     this.iterations = iterations;
+    this.required = required;
     this.continuity = continuity;
   }
 
@@ -72,9 +78,9 @@ final class Accounts {
   /**
    * Before a session takes {@code nick} at login: true when it may (the nick is not registered and
    * no account is claimed, the proof is the account's password or one of its web tokens, or the
-   * nick is free to register; and the account is not banned), and then {@code st.account} and
-   * {@code st.roles} are set for a registered one. Otherwise the request got an error and the
-   * session may try again.
+   * nick is free to register; with {@code accounts.required} a guest is refused; and the account is
+   * not banned), and then {@code st.account} and {@code st.roles} are set for a registered one.
+   * Otherwise the request got an error and the session may try again.
    */
   Future<Boolean> mayTake(Request r, String nick, LoginProof proof) {
     boolean hasPassword = proof.password() != null && !proof.password().isEmpty();
@@ -104,7 +110,7 @@ final class Accounts {
                               + " password"));
                   return Future.succeededFuture(false);
                 }
-                return Future.succeededFuture(true);
+                return Future.succeededFuture(proof.register() || !guestRefused(r, nick));
               }
               if (proof.register() || !hasPassword) {
                 r.reply(registered(account.name()));
@@ -158,6 +164,9 @@ final class Accounts {
                 }
                 st.account = nick;
                 LOG.info("{} registered the nickname {} at login", r.session().id(), nick);
+                if (!web) {
+                  r.reply(new Reply.Notice("The nickname " + nick + " is registered to you."));
+                }
                 return web ? withToken(r, nick, List.of()) : signedIn(nick, List.of());
               });
     }
@@ -244,14 +253,38 @@ final class Accounts {
             });
   }
 
-  /** {@code /nick} to a registered nickname needs its account. */
+  /**
+   * With {@code accounts.required}, a nickname that is not registered is refused (a guest can't
+   * chat): the request is told how to register. @return whether it was refused
+   */
+  boolean guestRefused(Request r, String nick) {
+    if (!required) {
+      return false;
+    }
+    r.reply(
+        new Reply.Error(
+            ErrorCode.ACCOUNT_REQUIRED,
+            "This server needs an account: "
+                + nick
+                + " is not registered; choose a password to register it, or use a registered"
+                + " nickname"));
+    return true;
+  }
+
+  /**
+   * {@code /nick} to a registered nickname needs its account; with {@code accounts.required} a
+   * session keeps its account's nickname (other capitals only).
+   */
   Future<Boolean> mayRename(Request r, String nick) {
     String mine = r.state().account;
     return store
         .account(nick)
         .map(
             account -> {
-              if (account == null || mine != null && Nick.key(mine).equals(account.key())) {
+              if (account == null) {
+                return !guestRefused(r, nick);
+              }
+              if (mine != null && Nick.key(mine).equals(account.key())) {
                 return true;
               }
               r.reply(registered(account.name()));
@@ -267,35 +300,54 @@ final class Accounts {
               ErrorCode.NICK_REGISTERED, "you are logged in to the account " + st.account));
       return;
     }
-    char[] pw = password.toCharArray();
-    String problem = Credentials.problem(pw);
+    String problem = problem(password);
     if (problem != null) {
       r.reply(new Reply.Error(ErrorCode.PASSWORD_INVALID, problem));
       return;
     }
-    String nick = st.nick;
+    registerNew(r, st.nick, password);
+  }
+
+  /**
+   * Registers {@code nick}, which the session holds, with a password that passed {@link #problem}:
+   * then {@code st.account} is set and the request told; otherwise it got an error.
+   */
+  Future<Boolean> registerNew(Request r, String nick, String password) {
+    char[] pw = password.toCharArray();
     Instant now = clock.instant();
-    vertx
+    return vertx
         .executeBlocking(() -> hash(pw), false)
         .compose(hash -> store.register(Account.create(nick, hash, now)))
-        .onComplete(
+        .transform(
             ar -> {
               if (ar.failed()) {
                 r.reply(StoreErrors.reply(ar.cause(), "your nickname was not registered"));
-              } else if (!ar.result()) {
-                r.reply(registered(nick));
-              } else {
-                st.account = nick;
-                LOG.info("{} registered the nickname {}", r.session().id(), nick);
-                r.reply(
-                    new Reply.Notice(
-                        "The nickname "
-                            + nick
-                            + " is registered to you. Next time give its password when you log in"
-                            + " (or /identify)."));
-                continuity.loggedIn(r);
+                return Future.succeededFuture(false);
               }
+              if (!ar.result()) {
+                r.reply(registered(nick));
+                return Future.succeededFuture(false);
+              }
+              r.state().account = nick;
+              LOG.info("{} registered the nickname {}", r.session().id(), nick);
+              r.reply(
+                  new Reply.Notice(
+                      "The nickname "
+                          + nick
+                          + " is registered to you. Next time give its password when you log in"
+                          + " (or /identify)."));
+              continuity.loggedIn(r);
+              return Future.succeededFuture(true);
             });
+  }
+
+  private static String problem(String password) {
+    char[] pw = password.toCharArray();
+    try {
+      return Credentials.problem(pw);
+    } finally {
+      Credentials.clear(pw);
+    }
   }
 
   void identify(Request r, String password) {
@@ -379,6 +431,12 @@ final class Accounts {
                   LOG.warn("{}: session token of {} not revoked: {}", r.session().id(), name, err));
       st.tokenHash = null;
     }
+    if (required) {
+      // no guests here: logging out is leaving
+      r.reply(new Reply.Notice("You are logged out of " + name + "."));
+      r.session().close("logged out");
+      return;
+    }
     r.reply(
         new Reply.Notice(
             "You are logged out of "
@@ -409,6 +467,9 @@ final class Accounts {
                 LOG.info("{} dropped the account {}", r.session().id(), name);
                 r.reply(
                     new Reply.Notice("The account " + name + " is deleted; the nickname is free."));
+                if (required) {
+                  r.session().close("account deleted");
+                }
               }
             });
   }

@@ -13,9 +13,11 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import parley.chat.Action;
 import parley.chat.ChatCore;
 import parley.chat.ChatEvent;
 import parley.chat.ChatEvent.Type;
@@ -113,7 +115,13 @@ public final class ChatService {
     this.continuity = new Continuity(store, rooms, config.limits().maxRoomsPerSession());
     this.accounts =
         new Accounts(
-            vertx, store, nicknames, clock, config.accounts().hashIterations(), continuity);
+            vertx,
+            store,
+            nicknames,
+            clock,
+            config.accounts().hashIterations(),
+            config.accounts().required(),
+            continuity);
     this.commands =
         new Commands(
             config, store, clock, rooms, nicknames, privateMessages, moderation, accounts, metrics);
@@ -231,6 +239,9 @@ public final class ChatService {
   public Future<Boolean> login(
       Session s, String nick, LoginProof proof, String epoch, Map<String, Long> resume, String id) {
     Request r = new Request(s, id);
+    if (!nicknames.valid(r, nick)) {
+      return Future.succeededFuture(false);
+    }
     return accounts
         .mayTake(r, nick, proof)
         .compose(may -> may ? nicknames.claim(r, nick) : Future.succeededFuture(false))
@@ -247,6 +258,7 @@ public final class ChatService {
                   s.state().nick = null;
                 }
                 s.state().account = null;
+                s.state().roles = Set.of();
                 s.state().tokenHash = null;
                 return Future.succeededFuture(false);
               }
@@ -346,6 +358,11 @@ public final class ChatService {
       joined = joined.compose(v -> rooms.join(r, e.getKey(), e.getValue()));
     }
     return joined.map(true);
+  }
+
+  /** Whether every user needs an account ({@code accounts.required}): there are no guests. */
+  public boolean accountsRequired() {
+    return config.accounts().required();
   }
 
   /** Whether {@code nick} is a registered nickname (its login then needs the password). */
@@ -459,14 +476,19 @@ public final class ChatService {
    *     for none
    */
   public void input(Session s, String rawLine, String id) {
+    Request r = new Request(s, id);
+    offer(r, () -> handle(r, rawLine));
+  }
+
+  private void offer(Request r, Runnable line) {
+    Session s = r.session();
     SessionState st = s.state();
     ParleyConfig.Flood f = config.flood();
     if (st.flood == null) {
       st.flood = new FloodGate<>(f.burst(), f.ratePerSecond(), f.maxQueued(), nanoTime.getAsLong());
     }
-    Request r = new Request(s, id);
-    switch (st.flood.offer(() -> handle(r, rawLine), nanoTime.getAsLong())) {
-      case PASS -> handle(r, rawLine);
+    switch (st.flood.offer(line, nanoTime.getAsLong())) {
+      case PASS -> line.run();
       case HELD -> {
         if (st.floodTimer < 0) {
           r.reply(
@@ -510,6 +532,21 @@ public final class ChatService {
                             scheduleRelease(s);
                           }
                         }));
+  }
+
+  /**
+   * A command whose password(s) the transport read itself, never as a line (telnet prompts without
+   * echo for {@code /register}, {@code /identify}, {@code /password}); subject to flood control
+   * like a line.
+   */
+  public void input(Session s, Action a) {
+    Request r = new Request(s, null);
+    offer(
+        r,
+        () -> {
+          s.state().lastActive = clock.instant();
+          commands.execute(r, a);
+        });
   }
 
   private void handle(Request r, String rawLine) {

@@ -68,12 +68,7 @@ final class Nicknames {
    * nickname's account when it logged in to it; otherwise the request gets an error.
    */
   Future<Boolean> claim(Request r, String nick) {
-    String problem = Nick.problem(nick, maxLength);
-    if (problem != null) {
-      r.reply(
-          new Reply.Error(
-              ErrorCode.NICK_INVALID,
-              "\"" + TextHygiene.clean(nick) + "\" can't be used: " + problem));
+    if (!valid(r, nick)) {
       return Future.succeededFuture(false);
     }
     Session s = r.session();
@@ -125,6 +120,19 @@ final class Nicknames {
       if (other.state().account == null) {
         return false;
       }
+    }
+    return true;
+  }
+
+  /** Whether {@code nick} can be a nickname; otherwise the request is told why not. */
+  boolean valid(Request r, String nick) {
+    String problem = Nick.problem(nick, maxLength);
+    if (problem != null) {
+      r.reply(
+          new Reply.Error(
+              ErrorCode.NICK_INVALID,
+              "\"" + TextHygiene.clean(nick) + "\" can't be used: " + problem));
+      return false;
     }
     return true;
   }

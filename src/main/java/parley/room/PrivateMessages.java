@@ -15,7 +15,6 @@ import parley.chat.Nick;
 import parley.chat.OfflineMessage;
 import parley.chat.Reply;
 import parley.chat.SessionState;
-import parley.chat.UserRecord;
 import parley.store.ChatStore;
 
 /**
@@ -75,21 +74,27 @@ final class PrivateMessages {
                       st.nick,
                       st.via,
                       Emoji.expand(text),
-                      target.nick());
+                      target);
               s.deliver(new Outgoing(event));
               eventBus.publish(
                   ADDRESS, event, new DeliveryOptions().addHeader(FROM, node + '/' + s.id()));
-            });
+            })
+        .onFailure(err -> r.reply(StoreErrors.reply(err, "your message was not sent")));
   }
 
   /**
-   * Whether {@code nick}'s account (or the guest holding it) is online: the session holding the
-   * nickname, anywhere in the cluster, or null. A message to it goes live when it is online, and is
-   * kept for the account otherwise. The one place that decides it (an account's attached clients
-   * are online through its holder: docs/ACCOUNTS.md, "Multiclient").
+   * Whether {@code nick}'s account (or the guest holding it) is online: the nickname as held, by a
+   * session anywhere in the cluster or by a client of the account on this node (whose claim may be
+   * being handed from one client to another: docs/ACCOUNTS.md, "Multiclient"), or null. A message
+   * to it goes live when it is online, and is kept for the account otherwise. The one place that
+   * decides it.
    */
-  private Future<UserRecord> online(String nick) {
-    return store.user(nick);
+  private Future<String> online(String nick) {
+    List<Session> here = nicknames.sessions(nick);
+    if (!here.isEmpty()) {
+      return Future.succeededFuture(here.get(0).state().nick);
+    }
+    return store.user(nick).map(u -> u == null ? null : u.nick());
   }
 
   /**

@@ -1,6 +1,7 @@
 package parley.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -69,8 +70,24 @@ class ParleyConfigTest {
         error("{\"accounts\":{\"hashIterations\":1000}}")
             .startsWith("accounts.hashIterations must be a whole number from 100000 to 10000000"));
     assertTrue(
-        error("{\"accounts\":{\"required\":true}}")
-            .startsWith("accounts.required is not a known setting"));
+        error("{\"accounts\":{\"requried\":true}}")
+            .startsWith("accounts.requried is not a known setting"));
+  }
+
+  @Test
+  void accountsRequiredIsOffByDefaultAndABoolean() {
+    assertFalse(ParleyConfig.defaults().accounts().required());
+    assertTrue(
+        ParleyConfig.fromJson(new JsonObject("{\"accounts\":{\"required\":true}}"))
+            .accounts()
+            .required());
+    assertTrue(
+        error("{\"accounts\":{\"required\":\"yes\"}}")
+            .startsWith("accounts.required must be true or false"));
+    assertTrue(withEnv(Map.of("PARLEY_ACCOUNTS_REQUIRED", "true")).accounts().required());
+    assertTrue(
+        envError(Map.of("PARLEY_ACCOUNTS_REQUIRED", "1"))
+            .startsWith("PARLEY_ACCOUNTS_REQUIRED (accounts.required) must be true or false"));
   }
 
   @Test

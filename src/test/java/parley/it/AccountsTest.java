@@ -235,4 +235,83 @@ class AccountsTest {
         Files.readString(data.resolve("accounts.json")).contains("pbkdf2-sha256$100000$"),
         "the hash is kept");
   }
+
+  @Test
+  void telnetCommandsWithoutArgumentsAskForPasswordsWithoutEcho() throws Exception {
+    String first = "franks-first-secret";
+    String second = "franks-second-secret";
+    // a negotiating client (character mode): what is typed at a password prompt is not echoed
+    try (TelnetClientTest.Term term = TelnetClientTest.Term.connect(server.telnetPort())) {
+      term.awaitNicknamePrompt();
+      int mark = term.mark();
+      term.type("frank\r\n");
+      term.await(mark, s -> s.contains("You are in #lobby"), "the login");
+      mark = term.mark();
+      term.type("/register\r\n");
+      term.await(mark, s -> s.endsWith("New password: "), "the new password prompt");
+      mark = term.mark();
+      term.type(first + "\r\n");
+      term.await(mark, s -> s.endsWith("Again: "), "the repeat prompt");
+      mark = term.mark();
+      term.type(first + "\r\n");
+      term.await(mark, s -> s.contains("is registered to you"), "the registration");
+      mark = term.mark();
+      term.type("/password\r\n");
+      term.await(mark, s -> s.endsWith("Old password: "), "the old password prompt");
+      mark = term.mark();
+      term.type(first + "\r\n");
+      term.await(mark, s -> s.endsWith("New password: "), "the new password prompt");
+      mark = term.mark();
+      term.type(second + "\r\n");
+      term.await(mark, s -> s.endsWith("Again: "), "the repeat prompt");
+      mark = term.mark();
+      term.type(second + "\r\n");
+      term.await(mark, s -> s.contains("password is changed"), "the change");
+      mark = term.mark();
+      term.type("/logout\r\n");
+      term.await(mark, s -> s.contains("logged out of frank"), "the logout");
+      mark = term.mark();
+      term.type("/identify\r\n");
+      term.await(mark, s -> s.endsWith("Password for frank: "), "the password prompt");
+      mark = term.mark();
+      term.type(second + "\r\n");
+      term.await(mark, s -> s.contains("logged in as frank"), "the login to the account");
+      mark = term.mark();
+      term.type("still here\r\n");
+      term.await(mark, s -> s.endsWith(": still here\r\n> "), "the message, then the chat prompt");
+      String screen = term.text();
+      assertFalse(screen.contains(first), "no echo of the first password");
+      assertFalse(screen.contains(second), "no echo of the second password");
+    }
+    // the new password is the account's, the old one is not
+    try (WsClient c = WsClient.connect(server.clientVertx(), server.httpPort())) {
+      c.send(hello("frank", first));
+      expectError(c, "wrong_password");
+    }
+    loginWithPassword("frank", second).close();
+  }
+
+  @Test
+  void telnetPasswordPromptsCatchATypoAndCanBeCancelled() throws Exception {
+    try (LineClient nc = LineClient.login(server.telnetPort(), "grace")) {
+      nc.send("/register");
+      nc.expectPrompt("New password:");
+      nc.send("graces-password-one");
+      nc.expectPrompt("Again:");
+      nc.send("graces-password-0ne");
+      nc.expectContaining("the two passwords differ");
+      nc.send("/identify");
+      nc.expectPrompt("Password for grace:");
+      nc.send("");
+      nc.expectContaining("Cancelled");
+      nc.send("nothing was registered");
+      nc.expectContaining("grace: nothing was registered");
+      assertTrue(
+          nc.seen().stream().noneMatch(l -> l.contains("graces-password")), nc.seen().toString());
+    }
+    // still a guest nickname: a web session takes it without a password once telnet let it go
+    Eventually.within(SLOW)
+        .pollInterval(Duration.ofMillis(200))
+        .untilAsserted(() -> web("grace").close());
+  }
 }
