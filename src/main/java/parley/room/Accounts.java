@@ -147,23 +147,12 @@ final class Accounts {
     SessionState st = r.state();
     boolean web = "web".equals(st.via); // tokens are for browsers only
     if (proof.register()) {
-      char[] pw = proof.password().toCharArray();
-      Instant now = clock.instant();
-      return vertx
-          .executeBlocking(() -> hash(pw), false)
-          .compose(hash -> store.register(Account.create(nick, hash, now)))
-          .transform(
-              ar -> {
-                if (ar.failed()) {
-                  r.reply(StoreErrors.reply(ar.cause(), "your nickname was not registered"));
+      return registerNew(r, nick, proof.password())
+          .compose(
+              ok -> {
+                if (!ok) {
                   return Future.succeededFuture(null);
                 }
-                if (!ar.result()) {
-                  r.reply(registered(nick));
-                  return Future.succeededFuture(null);
-                }
-                st.account = nick;
-                LOG.info("{} registered the nickname {} at login", r.session().id(), nick);
                 if (!web) {
                   r.reply(new Reply.Notice("The nickname " + nick + " is registered to you."));
                 }
@@ -305,12 +294,25 @@ final class Accounts {
       r.reply(new Reply.Error(ErrorCode.PASSWORD_INVALID, problem));
       return;
     }
-    registerNew(r, st.nick, password);
+    registerNew(r, st.nick, password)
+        .onSuccess(
+            ok -> {
+              if (ok) {
+                r.reply(
+                    new Reply.Notice(
+                        "The nickname "
+                            + st.nick
+                            + " is registered to you. Next time give its password when you log in"
+                            + " (or /identify)."));
+                continuity.loggedIn(r);
+              }
+            });
   }
 
   /**
-   * Registers {@code nick}, which the session holds, with a password that passed {@link #problem}:
-   * then {@code st.account} is set and the request told; otherwise it got an error.
+   * Registers {@code nick}, which the session holds (at login or by {@code /register}), with a
+   * password that passed {@link #problem}: true, and {@code st.account} is set; otherwise the
+   * request got an error.
    */
   Future<Boolean> registerNew(Request r, String nick, String password) {
     char[] pw = password.toCharArray();
@@ -330,13 +332,6 @@ final class Accounts {
               }
               r.state().account = nick;
               LOG.info("{} registered the nickname {}", r.session().id(), nick);
-              r.reply(
-                  new Reply.Notice(
-                      "The nickname "
-                          + nick
-                          + " is registered to you. Next time give its password when you log in"
-                          + " (or /identify)."));
-              continuity.loggedIn(r);
               return Future.succeededFuture(true);
             });
   }

@@ -74,7 +74,7 @@ final class Moderation {
   }
 
   static String controlAddress(String node) {
-    return PrivateMessages.NODE_ADDRESS + node + ".control";
+    return "parley.node." + node + ".control";
   }
 
   /** Receives the orders for this node's users. */

@@ -26,9 +26,6 @@ import parley.store.ChatStore;
  * login ({@link Continuity#deliverOffline}).
  */
 final class PrivateMessages {
-  /** Moderation's per-node addresses start with this. */
-  static final String NODE_ADDRESS = "parley.node.";
-
   /** Where private messages are published, for every node. */
   static final String ADDRESS = "parley.private";
 
