@@ -5,7 +5,9 @@
 //                own requests -> frames
 //   requests.js  Requests: ids on sent frames, replies matched to their request by id (or, with a server
 //                that labels nothing, by what the request expects)
-//   conn.js      Connection: the WebSocket, login, reconnect with backoff, resume with `since`
+//   conn.js      Connection: the WebSocket, login (guest, password or token), reconnect with backoff, resume
+//                with `since`
+//   session.js   what is kept in localStorage for an account: the session token, private conversations
 //   view.js      View: the state drawn into the DOM, and the page's controls
 //   format.js    pure helpers: nick colours, times, links, mentions
 //
@@ -23,7 +25,8 @@ const protocol = new Protocol({
   url: `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/chat/ws`,
 });
 view.connect({
-  login: (nick) => protocol.login(nick),
+  login: (nick, auth) => protocol.login(nick, auth),
+  resume: () => protocol.resumeSession(),
   retry: () => protocol.retry(),
   say: (text, options) => protocol.say(text, options),
   joinRoom: (name) => protocol.joinRoom(name),

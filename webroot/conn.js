@@ -10,6 +10,11 @@ const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];
 /** How often a reconnect may meet nick_taken (the old session not yet noticed as gone) before giving up. */
 export const NICK_RETRIES = 8;
 /**
+ * How often a login with a saved token (a reload) may meet nick_taken, a second apart, before the page says that
+ * the account is in use elsewhere: the server may not yet have noticed that the page's previous socket is gone.
+ */
+const TOKEN_RETRIES = 4;
+/**
  * The page sends a /who every 30 s (once a minute when the browser throttles a hidden tab), so a socket
  * silent this long is dead even if the browser has not noticed.
  */
@@ -31,11 +36,14 @@ export class Connection {
     this.since = since;
     this.state = 'idle';
     this.nick = null;
+    /** What the hello proves for a registered nickname: {password, register} or {token}; null for a guest. */
+    this.auth = null;
     this.loggedIn = false; // welcomed at least once: later connections resume
     this.ws = null;
     this.welcomed = false; // the current socket is logged in
     this.attempt = 0;
     this.nickRetries = 0;
+    this.tokenRetries = 0;
     this.timer = null;
     this.retryAt = 0;
     this.lastFrameAt = 0;
@@ -51,15 +59,35 @@ export class Connection {
     this.onState(state, info);
   }
 
-  /** First login (or another try after a refused nickname). */
-  login(nick) {
+  /**
+   * First login (or another try after a refused one). `auth` is {password, register} or {token}, or null for a
+   * guest; after the welcome only a token is kept, never the password.
+   */
+  login(nick, auth = null) {
     this.nick = nick;
+    this.auth = auth;
+    this.tokenRetries = 0;
     this.quitting = false;
     if (this.ws && this.ws.readyState === WebSocket.OPEN && !this.welcomed) {
-      this.hello({ type: 'hello', nick });
+      this.hello(this.helloFrame());
       return;
     }
     this.open();
+  }
+
+  /** Later resumes of this session log in as a guest (after /logout) or with another token. */
+  setAuth(auth) {
+    this.auth = auth;
+  }
+
+  helloFrame() {
+    const hello = { type: 'hello', nick: this.nick };
+    if (this.auth?.token) hello.token = this.auth.token;
+    else if (this.auth?.password) {
+      hello.password = this.auth.password;
+      if (this.auth.register) hello.register = true;
+    }
+    return hello;
   }
 
   /** The nickname changed (/nick): later resumes use the new one. */
@@ -137,7 +165,7 @@ export class Connection {
     this.requests.clear();
     ws.onopen = () => {
       this.lastFrameAt = Date.now();
-      const hello = { type: 'hello', nick: this.nick };
+      const hello = this.helloFrame();
       if (this.loggedIn) hello.since = this.since();
       this.hello(hello);
     };
@@ -169,6 +197,9 @@ export class Connection {
       this.attempt = 0;
       this.nickRetries = 0;
       this.nick = frame.nick ?? this.nick;
+      // the password is forgotten once used: a registered user resumes with the token
+      if (frame.token) this.auth = { token: frame.token };
+      else if (!frame.account || !this.auth?.token) this.auth = null;
       this.setState('online', { resumed });
       this.onFrame(frame, { resumed });
       return true;
@@ -183,8 +214,24 @@ export class Connection {
       }
       return true;
     }
+    if (frame.type === 'error' && !this.loggedIn && frame.code === 'nick_taken' && this.auth?.token
+        && this.tokenRetries < TOKEN_RETRIES) {
+      this.tokenRetries++;
+      const ws = this.ws;
+      this.timer = setTimeout(() => {
+        if (ws === this.ws && ws.readyState === WebSocket.OPEN && !this.welcomed) this.hello(this.helloFrame());
+      }, 1000);
+      return true;
+    }
     if (frame.type === 'error' && this.loggedIn && frame.code === 'nick_invalid') {
       this.giveUp(frame.message);
+      return true;
+    }
+    if (frame.type === 'error' && this.loggedIn
+        && ['token_invalid', 'nick_registered', 'wrong_password', 'too_many_attempts'].includes(frame.code)) {
+      // the session's token was revoked (or it was a guest's, and the nickname is registered now): only the
+      // password gets back in
+      this.signOut(frame);
       return true;
     }
     return false; // a refused first login: the page shows why
@@ -208,6 +255,20 @@ export class Connection {
       try { ws.close(); } catch { /* ignore */ }
     }
     this.setState('offline', { reason });
+  }
+
+  /** Back to the login screen, with the error that sent us there. */
+  signOut(frame) {
+    const ws = this.ws;
+    this.ws = null;
+    this.welcomed = false;
+    this.loggedIn = false;
+    this.auth = null;
+    if (ws) {
+      ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+      try { ws.close(); } catch { /* ignore */ }
+    }
+    this.setState('ended', { error: frame });
   }
 
   closed(ws) {

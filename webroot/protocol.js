@@ -6,8 +6,17 @@
 
 import { Connection } from '/chat/conn.js';
 import { mentions } from '/chat/format.js';
+import {
+  clearSession, savedConversations, savedSession, savePrivate, saveSession,
+} from '/chat/session.js';
 
 const QUIT_COMMANDS = new Set(['quit', 'q', 'exit']);
+/** After these succeed the session's token is no longer good (the server revoked it). */
+const TOKEN_ENDING_COMMANDS = new Set(['logout', 'password', 'drop']);
+/** Login errors about the password (shown by the password field); the others are about the nickname. */
+const PASSWORD_ERRORS = new Set([
+  'nick_registered', 'wrong_password', 'password_invalid', 'too_many_attempts', 'token_invalid', 'no_account',
+]);
 const WHO_EVERY_MS = 30000;
 /** Joins and leaves already update the list of people; the /who after a burst of them adds idle times. */
 const WHO_SOON_MS = 1500;
@@ -33,8 +42,17 @@ export class Protocol {
 
   // ---- what the user does -------------------------------------------------------------------------------
 
-  login(nick) {
-    this.conn.login(nick);
+  /** Logs in as a guest, or with {password, register}. */
+  login(nick, auth = null) {
+    this.conn.login(nick, auth?.password ? auth : null);
+  }
+
+  /** Logs in with the token saved by an earlier visit, if there is one; true if it tries. */
+  resumeSession() {
+    const saved = savedSession();
+    if (!saved) return false;
+    this.conn.login(saved.nick, { token: saved.token });
+    return true;
   }
 
   retry() {
@@ -45,8 +63,10 @@ export class Protocol {
   say(text, { remember = false } = {}) {
     const { state, view } = this;
     const command = /^\/(\S+)/.exec(text.trim())?.[1]?.toLowerCase();
-    const frame = { type: 'say', text };
-    if (state.current) frame.room = state.current;
+    const peer = state.privateOf(state.current)?.peer;
+    // in a private conversation a plain line goes to that person
+    const frame = { type: 'say', text: peer && !command ? `/msg ${peer} ${text}` : text };
+    if (state.current && !peer) frame.room = state.current;
     if (!this.conn.online) {
       view.add(state.current, {
         kind: 'error',
@@ -66,6 +86,17 @@ export class Protocol {
    * `history` that answers a /history: that one says how much it held.
    */
   userRequest(command, room) {
+    if (TOKEN_ENDING_COMMANDS.has(command)) {
+      return {
+        kind: 'say',
+        command,
+        onReply: (f) => {
+          if (f.type === 'notice') this.tokenEnded(command);
+          return false; // shown as usual
+        },
+        isLast: (f) => f.type === 'notice' || f.type === 'error',
+      };
+    }
     if (command !== 'history' || !room) return { kind: 'say', command };
     return {
       kind: 'say',
@@ -78,6 +109,16 @@ export class Protocol {
       isLast: (f) => f.type === 'history' || f.type === 'error',
       expects: (f) => f.type === 'history' && f.room === room,
     };
+  }
+
+  /**
+   * The server revoked our token (/logout, /password, /drop): forget it. A reconnect is then a guest's, which
+   * the server refuses for a registered nickname: the page asks for the password.
+   */
+  tokenEnded(command) {
+    clearSession();
+    this.conn.setAuth(null);
+    if (command !== 'password') this.state.account = null;
   }
 
   joinRoom(name) {
@@ -172,6 +213,9 @@ export class Protocol {
   onWelcome(f, { resumed }) {
     const { state, view } = this;
     state.me = f.nick;
+    state.account = typeof f.account === 'string' ? f.account : null;
+    if (typeof f.token === 'string' && state.account) saveSession(f.nick, state.account, f.token);
+    else if (!state.account) clearSession(); // a guest now: a saved token was someone else's
     // a changed epoch comes with a reset (the server compares it with the one our hello sent)
     if (typeof f.epoch === 'string' && f.epoch) state.epoch = f.epoch;
     view.renderMe();
@@ -179,6 +223,7 @@ export class Protocol {
       state.motd = f.motd || null;
       view.saveNick(state.me);
       view.enterChat();
+      this.restorePrivates();
       this.showRoom(null);
       view.focusInput();
       clearInterval(this.timers.who);
@@ -337,11 +382,32 @@ export class Protocol {
     view.settle(r.name, { notable: false });
   }
 
+  /** A private message, sent or received: shown in its own conversation ("@bob"), kept for the account. */
   onPrivate(f) {
     const { state, view } = this;
     const mine = state.isMe(f.nick);
-    view.add(state.current, { kind: 'private', frame: f }, { own: mine });
-    if (!mine && state.countHiddenUnread()) view.renderTitle();
+    const peer = String((mine ? f.to : f.nick) ?? '');
+    if (!peer) return;
+    const { conv, created } = state.ensurePrivate(peer);
+    if (created) view.renderRooms();
+    view.add(conv.name, { kind: 'private', frame: f }, { own: mine });
+    if (state.account) savePrivate(state.account, peer, f);
+    if (!mine) {
+      const changed = state.countUnread(conv, false);
+      if (changed.rooms) view.renderRooms();
+      if (changed.title) view.renderTitle();
+    }
+  }
+
+  /** The account's private conversations kept by this browser, shown again after a reload. */
+  restorePrivates() {
+    const { state, view } = this;
+    if (!state.account) return;
+    for (const { peer, messages } of savedConversations(state.account)) {
+      const { conv } = state.ensurePrivate(peer);
+      for (const m of messages) view.insert(conv.name, { kind: 'private', frame: { type: 'private', ...m } });
+    }
+    view.renderRooms();
   }
 
   onNotice(f) {
@@ -366,7 +432,15 @@ export class Protocol {
 
   onError(f) {
     if (!this.conn.loggedIn) {
-      this.view.loginError(f.message || 'That did not work.');
+      if (f.code === 'token_invalid') clearSession();
+      let message = f.message || 'That did not work.';
+      if (f.code === 'nick_taken' && this.conn.auth?.token) {
+        // one session per account for now: another tab or client holds the nickname
+        message = `You are logged in as ${this.conn.nick} somewhere else already (another tab or client). Close that`
+          + ' session, or /quit there, then try again.';
+      }
+      if (PASSWORD_ERRORS.has(f.code)) this.view.passwordError(message, f.code);
+      else this.view.loginError(message);
       return;
     }
     this.view.add(this.state.current, { kind: 'error', text: String(f.message ?? f.code ?? 'error') }, { own: true });
@@ -389,6 +463,10 @@ export class Protocol {
       clearInterval(this.timers.who);
       state.reset();
       view.signedOut();
+      if (info.error) {
+        if (info.error.code === 'token_invalid') clearSession();
+        view.passwordError(info.error.message || 'Log in again with your password.', info.error.code);
+      }
     } else if (s === 'online' && info.resumed) {
       this.scheduleWho();
     }

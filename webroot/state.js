@@ -24,13 +24,24 @@ function newRoom(name) {
   };
 }
 
+/** A private conversation: shown like a room, named "@" and the other person's nick key. */
+function newConversation(peer) {
+  const c = newRoom(`@${key(peer)}`);
+  c.peer = peer;
+  c.members.set(key(peer), { nick: peer, via: null, idle: null, at: 0 });
+  return c;
+}
+
 export class ChatState {
   constructor() {
     /** @type {Map<string, object>} rooms we are in, in the order joined */
     this.rooms = new Map();
+    /** @type {Map<string, object>} private conversations by the other person's nick key, oldest first */
+    this.privates = new Map();
     this.server = newRoom(null);
     this.current = null; // the name of the room shown, or null for the server pseudo-room
     this.me = null;
+    this.account = null; // the account we are logged in to (welcome.account), or null for a guest
     this.epoch = null; // the server's epoch (from welcome): the seqs we hold belong to it
     this.motd = null; // shown once, in the first room joined
     this.pageHidden = false;
@@ -42,9 +53,26 @@ export class ChatState {
     return this.me != null && key(nick) === key(this.me);
   }
 
-  /** The room shown (the server pseudo-room when in none). */
+  /** The room or conversation shown (the server pseudo-room when in none). */
   shown() {
-    return this.current ? this.rooms.get(this.current) : this.server;
+    return this.current ? (this.rooms.get(this.current) ?? this.privateOf(this.current)) : this.server;
+  }
+
+  /** The private conversation of that name ("@bob"), or null (a room's name, or none). */
+  privateOf(name) {
+    return typeof name === 'string' && name.startsWith('@') ? this.privates.get(name.slice(1)) ?? null : null;
+  }
+
+  /** The conversation with `peer`, added if new; `created` says which. */
+  ensurePrivate(peer) {
+    let conv = this.privates.get(key(peer));
+    if (conv) {
+      conv.peer = peer;
+      return { conv, created: false };
+    }
+    conv = newConversation(peer);
+    this.privates.set(key(peer), conv);
+    return { conv, created: true };
   }
 
   isShown(room) {
@@ -66,7 +94,7 @@ export class ChatState {
 
   /** Shows another room (or none); clears its unread count. */
   select(name) {
-    this.current = name && this.rooms.has(name) ? name : null;
+    this.current = name && (this.rooms.has(name) || this.privateOf(name)) ? name : null;
     const room = this.shown();
     room.unread = 0;
     room.mentioned = false;
@@ -205,9 +233,11 @@ export class ChatState {
     return c.index === c.sent.length ? c.draft : c.sent[c.index];
   }
 
-  /** Signed out: no rooms, no nickname (the composer's history stays, as before). */
+  /** Signed out: no rooms, no conversations, no nickname (the composer's history stays, as before). */
   reset() {
     this.rooms.clear();
+    this.privates.clear();
+    this.account = null;
     this.server = newRoom(null);
     this.current = null;
     this.me = null;

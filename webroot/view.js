@@ -23,10 +23,15 @@ function uiElements() {
     loginForm: $('login-form'),
     nickInput: $('nick-input'),
     nickError: $('nick-error'),
+    passwordInput: $('password-input'),
+    passwordError: $('password-error'),
+    registerInput: $('register-input'),
     loginNote: $('login-note'),
     loginButton: $('login-button'),
     app: $('app'),
     roomList: $('room-list'),
+    privateHeading: $('private-heading'),
+    privateList: $('private-list'),
     joinForm: $('join-form'),
     joinInput: $('join-input'),
     me: $('me'),
@@ -63,6 +68,8 @@ export class View {
     this.shownList = this.serverList;
     /** The room list's entries: name -> <li>. */
     this.roomItems = new Map();
+    /** The private conversations' entries: name ("@bob") -> <li>. */
+    this.privateItems = new Map();
     this.countdown = null;
   }
 
@@ -72,7 +79,8 @@ export class View {
     const list = el('ol', 'messages');
     list.dataset.room = name ?? '';
     list.setAttribute('role', 'log');
-    list.setAttribute('aria-label', name ? `Messages in #${name}` : 'Server messages');
+    const peer = this.state.privateOf(name)?.peer;
+    list.setAttribute('aria-label', peer ? `Private messages with ${peer}` : name ? `Messages in #${name}` : 'Server messages');
     list.hidden = true;
     this.ui.log.append(list);
     return { list, atBottom: true, scrollTop: 0 };
@@ -266,19 +274,22 @@ export class View {
     const { ui } = this;
     const { current } = this.state;
     const room = this.state.shown();
-    ui.roomTitle.textContent = current ? `#${current}` : 'Parley';
+    const peer = this.state.privateOf(current)?.peer;
+    ui.roomTitle.textContent = peer ? `@${peer}` : current ? `#${current}` : 'Parley';
     ui.roomTopic.replaceChildren();
-    if (current && room.topic) appendRichText(ui.roomTopic, room.topic, null);
+    if (peer) ui.roomTopic.textContent = `Private messages with ${peer}`;
+    else if (current && room.topic) appendRichText(ui.roomTopic, room.topic, null);
     else ui.roomTopic.textContent = current ? 'No topic yet. Set one with /topic' : 'Join a room with /join #room';
-    ui.roomCount.textContent = current ? `${room.members.size} ${room.members.size === 1 ? 'member' : 'members'}` : '';
-    const label = current ? `Message #${current}` : 'Type a /command';
+    ui.roomCount.textContent = current && !peer ? `${room.members.size} ${room.members.size === 1 ? 'member' : 'members'}` : '';
+    const label = peer ? `Message @${peer}` : current ? `Message #${current}` : 'Type a /command';
     ui.input.placeholder = label;
     ui.inputLabel.textContent = label;
   }
 
   renderTitle() {
     const { hiddenUnread, current } = this.state;
-    document.title = `${hiddenUnread ? `(${hiddenUnread}) ` : ''}${current ? `#${current} · ` : ''}Parley`;
+    const name = current?.startsWith('@') ? current : current ? `#${current}` : null;
+    document.title = `${hiddenUnread ? `(${hiddenUnread}) ` : ''}${name ? `${name} · ` : ''}Parley`;
   }
 
   renderRooms() {
@@ -311,19 +322,42 @@ export class View {
         roomItems.set(r.name, li);
       }
       ui.roomList.append(li); // keeps join order
-      const b = li.firstElementChild;
-      const active = r.name === current;
-      b.setAttribute('aria-current', active ? 'true' : 'false');
-      li.classList.toggle('active', active);
-      li.classList.toggle('unread', r.unread > 0);
-      const count = b.querySelector('.count');
-      count.classList.toggle('mention', r.mentioned);
-      count.replaceChildren();
-      if (r.unread > 0) {
-        count.append(String(r.unread > 99 ? '99+' : r.unread),
-          el('span', 'sr-only', ` unread${r.mentioned ? ', you were mentioned' : ''}`));
+      markRoom(li, r, current);
+    }
+    this.renderPrivates();
+  }
+
+  /** The private conversations, each an entry ("@bob") with its unread count. */
+  renderPrivates() {
+    const { ui, privateItems } = this;
+    const { privates, current } = this.state;
+    for (const [name, li] of privateItems) {
+      if (!this.state.privateOf(name)) {
+        li.remove();
+        privateItems.delete(name);
       }
     }
+    for (const c of privates.values()) {
+      let li = privateItems.get(c.name);
+      if (!li) {
+        li = el('li', 'room private');
+        const b = el('button', 'room-btn');
+        b.type = 'button';
+        b.dataset.room = c.name;
+        b.append(el('span', 'hash', '@'), el('span', 'room-name', c.peer), el('span', 'count'));
+        b.setAttribute('aria-label', `Private messages with ${c.peer}`);
+        b.addEventListener('click', () => {
+          this.actions.showRoom(c.name);
+          this.closePeople();
+        });
+        li.append(b);
+        privateItems.set(c.name, li);
+      }
+      ui.privateList.append(li);
+      markRoom(li, c, current);
+    }
+    ui.privateList.hidden = privates.size === 0;
+    ui.privateHeading.hidden = privates.size === 0;
   }
 
   renderPeople() {
@@ -333,7 +367,8 @@ export class View {
     const people = [...state.shown().members.values()]
       .sort((a, b) => a.nick.localeCompare(b.nick, undefined, { sensitivity: 'base' }));
     ui.peopleCount.textContent = current ? String(people.length) : '';
-    ui.roomCount.textContent = current ? `${people.length} ${people.length === 1 ? 'member' : 'members'}` : '';
+    const inRoom = current && !state.privateOf(current);
+    ui.roomCount.textContent = inRoom ? `${people.length} ${people.length === 1 ? 'member' : 'members'}` : '';
     const items = people.map((p) => {
       const li = el('li', 'person');
       const b = el('button', 'person-btn');
@@ -419,17 +454,55 @@ export class View {
 
   setLoginBusy(busy) {
     this.ui.loginButton.disabled = busy;
-    this.ui.loginButton.textContent = busy ? 'Joining…' : 'Join chat';
+    this.loginLabel(busy);
+  }
+
+  /** The button says what it will do: join as a guest, log in, or register. */
+  loginLabel(busy = this.ui.loginButton.disabled) {
+    const { ui } = this;
+    const register = ui.registerInput.checked;
+    const password = ui.passwordInput.value !== '';
+    ui.passwordInput.autocomplete = register ? 'new-password' : 'current-password';
+    if (busy) ui.loginButton.textContent = register ? 'Registering…' : password ? 'Logging in…' : 'Joining…';
+    else ui.loginButton.textContent = register ? 'Register and join' : password ? 'Log in' : 'Join chat';
   }
 
   loginError(message) {
     const { ui } = this;
     this.setLoginBusy(false);
+    this.clearLoginErrors();
+    ui.loginNote.hidden = true;
     ui.nickError.textContent = message;
     ui.nickError.hidden = false;
     ui.nickInput.setAttribute('aria-invalid', 'true');
     ui.nickInput.focus();
     ui.nickInput.select();
+  }
+
+  /** An error about the password (or the saved session): shown by the password field, which gets the focus. */
+  passwordError(message, code) {
+    const { ui } = this;
+    this.setLoginBusy(false);
+    this.clearLoginErrors();
+    ui.loginNote.hidden = true;
+    let text = message;
+    if (code === 'nick_registered') text = `${message}. Enter the password to log in.`.replace('.. ', '. ');
+    else if (code === 'token_invalid') text = 'Your saved login has ended (logged out, or the password changed). Log in with your password.';
+    else if (code === 'no_account') text = `${message}. To keep this nickname, tick “Register as a new account”.`.replace('.. ', '. ');
+    ui.passwordError.textContent = text;
+    ui.passwordError.hidden = false;
+    ui.passwordInput.setAttribute('aria-invalid', 'true');
+    ui.passwordInput.value = '';
+    this.loginLabel(false);
+    ui.passwordInput.focus();
+  }
+
+  clearLoginErrors() {
+    const { ui } = this;
+    for (const [error, input] of [[ui.nickError, ui.nickInput], [ui.passwordError, ui.passwordInput]]) {
+      error.hidden = true;
+      input.removeAttribute('aria-invalid');
+    }
   }
 
   /** Welcomed: from the nickname screen to the chat. */
@@ -455,6 +528,8 @@ export class View {
     this.serverList.list.replaceChildren();
     this.shownList = this.serverList;
     this.renderRooms();
+    ui.passwordInput.value = '';
+    ui.registerInput.checked = false;
     ui.app.hidden = true;
     ui.banner.hidden = true;
     ui.login.hidden = false;
@@ -482,7 +557,7 @@ export class View {
 
   /**
    * Wires the page's controls to the actions.
-   * @param {{login, retry, say, joinRoom, leaveRoom, showRoom}} actions
+   * @param {{login, resume, retry, say, joinRoom, leaveRoom, showRoom}} actions
    */
   connect(actions) {
     this.actions = actions;
@@ -556,31 +631,67 @@ export class View {
     ui.loginForm.addEventListener('submit', (e) => {
       e.preventDefault();
       const nick = ui.nickInput.value.trim();
+      const password = ui.passwordInput.value;
+      const register = ui.registerInput.checked;
       ui.loginNote.hidden = true;
       if (!nick) {
         this.loginError('Choose a nickname first.');
         return;
       }
-      ui.nickError.hidden = true;
-      ui.nickInput.removeAttribute('aria-invalid');
+      if (register && !password) {
+        this.passwordError('Choose a password to register with (at least 8 characters).', 'password_invalid');
+        return;
+      }
+      this.clearLoginErrors();
       this.setLoginBusy(true);
-      actions.login(nick);
+      // the password goes in the hello only; it is not kept in the page once sent
+      ui.passwordInput.value = '';
+      actions.login(nick, password ? { password, register } : null);
     });
 
     ui.nickInput.addEventListener('input', () => {
       ui.nickError.hidden = true;
       ui.nickInput.removeAttribute('aria-invalid');
     });
+    ui.passwordInput.addEventListener('input', () => {
+      ui.passwordError.hidden = true;
+      ui.passwordInput.removeAttribute('aria-invalid');
+      this.loginLabel();
+    });
+    ui.registerInput.addEventListener('change', () => this.loginLabel());
 
     try {
       const saved = localStorage.getItem('parley.nick');
       if (saved) ui.nickInput.value = saved;
     } catch { /* private mode */ }
+    if (actions.resume()) {
+      // a token from an earlier visit: logging in without asking
+      this.setLoginBusy(true);
+      ui.loginNote.textContent = 'Logging you in again…';
+      ui.loginNote.hidden = false;
+      return;
+    }
     ui.nickInput.focus();
   }
 }
 
 // ---- items --------------------------------------------------------------------------------------------
+
+/** Marks a room list entry as shown or not, with its unread count. */
+function markRoom(li, r, current) {
+  const b = li.firstElementChild;
+  const active = r.name === current;
+  b.setAttribute('aria-current', active ? 'true' : 'false');
+  li.classList.toggle('active', active);
+  li.classList.toggle('unread', r.unread > 0);
+  const count = b.querySelector('.count');
+  count.classList.toggle('mention', r.mentioned);
+  count.replaceChildren();
+  if (r.unread > 0) {
+    count.append(String(r.unread > 99 ? '99+' : r.unread),
+      el('span', 'sr-only', ` unread${r.mentioned ? ', you were mentioned' : ''}`));
+  }
+}
 
 function baseItem(kind, f) {
   const li = el('li', `item ${kind}`);

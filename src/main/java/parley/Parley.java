@@ -43,6 +43,7 @@ import parley.ops.Metrics;
 import parley.ops.Monitoring;
 import parley.ops.Readiness;
 import parley.room.ChatService;
+import parley.store.AccountFile;
 import parley.store.BanList;
 import parley.store.ChatStore;
 import parley.store.LocalChatStore;
@@ -180,6 +181,13 @@ public final class Parley {
           new IllegalStateException(
               "history in " + config.dataDir() + " can't be opened: " + e.getMessage(), e));
     }
+    AccountFile accounts;
+    try {
+      accounts = AccountFile.open(config.dataDir());
+    } catch (IllegalStateException e) {
+      history.close();
+      return Future.failedFuture(e);
+    }
     String node = "node-" + UUID.randomUUID().toString().substring(0, 6);
     Metrics metrics = metrics(config, node);
     history.timings(metrics::journalWrite, metrics::journalFsync);
@@ -189,7 +197,7 @@ public final class Parley {
             .build();
     LocalChatStore store =
         new LocalChatStore(
-            vertx, config.history().retain(), history, BanList.open(config.dataDir()));
+            vertx, config.history().retain(), history, BanList.open(config.dataDir()), accounts);
     history.load().forEach(store::restore);
     Readiness readiness = new Readiness(history::isOpen, null);
     return start(vertx, config, transport, store, history, node, metrics, readiness, () -> {})

@@ -164,6 +164,76 @@ public sealed interface Action {
     }
   }
 
+  /** {@code /grant} ({@code granted}) or {@code /revoke} a role of the account {@code name}. */
+  record SetRole(String name, Role role, boolean granted) implements Action {
+    @Override
+    public <R> R accept(Handler<R> v) {
+      return v.setRole(this);
+    }
+  }
+
+  // ---- accounts: the records hold passwords, so their toString never shows them ----
+
+  /** Register the session's nickname with this password. */
+  record Register(String password) implements Action {
+    @Override
+    public <R> R accept(Handler<R> v) {
+      return v.register(this);
+    }
+
+    @Override
+    public String toString() {
+      return "Register[password hidden]";
+    }
+  }
+
+  /** Log in to the account of the session's nickname. */
+  record Identify(String password) implements Action {
+    @Override
+    public <R> R accept(Handler<R> v) {
+      return v.identify(this);
+    }
+
+    @Override
+    public String toString() {
+      return "Identify[password hidden]";
+    }
+  }
+
+  /** Change the logged-in account's password. */
+  record ChangePassword(String oldPassword, String newPassword) implements Action {
+    @Override
+    public <R> R accept(Handler<R> v) {
+      return v.changePassword(this);
+    }
+
+    @Override
+    public String toString() {
+      return "ChangePassword[passwords hidden]";
+    }
+  }
+
+  /** Log out of the account; the session stays, as a guest. */
+  record Logout() implements Action {
+    @Override
+    public <R> R accept(Handler<R> v) {
+      return v.logout(this);
+    }
+  }
+
+  /** Delete the logged-in account, confirmed with its password. */
+  record DropAccount(String password) implements Action {
+    @Override
+    public <R> R accept(Handler<R> v) {
+      return v.dropAccount(this);
+    }
+
+    @Override
+    public String toString() {
+      return "DropAccount[password hidden]";
+    }
+  }
+
   /** One method per kind. */
   interface Handler<R> {
     R none(None x);
@@ -205,5 +275,17 @@ public sealed interface Action {
     R unban(Unban x);
 
     R mute(Mute x);
+
+    R register(Register x);
+
+    R identify(Identify x);
+
+    R changePassword(ChangePassword x);
+
+    R logout(Logout x);
+
+    R dropAccount(DropAccount x);
+
+    R setRole(SetRole x);
   }
 }

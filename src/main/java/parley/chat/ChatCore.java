@@ -29,16 +29,16 @@ public final class ChatCore {
             List.of("h", "?"),
             "",
             "list the commands",
-            false,
+            null,
             (s, a) -> new Action.Notice(help(s))));
-    add(new Command("nick", List.of(), "NEW", "change your nickname", false, this::nick));
+    add(new Command("nick", List.of(), "NEW", "change your nickname", null, this::nick));
     add(
         new Command(
             "who",
             List.of("names"),
             "[#room]",
             "who is here, on which transport, and how long idle",
-            false,
+            null,
             (s, a) -> a.isEmpty() ? new Action.Who(null) : room(a, Action.Who::new)));
     add(
         new Command(
@@ -46,18 +46,18 @@ public final class ChatCore {
             List.of(),
             "ACTION",
             "say what you do: /me waves",
-            false,
+            null,
             (s, a) -> a.isEmpty() ? usage("me") : inRoom(s, r -> new Action.Me(r, a))));
     add(
         new Command(
-            "msg", List.of("tell", "m"), "NICK TEXT", "send a private message", false, this::msg));
+            "msg", List.of("tell", "m"), "NICK TEXT", "send a private message", null, this::msg));
     add(
         new Command(
             "join",
             List.of("j"),
             "#ROOM",
             "join a room, creating it if needed; it becomes current",
-            false,
+            null,
             (s, a) -> a.isEmpty() ? usage("join") : room(a, Action.Join::new)));
     add(
         new Command(
@@ -65,7 +65,7 @@ public final class ChatCore {
             List.of("part"),
             "[#ROOM]",
             "leave a room (the current one by default)",
-            false,
+            null,
             (s, a) -> a.isEmpty() ? inRoom(s, Action.Leave::new) : room(a, Action.Leave::new)));
     add(
         new Command(
@@ -73,7 +73,7 @@ public final class ChatCore {
             List.of("list"),
             "",
             "list rooms with their member counts",
-            false,
+            null,
             (s, a) -> new Action.Rooms()));
     add(
         new Command(
@@ -81,7 +81,7 @@ public final class ChatCore {
             List.of(),
             "[TEXT]",
             "show or set the current room's topic",
-            false,
+            null,
             (s, a) -> inRoom(s, r -> new Action.Topic(r, a.isEmpty() ? null : a))));
     add(
         new Command(
@@ -89,7 +89,7 @@ public final class ChatCore {
             List.of(),
             "[N]",
             "show the last N lines of the current room",
-            false,
+            null,
             this::history));
     add(
         new Command(
@@ -97,7 +97,7 @@ public final class ChatCore {
             List.of("colour"),
             "on|off",
             "coloured nicknames on a terminal",
-            false,
+            null,
             (s, a) -> onOff("color", a)));
     add(
         new Command(
@@ -105,7 +105,7 @@ public final class ChatCore {
             List.of(),
             "on|off",
             "show emoji as :shortcodes: on a terminal",
-            false,
+            null,
             (s, a) -> onOff("ascii", a)));
     add(
         new Command(
@@ -113,7 +113,7 @@ public final class ChatCore {
             List.of(),
             "TEXT",
             "a cow says it to the room",
-            false,
+            null,
             (s, a) ->
                 a.isEmpty()
                     ? usage("cowsay")
@@ -124,41 +124,99 @@ public final class ChatCore {
             List.of("q", "exit"),
             "[REASON]",
             "leave the chat",
-            false,
+            null,
             (s, a) -> new Action.Quit(a.isEmpty() ? "quit" : a)));
     add(
         new Command(
             "op",
             List.of(),
             "PASSWORD",
-            "become an operator",
-            false,
+            "become the first admin (while there is none): needs the operator password",
+            null,
             (s, a) -> a.isEmpty() ? usage("op") : new Action.Op(a)));
-    add(new Command("kick", List.of(), "NICK [REASON]", "disconnect a user", true, this::kick));
+    add(
+        new Command(
+            "register",
+            List.of(),
+            "PASSWORD",
+            "register your nickname: only you can use it then",
+            null,
+            (s, a) -> password("register", a, Action.Register::new)));
+    add(
+        new Command(
+            "identify",
+            List.of("login"),
+            "PASSWORD",
+            "log in to the account of your nickname",
+            null,
+            (s, a) -> password("identify", a, Action.Identify::new)));
+    add(
+        new Command(
+            "password",
+            List.of(),
+            "OLD NEW",
+            "change your account's password (here each without spaces)",
+            null,
+            this::changePassword));
+    add(
+        new Command(
+            "logout",
+            List.of(),
+            "",
+            "log out of your account (you stay, as a guest)",
+            null,
+            (s, a) -> new Action.Logout()));
+    add(
+        new Command(
+            "drop",
+            List.of(),
+            "PASSWORD",
+            "delete your account",
+            null,
+            (s, a) -> password("drop", a, Action.DropAccount::new)));
+    add(
+        new Command(
+            "kick", List.of(), "NICK [REASON]", "disconnect a user", Role.MODERATOR, this::kick));
     add(
         new Command(
             "ban",
             List.of(),
-            "NICK|IP [DURATION]",
-            "ban a user's address (or an address): 30m, 2h, 7d; none = forever",
-            true,
+            "NICK|IP|account:NAME [DURATION]",
+            "ban a user's address, an address or an account: 30m, 2h, 7d; none = forever",
+            Role.MODERATOR,
             (s, a) -> targetFor("ban", a, 0, Action.Ban::new)));
     add(
         new Command(
             "unban",
             List.of(),
-            "NICK|IP",
+            "NICK|IP|account:NAME",
             "lift a ban",
-            true,
+            Role.MODERATOR,
             (s, a) -> a.isEmpty() || a.contains(" ") ? usage("unban") : new Action.Unban(a)));
     add(
         new Command(
             "mute",
             List.of(),
-            "NICK [DURATION]",
-            "stop a user from talking (default 10m; 0 lifts it)",
-            true,
+            "NICK|account:NAME [DURATION]",
+            "stop a user or an account from talking (default 10m; 0 lifts it)",
+            Role.MODERATOR,
             (s, a) -> targetFor("mute", a, 600, Action.Mute::new)));
+    add(
+        new Command(
+            "grant",
+            List.of(),
+            "NICK admin|moderator",
+            "give a registered account a role",
+            Role.ADMIN,
+            (s, a) -> setRole("grant", a, true)));
+    add(
+        new Command(
+            "revoke",
+            List.of(),
+            "NICK admin|moderator",
+            "take a role from an account",
+            Role.ADMIN,
+            (s, a) -> setRole("revoke", a, false)));
   }
 
   public ChatCore() {
@@ -176,15 +234,15 @@ public final class ChatCore {
   }
 
   /**
-   * {@code /help}, generated from the command table. Operator commands are listed for operators
-   * only.
+   * {@code /help}, generated from the command table. Commands that need a role are listed for
+   * sessions that have it only.
    */
   public List<String> help(SessionState s) {
     List<String> lines = new ArrayList<>();
     lines.add("Commands (anything else you type is said to the current room):");
     int width = table.stream().mapToInt(c -> c.synopsis().length()).max().orElse(0);
     for (Command c : table) {
-      if (c.opOnly() && !s.op) {
+      if (c.needs() != null && !s.may(c.needs())) {
         continue;
       }
       lines.add("  " + pad(c.synopsis(), width) + "  " + c.summary());
@@ -216,9 +274,12 @@ public final class ChatCore {
       return new Action.Error(
           ErrorCode.UNKNOWN_COMMAND, "unknown command /" + verb + " (try /help)");
     }
-    if (c.opOnly() && !s.op) {
+    if (c.needs() != null && !s.may(c.needs())) {
       return new Action.Error(
-          ErrorCode.NOT_OPERATOR, "/" + c.name() + " is for operators (see /op)");
+          ErrorCode.NOT_OPERATOR,
+          c.needs() == Role.ADMIN
+              ? "/" + c.name() + " is for admins"
+              : "/" + c.name() + " is for operators (moderators and admins)");
     }
     return c.handler().apply(s, args);
   }
@@ -259,6 +320,18 @@ public final class ChatCore {
     return inRoom(s, r -> new Action.History(r, count));
   }
 
+  /** One password (it may contain spaces), or the command's usage. */
+  private Action password(String verb, String a, java.util.function.Function<String, Action> then) {
+    return a.isEmpty() ? usage(verb) : then.apply(a);
+  }
+
+  private Action changePassword(SessionState s, String a) {
+    String[] parts = a.split(" ", -1);
+    return parts.length != 2 || parts[0].isEmpty() || parts[1].isEmpty()
+        ? usage("password")
+        : new Action.ChangePassword(parts[0], parts[1]);
+  }
+
   private Action kick(SessionState s, String a) {
     if (a.isEmpty()) {
       return usage("kick");
@@ -285,6 +358,19 @@ public final class ChatCore {
     }
     long seconds = parts.length == 2 ? Durations.parseSeconds(parts[1]) : defaultSeconds;
     return seconds < 0 ? usage(verb) : then.apply(parts[0], seconds);
+  }
+
+  /** {@code NICK ROLE} for /grant and /revoke. */
+  private Action setRole(String verb, String a, boolean granted) {
+    String[] parts = a.isEmpty() ? new String[0] : a.split(" +");
+    Role role = parts.length == 2 ? Role.parse(parts[1]) : null;
+    if (role == null) {
+      return usage(verb);
+    }
+    String problem = Nick.problem(parts[0], limits.nickMax());
+    return problem != null
+        ? new Action.Error(ErrorCode.NICK_INVALID, "\"" + parts[0] + "\" can't be used: " + problem)
+        : new Action.SetRole(parts[0], role, granted);
   }
 
   private Action onOff(String name, String a) {

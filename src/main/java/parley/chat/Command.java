@@ -4,16 +4,11 @@ import java.util.List;
 
 /**
  * One entry of the command table: the verb, its aliases, its argument usage, a one-line summary,
- * and the handler that turns the argument text into an {@link Action}. {@code /help} is generated
- * from the table.
+ * the role it needs (null: anyone's), and the handler that turns the argument text into an {@link
+ * Action}. {@code /help} is generated from the table.
  */
 public record Command(
-    String name,
-    List<String> aliases,
-    String usage,
-    String summary,
-    boolean opOnly,
-    Handler handler) {
+    String name, List<String> aliases, String usage, String summary, Role needs, Handler handler) {
 
   @FunctionalInterface
   public interface Handler {

@@ -32,7 +32,15 @@ public enum ErrorCode {
   REFUSED,
   UNAVAILABLE,
   READ_ONLY,
-  NOT_CONFIRMED;
+  NOT_CONFIRMED,
+  NICK_REGISTERED,
+  NO_ACCOUNT,
+  PASSWORD_INVALID,
+  TOKEN_INVALID,
+  OFFLINE_FULL,
+  SEVERAL_CLIENTS,
+  ACCOUNT_REQUIRED,
+  BANNED;
 
   private final String code = name().toLowerCase(java.util.Locale.ROOT);
 

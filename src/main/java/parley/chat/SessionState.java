@@ -26,7 +26,27 @@ public final class SessionState {
   public boolean colorChosen;
 
   public boolean ascii;
-  public boolean op;
+
+  /**
+   * The roles of the account the session is logged in to, as the store last told this node; empty
+   * for a guest.
+   */
+  public Set<Role> roles = Set.of();
+
+  /** The account the session is logged in to (its name as registered); null for a guest. */
+  public String account;
+
+  /**
+   * The hash of the browser session token this session logged in with or was given; null for none.
+   * {@code /logout} revokes it.
+   */
+  public String tokenHash;
+
+  /**
+   * Another client of {@link #account} holds the nickname's claim; this one shares it (multiclient,
+   * docs/ACCOUNTS.md). Written on the session's loop, read by its node's housekeeping.
+   */
+  public volatile boolean attached;
 
   /**
    * Flood control; created on the first line. It holds each delayed line as the work of handling
@@ -36,6 +56,11 @@ public final class SessionState {
 
   /** The timer releasing held lines, or -1. */
   public long floodTimer = -1;
+
+  /** Whether the session may act as {@code role}: an admin may do what a moderator may. */
+  public boolean may(Role role) {
+    return roles.contains(role) || roles.contains(Role.ADMIN);
+  }
 
   public SessionState(String via, Instant connectedAt) {
     this.via = via;

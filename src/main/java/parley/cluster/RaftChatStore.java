@@ -19,8 +19,12 @@ import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import parley.chat.Account;
 import parley.chat.ChatEvent;
 import parley.chat.Nick;
+import parley.chat.OfflineMessage;
+import parley.chat.PasswordHash;
+import parley.chat.Role;
 import parley.chat.RoomInfo;
 import parley.chat.UserRecord;
 import parley.cluster.raft.Applied;
@@ -37,9 +41,9 @@ import parley.store.ChatStore;
 
 /**
  * The store of a clustered node: every cluster-wide fact (room seqs and history, topics, nickname
- * claims, room memberships, bans and mutes) is a command in the cluster's Raft log ({@link
- * RaftCluster}), applied in the same order on every node. Writes are acknowledged only once a
- * majority of the voters has them on disk; a node cut off from the majority refuses them ({@link
+ * claims, room memberships, bans and mutes, accounts) is a command in the cluster's Raft log
+ * ({@link RaftCluster}), applied in the same order on every node. Writes are acknowledged only once
+ * a majority of the voters has them on disk; a node cut off from the majority refuses them ({@link
  * parley.store.ReadOnlyException}). Reads come from this node's applied state and keep working
  * while it is cut off (possibly stale).
  *
@@ -76,6 +80,7 @@ public final class RaftChatStore implements ChatStore, AutoCloseable {
   private volatile BiConsumer<String, String> lost = (room, nick) -> {};
   private volatile BiConsumer<String, String> nickLost = (sessionId, nick) -> {};
   private final List<Consumer<Boolean>> writable = new CopyOnWriteArrayList<>();
+  private volatile Consumer<String> roles = name -> {};
   private final AtomicBoolean reconciling = new AtomicBoolean();
 
   /** Numbers this process's appends, for their client message ids. */
@@ -155,6 +160,8 @@ public final class RaftChatStore implements ChatStore, AutoCloseable {
         && l.index() > startIndex
         && l.restriction().kind() == RestrictionKind.MUTE) {
       unmuted.accept(l.restriction().mask());
+    } else if (change instanceof Applied.RolesSet rs && rs.index() > startIndex) {
+      roles.accept(rs.name());
     } else if (change instanceof Applied.Restored) {
       vertx.runOnContext(v -> reconcile());
     }
@@ -447,6 +454,86 @@ public final class RaftChatStore implements ChatStore, AutoCloseable {
 
   private static Mute toMute(Restriction r) {
     return new Mute(r.mask(), instant(r.until()), r.by());
+  }
+
+  // ---- accounts ------------------------------------------------------------------------------
+
+  @Override
+  public Future<Boolean> register(Account account) {
+    return flag(
+        new Commands.Register(
+            account.name(), account.password().encode(), account.created().toEpochMilli()));
+  }
+
+  @Override
+  public Future<Account> account(String name) {
+    return Future.succeededFuture(raft.state().account(name));
+  }
+
+  @Override
+  public Future<Account> accountByToken(String tokenHash) {
+    return Future.succeededFuture(raft.state().accountByToken(tokenHash));
+  }
+
+  @Override
+  public Future<Boolean> setPassword(String name, PasswordHash hash) {
+    return flag(new Commands.SetPassword(name, hash.encode()));
+  }
+
+  @Override
+  public Future<Boolean> dropAccount(String name) {
+    return flag(new Commands.DropAccount(name));
+  }
+
+  @Override
+  public Future<Boolean> setRole(String name, Role role, boolean granted) {
+    return flag(new Commands.SetRole(name, role.label(), granted));
+  }
+
+  @Override
+  public Future<Boolean> anyHolds(Role role) {
+    return Future.succeededFuture(raft.state().anyHolds(role));
+  }
+
+  @Override
+  public void onRoles(Consumer<String> account) {
+    this.roles = account;
+  }
+
+  @Override
+  public Future<Boolean> addToken(String name, Account.Token token) {
+    return flag(
+        new Commands.AddToken(name, token.hash(), token.scope(), token.created().toEpochMilli()));
+  }
+
+  @Override
+  public Future<Void> dropToken(String name, String tokenHash) {
+    return future(raft.submit(new Commands.DropToken(name, tokenHash))).mapEmpty();
+  }
+
+  @Override
+  public Future<Void> seen(String name, String room, long seq) {
+    return future(raft.submit(new Commands.Seen(name, room, seq))).mapEmpty();
+  }
+
+  @Override
+  public Future<Void> forgetRoom(String name, String room) {
+    return future(raft.submit(new Commands.ForgetRoom(name, room))).mapEmpty();
+  }
+
+  @Override
+  public Future<Boolean> queueOffline(String to, String from, String via, String text, Instant at) {
+    return flag(new Commands.QueueOffline(to, from, via, text, at.toEpochMilli()));
+  }
+
+  @Override
+  public Future<List<OfflineMessage>> takeOffline(String name) {
+    return future(raft.submit(new Commands.TakeOffline(name)))
+        .map(r -> ((Commands.Mail) r).messages());
+  }
+
+  private Future<Boolean> flag(Commands.Command c) {
+    return future(raft.submit(c)).map(r -> ((Commands.Flag) r).ok());
   }
 
   // ---- reconciliation ------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import parley.chat.Credentials;
 import parley.chat.Nick;
 import parley.chat.RoomName;
 
@@ -36,7 +37,8 @@ public record ParleyConfig(
     Proxy proxy,
     Http http,
     Keepalive keepalive,
-    Ops ops) {
+    Ops ops,
+    Accounts accounts) {
 
   /**
    * @param replay lines of history replayed on join
@@ -98,6 +100,15 @@ public record ParleyConfig(
   }
 
   public record Web(List<String> allowedOrigins) {}
+
+  /**
+   * Registered nicknames (docs/ACCOUNTS.md).
+   *
+   * @param hashIterations PBKDF2-HMAC-SHA256 iterations for new password hashes (OWASP: 600,000)
+   * @param required whether every user needs an account: a nickname that is not registered is
+   *     refused at login (it may be registered there), so there are no guests
+   */
+  public record Accounts(int hashIterations, boolean required) {}
 
   /**
    * @param trustedAddresses addresses and CIDR ranges of the proxies in front of Parley: only they
@@ -374,6 +385,16 @@ public record ParleyConfig(
     String operatorPassword = r.string("operatorPassword", "");
     int eventLoops = r.integer("eventLoops", 0, 0, 1024);
     String transport = r.oneOf("transport", "auto", "auto", "io_uring", "epoll", "nio");
+    ConfigReader acc = r.section("accounts");
+    Accounts accounts =
+        new Accounts(
+            acc.integer(
+                "hashIterations",
+                Credentials.DEFAULT_ITERATIONS,
+                Credentials.MIN_ITERATIONS,
+                10_000_000),
+            acc.bool("required", false));
+    acc.rejectUnknown();
 
     ConfigReader p = r.section("proxy");
     Proxy proxy =
@@ -411,7 +432,8 @@ public record ParleyConfig(
         proxy,
         httpTimeouts,
         keepalive,
-        ops);
+        ops,
+        accounts);
   }
 
   private static Ops ops(ConfigReader r) {

@@ -13,15 +13,20 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import parley.chat.Action;
 import parley.chat.ChatCore;
 import parley.chat.ChatEvent;
 import parley.chat.ChatEvent.Type;
 import parley.chat.Durations;
 import parley.chat.FloodGate;
+import parley.chat.LoginProof;
+import parley.chat.Nick;
 import parley.chat.Reply;
+import parley.chat.RoomInfo;
 import parley.chat.SessionState;
 import parley.chat.TextHygiene;
 import parley.config.ParleyConfig;
@@ -50,6 +55,8 @@ public final class ChatService {
   private final Nicknames nicknames;
   private final PrivateMessages privateMessages;
   private final Moderation moderation;
+  private final Accounts accounts;
+  private final Continuity continuity;
   private final Commands commands;
   private final Metrics metrics;
 
@@ -94,7 +101,7 @@ public final class ChatService {
     this.rooms = new Rooms(config, store, clock, eventBus, admission::isOpen);
     this.nicknames =
         new Nicknames(store, clock, node, config.limits().nickLength(), rooms, admission::isOpen);
-    this.privateMessages = new PrivateMessages(clock, node, eventBus, nicknames);
+    this.privateMessages = new PrivateMessages(clock, node, eventBus, nicknames, store);
     this.moderation =
         new Moderation(
             config.operatorPassword(),
@@ -105,8 +112,19 @@ public final class ChatService {
             store,
             nicknames,
             admission);
+    this.continuity = new Continuity(store, rooms, config.limits().maxRoomsPerSession());
+    this.accounts =
+        new Accounts(
+            vertx,
+            store,
+            nicknames,
+            clock,
+            config.accounts().hashIterations(),
+            config.accounts().required(),
+            continuity);
     this.commands =
-        new Commands(config, store, clock, rooms, nicknames, privateMessages, moderation, metrics);
+        new Commands(
+            config, store, clock, rooms, nicknames, privateMessages, moderation, accounts, metrics);
   }
 
   /**
@@ -114,7 +132,12 @@ public final class ChatService {
    * changes) and its housekeeping timers.
    */
   public Future<Void> start() {
-    vertx.setPeriodic(1000, t -> rooms.summarise());
+    vertx.setPeriodic(
+        1000,
+        t -> {
+          rooms.summarise();
+          nicknames.adopt();
+        });
     store.onMembersLost(rooms::lost);
     store.deliverTo(rooms::deliverHere);
     store.onNickLost(nicknames::lost);
@@ -122,6 +145,7 @@ public final class ChatService {
         writable -> tellEveryone(writable ? StoreErrors.BACK : StoreErrors.CUT_OFF));
     // bans and mutes are applied by the store on every node; each node acts on its own sessions
     store.onModeration(moderation::banned, moderation::muted, moderation::unmuted);
+    store.onRoles(accounts::rolesSet);
     int idle = config.limits().idleTimeoutSeconds();
     if (idle > 0) {
       vertx.setPeriodic(Math.max(1000, Math.min(30_000, idle * 500L)), t -> closeIdle(idle));
@@ -185,9 +209,9 @@ public final class ChatService {
     return login(s, nick, resume, null);
   }
 
-  /** {@link #login(Session, String, String, Map, String)} for a client that sends no epoch. */
+  /** {@link #login(Session, String, String, String, Map, String)} without password and epoch. */
   public Future<Boolean> login(Session s, String nick, Map<String, Long> resume, String id) {
-    return login(s, nick, null, resume, id);
+    return login(s, nick, LoginProof.NONE, null, resume, id);
   }
 
   /**
@@ -195,6 +219,7 @@ public final class ChatService {
    * (the default room when {@code resume} is empty). On failure the session gets an error reply and
    * may try again.
    *
+   * @param password the password of the nickname's account, when it is registered; null for none
    * @param epoch the epoch the client's seqs belong to; null when it sent none (taken as this
    *     store's). When it differs, the client is told {@code reset} and its rooms are rejoined with
    *     the usual replay: its seqs name nothing here.
@@ -203,40 +228,153 @@ public final class ChatService {
    * @param id the request's id, carried by every reply to it; null for none
    */
   public Future<Boolean> login(
-      Session s, String nick, String epoch, Map<String, Long> resume, String id) {
+      Session s, String nick, String password, String epoch, Map<String, Long> resume, String id) {
+    return login(s, nick, LoginProof.password(password), epoch, resume, id);
+  }
+
+  /**
+   * As {@link #login(Session, String, String, String, Map, String)}, with a password, a session
+   * token, or a password to register the nickname with ({@link LoginProof}).
+   */
+  public Future<Boolean> login(
+      Session s, String nick, LoginProof proof, String epoch, Map<String, Long> resume, String id) {
     Request r = new Request(s, id);
-    return nicknames
-        .claim(r, nick)
+    if (!nicknames.valid(r, nick)) {
+      return Future.succeededFuture(false);
+    }
+    return accounts
+        .mayTake(r, nick, proof)
+        .compose(may -> may ? nicknames.claim(r, nick) : Future.succeededFuture(false))
         .compose(
-            claimed -> {
-              if (!claimed) {
+            claimed ->
+                claimed
+                    ? accounts.signIn(r, nick, proof)
+                    : Future.<Accounts.SignedIn>succeededFuture())
+        .compose(
+            signedIn -> {
+              if (signedIn == null) {
+                if (s.state().nick != null) {
+                  nicknames.release(s, nicknames.leave(s)); // claimed, but registration refused
+                  s.state().nick = null;
+                }
+                s.state().account = null;
+                s.state().roles = Set.of();
+                s.state().tokenHash = null;
                 return Future.succeededFuture(false);
               }
               LOG.info(
-                  "{} logged in as {} via {} from {}", s.id(), nick, s.state().via, s.address());
+                  "{} logged in as {}{} via {} from {}",
+                  s.id(),
+                  nick,
+                  s.state().account == null ? "" : " (account)",
+                  s.state().via,
+                  s.address());
               metrics.loggedIn();
-              String current = store.epoch();
-              r.reply(new Reply.Welcome(nick, node, config.motd(), current));
-              Map<String, Long> wanted = resume.isEmpty() ? Map.of(config.room(), 0L) : resume;
-              if (epoch != null && !epoch.equals(current)) {
-                LOG.info(
-                    "{} ({}) resumes from epoch {}, the history's is {}: reset",
-                    s.id(),
-                    nick,
-                    epoch,
-                    current);
-                r.reply(new Reply.Reset(current, RESET_REASON));
-                Map<String, Long> fresh = new LinkedHashMap<>();
-                wanted.keySet().forEach(room -> fresh.put(room, 0L));
-                wanted = fresh;
+              r.reply(
+                  new Reply.Welcome(
+                      nick,
+                      node,
+                      config.motd(),
+                      store.epoch(),
+                      signedIn.account(),
+                      signedIn.roles(),
+                      signedIn.token()));
+              accounts.greet(r);
+              if (s.state().attached) {
+                // another client of a logged-in account: it joins the account's rooms too
+                return accountRooms(nick, resume).compose(wanted -> joinAll(r, wanted, epoch));
               }
-              Future<Void> joined = Future.succeededFuture();
-              for (Map.Entry<String, Long> e : wanted.entrySet()) {
-                joined = joined.compose(v -> rooms.join(r, e.getKey(), e.getValue()));
-              }
-              return joined.map(true);
+              // an account without rooms asked for comes back to the rooms it was in, with what
+              // it missed there; a guest, or an account that remembers none, gets the default room
+              Future<Void> joined =
+                  resume.isEmpty() && s.state().account != null
+                      ? continuity.rejoin(r, config.room())
+                      : joinAll(r, resume, epoch).mapEmpty();
+              return joined.compose(v -> continuity.deliverOffline(r)).map(true);
             });
   }
+
+  /**
+   * The rooms to resume: as asked when {@code epoch} is this store's (or none was given); otherwise
+   * the client is told {@code reset} and every room is rejoined with the usual replay, its seqs
+   * naming nothing here.
+   */
+  private Map<String, Long> resetIfOther(Request r, String epoch, Map<String, Long> rooms) {
+    String current = store.epoch();
+    if (epoch == null || epoch.equals(current)) {
+      return rooms;
+    }
+    LOG.info(
+        "{} ({}) resumes from epoch {}, the history's is {}: reset",
+        r.session().id(),
+        r.state().nick,
+        epoch,
+        current);
+    r.reply(new Reply.Reset(current, RESET_REASON));
+    Map<String, Long> fresh = new LinkedHashMap<>();
+    rooms.keySet().forEach(room -> fresh.put(room, 0L));
+    return fresh;
+  }
+
+  /**
+   * The rooms an attached client joins: those its account is in (where the store lists the
+   * nickname), and those it asked for.
+   */
+  private Future<Map<String, Long>> accountRooms(String nick, Map<String, Long> resume) {
+    String key = Nick.key(nick);
+    return store
+        .rooms()
+        .compose(
+            all -> {
+              Map<String, Long> wanted = new LinkedHashMap<>();
+              Future<Void> read = Future.succeededFuture();
+              for (RoomInfo info : all) {
+                if (info.members() > 0) {
+                  read =
+                      read.compose(v -> store.members(info.name(), Integer.MAX_VALUE))
+                          .map(
+                              m -> {
+                                if (m.names().stream().anyMatch(n -> Nick.key(n).equals(key))) {
+                                  wanted.put(info.name(), 0L);
+                                }
+                                return null;
+                              });
+                }
+              }
+              return read.map(
+                  v -> {
+                    wanted.putAll(resume);
+                    return wanted;
+                  });
+            });
+  }
+
+  /** Joins the rooms asked for at login (the default room when none), after the welcome. */
+  private Future<Boolean> joinAll(Request r, Map<String, Long> resume, String epoch) {
+    Map<String, Long> wanted =
+        resetIfOther(r, epoch, resume.isEmpty() ? Map.of(config.room(), 0L) : resume);
+    Future<Void> joined = Future.succeededFuture();
+    for (Map.Entry<String, Long> e : wanted.entrySet()) {
+      joined = joined.compose(v -> rooms.join(r, e.getKey(), e.getValue()));
+    }
+    return joined.map(true);
+  }
+
+  /** Whether every user needs an account ({@code accounts.required}): there are no guests. */
+  public boolean accountsRequired() {
+    return config.accounts().required();
+  }
+
+  /** Whether {@code nick} is a registered nickname (its login then needs the password). */
+  public Future<Boolean> registered(String nick) {
+    return store.account(nick).map(a -> a != null);
+  }
+
+  /**
+   * How long a clustered account's leave notice waits for a client of the account on another node
+   * to take the nickname over.
+   */
+  private static final long HANDOVER_MS = 3000;
 
   /** Why a {@code reset} is sent. */
   static final String RESET_REASON =
@@ -291,11 +429,36 @@ public final class ChatService {
     if (st.nick == null) {
       return;
     }
-    for (String room : List.copyOf(st.rooms)) {
-      rooms.part(s, room, reason);
+    // a session that ends leaves the server, not its account's rooms: they are remembered with
+    // how far it got, and the nickname is freed once that is written, so its next login sees it
+    Future<Void> remembered =
+        st.account == null ? Future.succeededFuture() : continuity.remember(s, st.account);
+    // other clients of the account stay: the rooms see no leave (docs/ACCOUNTS.md, "Multiclient")
+    List<Session> rest = nicknames.leave(s);
+    boolean heir = !rest.isEmpty();
+    // clustered, clients of the account on other nodes claim the nickname within a second or two
+    // (Nicknames.adopt): the rooms hear of the leave only if none did
+    boolean elsewhere = !heir && st.account != null && config.cluster().enabled();
+    List<String> left = List.copyOf(st.rooms);
+    for (String room : left) {
+      rooms.part(s, room, reason, heir || elsewhere);
     }
     st.rooms.clear();
-    nicknames.release(s);
+    remembered.onComplete(v -> nicknames.release(s, rest));
+    if (elsewhere) {
+      String nick = st.nick;
+      vertx.setTimer(
+          HANDOVER_MS,
+          t ->
+              store
+                  .user(nick)
+                  .onSuccess(
+                      holder -> {
+                        if (holder == null) {
+                          left.forEach(room -> rooms.announceLeave(room, nick, st.via, reason));
+                        }
+                      }));
+    }
     LOG.info("{} ({}) left: {}", s.id(), st.nick, reason);
   }
 
@@ -313,14 +476,19 @@ public final class ChatService {
    *     for none
    */
   public void input(Session s, String rawLine, String id) {
+    Request r = new Request(s, id);
+    offer(r, () -> handle(r, rawLine));
+  }
+
+  private void offer(Request r, Runnable line) {
+    Session s = r.session();
     SessionState st = s.state();
     ParleyConfig.Flood f = config.flood();
     if (st.flood == null) {
       st.flood = new FloodGate<>(f.burst(), f.ratePerSecond(), f.maxQueued(), nanoTime.getAsLong());
     }
-    Request r = new Request(s, id);
-    switch (st.flood.offer(() -> handle(r, rawLine), nanoTime.getAsLong())) {
-      case PASS -> handle(r, rawLine);
+    switch (st.flood.offer(line, nanoTime.getAsLong())) {
+      case PASS -> line.run();
       case HELD -> {
         if (st.floodTimer < 0) {
           r.reply(
@@ -364,6 +532,21 @@ public final class ChatService {
                             scheduleRelease(s);
                           }
                         }));
+  }
+
+  /**
+   * A command whose password(s) the transport read itself, never as a line (telnet prompts without
+   * echo for {@code /register}, {@code /identify}, {@code /password}); subject to flood control
+   * like a line.
+   */
+  public void input(Session s, Action a) {
+    Request r = new Request(s, null);
+    offer(
+        r,
+        () -> {
+          s.state().lastActive = clock.instant();
+          commands.execute(r, a);
+        });
   }
 
   private void handle(Request r, String rawLine) {

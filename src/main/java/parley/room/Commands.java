@@ -5,12 +5,14 @@ import java.time.Duration;
 import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import parley.chat.Account;
 import parley.chat.Action;
 import parley.chat.ChatEvent;
 import parley.chat.ChatEvent.Type;
 import parley.chat.Emoji;
 import parley.chat.ErrorCode;
 import parley.chat.Reply;
+import parley.chat.Role;
 import parley.chat.RoomName;
 import parley.chat.SessionState;
 import parley.config.ParleyConfig;
@@ -32,6 +34,7 @@ final class Commands {
   private final Nicknames nicknames;
   private final PrivateMessages privateMessages;
   private final Moderation moderation;
+  private final Accounts accounts;
   private final Metrics metrics;
 
   Commands(
@@ -42,6 +45,7 @@ final class Commands {
       Nicknames nicknames,
       PrivateMessages privateMessages,
       Moderation moderation,
+      Accounts accounts,
       Metrics metrics) {
     this.config = config;
     this.store = store;
@@ -50,6 +54,7 @@ final class Commands {
     this.nicknames = nicknames;
     this.privateMessages = privateMessages;
     this.moderation = moderation;
+    this.accounts = accounts;
     this.metrics = metrics;
   }
 
@@ -70,6 +75,9 @@ final class Commands {
     SessionState st = r.state();
     Instant now = clock.instant();
     ChatStore.Mute mute = store.muted(st.nick, now);
+    if (mute == null && st.account != null) {
+      mute = store.muted(Account.mask(st.account), now);
+    }
     if (mute != null) {
       r.reply(
           new Reply.Error(
@@ -157,7 +165,16 @@ final class Commands {
 
     @Override
     public Void changeNick(Action.ChangeNick a) {
-      nicknames.rename(r, a.nick());
+      accounts
+          .mayRename(r, a.nick())
+          .onComplete(
+              ar -> {
+                if (ar.failed()) {
+                  r.reply(StoreErrors.reply(ar.cause(), "you could not be renamed"));
+                } else if (ar.result()) {
+                  nicknames.rename(r, a.nick());
+                }
+              });
       return null;
     }
 
@@ -167,7 +184,8 @@ final class Commands {
       rooms.who(
           r,
           a.room(),
-          r.state().op
+          nicknames::transports,
+          r.state().may(Role.MODERATOR)
               ? nick -> {
                 Session s = nicknames.session(nick);
                 return s == null ? null : s.address();
@@ -247,6 +265,50 @@ final class Commands {
         st.ascii = a.on();
       }
       r.reply(new Reply.Notice(a.name() + " is " + (a.on() ? "on" : "off")));
+      return null;
+    }
+
+    @Override
+    public Void register(Action.Register a) {
+      accounts.register(r, a.password());
+      return null;
+    }
+
+    @Override
+    public Void identify(Action.Identify a) {
+      accounts.identify(r, a.password());
+      return null;
+    }
+
+    @Override
+    public Void changePassword(Action.ChangePassword a) {
+      accounts.changePassword(r, a.oldPassword(), a.newPassword());
+      return null;
+    }
+
+    @Override
+    public Void logout(Action.Logout a) {
+      if (nicknames.shared(r.session())) {
+        r.reply(Nicknames.several("this client would keep it as a guest"));
+        return null;
+      }
+      accounts.logout(r);
+      return null;
+    }
+
+    @Override
+    public Void dropAccount(Action.DropAccount a) {
+      if (nicknames.shared(r.session())) {
+        r.reply(Nicknames.several("it can't be deleted while in use"));
+        return null;
+      }
+      accounts.drop(r, a.password());
+      return null;
+    }
+
+    @Override
+    public Void setRole(Action.SetRole a) {
+      accounts.setRole(r, a.name(), a.role(), a.granted());
       return null;
     }
 

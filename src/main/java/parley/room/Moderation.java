@@ -10,6 +10,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -18,20 +19,24 @@ import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import parley.chat.Account;
 import parley.chat.Durations;
 import parley.chat.ErrorCode;
 import parley.chat.Reply;
+import parley.chat.Role;
 import parley.net.ClientAddress;
 import parley.store.BanList;
 import parley.store.ChatStore;
 
 /**
- * Operators and what they may do: {@code /op} with its limits on wrong passwords; kick, mute, ban
- * and unban. Bans and mutes are written to the {@link ChatStore}, which applies them on every node
- * and reports each one back ({@link #banned}, {@link #muted}, {@link #unmuted}, registered by
- * {@link ChatService#start}) so that each node acts on its own sessions. A kick, and a ban by
- * nickname (only the user's node knows the address), travel as a {@link ModerationOrder} to the
- * user's node. The operator is answered once the store took the change, or with the store's error.
+ * Operators and what they may do: {@code /op}, which makes a registered account the first admin
+ * while no account is one (with its limits on wrong passwords); kick, mute, ban and unban, of
+ * nicknames, addresses and accounts ({@code account:NAME}, kept under {@link Account#mask}). Bans
+ * and mutes are written to the {@link ChatStore}, which applies them on every node and reports each
+ * one back ({@link #banned}, {@link #muted}, {@link #unmuted}, registered by {@link
+ * ChatService#start}) so that each node acts on its own sessions. A kick, and a ban by nickname
+ * (only the user's node knows the address), travel as a {@link ModerationOrder} to the user's node.
+ * The operator is answered once the store took the change, or with the store's error.
  */
 final class Moderation {
   private static final Logger LOG = LoggerFactory.getLogger(Moderation.class);
@@ -69,7 +74,7 @@ final class Moderation {
   }
 
   static String controlAddress(String node) {
-    return PrivateMessages.NODE_ADDRESS + node + ".control";
+    return "parley.node." + node + ".control";
   }
 
   /** Receives the orders for this node's users. */
@@ -82,14 +87,44 @@ final class Moderation {
 
   // ---- operators -----------------------------------------------------------------------------
 
+  /**
+   * {@code /op PASSWORD}: while no account is an admin, the operator password makes the session's
+   * account the first one. Once there is an admin, operators are accounts with roles ({@code
+   * /grant}) and the password is not even checked.
+   */
   void operator(Request r, String given) {
-    Session s = r.session();
     if (password.isEmpty()) {
       r.reply(
           new Reply.Error(
               ErrorCode.NOT_AVAILABLE, "this server has no operator password configured"));
       return;
     }
+    store
+        .anyHolds(Role.ADMIN)
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                failed(r, "first admin", ar.cause());
+              } else if (ar.result()) {
+                r.reply(
+                    new Reply.Error(
+                        ErrorCode.NOT_AVAILABLE,
+                        "operators are accounts now: an admin gives roles with /grant NICK"
+                            + " admin|moderator"));
+              } else if (r.state().account == null) {
+                r.reply(
+                    new Reply.Error(
+                        ErrorCode.NO_ACCOUNT,
+                        "register your nickname first (/register PASSWORD): the operator password"
+                            + " makes a registered account the first admin"));
+              } else {
+                firstAdmin(r, given);
+              }
+            });
+  }
+
+  private void firstAdmin(Request r, String given) {
+    Session s = r.session();
     long now = nanoTime.getAsLong();
     // wrong passwords are limited per session and, more loosely, per address
     // entries exist only for sessions and addresses that typed a wrong password
@@ -119,9 +154,33 @@ final class Moderation {
       r.reply(new Reply.Error(ErrorCode.WRONG_PASSWORD, "wrong operator password"));
       return;
     }
-    s.state().op = true;
-    LOG.info("{} ({}) is now an operator", s.id(), s.state().nick);
-    r.reply(new Reply.Notice("You are now an operator: /kick, /ban, /unban and /mute are yours."));
+    String account = s.state().account;
+    // two first admins made at once on two nodes are possible; both knew the operator password
+    store
+        .setRole(account, Role.ADMIN, true)
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                failed(r, "first admin", ar.cause());
+              } else if (!ar.result()) {
+                r.reply(
+                    new Reply.Error(ErrorCode.NO_ACCOUNT, account + " is no longer registered"));
+              } else {
+                LOG.info(
+                    "{} ({}) made the account {} the first admin", s.id(), s.state().nick, account);
+                // at once, before the reply (the store's report of the change comes later)
+                EnumSet<Role> roles = EnumSet.of(Role.ADMIN);
+                roles.addAll(s.state().roles);
+                s.state().roles = roles;
+                r.reply(
+                    new Reply.Notice(
+                        "The account "
+                            + account
+                            + " is the first admin; operators are accounts now (/grant NICK"
+                            + " admin|moderator). You are now "
+                            + Accounts.powers(roles)));
+              }
+            });
   }
 
   /** Seconds until another password may be tried, 0 if one may be tried now. */
@@ -169,6 +228,11 @@ final class Moderation {
    * (held or not: a mute outlives its user's session).
    */
   void mute(Request r, String nick, long seconds) {
+    String account = Account.masked(nick);
+    if (account != null) {
+      muteAccount(r, account, seconds);
+      return;
+    }
     if (seconds == 0) {
       store
           .unmute(nick)
@@ -203,14 +267,89 @@ final class Moderation {
         });
   }
 
+  /** Mutes (or with 0 unmutes) every session logged in to the account, whatever its nickname. */
+  private void muteAccount(Request r, String name, long seconds) {
+    String mask = Account.mask(name);
+    if (seconds == 0) {
+      store
+          .unmute(mask)
+          .onComplete(
+              ar -> {
+                if (ar.failed()) {
+                  failed(r, "unmute of " + mask, ar.cause());
+                } else {
+                  r.reply(
+                      new Reply.Notice(
+                          ar.result() ? "Done: unmute " + mask : mask + " was not muted."));
+                }
+              });
+      return;
+    }
+    Instant until = clock.instant().plusSeconds(seconds);
+    withAccount(
+        r,
+        name,
+        account ->
+            store
+                .mute(new ChatStore.Mute(mask, until, r.state().nick))
+                .onComplete(
+                    ar -> {
+                      if (ar.failed()) {
+                        failed(r, "mute of " + mask, ar.cause());
+                      } else {
+                        r.reply(new Reply.Notice("Done: mute " + mask));
+                      }
+                    }));
+  }
+
+  /** Runs {@code action} with the account {@code name}, or tells the operator there is none. */
+  private void withAccount(Request r, String name, Consumer<Account> action) {
+    store
+        .account(name)
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                failed(r, "look-up of the account " + name, ar.cause());
+              } else if (ar.result() == null) {
+                r.reply(
+                    new Reply.Error(ErrorCode.NO_ACCOUNT, name + " is not a registered account"));
+              } else {
+                action.accept(ar.result());
+              }
+            });
+  }
+
   /**
-   * Bans an address, or the address of the user holding a nickname (which that user's node knows,
-   * so the order goes there and that node writes the ban).
+   * Bans an address, an account ({@code account:NAME}: its logins, whatever the nickname or
+   * address), or the address of the user holding a nickname (which that user's node knows, so the
+   * order goes there and that node writes the ban).
    */
   void ban(Request r, String given, long seconds) {
-    String target = ClientAddress.canonical(given);
     Instant until = seconds == 0 ? null : clock.instant().plusSeconds(seconds);
     String by = r.state().nick;
+    String name = Account.masked(given);
+    if (name != null) {
+      withAccount(
+          r,
+          name,
+          account -> {
+            String mask = Account.mask(account.name());
+            store
+                .ban(new BanList.Ban(mask, account.name(), until, by))
+                .onComplete(
+                    ar -> {
+                      if (ar.failed()) {
+                        failed(r, "ban of " + mask, ar.cause());
+                      } else {
+                        r.reply(
+                            new Reply.Notice(
+                                "Banned " + mask + (until == null ? "" : " until " + until)));
+                      }
+                    });
+          });
+      return;
+    }
+    String target = ClientAddress.canonical(given);
     if (looksLikeAddress(target)) {
       store
           .ban(new BanList.Ban(target, null, until, by))
@@ -254,7 +393,8 @@ final class Moderation {
   }
 
   void unban(Request r, String given) {
-    String target = ClientAddress.canonical(given);
+    String name = Account.masked(given);
+    String target = name != null ? Account.mask(name) : ClientAddress.canonical(given);
     store
         .unban(target)
         .onComplete(
@@ -407,7 +547,10 @@ final class Moderation {
 
   // ---- what the store applied, on every node -------------------------------------------------
 
-  /** A ban the store applied: this node's sessions from that address are closed. */
+  /**
+   * A ban the store applied: this node's sessions from that address, or logged in to that account,
+   * are closed.
+   */
   void banned(BanList.Ban b) {
     LOG.info(
         "{} ({}) banned by {} until {}",
@@ -415,6 +558,10 @@ final class Moderation {
         b.nick(),
         b.by(),
         b.until() == null ? "lifted" : b.until());
+    if (Account.masked(b.address()) != null) {
+      onSessionsOfAccount(b.address(), s -> s.close("banned by " + b.by()));
+      return;
+    }
     for (Session s : admission.sessions()) {
       if (s.address().equals(b.address())) {
         s.context().runOnContext(v -> s.close("banned by " + b.by()));
@@ -422,9 +569,29 @@ final class Moderation {
     }
   }
 
-  /** A mute the store applied: this node's session holding the nickname, if any, is told. */
+  /**
+   * Runs {@code action}, on its event loop, for each session of this node logged in to the account
+   * whose {@link Account#mask} is {@code mask}.
+   */
+  private void onSessionsOfAccount(String mask, Consumer<Session> action) {
+    for (Session s : nicknames.sessions()) {
+      s.context()
+          .runOnContext(
+              v -> {
+                String account = s.state().account;
+                if (account != null && Account.mask(account).equals(mask)) {
+                  action.accept(s);
+                }
+              });
+    }
+  }
+
+  /**
+   * A mute the store applied: this node's session holding the nickname, or its sessions logged in
+   * to the account, are told.
+   */
   void muted(ChatStore.Mute m) {
-    onSessionOf(
+    onMuted(
         m.nick(),
         target -> {
           String how;
@@ -441,11 +608,20 @@ final class Moderation {
 
   /** A mute the store lifted: this node's session holding the nickname, if any, is told. */
   void unmuted(String nick) {
-    onSessionOf(
+    onMuted(
         nick,
         target -> {
           LOG.info("{} ({}) may talk again", target.id(), target.state().nick);
           target.reply(new Reply.Notice("You may talk again."));
         });
+  }
+
+  /** The sessions a mute of {@code nickOrMask} concerns: a nickname's holder, or an account's. */
+  private void onMuted(String nickOrMask, Consumer<Session> action) {
+    if (Account.masked(nickOrMask) != null) {
+      onSessionsOfAccount(nickOrMask, action);
+    } else {
+      onSessionOf(nickOrMask, action);
+    }
   }
 }

@@ -3,11 +3,16 @@ package parley.room;
 import io.vertx.core.Future;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import parley.chat.ChatEvent;
 import parley.chat.ChatEvent.Type;
 import parley.chat.ErrorCode;
@@ -19,10 +24,13 @@ import parley.chat.UserRecord;
 import parley.store.ChatStore;
 
 /**
- * Nicknames: claims in the store (unique across the cluster), renames, releases, and which session
- * of this node holds which nickname.
+ * Nicknames: claims in the store (unique across the cluster), renames, releases, and which sessions
+ * of this node hold which nickname. Several clients of one account share its nickname
+ * (docs/ACCOUNTS.md, "Multiclient"): one holds the claim, the others are attached.
  */
 final class Nicknames {
+  private static final Logger LOG = LoggerFactory.getLogger(Nicknames.class);
+
   private final ChatStore store;
   private final Clock clock;
   private final String node;
@@ -30,8 +38,11 @@ final class Nicknames {
   private final Rooms rooms;
   private final Predicate<Session> open;
 
-  /** Sessions of this node that hold a nickname, by nickname key. */
-  private final Map<String, Session> local = new ConcurrentHashMap<>();
+  /**
+   * Sessions of this node that hold a nickname (its holder and attached clients, immutable lists),
+   * by nickname key.
+   */
+  private final Map<String, List<Session>> local = new ConcurrentHashMap<>();
 
   /**
    * @param open whether a session is still open: a claim that completes after its session closed is
@@ -53,15 +64,11 @@ final class Nicknames {
   }
 
   /**
-   * Gives the session the nickname if it is valid and free; otherwise the request gets an error.
+   * Gives the session the nickname if it is valid and free, or attaches it to the clients of the
+   * nickname's account when it logged in to it; otherwise the request gets an error.
    */
   Future<Boolean> claim(Request r, String nick) {
-    String problem = Nick.problem(nick, maxLength);
-    if (problem != null) {
-      r.reply(
-          new Reply.Error(
-              ErrorCode.NICK_INVALID,
-              "\"" + TextHygiene.clean(nick) + "\" can't be used: " + problem));
+    if (!valid(r, nick)) {
       return Future.succeededFuture(false);
     }
     Session s = r.session();
@@ -80,19 +87,54 @@ final class Nicknames {
               if (claimed == null) {
                 return false;
               }
-              if (!claimed) {
+              if (!claimed && !mayAttach(st, nick)) {
                 r.reply(taken(nick));
                 return false;
               }
               if (!open.test(s)) {
-                store.releaseNick(nick, s.id()); // closed while the claim was on its way
+                if (claimed) {
+                  store.releaseNick(nick, s.id()); // closed while the claim was on its way
+                }
                 return false;
               }
               st.nick = nick;
               st.lastActive = now;
-              local.put(Nick.key(nick), s);
+              st.attached = !claimed;
+              add(nick, s);
+              if (!claimed) {
+                LOG.info("{} attached to the account {} as another client", s.id(), st.account);
+              }
               return true;
             });
+  }
+
+  /**
+   * A session logged in to the account of {@code nick} may share it with the account's other
+   * clients; not with a client of this node that logged out and kept it as a guest.
+   */
+  private boolean mayAttach(SessionState st, String nick) {
+    if (st.account == null || !Nick.key(st.account).equals(Nick.key(nick))) {
+      return false;
+    }
+    for (Session other : sessions(nick)) {
+      if (other.state().account == null) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Whether {@code nick} can be a nickname; otherwise the request is told why not. */
+  boolean valid(Request r, String nick) {
+    String problem = Nick.problem(nick, maxLength);
+    if (problem != null) {
+      r.reply(
+          new Reply.Error(
+              ErrorCode.NICK_INVALID,
+              "\"" + TextHygiene.clean(nick) + "\" can't be used: " + problem));
+      return false;
+    }
+    return true;
   }
 
   /** {@code /nick}: renames the session, and tells its rooms. */
@@ -100,6 +142,10 @@ final class Nicknames {
     Session s = r.session();
     SessionState st = s.state();
     String old = st.nick;
+    if (shared(s)) {
+      r.reply(several("/nick would rename only this one"));
+      return;
+    }
     if (old.equals(nick)) {
       r.reply(new Reply.Notice("You are already " + nick));
       return;
@@ -140,8 +186,8 @@ final class Nicknames {
   /** The session now holds {@code nick} instead of {@code old}: here, in its rooms, to everyone. */
   private void renamed(Session s, String old, String nick, Instant now) {
     SessionState st = s.state();
-    local.remove(Nick.key(old), s);
-    local.put(Nick.key(nick), s);
+    remove(old, s);
+    add(nick, s);
     st.nick = nick;
     if (st.rooms.isEmpty()) {
       s.deliver(new Outgoing(new ChatEvent(Type.NICK, null, 0, now, nick, st.via, null, old)));
@@ -158,9 +204,10 @@ final class Nicknames {
    * to the first free {@code nick_2}, {@code nick_3}, ... and told why.
    */
   void lost(String sessionId, String nick) {
-    Session s = local.get(Nick.key(nick));
-    if (s != null && s.id().equals(sessionId)) {
-      s.context().runOnContext(v -> takeAnother(s, nick, 2));
+    for (Session s : sessions(nick)) {
+      if (s.id().equals(sessionId)) {
+        s.context().runOnContext(v -> takeAnother(s, nick, 2));
+      }
     }
   }
 
@@ -200,11 +247,123 @@ final class Nicknames {
             });
   }
 
-  /** Frees the session's nickname, here and in the store. */
-  void release(Session s) {
-    String nick = s.state().nick;
-    local.remove(Nick.key(nick), s);
-    store.releaseNick(nick, s.id());
+  /**
+   * The session is no longer one of this node's clients of its nickname (the first half of letting
+   * it go; {@link #release} is the second). Returns those that remain, decided atomically: of two
+   * clients leaving at once, one sees the other remain, the other sees none.
+   */
+  List<Session> leave(Session s) {
+    return remove(s.state().nick, s);
+  }
+
+  /**
+   * Frees the session's claim in the store, if it held it. When clients of its account remain on
+   * this node ({@code rest}, from {@link #leave}), the first of them claims it in its turn.
+   */
+  void release(Session s, List<Session> rest) {
+    SessionState st = s.state();
+    String nick = st.nick;
+    if (st.attached) {
+      return; // it held no claim
+    }
+    Future<Void> released = store.releaseNick(nick, s.id());
+    if (!rest.isEmpty()) {
+      Session heir = rest.get(0);
+      released.onComplete(ar -> heir.context().runOnContext(v -> inherit(heir, nick)));
+    }
+  }
+
+  /** Whether other clients of this node share the session's nickname (one account, several). */
+  boolean shared(Session s) {
+    return sessions(s.state().nick).size() > 1;
+  }
+
+  /**
+   * An attached client claims its account's nickname, which no one holds now: its holder left, or
+   * the holder's node is gone. It then records its rooms in the store, without notices.
+   */
+  private void inherit(Session heir, String nick) {
+    SessionState st = heir.state();
+    if (!open.test(heir) || !st.attached || !nick.equals(st.nick)) {
+      return;
+    }
+    store
+        .claimNick(new UserRecord(nick, st.via, node, heir.id(), st.connectedAt, clock.instant()))
+        .onSuccess(
+            claimed -> {
+              if (!claimed) {
+                return; // another client of the account claimed it first
+              }
+              if (!open.test(heir) || !st.attached) {
+                store.releaseNick(nick, heir.id()); // closed meanwhile; adopt() finds the others
+                return;
+              }
+              st.attached = false;
+              LOG.info("{} holds the nickname {} for its account now", heir.id(), nick);
+              for (String room : st.rooms) {
+                store.joinRoom(room, heir.id(), nick);
+              }
+            });
+  }
+
+  /**
+   * Claims again each nickname whose clients on this node are all attached while no one holds it
+   * (its holder left on another node, or that node died): called every second.
+   */
+  void adopt() {
+    for (List<Session> clients : local.values()) {
+      Session heir = clients.get(0);
+      if (allAttached(clients)) {
+        String nick = heir.state().nick;
+        store
+            .user(nick)
+            .onSuccess(
+                holder -> {
+                  if (holder == null) {
+                    heir.context().runOnContext(v -> inherit(heir, nick));
+                  }
+                });
+      }
+    }
+  }
+
+  private static boolean allAttached(List<Session> clients) {
+    for (Session c : clients) {
+      if (!c.state().attached) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void add(String nick, Session s) {
+    local.merge(
+        Nick.key(nick),
+        List.of(s),
+        (had, one) -> {
+          List<Session> all = new ArrayList<>(had);
+          all.addAll(one);
+          return List.copyOf(all);
+        });
+  }
+
+  /** Removes the session from the clients of {@code nick} here; returns those that remain. */
+  private List<Session> remove(String nick, Session s) {
+    List<Session> rest =
+        local.computeIfPresent(
+            Nick.key(nick),
+            (k, had) -> {
+              List<Session> left = new ArrayList<>(had);
+              left.remove(s);
+              return left.isEmpty() ? null : List.copyOf(left);
+            });
+    return rest == null ? List.of() : rest;
+  }
+
+  static Reply.Error several(String why) {
+    return new Reply.Error(
+        ErrorCode.SEVERAL_CLIENTS,
+        "several clients share this account's nickname: " + why + "; /quit the others first");
   }
 
   private static Reply.Error taken(String nick) {
@@ -222,26 +381,68 @@ final class Nicknames {
         .onSuccess(
             holder -> {
               if (holder == null) {
-                r.reply(
-                    new Reply.Error(
-                        ErrorCode.NO_SUCH_NICK, "no one is called \"" + nick + "\" here"));
+                r.reply(noOne(nick));
               } else {
                 then.accept(holder);
               }
             });
   }
 
-  /** The session of this node holding {@code nick}, or null. */
-  Session session(String nick) {
-    return local.get(Nick.key(nick));
+  /** The error for a nickname no one holds. */
+  static Reply.Error noOne(String nick) {
+    return new Reply.Error(ErrorCode.NO_SUCH_NICK, "no one is called \"" + nick + "\" here");
   }
 
-  /** The sessions of this node that hold a nickname (a live view). */
+  /**
+   * The session of this node holding {@code nick} (its claim when it is here, else one of the
+   * account's clients), or null.
+   */
+  Session session(String nick) {
+    List<Session> clients = sessions(nick);
+    for (Session s : clients) {
+      if (!s.state().attached) {
+        return s;
+      }
+    }
+    return clients.isEmpty() ? null : clients.get(0);
+  }
+
+  /** The sessions of this node with the nickname {@code nick}: its clients here. */
+  List<Session> sessions(String nick) {
+    return local.getOrDefault(Nick.key(nick), List.of());
+  }
+
+  /** The sessions of this node that hold a nickname. */
   Collection<Session> sessions() {
-    return local.values();
+    List<Session> all = new ArrayList<>();
+    local.values().forEach(all::addAll);
+    return all;
+  }
+
+  /**
+   * The transports of the clients of {@code u}'s nickname, sorted: of the holder ({@code u}, when
+   * on another node) and of this node's clients.
+   */
+  List<String> transports(UserRecord u) {
+    List<String> vias = new ArrayList<>();
+    if (!u.node().equals(node)) {
+      vias.add(u.via());
+    }
+    for (Session s : sessions(u.nick())) {
+      vias.add(s.state().via);
+    }
+    if (vias.isEmpty()) {
+      vias.add(u.via());
+    }
+    Collections.sort(vias);
+    return vias;
   }
 
   int count() {
-    return local.size();
+    int n = 0;
+    for (List<Session> clients : local.values()) {
+      n += clients.size();
+    }
+    return n;
   }
 }

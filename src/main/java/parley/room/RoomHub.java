@@ -118,6 +118,20 @@ public final class RoomHub {
     }
   }
 
+  /**
+   * The highest seq of the room this loop has sent the session (its history, then live events), or
+   * -1 while it is still being sent its history or is not in the room. Read when an account's place
+   * in the room is remembered, never on the fan-out path.
+   */
+  public long delivered(String room, Session session) {
+    Room r = rooms.get(room);
+    Member m = r == null ? null : r.members.get(session);
+    if (m == null || m.held != null) {
+      return -1;
+    }
+    return Math.max(m.floor, r.next - 1);
+  }
+
   public void leave(String room, Session session) {
     Room r = rooms.get(room);
     if (r != null && r.remove(session) && r.isEmpty()) {

@@ -15,10 +15,12 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import parley.chat.Account;
 import parley.chat.ChatEvent;
 import parley.chat.ChatEvent.Type;
 import parley.chat.ErrorCode;
 import parley.chat.Reply;
+import parley.chat.Role;
 import parley.chat.RoomName;
 import parley.chat.SessionState;
 import parley.chat.Transcript;
@@ -33,6 +35,7 @@ import parley.store.ChatStore;
  */
 final class Rooms {
   private static final Logger CHAT_LOG = LoggerFactory.getLogger("parley.chatlog");
+  private static final Logger LOG = LoggerFactory.getLogger(Rooms.class);
 
   /** How many member names a joining user is sent. */
   private static final int JOINED_NAMES = 100;
@@ -98,6 +101,19 @@ final class Rooms {
    * what came after it; 0: the usual replay), and the room is told.
    */
   Future<Void> join(Request r, String room, long sinceSeq) {
+    return join(r, room, sinceSeq, sinceSeq > 0);
+  }
+
+  /**
+   * Joins the room again, at an account's login: what came after {@code afterSeq}, also when it is
+   * 0 (the account was in the room before anything was said there), with what is no longer kept
+   * counted as missed.
+   */
+  Future<Void> rejoin(Request r, String room, long afterSeq) {
+    return join(r, room, afterSeq, true);
+  }
+
+  private Future<Void> join(Request r, String room, long sinceSeq, boolean since) {
     Session s = r.session();
     SessionState st = s.state();
     st.rooms.add(room);
@@ -106,9 +122,13 @@ final class Rooms {
     // not sinceSeq: a client may hold seqs the room no longer has (its numbering started again
     // after the history was lost), and must still get what is said from now on
     long[] floor = {0};
-    int max = sinceSeq > 0 ? config.history().retain() : config.history().replay();
+    int max = since ? config.history().retain() : config.history().replay();
+    // an attached client (docs/ACCOUNTS.md, "Multiclient") joins quietly: its account is in the
+    // room by its holder
+    boolean quiet = st.attached;
     return hub.join(room, s)
-        .compose(v -> store.joinRoom(room, s.id(), st.nick))
+        .compose(
+            v -> quiet ? Future.<Void>succeededFuture() : store.joinRoom(room, s.id(), st.nick))
         .compose(v -> open.test(s) ? Future.<Void>succeededFuture() : gone(room, s))
         .compose(v -> store.snapshot(room, sinceSeq, max, JOINED_NAMES))
         .map(
@@ -116,18 +136,29 @@ final class Rooms {
               String epoch = store.epoch();
               ChatStore.Members members = snap.members();
               r.reply(new Reply.Joined(room, snap.topic(), members.names(), members.count()));
-              announce(
-                  new ChatEvent(Type.JOIN, room, 0, clock.instant(), st.nick, st.via, null, null),
-                  members.count());
+              if (!quiet) {
+                announce(
+                    new ChatEvent(Type.JOIN, room, 0, clock.instant(), st.nick, st.via, null, null),
+                    members.count());
+              }
               // what the history below covers: nothing up to this is sent live (no repeats),
               // nothing after it is missed (the room's events are held for this session until then)
               floor[0] = snap.lastSeq();
               ChatStore.Slice slice = snap.history();
-              if (!slice.events().isEmpty() || slice.missed() > 0) {
-                r.reply(new Reply.History(room, slice.events(), slice.missed(), epoch));
+              long missed = slice.missed();
+              if (since && sinceSeq <= 0) {
+                // read as the last events kept (all of them): what came before them is missed
+                missed =
+                    slice.events().isEmpty() ? snap.lastSeq() : slice.events().get(0).seq() - 1;
+              }
+              if (!slice.events().isEmpty() || missed > 0) {
+                r.reply(new Reply.History(room, slice.events(), missed, epoch, since));
               }
               for (ChatEvent e : slice.events()) {
                 floor[0] = Math.max(floor[0], e.seq());
+              }
+              if (st.account != null) {
+                remember(store.seen(st.account, room, floor[0]), st.account, room);
               }
               return (Void) null;
             })
@@ -156,31 +187,53 @@ final class Rooms {
       r.reply(new Reply.Error(ErrorCode.NOT_IN_ROOM, "you are not in " + RoomName.display(room)));
       return;
     }
-    part(r.session(), room, reason);
+    part(r.session(), room, reason, false);
+    if (st.account != null) {
+      // parted, not just gone: the account no longer comes back to it at login
+      remember(store.forgetRoom(st.account, room), st.account, room);
+    }
     if (room.equals(st.currentRoom)) {
       st.currentRoom = st.rooms.isEmpty() ? null : List.copyOf(st.rooms).get(st.rooms.size() - 1);
     }
     r.reply(new Reply.Left(room));
   }
 
-  /** Leaves a room on this node's side: fan-out, membership, and the leave notice. */
-  void part(Session s, String room, String reason) {
+  /**
+   * A write of where an account is in a room. It is not the user's request: a failure (a cut-off
+   * node) is logged, not told; the account then resumes from its earlier place.
+   */
+  private static void remember(Future<Void> write, String account, String room) {
+    write.onFailure(
+        err -> LOG.warn("room {} of account {} not remembered: {}", room, account, err.toString()));
+  }
+
+  /**
+   * Leaves a room on this node's side: fan-out, membership, and the leave notice; no notice when
+   * {@code quiet} (other clients of the account stay) and nothing in the store for an attached
+   * client.
+   */
+  void part(Session s, String room, String reason, boolean quiet) {
     SessionState st = s.state();
     s.hub().leave(room, s);
+    Future<Void> gone = st.attached ? Future.succeededFuture() : store.leaveRoom(room, s.id());
+    if (quiet) {
+      return;
+    }
     ChatEvent event =
         new ChatEvent(Type.LEAVE, room, 0, clock.instant(), st.nick, st.via, reason, null);
-    store
-        .leaveRoom(room, s.id())
-        .compose(v -> store.members(room, 0))
-        .onSuccess(m -> announce(event, m.count()));
+    gone.compose(v -> store.members(room, 0)).onSuccess(m -> announce(event, m.count()));
   }
 
   /**
    * Someone's session ended without leaving, because its node is gone: the room is told they left.
    */
   void lost(String room, String nick) {
-    ChatEvent event =
-        new ChatEvent(Type.LEAVE, room, 0, clock.instant(), nick, null, "connection lost", null);
+    announceLeave(room, nick, null, "connection lost");
+  }
+
+  /** Tells the room that {@code nick} left, when that was not said as it happened. */
+  void announceLeave(String room, String nick, String via, String reason) {
+    ChatEvent event = new ChatEvent(Type.LEAVE, room, 0, clock.instant(), nick, via, reason, null);
     store
         .members(room, 0)
         .onComplete(ar -> announce(event, ar.succeeded() ? ar.result().count() : 0));
@@ -189,10 +242,15 @@ final class Rooms {
   /**
    * {@code /who}: everyone on the server ({@code room == null}) or the members of a room.
    *
+   * @param transportsOf the transports of a user's clients ({@link Nicknames#transports})
    * @param addressOf a user's address by nickname (null when not known here), for an operator's
    *     {@code /who}; null for anyone else's
    */
-  void who(Request r, String room, Function<String, String> addressOf) {
+  void who(
+      Request r,
+      String room,
+      Function<UserRecord, List<String>> transportsOf,
+      Function<String, String> addressOf) {
     Future<List<UserRecord>> users = store.users();
     Future<List<UserRecord>> listed =
         room == null
@@ -214,17 +272,42 @@ final class Rooms {
                             }));
     listed.onSuccess(
         list -> {
-          Map<String, String> addresses = new HashMap<>();
-          if (addressOf != null) {
-            for (UserRecord u : list) {
-              String address = addressOf.apply(u.nick());
-              if (address != null) {
-                addresses.put(u.nick(), address);
-              }
-            }
+          Map<String, List<String>> transports = new HashMap<>();
+          for (UserRecord u : list) {
+            transports.put(u.nick(), transportsOf.apply(u));
           }
-          r.reply(new Reply.Who(room, list, clock.instant(), addresses));
+          List<Future<Account>> accounts = new ArrayList<>(list.size());
+          for (UserRecord u : list) {
+            accounts.add(store.account(u.nick()));
+          }
+          Future.all(accounts).onSuccess(v -> who(r, room, list, transports, accounts, addressOf));
         });
+  }
+
+  private void who(
+      Request r,
+      String room,
+      List<UserRecord> list,
+      Map<String, List<String>> transports,
+      List<Future<Account>> accounts,
+      Function<String, String> addressOf) {
+    Map<String, Set<Role>> registered = new HashMap<>();
+    for (int i = 0; i < list.size(); i++) {
+      Account a = accounts.get(i).result();
+      if (a != null) {
+        registered.put(list.get(i).nick(), a.roles());
+      }
+    }
+    Map<String, String> addresses = new HashMap<>();
+    if (addressOf != null) {
+      for (UserRecord u : list) {
+        String address = addressOf.apply(u.nick());
+        if (address != null) {
+          addresses.put(u.nick(), address);
+        }
+      }
+    }
+    r.reply(new Reply.Who(room, list, clock.instant(), addresses, transports, registered));
   }
 
   /**

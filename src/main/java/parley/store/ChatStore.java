@@ -6,7 +6,11 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import parley.chat.Account;
 import parley.chat.ChatEvent;
+import parley.chat.OfflineMessage;
+import parley.chat.PasswordHash;
+import parley.chat.Role;
 import parley.chat.RoomInfo;
 import parley.chat.UserRecord;
 
@@ -220,6 +224,69 @@ public interface ChatStore {
    * @param unmuted is given the nickname whose mute was lifted
    */
   void onModeration(Consumer<BanList.Ban> banned, Consumer<Mute> muted, Consumer<String> unmuted);
+
+  // ---- accounts (docs/ACCOUNTS.md) ----------------------------------------------------------
+
+  /*
+   * Accounts are kept by nickname key (case-insensitively). Every change completes once it is
+   * durable (on this node's disk, or committed by a majority) and applied, so a read on this node
+   * that follows sees it; changes follow the rules of parley.chat.AccountBook in both stores.
+   */
+
+  /** Registers the account; false when its nickname is registered already. */
+  Future<Boolean> register(Account account);
+
+  /** The account registered for that nickname, or null. Read from this node's state. */
+  Future<Account> account(String name);
+
+  /** The account holding a session token with that hash, or null. */
+  Future<Account> accountByToken(String tokenHash);
+
+  /** Replaces the password hash and drops every token; false when there is no such account. */
+  Future<Boolean> setPassword(String name, PasswordHash hash);
+
+  /** Removes the account, its tokens and its offline messages; false when there was none. */
+  Future<Boolean> dropAccount(String name);
+
+  /** Grants ({@code granted}) or revokes a role; false when there is no such account. */
+  Future<Boolean> setRole(String name, Role role, boolean granted);
+
+  /** Whether some account holds {@code role}. Read from this node's state. */
+  Future<Boolean> anyHolds(Role role);
+
+  /**
+   * Tells {@code account} the name of an account whose roles were set ({@link #setRole}, wherever
+   * it was made), on every node, once {@link #account} there reflects it; so a node gives its own
+   * sessions of that account their new powers. May be called on any thread; must not block.
+   */
+  void onRoles(Consumer<String> account);
+
+  /**
+   * Adds a session token (its hash); the account's oldest goes beyond {@link Account#MAX_TOKENS}.
+   * False when there is no such account.
+   */
+  Future<Boolean> addToken(String name, Account.Token token);
+
+  /** Revokes the token with that hash, if the account has it. */
+  Future<Void> dropToken(String name, String tokenHash);
+
+  /** The account is in {@code room} and was sent everything up to {@code seq} there. */
+  Future<Void> seen(String name, String room, long seq);
+
+  /** The account left {@code room}. */
+  Future<Void> forgetRoom(String name, String room);
+
+  /**
+   * Keeps a private message for the account {@code to} until {@link #takeOffline}. False when there
+   * is no such account or its queue is full ({@link OfflineMessage#MAX_PER_ACCOUNT}).
+   */
+  Future<Boolean> queueOffline(String to, String from, String via, String text, Instant at);
+
+  /**
+   * Removes and returns the account's offline messages, oldest first. Of two concurrent takes (any
+   * nodes), one gets the messages and the other none: none is delivered twice.
+   */
+  Future<List<OfflineMessage>> takeOffline(String name);
 
   /**
    * Completes once every change made before the call is durable where this store keeps it on this

@@ -18,8 +18,12 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import parley.chat.Account;
 import parley.chat.ChatEvent;
 import parley.chat.Nick;
+import parley.chat.OfflineMessage;
+import parley.chat.PasswordHash;
+import parley.chat.Role;
 import parley.chat.RoomInfo;
 import parley.chat.UserRecord;
 
@@ -31,6 +35,9 @@ import parley.chat.UserRecord;
  * (durable, {@code bans.json}), mutes in memory by nickname key (they outlive a reconnect, not a
  * restart). Changes are reported to the {@link #onModeration} handlers synchronously, on the thread
  * that made them.
+ *
+ * <p>Accounts live in its {@link AccountFile} ({@code accounts.json}); a change completes once it
+ * is on disk.
  */
 public final class LocalChatStore implements ChatStore {
 
@@ -55,11 +62,13 @@ public final class LocalChatStore implements ChatStore {
   private final EventLog journal;
   private final String epoch;
   private final BanList bans;
+  private final AccountFile accounts;
 
   /** Mutes by nickname key; expired ones are dropped when next looked at. */
   private final Map<String, Mute> mutes = new ConcurrentHashMap<>();
 
   private final List<ModerationHandlers> handlers = new CopyOnWriteArrayList<>();
+  private final List<Consumer<String>> roleHandlers = new CopyOnWriteArrayList<>();
 
   private record ModerationHandlers(
       Consumer<BanList.Ban> banned, Consumer<Mute> muted, Consumer<String> unmuted) {}
@@ -68,9 +77,13 @@ public final class LocalChatStore implements ChatStore {
    * @param retain how many events per room are kept in memory for history and resume
    * @param journal null to keep history in memory only
    * @param bans where bans are kept ({@link BanList#open}, or {@link BanList#inMemory})
+   * @param accounts where accounts are kept ({@link AccountFile#open}, or {@link
+   *     AccountFile#inMemory})
    */
-  public LocalChatStore(Vertx vertx, int retain, EventLog journal, BanList bans) {
+  public LocalChatStore(
+      Vertx vertx, int retain, EventLog journal, BanList bans, AccountFile accounts) {
     this.bans = java.util.Objects.requireNonNull(bans, "bans");
+    this.accounts = java.util.Objects.requireNonNull(accounts, "accounts");
     this.vertx = vertx;
     this.nicks = vertx.sharedData().getLocalMap("parley.nicks");
     this.rooms = vertx.sharedData().getLocalMap("parley.rooms");
@@ -281,10 +294,111 @@ public final class LocalChatStore implements ChatStore {
     handlers.add(new ModerationHandlers(banned, muted, unmuted));
   }
 
-  /** Completes once the ban list is on disk. */
+  // ---- accounts ------------------------------------------------------------------------------
+
+  @Override
+  public Future<Boolean> register(Account account) {
+    return durable(accounts.change(b -> b.register(account)));
+  }
+
+  @Override
+  public Future<Account> account(String name) {
+    return Future.succeededFuture(accounts.read(b -> b.get(name)));
+  }
+
+  @Override
+  public Future<Account> accountByToken(String tokenHash) {
+    return Future.succeededFuture(accounts.read(b -> b.byToken(tokenHash)));
+  }
+
+  @Override
+  public Future<Boolean> setPassword(String name, PasswordHash hash) {
+    return durable(accounts.change(b -> b.setPassword(name, hash)));
+  }
+
+  @Override
+  public Future<Boolean> dropAccount(String name) {
+    return durable(accounts.change(b -> b.drop(name)));
+  }
+
+  @Override
+  public Future<Boolean> setRole(String name, Role role, boolean granted) {
+    return durable(accounts.change(b -> b.setRole(name, role, granted)))
+        .onSuccess(
+            set -> {
+              if (set) {
+                roleHandlers.forEach(h -> h.accept(name));
+              }
+            });
+  }
+
+  @Override
+  public Future<Boolean> anyHolds(Role role) {
+    return Future.succeededFuture(accounts.read(b -> b.anyHolds(role)));
+  }
+
+  @Override
+  public void onRoles(Consumer<String> account) {
+    roleHandlers.add(account);
+  }
+
+  @Override
+  public Future<Boolean> addToken(String name, Account.Token token) {
+    return durable(accounts.change(b -> b.addToken(name, token)));
+  }
+
+  @Override
+  public Future<Void> dropToken(String name, String tokenHash) {
+    return durable(
+        accounts.change(
+            b -> {
+              b.dropToken(name, tokenHash);
+              return null;
+            }));
+  }
+
+  @Override
+  public Future<Void> seen(String name, String room, long seq) {
+    return durable(
+        accounts.change(
+            b -> {
+              b.seen(name, room, seq);
+              return null;
+            }));
+  }
+
+  @Override
+  public Future<Void> forgetRoom(String name, String room) {
+    return durable(
+        accounts.change(
+            b -> {
+              b.forget(name, room);
+              return null;
+            }));
+  }
+
+  @Override
+  public Future<Boolean> queueOffline(String to, String from, String via, String text, Instant at) {
+    return durable(accounts.change(b -> b.queue(to, from, via, text, at)));
+  }
+
+  @Override
+  public Future<List<OfflineMessage>> takeOffline(String name) {
+    return durable(accounts.change(b -> b.take(name)));
+  }
+
+  /** A change's future, completed on the caller's context (at once when nothing was written). */
+  private <T> Future<T> durable(CompletableFuture<T> written) {
+    if (written.isDone() && !written.isCompletedExceptionally()) {
+      return Future.succeededFuture(written.join());
+    }
+    return Future.fromCompletionStage(written, vertx.getOrCreateContext());
+  }
+
+  /** Completes once the ban list and the accounts are on disk. */
   @Override
   public CompletableFuture<Void> flush() {
-    return bans.flush();
+    return CompletableFuture.allOf(bans.flush(), accounts.flush());
   }
 
   private RoomLog room(String name) {

@@ -6,12 +6,15 @@ import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Pattern;
 import parley.chat.ChatEvent;
 import parley.chat.Durations;
 import parley.chat.Emoji;
 import parley.chat.Nick;
+import parley.chat.OfflineMessage;
 import parley.chat.Reply;
+import parley.chat.Role;
 import parley.chat.RoomInfo;
 import parley.chat.RoomName;
 import parley.chat.UserRecord;
@@ -38,6 +41,8 @@ public final class TelnetFormat {
   private static final int[] NICK_COLORS = {31, 32, 33, 34, 35, 36, 91, 92, 93, 94, 95, 96};
   private static final DateTimeFormatter HHMM =
       DateTimeFormatter.ofPattern("HH:mm").withZone(ZoneId.systemDefault());
+  private static final DateTimeFormatter DAY_HHMM =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").withZone(ZoneId.systemDefault());
 
   private static final Encoding<byte[]>[] EVENT = variants();
 
@@ -119,6 +124,19 @@ public final class TelnetFormat {
     }
     int c = NICK_COLORS[Math.floorMod(Nick.key(nick).hashCode(), NICK_COLORS.length)];
     return "\u001b[" + c + "m" + nick + RESET;
+  }
+
+  /**
+   * A /who line's mark of a registered nickname, with its account's roles: {@code " registered
+   * (admin)"}; empty for a guest ({@code roles} null).
+   */
+  private static String registered(Set<Role> roles) {
+    if (roles == null) {
+      return "";
+    }
+    List<String> labels = new ArrayList<>(roles.size());
+    roles.forEach(r -> labels.add(r.label()));
+    return "  registered" + (labels.isEmpty() ? "" : " (" + String.join(", ", labels) + ")");
   }
 
   private static String dim(String text, boolean color) {
@@ -242,11 +260,12 @@ public final class TelnetFormat {
                       + nick(u.nick(), color)
                       + " ".repeat(width - u.nick().length())
                       + "  "
-                      + String.format("%-6s", u.via())
+                      + String.format("%-6s", w.transportSummary(u))
                       + "  idle "
                       + String.format("%-6s", Durations.format(idle))
                       + "  on "
                       + u.node()
+                      + registered(w.accounts().get(u.nick()))
                       + (w.addresses().containsKey(u.nick())
                           ? "  from " + w.addresses().get(u.nick())
                           : ""));
@@ -257,22 +276,63 @@ public final class TelnetFormat {
           @Override
           public List<String> history(Reply.History h) {
             List<String> out = new ArrayList<>(h.events().size() + 3);
+            String room = RoomName.display(h.room());
             if (h.missed() > 0) {
               out.add(
                   dim(
-                      "--- "
-                          + h.missed()
-                          + " older messages of "
-                          + RoomName.display(h.room())
-                          + " are no longer kept ---",
+                      h.since()
+                          ? "-- missed "
+                              + h.missed()
+                              + " messages in "
+                              + room
+                              + " (no longer kept) --"
+                          : "--- "
+                              + h.missed()
+                              + " older messages of "
+                              + room
+                              + " are no longer kept ---",
                       color));
             }
             if (!h.events().isEmpty()) {
-              out.add(dim("--- history of " + RoomName.display(h.room()) + " ---", color));
+              out.add(
+                  dim(
+                      h.since()
+                          ? "-- "
+                              + h.events().size()
+                              + " new in "
+                              + room
+                              + " since you were last here --"
+                          : "--- history of " + room + " ---",
+                      color));
               for (ChatEvent e : h.events()) {
                 out.add(render(e, color, ascii, null));
               }
               out.add(dim("--- end of history ---", color));
+            }
+            return out;
+          }
+
+          @Override
+          public List<String> offline(Reply.Offline o) {
+            List<String> out = new ArrayList<>(o.messages().size());
+            for (OfflineMessage m : o.messages()) {
+              String text = ascii ? Emoji.toShortcodes(m.text()) : m.text();
+              out.add(
+                  o.queued()
+                      ? "["
+                          + HHMM.format(m.at())
+                          + "] -> *"
+                          + nick(o.to(), color)
+                          + "* "
+                          + text
+                          + dim(" (kept until " + o.to() + " logs in)", color)
+                      : dim("(while you were away) ", color)
+                          + "["
+                          + DAY_HHMM.format(m.at())
+                          + "] *"
+                          + nick(m.from(), color)
+                          + "* "
+                          + text);
             }
             return out;
           }

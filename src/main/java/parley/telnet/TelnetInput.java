@@ -59,6 +59,14 @@ public final class TelnetInput {
   private final LineEditor editor;
 
   private boolean characterMode;
+
+  /** The secret line being typed (a password); null when the input is not secret. */
+  private ByteArrayOutputStream secret;
+
+  /** A secret line just ended with CR: a following LF or NUL belongs to it. */
+  private boolean afterSecretCr;
+
+  private final int maxLineBytes;
   private boolean ttypeRequested;
   private String terminalType;
   private int columns;
@@ -80,6 +88,7 @@ public final class TelnetInput {
       throw new NullPointerException("listener");
     }
     this.listener = listener;
+    this.maxLineBytes = maxLineBytes;
     this.codec = new TelnetCodec(new CodecHandler(), out);
     codec.supportLocal(TelnetCodec.OPT_ECHO);
     codec.supportLocal(TelnetCodec.OPT_SGA);
@@ -188,6 +197,54 @@ public final class TelnetInput {
     editor.setKeepSubmitted(keep);
   }
 
+  /**
+   * The next line is secret (a password): it is never echoed, drawn or kept in the editing history,
+   * in either mode (in character mode the client does not echo, having agreed to our {@code WILL
+   * ECHO}; a line-mode client echoes by itself, which the server can't prevent). Backspace, DEL and
+   * Ctrl-U edit it; CR or LF ends it and it goes to {@link Listener#line} like any line. Bytes past
+   * the line limit are dropped.
+   */
+  public void readSecret() {
+    secret = new ByteArrayOutputStream(32);
+    // the line before ended with CR, and its LF may still be on its way: it is not the secret's end
+    afterSecretCr = characterMode ? editor.afterCr() : assembler.afterCr();
+  }
+
+  /** Whether a secret line is being read. */
+  public boolean readingSecret() {
+    return secret != null;
+  }
+
+  private void secretData(int b) {
+    switch (b) {
+      case '\r', '\n' -> {
+        String text = new String(secret.toByteArray(), java.nio.charset.StandardCharsets.UTF_8);
+        secret = null;
+        afterSecretCr = b == '\r';
+        if (characterMode) {
+          out.write('\r');
+          out.write('\n'); // the Enter the server echoes in character mode; never the line
+        }
+        listener.line(text);
+      }
+      case 8, 127 -> {
+        byte[] now = secret.toByteArray();
+        int end = now.length;
+        while (end > 0 && (now[end - 1] & 0xc0) == 0x80) {
+          end--; // UTF-8 continuation bytes of the last character
+        }
+        secret.reset();
+        secret.write(now, 0, Math.max(0, end - 1));
+      }
+      case 21 -> secret.reset(); // Ctrl-U
+      default -> {
+        if (b >= 0x20 && secret.size() < maxLineBytes) {
+          secret.write(b);
+        }
+      }
+    }
+  }
+
   /** The input line being edited in character mode (for tests and diagnostics). */
   public String partialInput() {
     return characterMode ? editor.text() : assembler.partial();
@@ -246,6 +303,16 @@ public final class TelnetInput {
   private final class CodecHandler implements TelnetCodec.Handler {
     @Override
     public void data(int b) {
+      if (afterSecretCr) {
+        afterSecretCr = false;
+        if (b == '\n' || b == 0) {
+          return;
+        }
+      }
+      if (secret != null) {
+        secretData(b);
+        return;
+      }
       if (characterMode) {
         editor.data(b);
       } else {

@@ -4,11 +4,17 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import parley.chat.Action;
 import parley.chat.ChatEvent;
 import parley.chat.ErrorCode;
+import parley.chat.LoginProof;
+import parley.chat.Nick;
 import parley.chat.Reply;
 import parley.net.Channels;
 import parley.room.BaseSession;
@@ -31,6 +37,10 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
   private final String address;
   private TelnetInput input;
   private boolean loggingIn;
+
+  /** The passwords being asked for, without echo; null when none is. */
+  private Asking asking;
+
   private final ArrayDeque<String> early = new ArrayDeque<>();
 
   /**
@@ -113,8 +123,12 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
     if (closing) {
       return;
     }
-    if (state.nick != null) {
-      service.input(this, text);
+    if (asking != null) {
+      answer(text.strip());
+    } else if (state.nick != null) {
+      if (!askedFor(text)) {
+        service.input(this, text);
+      }
     } else if (loggingIn) {
       if (early.size() < 16) {
         early.add(text);
@@ -124,6 +138,7 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
     }
   }
 
+  /** A nickname typed at the prompt: a registered one asks for its password first. */
   private void login(String nick) {
     if (nick.isEmpty()) {
       promptForNick();
@@ -131,7 +146,47 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
     }
     loggingIn = true;
     service
-        .login(this, nick, Map.of())
+        .registered(nick)
+        .onComplete(
+            ar -> {
+              loggingIn = false;
+              if (closing) {
+                return;
+              }
+              if (ar.succeeded() && ar.result()) {
+                // lines typed ahead of the prompt may be the password: never say them in a room
+                early.clear();
+                ask(a -> login(nick, a[0], false), "Password for " + nick + ": ");
+              } else if (ar.succeeded()
+                  && service.accountsRequired()
+                  && Nick.problem(nick, limits.nickLength()) == null) {
+                early.clear();
+                writeLines(
+                    List.of(
+                        "*** This server needs an account: "
+                            + nick
+                            + " is not registered. Choose a password to register it (just Enter"
+                            + " to choose another nickname)."));
+                ask(
+                    a -> {
+                      if (same(a[0], a[1])) {
+                        login(nick, a[0], true);
+                      } else {
+                        promptForNick();
+                      }
+                    },
+                    "New password for " + nick + ": ",
+                    "Again: ");
+              } else {
+                login(nick, null, false);
+              }
+            });
+  }
+
+  private void login(String nick, String password, boolean register) {
+    loggingIn = true;
+    service
+        .login(this, nick, new LoginProof(password, null, register), null, Map.of(), null)
         .onComplete(
             ar -> {
               loggingIn = false;
@@ -164,6 +219,110 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
                 }
               }
             });
+  }
+
+  /**
+   * {@code /register}, {@code /identify} ({@code /login}) and {@code /password} without arguments
+   * ask for the password(s) without echo; the command then goes to the service as an action, never
+   * as a line. @return whether {@code text} was one of them
+   */
+  private boolean askedFor(String text) {
+    switch (text.strip().toLowerCase(Locale.ROOT)) {
+      case "/register" ->
+          ask(
+              a -> {
+                if (same(a[0], a[1])) {
+                  service.input(this, new Action.Register(a[0]));
+                }
+              },
+              "New password: ",
+              "Again: ");
+      case "/identify", "/login" ->
+          ask(
+              a -> service.input(this, new Action.Identify(a[0])),
+              "Password for " + state.nick + ": ");
+      case "/password" ->
+          ask(
+              a -> {
+                if (same(a[1], a[2])) {
+                  service.input(this, new Action.ChangePassword(a[0], a[1]));
+                }
+              },
+              "Old password: ",
+              "New password: ",
+              "Again: ");
+      default -> {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Asks for passwords, one secret line per prompt, then hands them to {@code then}. */
+  private void ask(Consumer<String[]> then, String... prompts) {
+    asking = new Asking(prompts, then);
+    secretPrompt(prompts[0]);
+  }
+
+  private void secretPrompt(String prompt) {
+    input.prompt(prompt);
+    input.readSecret();
+    if (!input.characterMode()) {
+      outbox.append(prompt.getBytes(StandardCharsets.UTF_8));
+    }
+    sendEcho();
+  }
+
+  /** A secret line: the next answer; an empty one gives up. */
+  private void answer(String secret) {
+    Asking a = asking;
+    if (secret.isEmpty()) {
+      asking = null;
+      if (state.nick == null) {
+        promptForNick();
+      } else {
+        input.prompt(CHAT_PROMPT);
+        writeLines(List.of("*** Cancelled."));
+        sendEcho();
+      }
+      return;
+    }
+    a.answers[a.next++] = secret;
+    if (a.next < a.answers.length) {
+      secretPrompt(a.prompts[a.next]);
+      return;
+    }
+    asking = null;
+    if (state.nick != null) {
+      input.prompt(CHAT_PROMPT);
+      sendEcho();
+    }
+    a.then.accept(a.answers);
+  }
+
+  /** Whether a new password and its repetition match; the user is told when not. */
+  private boolean same(String password, String again) {
+    if (password.equals(again)) {
+      return true;
+    }
+    reply(
+        new Reply.Error(
+            ErrorCode.PASSWORD_INVALID, "the two passwords differ; nothing was changed"));
+    return false;
+  }
+
+  /** Passwords asked for: the prompts, the answers so far, and what gets them. */
+  private static final class Asking {
+    final String[] prompts;
+    final String[] answers;
+    final Consumer<String[]> then;
+    int next;
+
+    Asking(String[] prompts, Consumer<String[]> then) {
+      this.prompts = prompts;
+      this.answers = new String[prompts.length];
+      this.then = then;
+    }
   }
 
   @Override
@@ -226,7 +385,7 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
     if (e.type() == ChatEvent.Type.PRIVATE) {
       // rendered per viewer (its look depends on the side), and wrapped at the window width like
       // room lines
-      writeLines(java.util.List.of(TelnetFormat.render(e, state.color, state.ascii, state.nick)));
+      writeLines(List.of(TelnetFormat.render(e, state.color, state.ascii, state.nick)));
       return;
     }
     boolean prefixed =
@@ -245,7 +404,7 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
       String text =
           (prefixed ? TelnetFormat.roomPrefix(e) : "")
               + TelnetFormat.render(e, state.color, state.ascii, state.nick);
-      writeLines(java.util.List.of(text));
+      writeLines(List.of(text));
     } else if (prefixed) {
       outbox.appendFramed(prefix);
       outbox.append(line);
@@ -277,12 +436,12 @@ public final class TelnetSession extends BaseSession implements TelnetInput.List
 
   @Override
   protected void refuse(String text) {
-    writeLines(java.util.List.of("*** " + text));
+    writeLines(List.of("*** " + text));
   }
 
   @Override
   protected void bye(String reason) {
-    writeLines(java.util.List.of("*** Goodbye (" + reason + ")"));
+    writeLines(List.of("*** Goodbye (" + reason + ")"));
   }
 
   @Override

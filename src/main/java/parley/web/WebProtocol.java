@@ -5,9 +5,12 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import parley.chat.ChatEvent;
 import parley.chat.ErrorCode;
+import parley.chat.OfflineMessage;
 import parley.chat.Reply;
+import parley.chat.Role;
 import parley.chat.UserRecord;
 import parley.room.Encoding;
 import parley.wire.EventJson;
@@ -88,13 +91,21 @@ public final class WebProtocol {
 
         @Override
         public List<JsonObject> welcome(Reply.Welcome w) {
-          return one(
+          JsonObject json =
               new JsonObject()
                   .put("type", "welcome")
                   .put("nick", w.nick())
                   .put("node", w.node())
                   .put("motd", w.motd())
-                  .put("epoch", w.epoch()));
+                  .put("epoch", w.epoch());
+          if (w.account() != null) {
+            json.put("account", w.account())
+                .put("roles", new JsonArray(new ArrayList<>(w.roles())));
+          }
+          if (w.token() != null) {
+            json.put("token", w.token());
+          }
+          return one(json);
         }
 
         @Override
@@ -121,9 +132,17 @@ public final class WebProtocol {
                 new JsonObject()
                     .put("nick", u.nick())
                     .put("via", u.via())
+                    .put("transports", new JsonArray(new ArrayList<>(w.transportsOf(u))))
                     .put("node", u.node())
                     .put(
                         "idle", Math.max(0, Duration.between(u.lastActive(), w.now()).toSeconds()));
+            Set<Role> roles = w.accounts().get(u.nick());
+            user.put("account", roles != null);
+            if (roles != null && !roles.isEmpty()) {
+              JsonArray labels = new JsonArray();
+              roles.forEach(role -> labels.add(role.label()));
+              user.put("roles", labels);
+            }
             String address = w.addresses().get(u.nick());
             if (address != null) {
               user.put("address", address);
@@ -179,6 +198,28 @@ public final class WebProtocol {
                               .put("members", i.members())
                               .put("topic", i.topic())));
           return one(new JsonObject().put("type", "rooms").put("rooms", rooms));
+        }
+
+        @Override
+        public List<JsonObject> offline(Reply.Offline o) {
+          // the usual private event, marked: delivered late, or kept and not yet delivered
+          String mark = o.queued() ? "queued" : "delayed";
+          List<JsonObject> out = new ArrayList<>(o.messages().size());
+          for (OfflineMessage m : o.messages()) {
+            out.add(
+                EventJson.toJson(
+                        new ChatEvent(
+                            ChatEvent.Type.PRIVATE,
+                            null,
+                            0,
+                            m.at(),
+                            m.from(),
+                            m.via(),
+                            m.text(),
+                            o.to()))
+                    .put(mark, true));
+          }
+          return out;
         }
 
         private List<JsonObject> one(JsonObject o) {

@@ -10,6 +10,7 @@ import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import parley.chat.ErrorCode;
+import parley.chat.LoginProof;
 import parley.chat.Reply;
 import parley.chat.RoomName;
 import parley.net.Channels;
@@ -28,6 +29,9 @@ public final class WebSession extends BaseSession {
 
   /** The longest request id accepted, in characters. */
   static final int MAX_ID_LENGTH = 64;
+
+  /** The longest session token accepted in {@code hello}, in characters (tokens have 43). */
+  static final int MAX_TOKEN_LENGTH = 100;
 
   /** The longest epoch accepted in {@code since}, in characters. */
   static final int MAX_EPOCH_LENGTH = 64;
@@ -138,6 +142,40 @@ public final class WebSession extends BaseSession {
           "hello needs a nick, like {\"type\":\"hello\",\"nick\":\"alice\"}");
       return;
     }
+    Object pw = msg.getValue("password");
+    if (pw != null && !(pw instanceof String)) {
+      error(id, ErrorCode.BAD_HELLO, "a hello's password is a string");
+      return;
+    }
+    String password = pw == null ? null : ((String) pw).strip();
+    Object tk = msg.getValue("token");
+    if (tk != null && !(tk instanceof String t && !t.isEmpty() && t.length() <= MAX_TOKEN_LENGTH)) {
+      error(
+          id,
+          ErrorCode.BAD_HELLO,
+          "a hello's token is the string given in welcome (at most "
+              + MAX_TOKEN_LENGTH
+              + " characters)");
+      return;
+    }
+    Object reg = msg.getValue("register");
+    if (reg != null && !(reg instanceof Boolean)) {
+      error(id, ErrorCode.BAD_HELLO, "a hello's register is true or false");
+      return;
+    }
+    boolean register = Boolean.TRUE.equals(reg);
+    if (tk != null && (password != null || register)) {
+      error(id, ErrorCode.BAD_HELLO, "a hello has a password or a token, not both");
+      return;
+    }
+    if (register && password == null) {
+      error(
+          id,
+          ErrorCode.BAD_HELLO,
+          "register needs a password: {\"register\":true,\"password\":\"...\"}");
+      return;
+    }
+    LoginProof proof = new LoginProof(password, (String) tk, register);
     Map<String, Long> resume = new LinkedHashMap<>();
     String epoch = null;
     Object since = msg.getValue("since");
@@ -177,7 +215,7 @@ public final class WebSession extends BaseSession {
     }
     loggingIn = true;
     service
-        .login(this, nick, epoch, resume, id)
+        .login(this, nick, proof, epoch, resume, id)
         .onComplete(
             ar -> {
               loggingIn = false;

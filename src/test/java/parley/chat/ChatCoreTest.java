@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class ChatCoreTest {
@@ -79,23 +80,51 @@ class ChatCoreTest {
     for (Command c : core.commands()) {
       boolean listed =
           help.stream().anyMatch(l -> l.contains(c.synopsis()) && l.contains(c.summary()));
-      assertEquals(!c.opOnly(), listed, c.name());
+      assertEquals(c.needs() == null, listed, c.name());
     }
-    s.op = true;
-    List<String> opHelp = core.help(s);
-    assertTrue(opHelp.stream().anyMatch(l -> l.contains("/kick")));
+    s.roles = Set.of(Role.MODERATOR);
+    List<String> modHelp = core.help(s);
+    assertTrue(modHelp.stream().anyMatch(l -> l.contains("/kick")));
+    assertTrue(modHelp.stream().noneMatch(l -> l.contains("/grant")));
+    s.roles = Set.of(Role.ADMIN);
+    List<String> adminHelp = core.help(s);
+    assertTrue(adminHelp.stream().anyMatch(l -> l.contains("/kick")));
+    assertTrue(adminHelp.stream().anyMatch(l -> l.contains("/grant")));
   }
 
   @Test
   void operatorCommandsNeedOperators() {
     SessionState s = session();
     assertEquals("not_operator", ((Action.Error) core.interpret("/kick bob", s)).code());
-    s.op = true;
+    s.roles = Set.of(Role.MODERATOR);
     assertEquals(new Action.Kick("bob", "spam"), core.interpret("/kick bob spam", s));
     assertEquals(new Action.Ban("bob", 7200), core.interpret("/ban bob 2h", s));
     assertEquals(new Action.Ban("10.0.0.1", 0), core.interpret("/ban 10.0.0.1", s));
     assertEquals(new Action.Mute("bob", 600), core.interpret("/mute bob", s));
     assertEquals(new Action.Mute("bob", 30), core.interpret("/mute bob 30s", s));
+    assertEquals(new Action.Ban("account:Bob", 3600), core.interpret("/ban account:Bob 1h", s));
+    assertEquals("Bob", Account.masked("ACCOUNT:Bob"));
+    assertEquals("account:bob", Account.mask("Bob"));
+    assertNull(Account.masked("10.0.0.1"));
+  }
+
+  @Test
+  void rolesAreGrantedAndRevokedByAdminsOnly() {
+    SessionState s = session();
+    s.roles = Set.of(Role.MODERATOR);
+    Action.Error refused = (Action.Error) core.interpret("/grant bob moderator", s);
+    assertEquals("not_operator", refused.code());
+    assertTrue(refused.message().contains("for admins"), refused.message());
+    s.roles = Set.of(Role.ADMIN);
+    assertEquals(
+        new Action.SetRole("bob", Role.MODERATOR, true), core.interpret("/grant bob Moderator", s));
+    assertEquals(
+        new Action.SetRole("bob", Role.ADMIN, false), core.interpret("/revoke bob admin", s));
+    assertEquals("usage", ((Action.Error) core.interpret("/grant bob king", s)).code());
+    assertEquals("usage", ((Action.Error) core.interpret("/revoke bob", s)).code());
+    assertEquals("nick_invalid", ((Action.Error) core.interpret("/grant b@d admin", s)).code());
+    // an admin may do what a moderator may
+    assertEquals(new Action.Kick("bob", "kicked"), core.interpret("/kick bob", s));
   }
 
   @Test

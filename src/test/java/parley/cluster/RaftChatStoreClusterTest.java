@@ -2,6 +2,7 @@ package parley.cluster;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,15 +14,20 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import parley.chat.Account;
 import parley.chat.ChatEvent;
+import parley.chat.PasswordHash;
+import parley.chat.Role;
 import parley.chat.UserRecord;
 import parley.cluster.raft.RaftCluster;
+import parley.store.BanList;
 import parley.store.ReadOnlyException;
 import parley.support.LoopbackCluster;
 
@@ -87,6 +93,73 @@ class RaftChatStoreClusterTest {
 
   private static ChatEvent msg(String text) {
     return ChatEvent.message("lobby", T0, "ann", "telnet", text);
+  }
+
+  @Test
+  void anAccountRegisteredWhileANodeWasDownReachesItAndOutlivesARestart() throws Exception {
+    down(2);
+    PasswordHash hash = new PasswordHash(PasswordHash.PBKDF2_SHA256, 100_000, "c2FsdA==", "a2V5");
+    Account alice = Account.create("Alice", hash, T0);
+    assertTrue(store[0].register(alice).await(20, TimeUnit.SECONDS));
+    assertFalse(
+        store[1].register(Account.create("ALICE", hash, T0)).await(20, TimeUnit.SECONDS),
+        "taken, as seen from another node");
+    assertTrue(
+        store[1]
+            .queueOffline("alice", "bob", "telnet", "for later", T0)
+            .await(20, TimeUnit.SECONDS));
+
+    up(2); // it learns them from the log (or a snapshot) at start
+    await().atMost(UP).until(() -> store[2].account("alice").await(5, TimeUnit.SECONDS) != null);
+    assertEquals(alice, store[2].account("ALICE").await(5, TimeUnit.SECONDS));
+    await().atMost(UP).until(raft[2]::writable);
+    assertEquals(
+        List.of("for later"),
+        store[2].takeOffline("alice").await(20, TimeUnit.SECONDS).stream()
+            .map(m -> m.text())
+            .toList(),
+        "taken on the node that was down");
+    assertEquals(
+        List.of(), store[0].takeOffline("alice").await(20, TimeUnit.SECONDS), "and only once");
+
+    for (int i = 0; i < 3; i++) {
+      down(i);
+    }
+    for (int i = 0; i < 3; i++) {
+      up(i);
+    }
+    for (int i = 0; i < 3; i++) {
+      RaftChatStore s = store[i];
+      await().atMost(UP).until(() -> s.account("alice").await(5, TimeUnit.SECONDS) != null);
+      assertEquals(alice, s.account("alice").await(5, TimeUnit.SECONDS), "node " + i);
+    }
+  }
+
+  @Test
+  void aRoleSetOnOneNodeReachesEveryNodesSessionsAndAnAccountBanHoldsEverywhere() throws Exception {
+    List<List<String>> roles = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      roles.add(new CopyOnWriteArrayList<>());
+      store[i].onRoles(roles.get(i)::add);
+    }
+    PasswordHash hash = new PasswordHash(PasswordHash.PBKDF2_SHA256, 100_000, "c2FsdA==", "a2V5");
+    assertTrue(store[0].register(Account.create("Mod", hash, T0)).await(20, TimeUnit.SECONDS));
+    assertTrue(store[1].setRole("mod", Role.MODERATOR, true).await(20, TimeUnit.SECONDS));
+    for (int i = 0; i < 3; i++) {
+      List<String> told = roles.get(i);
+      await().atMost(UP).until(() -> told.equals(List.of("mod")));
+      assertEquals(
+          Set.of(Role.MODERATOR),
+          store[i].account("MOD").await(5, TimeUnit.SECONDS).roles(),
+          "node " + i + " has the role when it reports it");
+      assertFalse(store[i].anyHolds(Role.ADMIN).await(5, TimeUnit.SECONDS), "node " + i);
+    }
+    BanList.Ban ban = new BanList.Ban(Account.mask("Mod"), "Mod", null, "boss");
+    store[2].ban(ban).await(20, TimeUnit.SECONDS);
+    for (int i = 0; i < 3; i++) {
+      RaftChatStore s = store[i];
+      await().atMost(UP).until(() -> ban.equals(s.banned(Account.mask("mod"), Instant.now())));
+    }
   }
 
   @Test

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import parley.cluster.raft.RaftCluster;
+import parley.store.AccountContract;
 import parley.store.ChatStore;
 import parley.store.ChatStoreContract;
 import parley.store.ModerationContract;
@@ -23,7 +24,7 @@ import parley.support.LoopbackCluster;
  * only several voters show (delivery on every node, refusal while cut off, reconciliation) is
  * tested with three nodes in {@link RaftChatStoreClusterTest} and the cluster ITs.
  */
-class RaftChatStoreTest extends ChatStoreContract implements ModerationContract {
+class RaftChatStoreTest extends ChatStoreContract implements ModerationContract, AccountContract {
   private final List<AutoCloseable> opened = new ArrayList<>();
   private Vertx vertx;
   private RaftChatStore current;
@@ -36,6 +37,12 @@ class RaftChatStoreTest extends ChatStoreContract implements ModerationContract 
   @Override
   protected ChatStore peer() {
     return current;
+  }
+
+  /** One voter, one node: other nodes are {@link RaftChatStoreClusterTest}'s. */
+  @Override
+  public ChatStore peerOf(ChatStore store) {
+    return store;
   }
 
   @Override

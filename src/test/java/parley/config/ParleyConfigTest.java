@@ -1,6 +1,7 @@
 package parley.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -55,6 +56,38 @@ class ParleyConfigTest {
     assertTrue(
         error("{\"limits\":{\"slowConsumerWindowMs\":500}}")
             .startsWith("limits.slowConsumerWindowMs must be a whole number from 1000 to 600000"));
+  }
+
+  @Test
+  void accountHashIterationsHaveOwaspsDefaultAndAFloor() {
+    assertEquals(600_000, ParleyConfig.defaults().accounts().hashIterations());
+    assertEquals(
+        150_000,
+        ParleyConfig.fromJson(new JsonObject("{\"accounts\":{\"hashIterations\":150000}}"))
+            .accounts()
+            .hashIterations());
+    assertTrue(
+        error("{\"accounts\":{\"hashIterations\":1000}}")
+            .startsWith("accounts.hashIterations must be a whole number from 100000 to 10000000"));
+    assertTrue(
+        error("{\"accounts\":{\"requried\":true}}")
+            .startsWith("accounts.requried is not a known setting"));
+  }
+
+  @Test
+  void accountsRequiredIsOffByDefaultAndABoolean() {
+    assertFalse(ParleyConfig.defaults().accounts().required());
+    assertTrue(
+        ParleyConfig.fromJson(new JsonObject("{\"accounts\":{\"required\":true}}"))
+            .accounts()
+            .required());
+    assertTrue(
+        error("{\"accounts\":{\"required\":\"yes\"}}")
+            .startsWith("accounts.required must be true or false"));
+    assertTrue(withEnv(Map.of("PARLEY_ACCOUNTS_REQUIRED", "true")).accounts().required());
+    assertTrue(
+        envError(Map.of("PARLEY_ACCOUNTS_REQUIRED", "1"))
+            .startsWith("PARLEY_ACCOUNTS_REQUIRED (accounts.required) must be true or false"));
   }
 
   @Test

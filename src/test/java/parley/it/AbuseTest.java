@@ -674,13 +674,19 @@ class AbuseTest extends ClientTest {
   @Test
   void operatorsKickBanAndMuteAndWrongPasswordsAreLimited(@TempDir Path data) throws Exception {
     JsonObject config =
-        new JsonObject().put("operatorPassword", "s3cret").put("dataDir", data.toString());
+        new JsonObject()
+            .put("operatorPassword", "s3cret")
+            .put("dataDir", data.toString())
+            .put("accounts", new JsonObject().put("hashIterations", 100_000));
     server = TestServer.start(config);
     try (LineClient op = LineClient.login(server.telnetPort(), "op");
         WsClient troll = WsClient.login(clientVertx, server.httpPort(), "troll");
         LineClient guesser = LineClient.login(server.telnetPort(), "guesser")) {
       op.send("/kick troll");
       op.expectContaining("for operators");
+      // the operator password counts only for an account (it makes the first admin)
+      guesser.send("/register guesser-password");
+      guesser.expectContaining("is registered to you");
       for (int i = 0; i < 3; i++) {
         guesser.send("/op wrong" + i);
         guesser.expectContaining("wrong operator password");
@@ -688,8 +694,10 @@ class AbuseTest extends ClientTest {
       guesser.send("/op s3cret");
       guesser.expectContaining("too many wrong passwords");
 
+      op.send("/register op-password");
+      op.expectContaining("is registered to you");
       op.send("/op s3cret");
-      op.expectContaining("You are now an operator");
+      op.expectContaining("You are now an admin");
       op.send("/mute troll 1h");
       op.expectContaining("Done: mute troll");
       troll.expect(
@@ -709,9 +717,12 @@ class AbuseTest extends ClientTest {
       op.expectContaining("troll has left #lobby");
     }
     // a ban by address holds across a restart
-    try (LineClient op = LineClient.login(server.telnetPort(), "op")) {
-      op.send("/op s3cret");
-      op.expectContaining("You are now an operator");
+    try (LineClient op = new LineClient(server.telnetPort())) {
+      op.expectPrompt("Nickname:");
+      op.send("op");
+      op.expectPrompt("Password for op:");
+      op.send("op-password");
+      op.expectContaining("You are an admin");
       op.send("/ban 127.0.0.1 1h");
       op.expectContaining("Banned 127.0.0.1");
       op.expectClosed();
@@ -727,10 +738,12 @@ class AbuseTest extends ClientTest {
 
   @Test
   void aMuteIsKeptPerNicknameSoReconnectingDoesNotLiftIt() throws Exception {
-    server = TestServer.start(new JsonObject().put("operatorPassword", "s3cret"));
-    try (LineClient op = LineClient.login(server.telnetPort(), "op")) {
-      op.send("/op s3cret");
-      op.expectContaining("You are now an operator");
+    server =
+        TestServer.start(
+            new JsonObject()
+                .put("operatorPassword", "s3cret")
+                .put("accounts", new JsonObject().put("hashIterations", 100_000)));
+    try (LineClient op = LineClient.firstAdmin(server.telnetPort(), "op", "s3cret")) {
       try (WsClient troll = WsClient.login(clientVertx, server.httpPort(), "troll")) {
         op.send("/mute troll 1h");
         op.expectContaining("Done: mute troll");

@@ -2,6 +2,7 @@ package parley.it;
 
 import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.microsoft.playwright.Browser;
@@ -20,6 +21,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -32,9 +34,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import parley.support.Eventually;
 import parley.support.LineClient;
 import parley.support.ParleyServerExtension;
 import parley.support.TcpProxy;
+import parley.support.WsClient;
 
 /**
  * The browser page end to end: headless Chromium (Debian's, at /usr/bin/chromium) driven by
@@ -54,7 +58,8 @@ class BrowserTest {
   static final ParleyServerExtension server =
       ParleyServerExtension.withConfig(
           new JsonObject()
-              .put("flood", new JsonObject().put("burst", 1000).put("ratePerSecond", 1000)));
+              .put("flood", new JsonObject().put("burst", 1000).put("ratePerSecond", 1000))
+              .put("accounts", new JsonObject().put("hashIterations", 100_000)));
 
   private final List<BrowserContext> contexts = new ArrayList<>();
   private final List<String> dialogs = Collections.synchronizedList(new ArrayList<>());
@@ -165,11 +170,14 @@ class BrowserTest {
       input.press("ArrowDown");
       assertThat(input).hasValue("");
 
-      // a private message, shown apart from the room's lines
+      // a private message, in a conversation of its own
       alice.send("/msg carol psst, carol");
-      assertThat(carol.locator(".item.private")).containsText("psst, carol");
+      assertThat(carol.locator(".messages[data-room='@alice'] .item.private"))
+          .containsText("psst, carol");
       assertThat(bob.locator(".item.private")).hasCount(0);
+      carol.locator(".room-btn[data-room='@alice']").click();
       shoot(carol, "desktop-light-private");
+      carol.locator(".room-btn[data-room=lobby]").click();
 
       // rooms: carol opens #dev; bob joins it; lines in a room not shown count as unread
       send(carol, "/topic Welcome to the lobby — be nice");
@@ -542,8 +550,235 @@ class BrowserTest {
     }
   }
 
+  @Test
+  void registerInTheBrowserThenAReloadLogsInWithTheTokenAndLogoutEndsIt() throws Exception {
+    String password = "graces-secret-1";
+    try (LineClient alice = LineClient.login(server.telnetPort(), "alice")) {
+      Page page = openPage(1280, 800);
+      Locator passwordField = page.getByLabel("Password");
+      Locator register = page.getByLabel("Register as a new account");
+      assertThat(passwordField).isVisible();
+      assertThat(passwordField).hasAttribute("type", "password");
+      assertThat(register).not().isChecked();
+      shoot(page, "login-account");
+
+      page.getByLabel("Nickname").fill("grace");
+      passwordField.fill(password);
+      assertThat(page.locator("#login-button")).hasText("Log in");
+      register.check();
+      page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Register and join"))
+          .click();
+      assertThat(page.locator("#conn")).hasAttribute("data-state", "online");
+      assertThat(page.locator("#room-title")).hasText("#lobby");
+      alice.expectContaining("grace (web) has joined #lobby");
+      shoot(page, "registered");
+      String token = storedToken(page);
+      assertTrue(token.matches("[A-Za-z0-9_-]{43}"), token);
+      assertNowhereInTheBrowser(page, password);
+
+      // a reload logs in again with the token: no password is sent, none is kept
+      List<JsonObject> sent = Collections.synchronizedList(new ArrayList<>());
+      page.onWebSocket(ws -> ws.onFrameSent(f -> sent.add(new JsonObject(f.text()))));
+      page.reload();
+      assertThat(page.locator("#conn")).hasAttribute("data-state", "online");
+      assertThat(page.locator("#app")).isVisible();
+      assertThat(page.locator("#me")).containsText("grace");
+      JsonObject hello =
+          sent.stream().filter(f -> "hello".equals(f.getString("type"))).findFirst().orElseThrow();
+      assertEquals("grace", hello.getString("nick"));
+      assertEquals(token, hello.getString("token"));
+      assertFalse(hello.containsKey("password"), hello.encode());
+      assertNowhereInTheBrowser(page, password);
+      send(page, "back after a reload");
+      alice.expectContaining("grace: back after a reload");
+
+      // /logout revokes the token: the next visit shows the login screen
+      send(page, "/logout");
+      assertThat(page.locator(".item.notice").last()).containsText("logged out of grace");
+      page.waitForCondition(() -> page.evaluate("localStorage.getItem('parley.session')") == null);
+      page.reload();
+      assertThat(page.locator("#login-screen")).isVisible();
+      assertThat(page.getByLabel("Nickname")).hasValue("grace");
+      assertThat(page.locator("#app")).isHidden();
+    }
+  }
+
+  @Test
+  void aRegisteredNicknameAsksForItsPasswordAndShowsAWrongOne() throws Exception {
+    registerOverWebSocket("heidi", "heidis-secret-1");
+    Page page = openPage(1280, 800);
+    page.getByLabel("Nickname").fill("heidi");
+    page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Join chat")).click();
+    Locator error = page.locator("#password-error");
+    assertThat(error).containsText("registered");
+    assertThat(page.getByLabel("Password")).isFocused();
+
+    page.getByLabel("Password").fill("not heidis password");
+    page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Log in")).click();
+    assertThat(error).containsText("wrong password");
+    assertThat(page.getByLabel("Password")).hasAttribute("aria-invalid", "true");
+    assertThat(page.getByLabel("Password")).hasValue("");
+    assertThat(page.locator("#app")).isHidden();
+    shoot(page, "login-wrong-password");
+
+    // registering a nickname that is registered already says so too
+    page.getByLabel("Password").fill("another password");
+    page.getByLabel("Register as a new account").check();
+    page.locator("#login-button").click();
+    assertThat(error).containsText("registered");
+    page.getByLabel("Register as a new account").uncheck();
+
+    page.getByLabel("Password").fill("heidis-secret-1");
+    page.getByLabel("Password").press("Enter");
+    assertThat(page.locator("#conn")).hasAttribute("data-state", "online");
+    assertThat(error).isHidden();
+  }
+
+  @Test
+  void aPrivateConversationHasItsOwnEntryAndKeepsItsHistoryAcrossAReload() throws Exception {
+    try (LineClient alice = LineClient.login(server.telnetPort(), "alice")) {
+      Page page = openPage(1280, 800);
+      page.getByLabel("Nickname").fill("ivan");
+      page.getByLabel("Password").fill("ivans-secret-1");
+      page.getByLabel("Register as a new account").check();
+      page.locator("#login-button").click();
+      assertThat(page.locator("#room-title")).hasText("#lobby");
+      alice.expectContaining("ivan (web) has joined #lobby");
+
+      alice.send("/msg ivan are you there, ivan?");
+      Locator entry = page.locator(".room-btn[data-room='@alice']");
+      assertThat(entry).isVisible();
+      assertThat(entry.locator(".count")).hasText(Pattern.compile("^1\\b"));
+      assertThat(page.locator("#private-heading")).isVisible();
+      assertThat(message(page, "lobby", "are you there, ivan?")).hasCount(0);
+      entry.click();
+      assertThat(page.locator("#room-title")).hasText("@alice");
+      assertThat(entry.locator(".count")).isEmpty();
+      Locator conversation = page.locator(".messages[data-room='@alice'] .item.private .text");
+      assertThat(conversation).hasText(new String[] {"are you there, ivan?"});
+
+      // a plain line in the conversation goes to alice only
+      send(page, "yes, here");
+      alice.expectContaining("*ivan* yes, here");
+      assertThat(conversation).hasText(new String[] {"are you there, ivan?", "yes, here"});
+      shoot(page, "private-conversation");
+
+      // kept in the browser for the account: a reload shows it again
+      page.reload();
+      assertThat(page.locator("#conn")).hasAttribute("data-state", "online");
+      assertThat(entry).isVisible();
+      entry.click();
+      assertThat(conversation).hasText(new String[] {"are you there, ivan?", "yes, here"});
+      alice.send("/msg ivan welcome back");
+      assertThat(conversation)
+          .hasText(new String[] {"are you there, ivan?", "yes, here", "welcome back"});
+    }
+  }
+
+  @Test
+  void aTokenRevokedElsewhereSendsThePageBackToThePassword() throws Exception {
+    Page page = openPage(1280, 800);
+    page.getByLabel("Nickname").fill("kim");
+    page.getByLabel("Password").fill("kims-secret-1");
+    page.getByLabel("Register as a new account").check();
+    page.locator("#login-button").click();
+    assertThat(page.locator("#conn")).hasAttribute("data-state", "online");
+    storedToken(page);
+    page.navigate("about:blank"); // the page goes away; its localStorage stays
+
+    // meanwhile kim changes the password from another client: every token of the account ends
+    try (WsClient other = WsClient.connect(server.clientVertx(), server.httpPort())) {
+      JsonObject hello =
+          new JsonObject().put("type", "hello").put("nick", "kim").put("password", "kims-secret-1");
+      Eventually.within(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(200))
+          .until(
+              () -> {
+                other.send(hello);
+                JsonObject f =
+                    other.expect(
+                        x -> "welcome".equals(x.getString("type")) || x.containsKey("code"),
+                        "welcome or error");
+                return "welcome".equals(f.getString("type")); // else nick_taken: not free yet
+              });
+      other.say("/password kims-secret-1 kims-secret-2");
+      other.expect(
+          f -> "notice".equals(f.getString("type")) && f.getString("text").contains("changed"),
+          "password changed");
+    }
+
+    page.navigate("http://127.0.0.1:" + server.httpPort() + "/chat");
+    Locator error = page.locator("#password-error");
+    assertThat(error).containsText("Your saved login has ended");
+    assertThat(page.locator("#app")).isHidden();
+    assertThat(page.getByLabel("Password")).isFocused();
+    assertEquals(null, page.evaluate("localStorage.getItem('parley.session')"));
+    shoot(page, "login-token-ended");
+    page.getByLabel("Password").fill("kims-secret-2");
+    page.getByLabel("Password").press("Enter");
+    assertThat(page.locator("#conn"))
+        .hasAttribute(
+            "data-state", "online", new LocatorAssertions.HasAttributeOptions().setTimeout(30_000));
+    assertTrue(storedToken(page).matches("[A-Za-z0-9_-]{43}"));
+  }
+
+  /**
+   * Two tabs of one browser, one account: the second tab, logging in with the shared token, is
+   * another client of the account (multiclient, docs/ACCOUNTS.md): it is online in the same room
+   * and sees what the first tab says, and the first tab is undisturbed.
+   */
+  @Test
+  void aSecondTabOfTheSameAccountIsAnotherClientOfIt() throws Exception {
+    Page first = openPage(1280, 800);
+    first.getByLabel("Nickname").fill("judy");
+    first.getByLabel("Password").fill("judys-secret-1");
+    first.getByLabel("Register as a new account").check();
+    first.locator("#login-button").click();
+    assertThat(first.locator("#conn")).hasAttribute("data-state", "online");
+    String token = storedToken(first);
+
+    Page second = openTab(first.context(), server.httpPort());
+    assertThat(second.locator("#conn")).hasAttribute("data-state", "online");
+    assertEquals(token, storedToken(second), "the same token");
+    send(first, "said in the first tab");
+    assertThat(message(second, "lobby", "said in the first tab")).hasCount(1);
+    shoot(second, "second-tab");
+    assertThat(first.locator("#conn")).hasAttribute("data-state", "online");
+    assertThat(message(first, "lobby", "said in the first tab")).hasCount(1);
+  }
+
   // ---- helpers
   // --------------------------------------------------------------------------------------
+
+  /** The session token the page keeps in localStorage. */
+  private static String storedToken(Page page) {
+    Object saved = page.evaluate("localStorage.getItem('parley.session')");
+    assertTrue(saved instanceof String, "no session in localStorage");
+    return new JsonObject((String) saved).getString("token");
+  }
+
+  /** Neither storage of the page, nor its URL or cookies, holds {@code secret}. */
+  private static void assertNowhereInTheBrowser(Page page, String secret) {
+    Object storage =
+        page.evaluate(
+            "JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage),"
+                + " location.href, document.cookie])");
+    assertFalse(String.valueOf(storage).contains(secret), "the password is kept: " + storage);
+    assertFalse(page.url().contains(secret), page.url());
+  }
+
+  /** Registers {@code nick} with a real WebSocket client, then ends that session. */
+  private static void registerOverWebSocket(String nick, String password) throws Exception {
+    try (WsClient c = WsClient.connect(server.clientVertx(), server.httpPort())) {
+      c.send(
+          new JsonObject()
+              .put("type", "hello")
+              .put("nick", nick)
+              .put("password", password)
+              .put("register", true));
+      c.expect("joined");
+    }
+  }
 
   private Page openPage(int width, int height) {
     return openPage(server.httpPort(), width, height);
@@ -562,6 +797,13 @@ class BrowserTest {
                 .setReducedMotion(ReducedMotion.REDUCE));
     contexts.add(context);
     setUp.accept(context);
+    Page page = openTab(context, port);
+    assertThat(page.getByLabel("Nickname")).isVisible();
+    return page;
+  }
+
+  /** Another tab of the same browser (sharing its localStorage), on the page. */
+  private Page openTab(BrowserContext context, int port) {
     Page page = context.newPage();
     page.onDialog(
         d -> {
@@ -570,7 +812,6 @@ class BrowserTest {
         });
     page.onPageError(err -> pageErrors.add(err));
     page.navigate("http://127.0.0.1:" + port + "/chat");
-    assertThat(page.getByLabel("Nickname")).isVisible();
     return page;
   }
 

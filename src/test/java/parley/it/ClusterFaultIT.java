@@ -485,6 +485,8 @@ class ClusterFaultIT {
     c.kill9(2);
     log("s6: node 2 killed");
     try (WsClient op = loginRetrying(1, "oper")) {
+      // the operator password makes a registered account the first admin
+      command(op, "/register oper-password", "notice");
       command(op, "/op " + NetCluster.OPERATOR_PASSWORD, "notice");
       command(op, "/ban " + banned, "notice");
       log("s6: " + banned + " banned on node 1 while node 2 is down");

@@ -284,6 +284,190 @@ class ClusterIT {
     }
   }
 
+  /** Logs in with the password once the nickname's earlier session, anywhere, has let it go. */
+  private WsClient loginWithPassword(int node, String nick, String password) throws Exception {
+    WsClient c = WsClient.connect(vertx, http(node));
+    Awaitility.await()
+        .atMost(FREED_WITHIN)
+        .pollInSameThread()
+        .pollInterval(Duration.ofMillis(300))
+        .until(
+            () -> {
+              c.send(
+                  new JsonObject()
+                      .put("type", "hello")
+                      .put("nick", nick)
+                      .put("password", password));
+              JsonObject f =
+                  c.expect(
+                      x ->
+                          "welcome".equals(x.getString("type"))
+                              || "error".equals(x.getString("type")),
+                      "welcome or error");
+              if ("error".equals(f.getString("type"))) {
+                assertEquals("nick_taken", f.getString("code"), f.encode());
+                return false;
+              }
+              return true;
+            });
+    return c;
+  }
+
+  /** Independent of the test before it (same order): both only need the cluster formed. */
+  @Test
+  @Order(2)
+  void anAccountRejoinsItsRoomsAndGetsItsKeptMessageOnceOnAnotherNode() throws Exception {
+    try (WsClient sam = WsClient.login(vertx, http(2), "sam");
+        LineClient tom = LineClient.login(telnet(1), "tom")) {
+      sam.say("/join garden");
+      sam.expect("joined");
+      try (WsClient olive = WsClient.login(vertx, http(1), "olive")) {
+        olive.say("/register olives-password");
+        olive.expect(
+            f -> "notice".equals(f.getString("type")) && f.getString("text").contains("registered"),
+            "registered");
+        olive.say("/join garden");
+        olive.expect("joined");
+        sam.send(new JsonObject().put("type", "say").put("room", "garden").put("text", "before"));
+        olive.expectMessage("before");
+      }
+      // on node 1, once olive's session there is gone: kept for her account, not delivered
+      Awaitility.await()
+          .atMost(FREED_WITHIN)
+          .pollInSameThread()
+          .pollInterval(Duration.ofMillis(300))
+          .until(
+              () -> {
+                tom.send("/msg olive kept for you on node 1");
+                String line =
+                    tom.expect(
+                        l -> l.contains("kept for you on node 1") || l.startsWith("! "),
+                        "the echo");
+                return line.contains("(kept until olive logs in)");
+              });
+      tom.expectContaining("olive is offline: your message will be delivered when they log in.");
+      sam.send(new JsonObject().put("type", "say").put("room", "garden").put("text", "while away"));
+      sam.expectMessage("while away");
+    }
+    try (WsClient olive = loginWithPassword(2, "olive", "olives-password")) {
+      JsonObject garden =
+          olive.expect(
+              f -> "history".equals(f.getString("type")) && "garden".equals(f.getString("room")),
+              "the history of #garden");
+      assertEquals(List.of("while away"), texts(garden.getJsonArray("messages")));
+      JsonObject pm = olive.expect("private");
+      assertEquals(Boolean.TRUE, pm.getBoolean("delayed"), pm.encode());
+      assertEquals("tom", pm.getString("nick"));
+      assertEquals("kept for you on node 1", pm.getString("text"));
+    }
+    try (WsClient olive = loginWithPassword(3, "olive", "olives-password")) {
+      olive.expect(
+          f -> "joined".equals(f.getString("type")) && "garden".equals(f.getString("room")),
+          "#garden");
+      olive.say("/rooms");
+      olive.expect("rooms");
+      assertTrue(
+          olive.seen().stream().noneMatch(f -> "private".equals(f.getString("type"))),
+          "delivered once: " + olive.seen());
+    }
+  }
+
+  @Test
+  @Order(2)
+  void oneAccountWithAClientOnTwoNodes() throws Exception {
+    String password = "amys-cluster-secret";
+    try (LineClient bob = LineClient.login(telnet(3), "bobby");
+        WsClient first = WsClient.login(vertx, http(1), "amy");
+        WsClient second = WsClient.connect(vertx, http(2))) {
+      first.say("/register " + password);
+      first.expect(
+          f -> "notice".equals(f.getString("type")) && f.getString("text").contains("registered"),
+          "registered");
+      bob.expectContaining("amy (web) has joined");
+      // on node 2, the account's password attaches a second client (the claim is node 1's)
+      String[] node2 = new String[1];
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInSameThread()
+          .pollInterval(Duration.ofMillis(500))
+          .until(
+              () -> {
+                second.send(
+                    new JsonObject()
+                        .put("type", "hello")
+                        .put("nick", "amy")
+                        .put("password", password));
+                JsonObject f =
+                    second.expect(
+                        x ->
+                            "welcome".equals(x.getString("type"))
+                                || "error".equals(x.getString("type")),
+                        "welcome or error");
+                // node 2 may not have applied the registration yet: the nick is a guest's there
+                node2[0] = f.getString("node");
+                return "welcome".equals(f.getString("type"));
+              });
+      second.expect("joined");
+
+      // a private message from node 3 reaches both clients; one sent by node 2's is echoed on node
+      // 1
+      bob.send("/msg amy to both nodes");
+      for (WsClient c : List.of(first, second)) {
+        c.expect(
+            f ->
+                "private".equals(f.getString("type"))
+                    && "to both nodes".equals(f.getString("text")),
+            "the private message");
+      }
+      second.say("/msg bobby from node two");
+      bob.expectContaining("*amy* from node two");
+      first.expect(
+          f -> "private".equals(f.getString("type")) && "from node two".equals(f.getString("text")),
+          "the echo on node 1");
+      bob.send("room talk");
+      second.expect(
+          f -> "message".equals(f.getString("type")) && "room talk".equals(f.getString("text")),
+          "room talk on node 2");
+      second.say("/who");
+      JsonObject amy =
+          second.expect("who").getJsonArray("users").stream()
+              .map(JsonObject.class::cast)
+              .filter(u -> "amy".equals(u.getString("nick")))
+              .findFirst()
+              .orElseThrow();
+      assertEquals(List.of("web", "web"), amy.getJsonArray("transports").getList());
+
+      // node 1's client (the holder) quits: node 2's claims the nickname, no one saw a leave
+      first.say("/quit");
+      first.expectClosed();
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInSameThread()
+          .pollInterval(Duration.ofMillis(500))
+          .untilAsserted(
+              () -> {
+                bob.send("/who");
+                String line =
+                    bob.expect(l -> l.contains("amy") && l.contains("idle"), "amy in /who");
+                assertTrue(line.contains("on " + node2[0]), line);
+              });
+      bob.send("/msg amy only node two now");
+      second.expect(
+          f ->
+              "private".equals(f.getString("type"))
+                  && "only node two now".equals(f.getString("text")),
+          "the private message after the handover");
+      assertEquals(
+          0,
+          bob.seen().stream().filter(l -> l.contains("amy has left")).count(),
+          bob.seen().toString());
+      // the last client leaves: now the room is told, once
+      second.say("/quit");
+      second.expectClosed();
+      bob.expectContaining("amy has left #lobby");
+    }
+  }
+
   @Test
   @Order(3)
   void killingANodeFreesItsNicknamesAndLosesNoHistory() throws Exception {

@@ -48,6 +48,7 @@ class ProxyProtocolTest {
                       .put("headerTimeoutMs", 1000))
               .put("limits", new JsonObject().put("maxConnectionsPerIp", 2))
               .put("operatorPassword", "s3cret")
+              .put("accounts", new JsonObject().put("hashIterations", 100_000))
               .put("tls", new JsonObject().put("telnetPort", 0).put("selfSigned", true)));
 
   @Test
@@ -166,10 +167,14 @@ class ProxyProtocolTest {
   @Test
   void anOperatorsWhoOnWebSocketCarriesAddresses() throws Exception {
     try (WsClient op = WsClient.login(server.clientVertx(), server.httpPort(), "webop")) {
+      op.say("/register webop-password");
+      op.expect(
+          f -> "notice".equals(f.getString("type")) && f.getString("text").contains("registered"),
+          "registered");
       op.say("/op s3cret");
       op.expect(
-          f -> "notice".equals(f.getString("type")) && f.getString("text").contains("operator"),
-          "operator notice");
+          f -> "notice".equals(f.getString("type")) && f.getString("text").contains("first admin"),
+          "first admin notice");
       op.say("/who");
       JsonObject me = op.expect("who").getJsonArray("users").getJsonObject(0);
       assertEquals("webop", me.getString("nick"));
@@ -257,10 +262,7 @@ class ProxyProtocolTest {
 
   /** An operator connected directly from 127.0.0.1. */
   private static LineClient operator() throws Exception {
-    LineClient op = LineClient.login(server.telnetPort(), "op");
-    op.send("/op s3cret");
-    op.expectContaining("You are now an operator");
-    return op;
+    return LineClient.firstAdmin(server.telnetPort(), "op", "s3cret");
   }
 
   /** A PROXY protocol v1 header from {@code source} (the destination is the server's). */

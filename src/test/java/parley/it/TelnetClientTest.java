@@ -292,11 +292,16 @@ class TelnetClientTest {
     }
 
     /** Waits for the negotiation and the prompt, logs in and waits for the chat prompt. */
-    void login(String nick) throws Exception {
+    /** Waits for character mode (the server echoes) and the nickname prompt. */
+    void awaitNicknamePrompt() {
       awaitState(() -> telnet.getRemoteOptionState(TelnetOption.ECHO), "server ECHO");
       awaitState(() -> telnet.getLocalOptionState(TelnetOption.WINDOW_SIZE), "NAWS");
       awaitState(() -> telnet.getLocalOptionState(TelnetOption.TERMINAL_TYPE), "TERMINAL-TYPE");
       await(0, s -> s.endsWith("Nickname: "), "nickname prompt");
+    }
+
+    void login(String nick) throws Exception {
+      awaitNicknamePrompt();
       int mark = mark();
       type(nick);
       // character mode: the server itself echoes the typed characters

@@ -20,6 +20,7 @@ import parley.chat.ChatEvent;
 import parley.chat.Reply;
 import parley.chat.SessionState;
 import parley.ops.Metrics;
+import parley.store.AccountFile;
 import parley.store.BanList;
 import parley.store.LocalChatStore;
 import parley.support.Eventually;
@@ -46,7 +47,7 @@ class RoomHubTest {
   void setUp(Vertx vertx) throws Exception {
     this.vertx = vertx;
     context = vertx.getOrCreateContext();
-    store = new LocalChatStore(vertx, 100, null, BanList.inMemory());
+    store = new LocalChatStore(vertx, 100, null, BanList.inMemory(), AccountFile.inMemory());
     vertx.eventBus().registerDefaultCodec(ChatEvent.class, new EventCodec());
     hub = on(() -> new RoomHub(context, vertx.eventBus(), store, 100, Metrics.NONE));
     for (int i = 1; i <= 5; i++) {

@@ -13,6 +13,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import parley.chat.Account;
 import parley.chat.Nick;
 import parley.support.Eventually;
 
@@ -147,5 +148,34 @@ public interface ModerationContract {
     Thread.sleep(100); // and no more
     assertEquals(List.of(b, m, "unmuted " + Nick.key("troll")), List.copyOf(reported));
     s.flush().get(10, TimeUnit.SECONDS); // completes, never fails
+  }
+
+  @Test
+  default void anAccountBanIsKeptUnderTheAccountsMaskAndLiftedByIt() throws Exception {
+    ChatStore s = store();
+    String mask = Account.mask("Mallory");
+    BanList.Ban b = ban(mask, "Mallory", null);
+    await(s.ban(b));
+    assertEquals(b, s.banned(Account.mask("MALLORY"), AT), "any case of the account's name");
+    assertNull(s.banned("mallory", AT), "no nickname or address is banned by it");
+    assertNull(s.banned("10.0.0.1", AT));
+    assertNull(s.banned(Account.mask("trudy"), AT), "only that account");
+    assertEquals(List.of(b), await(s.unban(mask)));
+    assertNull(s.banned(mask, AT));
+    BanList.Ban timed = ban(mask, "Mallory", AT.plusSeconds(60));
+    await(s.ban(timed));
+    assertEquals(timed, s.banned(mask, AT));
+    assertNull(s.banned(mask, AT.plusSeconds(61)), "ended");
+  }
+
+  @Test
+  default void anAccountMuteIsApartFromTheMuteOfItsNickname() throws Exception {
+    ChatStore s = store();
+    ChatStore.Mute m = new ChatStore.Mute(Account.mask("Troll"), AT.plusSeconds(60), "op");
+    await(s.mute(m));
+    assertEquals(m, s.muted(Account.mask("TROLL"), AT));
+    assertNull(s.muted("troll", AT), "the nickname troll is not muted");
+    assertTrue(await(s.unmute(Account.mask("troll"))));
+    assertNull(s.muted(Account.mask("troll"), AT));
   }
 }

@@ -207,6 +207,20 @@ public final class LineClient implements AutoCloseable {
     }
   }
 
+  /**
+   * Logs in as {@code nick}, registers it (password {@code nick + "-password"}) and makes the
+   * account the server's first admin with {@code /op operatorPassword}: the operator of a test.
+   */
+  public static LineClient firstAdmin(int port, String nick, String operatorPassword)
+      throws IOException, InterruptedException {
+    LineClient c = login(port, nick);
+    c.send("/register " + nick + "-password");
+    c.expectContaining("is registered to you");
+    c.send("/op " + operatorPassword);
+    c.expectContaining("You are now an admin");
+    return c;
+  }
+
   @Override
   public void close() throws IOException {
     socket.close();

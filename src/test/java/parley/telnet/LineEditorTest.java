@@ -540,4 +540,27 @@ class LineEditorTest {
     assertFalse(s.term.pendingWrap, where);
     assertEquals(want, s.term.cursor(), where + " input=" + input + " cursor=" + cursor);
   }
+
+  @Test
+  void aSecretLineIsNeverEchoedAndEditsByItself() {
+    Session s = new Session(80, 2000, "Password for ann: ");
+    s.type("x\r"); // a line just ended with CR; its LF comes after the secret begins
+    s.in.readSecret();
+    byte[] echoed = s.type("\n", "s3cr", 0xc3, 0xa9, "tX", 0x7f, "!", "\r", "\n");
+    assertEquals(
+        List.of("x", "s3cr\u00e9t!"), s.rec.lines, "the LF of the earlier line is skipped");
+    assertEquals("\r\n", new String(echoed, StandardCharsets.UTF_8), "only the Enter is echoed");
+    assertFalse(s.in.readingSecret());
+    s.type("up");
+    assertEquals("up", s.in.partialInput(), "after it, typing is echoed and edited as before");
+    s.type(27, "[A"); // the editing history has "x" only, not the secret
+    assertEquals("x", s.in.partialInput());
+
+    Recorder lr = new Recorder();
+    TelnetInput line = new TelnetInput(lr);
+    line.readSecret();
+    line.feed(bytes("pass", 21, "word", 8, "d\r\n"));
+    assertArrayEquals(new byte[0], line.takeOutput(), "a line-mode client gets nothing back");
+    assertEquals(List.of("word"), lr.lines, "Ctrl-U and Backspace edited it");
+  }
 }

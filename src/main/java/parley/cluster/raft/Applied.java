@@ -52,6 +52,9 @@ public sealed interface Applied {
   /** A ban or mute ended: lifted by a command, or {@code expired} by the log's time. */
   record Lifted(long index, Restriction restriction, boolean expired) implements Applied {}
 
+  /** The roles of the account {@code name} were set (granted or revoked). */
+  record RolesSet(long index, String name) implements Applied {}
+
   /**
    * The whole state was replaced by a snapshot (installed from the leader because this node was too
    * far behind): changes up to {@code index} were not reported one by one; re-read the state.

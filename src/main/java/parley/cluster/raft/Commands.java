@@ -7,8 +7,10 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import parley.chat.OfflineMessage;
 
 /**
  * The entries of the Raft log and the replies to them, as bytes. Every encoded form starts with a
@@ -19,6 +21,9 @@ import java.util.List;
  * proposing node writes time 0; the leader stamps its clock into the entry in {@code
  * startTransaction}, so apply never reads a clock. Strings are length-prefixed UTF-8, null as
  * length -1.
+ *
+ * <p>New commands get new tags within version 1: an older node that meets one refuses it (unknown
+ * tag) rather than guess, so a cluster is upgraded before accounts are used.
  */
 public final class Commands {
   private Commands() {}
@@ -49,7 +54,17 @@ public final class Commands {
           Unmute,
           Join,
           Leave,
-          Batch {}
+          Batch,
+          Register,
+          SetPassword,
+          DropAccount,
+          SetRole,
+          AddToken,
+          DropToken,
+          Seen,
+          ForgetRoom,
+          QueueOffline,
+          TakeOffline {}
 
   /** The first entry of a new group: the history epoch. Later ones are ignored. */
   public record Init(long epoch) implements Command {}
@@ -122,6 +137,37 @@ public final class Commands {
     }
   }
 
+  // Accounts (docs/ACCOUNTS.md): each is applied by parley.chat.AccountBook's rule of the same
+  // name. Password hashes and token hashes only: a password or a token never enters the log.
+
+  /**
+   * Registers {@code name} with the stored form of a password hash ({@code PasswordHash.encode}).
+   */
+  public record Register(String name, String passwordHash, long created) implements Command {}
+
+  public record SetPassword(String name, String passwordHash) implements Command {}
+
+  public record DropAccount(String name) implements Command {}
+
+  /** Grants ({@code granted}) or revokes the role named {@code role} ({@code Role.label}). */
+  public record SetRole(String name, String role, boolean granted) implements Command {}
+
+  public record AddToken(String name, String tokenHash, String scope, long created)
+      implements Command {}
+
+  public record DropToken(String name, String tokenHash) implements Command {}
+
+  public record Seen(String name, String room, long seq) implements Command {}
+
+  public record ForgetRoom(String name, String room) implements Command {}
+
+  /** Keeps a private message for the account {@code to}; {@code at} in epoch millis. */
+  public record QueueOffline(String to, String from, String via, String text, long at)
+      implements Command {}
+
+  /** Takes the account's offline messages: the result ({@link Mail}) carries them. */
+  public record TakeOffline(String name) implements Command {}
+
   /** A command as the log holds it: with the leader's time (epoch millis, 0 until stamped). */
   public record Entry(long time, Command command) {
     public Entry stamped(long leaderTime) {
@@ -130,7 +176,7 @@ public final class Commands {
   }
 
   /** What applying a command answered. */
-  public sealed interface Result permits Appended, ClaimResult, Done, Results {}
+  public sealed interface Result permits Appended, ClaimResult, Done, Results, Flag, Mail {}
 
   /**
    * The seq the Append got (or had got, with {@code duplicate}), and its time (epoch millis), the
@@ -152,6 +198,16 @@ public final class Commands {
   /** Applied; nothing to report. {@code epoch} is the group's epoch after it (0: none yet). */
   public record Done(long epoch) implements Result {}
 
+  /** Whether an account command did what it asked (false: no such account, taken, full). */
+  public record Flag(boolean ok) implements Result {}
+
+  /** The offline messages a {@link TakeOffline} took, oldest first. */
+  public record Mail(List<OfflineMessage> messages) implements Result {
+    public Mail {
+      messages = List.copyOf(messages);
+    }
+  }
+
   /** The results of a {@link Batch}, one per command, in order. */
   public record Results(List<Result> results) implements Result {
     public Results {
@@ -171,11 +227,26 @@ public final class Commands {
   private static final byte T_JOIN = 10;
   private static final byte T_LEAVE = 11;
   private static final byte T_BATCH = 12;
+  private static final byte T_REGISTER = 13;
+  private static final byte T_SET_PASSWORD = 14;
+  private static final byte T_DROP_ACCOUNT = 15;
+  private static final byte T_SET_ROLE = 16;
+  private static final byte T_ADD_TOKEN = 17;
+  private static final byte T_DROP_TOKEN = 18;
+  private static final byte T_SEEN = 19;
+  private static final byte T_FORGET_ROOM = 20;
+  private static final byte T_QUEUE_OFFLINE = 21;
+  private static final byte T_TAKE_OFFLINE = 22;
 
   private static final byte R_APPENDED = 1;
   private static final byte R_CLAIM = 2;
   private static final byte R_DONE = 3;
   private static final byte R_RESULTS = 4;
+  private static final byte R_FLAG = 5;
+  private static final byte R_MAIL = 6;
+
+  /** The most offline messages one {@link Mail} may carry. */
+  private static final int MAX_MAIL = 10_000;
 
   /** An unstamped entry, as a node proposes it. */
   public static byte[] encode(Command c) {
@@ -241,6 +312,19 @@ public final class Commands {
       for (Result each : rs.results()) {
         writeResult(out, each);
       }
+    } else if (r instanceof Flag f) {
+      out.writeByte(R_FLAG);
+      out.writeBoolean(f.ok());
+    } else if (r instanceof Mail m) {
+      out.writeByte(R_MAIL);
+      out.writeInt(m.messages().size());
+      for (OfflineMessage each : m.messages()) {
+        out.writeLong(each.id());
+        writeString(out, each.from());
+        writeString(out, each.via());
+        writeString(out, each.text());
+        out.writeLong(each.at().toEpochMilli());
+      }
     } else {
       throw new IllegalArgumentException("unknown result " + r);
     }
@@ -272,6 +356,24 @@ public final class Commands {
           all.add(readResult(in));
         }
         yield new Results(all);
+      }
+      case R_FLAG -> new Flag(in.readBoolean());
+      case R_MAIL -> {
+        int n = in.readInt();
+        if (n < 0 || n > MAX_MAIL) {
+          throw new IllegalArgumentException("bad mail size " + n);
+        }
+        List<OfflineMessage> all = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+          all.add(
+              new OfflineMessage(
+                  in.readLong(),
+                  readString(in),
+                  readString(in),
+                  readString(in),
+                  Instant.ofEpochMilli(in.readLong())));
+        }
+        yield new Mail(all);
       }
       default -> throw new IllegalArgumentException("unknown result tag " + tag);
     };
@@ -352,6 +454,52 @@ public final class Commands {
       for (Command each : b.commands()) {
         writeCommand(out, each);
       }
+    } else if (c instanceof Register r) {
+      out.writeByte(T_REGISTER);
+      writeString(out, r.name());
+      writeString(out, r.passwordHash());
+      out.writeLong(r.created());
+    } else if (c instanceof SetPassword p) {
+      out.writeByte(T_SET_PASSWORD);
+      writeString(out, p.name());
+      writeString(out, p.passwordHash());
+    } else if (c instanceof DropAccount d) {
+      out.writeByte(T_DROP_ACCOUNT);
+      writeString(out, d.name());
+    } else if (c instanceof SetRole r) {
+      out.writeByte(T_SET_ROLE);
+      writeString(out, r.name());
+      writeString(out, r.role());
+      out.writeBoolean(r.granted());
+    } else if (c instanceof AddToken t) {
+      out.writeByte(T_ADD_TOKEN);
+      writeString(out, t.name());
+      writeString(out, t.tokenHash());
+      writeString(out, t.scope());
+      out.writeLong(t.created());
+    } else if (c instanceof DropToken t) {
+      out.writeByte(T_DROP_TOKEN);
+      writeString(out, t.name());
+      writeString(out, t.tokenHash());
+    } else if (c instanceof Seen sn) {
+      out.writeByte(T_SEEN);
+      writeString(out, sn.name());
+      writeString(out, sn.room());
+      out.writeLong(sn.seq());
+    } else if (c instanceof ForgetRoom f) {
+      out.writeByte(T_FORGET_ROOM);
+      writeString(out, f.name());
+      writeString(out, f.room());
+    } else if (c instanceof QueueOffline q) {
+      out.writeByte(T_QUEUE_OFFLINE);
+      writeString(out, q.to());
+      writeString(out, q.from());
+      writeString(out, q.via());
+      writeString(out, q.text());
+      out.writeLong(q.at());
+    } else if (c instanceof TakeOffline t) {
+      out.writeByte(T_TAKE_OFFLINE);
+      writeString(out, t.name());
     } else {
       throw new IllegalArgumentException("unknown command " + c);
     }
@@ -393,6 +541,19 @@ public final class Commands {
         }
         yield new Batch(all);
       }
+      case T_REGISTER -> new Register(readString(in), readString(in), in.readLong());
+      case T_SET_PASSWORD -> new SetPassword(readString(in), readString(in));
+      case T_DROP_ACCOUNT -> new DropAccount(readString(in));
+      case T_SET_ROLE -> new SetRole(readString(in), readString(in), in.readBoolean());
+      case T_ADD_TOKEN ->
+          new AddToken(readString(in), readString(in), readString(in), in.readLong());
+      case T_DROP_TOKEN -> new DropToken(readString(in), readString(in));
+      case T_SEEN -> new Seen(readString(in), readString(in), in.readLong());
+      case T_FORGET_ROOM -> new ForgetRoom(readString(in), readString(in));
+      case T_QUEUE_OFFLINE ->
+          new QueueOffline(
+              readString(in), readString(in), readString(in), readString(in), in.readLong());
+      case T_TAKE_OFFLINE -> new TakeOffline(readString(in));
       default -> throw new IllegalArgumentException("unknown command tag " + tag);
     };
   }

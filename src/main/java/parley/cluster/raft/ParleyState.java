@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -14,8 +15,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import parley.chat.Account;
+import parley.chat.AccountBook;
 import parley.chat.ChatEvent;
 import parley.chat.Nick;
+import parley.chat.OfflineMessage;
+import parley.chat.PasswordHash;
+import parley.chat.Role;
 import parley.chat.UserRecord;
 import parley.cluster.raft.Commands.Append;
 import parley.cluster.raft.Commands.Appended;
@@ -27,9 +33,11 @@ import parley.cluster.raft.Commands.ClaimStatus;
 import parley.cluster.raft.Commands.Command;
 import parley.cluster.raft.Commands.Done;
 import parley.cluster.raft.Commands.Entry;
+import parley.cluster.raft.Commands.Flag;
 import parley.cluster.raft.Commands.Init;
 import parley.cluster.raft.Commands.Join;
 import parley.cluster.raft.Commands.Leave;
+import parley.cluster.raft.Commands.Mail;
 import parley.cluster.raft.Commands.Mute;
 import parley.cluster.raft.Commands.NodeLease;
 import parley.cluster.raft.Commands.Release;
@@ -42,10 +50,11 @@ import parley.store.ChatStore.Slice;
 
 /**
  * The replicated state of the cluster, as one node holds it: rooms (seq counters, retained history,
- * topics), room memberships, nickname claims, node leases, bans and mutes, the epoch. Changed only
- * by {@link #apply} in log order; the result depends only on the entries (their leader-assigned
- * time included), never on a clock, a file or the node, so every node that applied the same log
- * holds the same state.
+ * topics), room memberships, nickname claims, node leases, bans and mutes, the epoch, and the
+ * accounts ({@link AccountBook}: their password hashes, roles, rooms, token hashes, offline
+ * messages). Changed only by {@link #apply} in log order; the result depends only on the entries
+ * (their leader-assigned time included), never on a clock, a file or the node, so every node that
+ * applied the same log holds the same state.
  *
  * <p>Thread-safe: {@link #apply} and the reads synchronize on this object; reads return copies.
  *
@@ -65,8 +74,8 @@ public final class ParleyState {
   /** How many client message ids per room are remembered for idempotent appends. */
   static final int DEDUP_PER_ROOM = 1024;
 
-  /** 2: with memberships. 1 (without) is still read. */
-  private static final byte SNAPSHOT_VERSION = 2;
+  /** 3: with accounts. 2 (with memberships, no accounts) and 1 (without either) are still read. */
+  private static final byte SNAPSHOT_VERSION = 3;
 
   /** A nickname claim. {@code since} is the log time of the claim (epoch millis). */
   public record Holder(
@@ -147,6 +156,7 @@ public final class ParleyState {
   private final TreeMap<String, Lease> leases = new TreeMap<>();
   private final TreeMap<String, Restriction> restrictions = new TreeMap<>();
   private final TreeMap<String, RoomMembers> members = new TreeMap<>();
+  private final AccountBook accounts = new AccountBook();
 
   // Derived from the above (rebuilt by readFrom, not in snapshots), so lookups are not scans.
 
@@ -233,9 +243,62 @@ public final class ParleyState {
       leave(index, l.room(), session(l.node(), l.sessionId()), "left", changes);
       r = new Done(epoch);
     } else {
-      throw new IllegalArgumentException("unknown command " + c);
+      r = applyToAccounts(index, c, changes);
     }
     return new Outcome(r, changes);
+  }
+
+  /** The account commands, by the rules of {@link AccountBook}. */
+  private Result applyToAccounts(long index, Command c, List<Applied> changes) {
+    if (c instanceof Commands.Register reg) {
+      PasswordHash hash = parseHash(reg.passwordHash());
+      return new Flag(
+          hash != null
+              && accounts.register(
+                  Account.create(reg.name(), hash, Instant.ofEpochMilli(reg.created()))));
+    } else if (c instanceof Commands.SetPassword p) {
+      PasswordHash hash = parseHash(p.passwordHash());
+      return new Flag(hash != null && accounts.setPassword(p.name(), hash));
+    } else if (c instanceof Commands.DropAccount d) {
+      return new Flag(accounts.drop(d.name()));
+    } else if (c instanceof Commands.SetRole sr) {
+      Role role = Role.parse(sr.role());
+      boolean set = role != null && accounts.setRole(sr.name(), role, sr.granted());
+      if (set) {
+        changes.add(new Applied.RolesSet(index, sr.name()));
+      }
+      return new Flag(set);
+    } else if (c instanceof Commands.AddToken t) {
+      return new Flag(
+          accounts.addToken(
+              t.name(),
+              new Account.Token(t.tokenHash(), t.scope(), Instant.ofEpochMilli(t.created()))));
+    } else if (c instanceof Commands.DropToken t) {
+      accounts.dropToken(t.name(), t.tokenHash());
+      return new Done(epoch);
+    } else if (c instanceof Commands.Seen sn) {
+      accounts.seen(sn.name(), sn.room(), sn.seq());
+      return new Done(epoch);
+    } else if (c instanceof Commands.ForgetRoom f) {
+      accounts.forget(f.name(), f.room());
+      return new Done(epoch);
+    } else if (c instanceof Commands.QueueOffline q) {
+      return new Flag(
+          accounts.queue(q.to(), q.from(), q.via(), q.text(), Instant.ofEpochMilli(q.at())));
+    } else if (c instanceof Commands.TakeOffline t) {
+      return new Mail(accounts.take(t.name()));
+    } else {
+      throw new IllegalArgumentException("unknown command " + c);
+    }
+  }
+
+  /** The hash in its stored form, or null for one that is not (refused, on every node alike). */
+  private static PasswordHash parseHash(String stored) {
+    try {
+      return PasswordHash.parse(stored);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
   }
 
   private Result append(long index, Append a, List<Applied> changes) {
@@ -586,6 +649,26 @@ public final class ParleyState {
     return out;
   }
 
+  /** The account registered for that nickname (case-insensitively), or null. */
+  public synchronized Account account(String name) {
+    return accounts.get(name);
+  }
+
+  /** Whether some account holds {@code role}. */
+  public synchronized boolean anyHolds(Role role) {
+    return accounts.anyHolds(role);
+  }
+
+  /** The account holding a token with that hash, or null. */
+  public synchronized Account accountByToken(String tokenHash) {
+    return accounts.byToken(tokenHash);
+  }
+
+  /** The account's offline messages, without taking them. */
+  public synchronized List<OfflineMessage> offline(String name) {
+    return accounts.waiting(name);
+  }
+
   // ---- snapshots ----
 
   /**
@@ -653,15 +736,100 @@ public final class ParleyState {
         Commands.writeString(out, m.nick());
       }
     }
+    writeAccounts(out);
+  }
+
+  private void writeAccounts(DataOutputStream out) throws IOException {
+    List<Account> all = accounts.accounts();
+    out.writeInt(all.size());
+    for (Account a : all) {
+      Commands.writeString(out, a.name());
+      Commands.writeString(out, a.password().encode());
+      out.writeLong(a.created().toEpochMilli());
+      out.writeInt(a.roles().size());
+      for (Role r : a.roles()) {
+        Commands.writeString(out, r.label());
+      }
+      out.writeInt(a.rooms().size());
+      for (Map.Entry<String, Long> room : a.rooms().entrySet()) {
+        Commands.writeString(out, room.getKey());
+        out.writeLong(room.getValue());
+      }
+      out.writeInt(a.tokens().size());
+      for (Account.Token t : a.tokens()) {
+        Commands.writeString(out, t.hash());
+        Commands.writeString(out, t.scope());
+        out.writeLong(t.created().toEpochMilli());
+      }
+    }
+    Map<String, AccountBook.Mailbox> boxes = accounts.mailboxes();
+    out.writeInt(boxes.size());
+    for (Map.Entry<String, AccountBook.Mailbox> e : boxes.entrySet()) {
+      Commands.writeString(out, e.getKey());
+      out.writeLong(e.getValue().lastId());
+      out.writeInt(e.getValue().messages().size());
+      for (OfflineMessage m : e.getValue().messages()) {
+        out.writeLong(m.id());
+        Commands.writeString(out, m.from());
+        Commands.writeString(out, m.via());
+        Commands.writeString(out, m.text());
+        out.writeLong(m.at().toEpochMilli());
+      }
+    }
+  }
+
+  private void readAccounts(DataInputStream in) throws IOException {
+    for (int n = in.readInt(); n > 0; n--) {
+      String name = Commands.readString(in);
+      PasswordHash hash = PasswordHash.parse(Commands.readString(in));
+      Instant created = Instant.ofEpochMilli(in.readLong());
+      EnumSet<Role> roles = EnumSet.noneOf(Role.class);
+      for (int k = in.readInt(); k > 0; k--) {
+        String label = Commands.readString(in);
+        Role r = Role.parse(label);
+        if (r == null) {
+          throw new IOException("unknown role " + label);
+        }
+        roles.add(r);
+      }
+      Map<String, Long> rooms = new TreeMap<>();
+      for (int k = in.readInt(); k > 0; k--) {
+        rooms.put(Commands.readString(in), in.readLong());
+      }
+      List<Account.Token> tokens = new ArrayList<>();
+      for (int k = in.readInt(); k > 0; k--) {
+        tokens.add(
+            new Account.Token(
+                Commands.readString(in),
+                Commands.readString(in),
+                Instant.ofEpochMilli(in.readLong())));
+      }
+      accounts.restore(new Account(name, hash, roles, created, rooms, tokens));
+    }
+    for (int n = in.readInt(); n > 0; n--) {
+      String key = Commands.readString(in);
+      long lastId = in.readLong();
+      List<OfflineMessage> messages = new ArrayList<>();
+      for (int k = in.readInt(); k > 0; k--) {
+        messages.add(
+            new OfflineMessage(
+                in.readLong(),
+                Commands.readString(in),
+                Commands.readString(in),
+                Commands.readString(in),
+                Instant.ofEpochMilli(in.readLong())));
+      }
+      accounts.restore(key, new AccountBook.Mailbox(lastId, messages));
+    }
   }
 
   /**
-   * Replaces the whole state with one written by {@link #writeTo}, of this version or version 1 (no
-   * memberships).
+   * Replaces the whole state with one written by {@link #writeTo}, of this version, version 2 (no
+   * accounts) or version 1 (no memberships either).
    */
   public synchronized void readFrom(DataInputStream in) throws IOException {
     byte v = in.readByte();
-    if (v != SNAPSHOT_VERSION && v != 1) {
+    if (v < 1 || v > SNAPSHOT_VERSION) {
       throw new IOException("unsupported snapshot format version " + v);
     }
     clear();
@@ -740,6 +908,9 @@ public final class ParleyState {
         members.put(room, rm);
       }
     }
+    if (v >= 3) {
+      readAccounts(in);
+    }
   }
 
   /** Empties the state (a node starting without a snapshot). */
@@ -751,6 +922,7 @@ public final class ParleyState {
     leases.clear();
     restrictions.clear();
     members.clear();
+    accounts.clear();
     claimsOfSession.clear();
     roomsOfSession.clear();
     nextEnd = Long.MAX_VALUE;

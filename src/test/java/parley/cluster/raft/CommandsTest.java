@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import parley.chat.OfflineMessage;
 import parley.cluster.raft.Commands.Append;
 import parley.cluster.raft.Commands.Appended;
 import parley.cluster.raft.Commands.Ban;
@@ -49,7 +51,19 @@ class CommandsTest {
               List.of(
                   new Append("lobby", "n1", "s1", null, Kind.MESSAGE, "ann", "telnet", "one"),
                   new Join("lobby", "s1", "n1", "ann"),
-                  new Append("lobby", "n1", "s1", null, Kind.MESSAGE, "ann", "telnet", "two"))));
+                  new Append("lobby", "n1", "s1", null, Kind.MESSAGE, "ann", "telnet", "two"))),
+          new Commands.Register("Ann", "pbkdf2-sha256$600000$c2FsdA==$a2V5", 1_700_000_000_000L),
+          new Commands.SetPassword("ann", "pbkdf2-sha256$100000$c2FsdA==$a2V5"),
+          new Commands.DropAccount("ann"),
+          new Commands.SetRole("ann", "admin", true),
+          new Commands.SetRole("ann", "moderator", false),
+          new Commands.AddToken("ann", "ab12", "web", 5),
+          new Commands.DropToken("ann", "ab12"),
+          new Commands.Seen("ann", "lobby", Long.MAX_VALUE),
+          new Commands.ForgetRoom("ann", "lobby"),
+          new Commands.QueueOffline("ann", "bob", "telnet", "héllo ✓", 7),
+          new Commands.QueueOffline("ann", "bob", null, "", 0),
+          new Commands.TakeOffline("ann"));
 
   @Test
   void everyCommandRoundTripsWithItsTime() {
@@ -116,6 +130,13 @@ class CommandsTest {
             new ClaimResult(ClaimStatus.TAKEN),
             new ClaimResult(ClaimStatus.STALE),
             new Done(0),
+            new Commands.Flag(true),
+            new Commands.Flag(false),
+            new Commands.Mail(List.of()),
+            new Commands.Mail(
+                List.of(
+                    new OfflineMessage(1, "bob", "telnet", "héllo ✓", Instant.ofEpochMilli(7)),
+                    new OfflineMessage(2, "cy", null, "", Instant.ofEpochMilli(0)))),
             new Commands.Results(
                 List.of(new Appended(1, 2, 3, false), new ClaimResult(ClaimStatus.OK))))) {
       assertEquals(r, Commands.decodeResult(Commands.encodeResult(r)));

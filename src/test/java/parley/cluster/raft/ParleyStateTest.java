@@ -13,6 +13,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -20,6 +21,7 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import parley.chat.ChatEvent;
+import parley.chat.OfflineMessage;
 import parley.cluster.raft.Commands.Append;
 import parley.cluster.raft.Commands.Appended;
 import parley.cluster.raft.Commands.Ban;
@@ -93,7 +95,7 @@ class ParleyStateTest {
       long inc = 1 + r.nextInt(2);
       String session = "s" + r.nextInt(4);
       Command c =
-          switch (r.nextInt(11)) {
+          switch (r.nextInt(13)) {
             case 0, 1, 2 ->
                 new Append(
                     rooms[r.nextInt(3)],
@@ -117,6 +119,10 @@ class ParleyStateTest {
             case 7 -> new Mute("*", nicks[r.nextInt(5)], "op", t + r.nextInt(20_000));
             case 8 -> new Join(rooms[r.nextInt(3)], session, node, nicks[r.nextInt(5)]);
             case 9 -> new Leave(rooms[r.nextInt(3)], session, node);
+            case 10 ->
+                new Commands.Register(
+                    nicks[r.nextInt(5)], "pbkdf2-sha256$100000$c2FsdA==$a2V5" + "MQ==", t);
+            case 11 -> accountCommand(r, nicks[r.nextInt(5)], rooms[r.nextInt(3)], t);
             default ->
                 r.nextBoolean()
                     ? new Unban(rooms[r.nextInt(3)], "10.0.0." + r.nextInt(3))
@@ -125,6 +131,22 @@ class ParleyStateTest {
       log.add(new Entry(t, c));
     }
     return log;
+  }
+
+  /** One of the account commands other than Register, on {@code name}. */
+  private static Command accountCommand(Random r, String name, String room, long t) {
+    return switch (r.nextInt(10)) {
+      case 0 -> new Commands.SetPassword(name, "pbkdf2-sha256$100000$c2FsdA==$" + "Mg==");
+      case 1 -> new Commands.DropAccount(name);
+      case 2 ->
+          new Commands.SetRole(name, r.nextBoolean() ? "admin" : "moderator", r.nextBoolean());
+      case 3 -> new Commands.AddToken(name, "tok" + r.nextInt(30), "web", t);
+      case 4 -> new Commands.DropToken(name, "tok" + r.nextInt(30));
+      case 5 -> new Commands.Seen(name, room, r.nextInt(100));
+      case 6 -> new Commands.ForgetRoom(name, room);
+      case 7 -> new Commands.TakeOffline(name);
+      default -> new Commands.QueueOffline(name, "bob", "telnet", "pm " + t, t);
+    };
   }
 
   static List<Result> applyAll(ParleyState s, List<Entry> log, int from, int to) {
@@ -175,27 +197,79 @@ class ParleyStateTest {
   }
 
   @Test
-  void aVersion1SnapshotIsStillRead() throws IOException {
-    // Version 1 was version 2 without the memberships: a state without members writes the v1
-    // bytes, an empty membership section (an int 0) and the new version byte.
+  void version1And2SnapshotsAreStillRead() throws IOException {
+    // Version 2 was version 3 without the accounts (two empty sections: two ints 0 at the end),
+    // version 1 was version 2 without the memberships (one more int 0 before them).
     List<Entry> log =
         randomLog(13, 2000).stream()
-            .filter(e -> !(e.command() instanceof Join || e.command() instanceof Leave))
+            .filter(
+                e ->
+                    !(e.command() instanceof Join
+                        || e.command() instanceof Leave
+                        || e.command() instanceof Commands.Register))
             .toList();
     ParleyState old = new ParleyState(50);
     applyAll(old, log, 0, log.size());
     assertTrue(old.memberCounts().isEmpty());
-    byte[] v2 = bytes(old);
-    assertEquals(2, v2[0]);
-    byte[] v1 = Arrays.copyOf(v2, v2.length - 4);
+    byte[] v3 = bytes(old);
+    assertEquals(3, v3[0]);
+    byte[] v2 = Arrays.copyOf(v3, v3.length - 8);
+    v2[0] = 2;
+    byte[] v1 = Arrays.copyOf(v3, v3.length - 12);
     v1[0] = 1;
-    assertArrayEquals(new byte[4], Arrays.copyOfRange(v2, v1.length, v2.length));
-    ParleyState read = new ParleyState(50);
-    read.apply(1, new Entry(1, new Claim("ann", "s1", "n1", 1, "web")));
-    read.apply(2, new Entry(2, new Join("lobby", "s1", "n1", "ann")));
-    read.readFrom(new DataInputStream(new ByteArrayInputStream(v1)));
-    assertArrayEquals(v2, bytes(read), "the same state; the members it had are gone");
-    assertTrue(read.memberCounts().isEmpty());
+    assertArrayEquals(new byte[12], Arrays.copyOfRange(v3, v1.length, v3.length));
+    for (byte[] older : List.of(v1, v2)) {
+      ParleyState read = new ParleyState(50);
+      read.apply(1, new Entry(1, new Claim("ann", "s1", "n1", 1, "web")));
+      read.apply(2, new Entry(2, new Join("lobby", "s1", "n1", "ann")));
+      read.apply(3, new Entry(3, new Commands.Register("ann", HASH, 3)));
+      read.readFrom(new DataInputStream(new ByteArrayInputStream(older)));
+      assertArrayEquals(v3, bytes(read), "the same state; its members and accounts are gone");
+      assertTrue(read.memberCounts().isEmpty());
+      assertNull(read.account("ann"));
+    }
+  }
+
+  private static final String HASH = "pbkdf2-sha256$100000$c2FsdA==$a2V5";
+
+  @Test
+  void aSnapshotKeepsTheAccountsAndTheirMail() throws IOException {
+    at(1, new Commands.Register("Ann", HASH, 1));
+    at(2, new Commands.SetRole("ann", "admin", true));
+    at(3, new Commands.AddToken("ann", "t1", "web", 3));
+    at(4, new Commands.Seen("ann", "lobby", 17));
+    at(5, new Commands.QueueOffline("ann", "bob", "telnet", "one", 5));
+    at(5, new Commands.QueueOffline("ann", "bob", "telnet", "two", 5));
+    assertEquals(2, ((Commands.Mail) at(6, new Commands.TakeOffline("ann"))).messages().size());
+    at(7, new Commands.QueueOffline("ann", "cy", "web", "three", 7));
+    ParleyState restored = new ParleyState(5);
+    restored.readFrom(new DataInputStream(new ByteArrayInputStream(bytes(state))));
+    assertArrayEquals(bytes(state), bytes(restored));
+    assertEquals(state.account("ann"), restored.account("ANN"));
+    assertEquals("Ann", restored.accountByToken("t1").name());
+    assertEquals(Map.of("lobby", 17L), restored.account("ann").rooms());
+    // the same answers afterwards: the mail ids go on from 3, the token index came back
+    for (ParleyState s : List.of(state, restored)) {
+      Commands.Results rs =
+          (Commands.Results)
+              s.apply(
+                      9,
+                      new Entry(
+                          9,
+                          new Commands.Batch(
+                              List.of(
+                                  new Commands.QueueOffline("ann", "dee", "web", "four", 8),
+                                  new Commands.TakeOffline("ann"),
+                                  new Commands.SetPassword("ann", HASH)))))
+                  .result();
+      assertEquals(
+          List.of(
+              new OfflineMessage(3, "cy", "web", "three", Instant.ofEpochMilli(7)),
+              new OfflineMessage(4, "dee", "web", "four", Instant.ofEpochMilli(8))),
+          ((Commands.Mail) rs.results().get(1)).messages());
+      assertNull(s.accountByToken("t1"), "a new password revokes the token");
+    }
+    assertArrayEquals(bytes(state), bytes(restored));
   }
 
   @Test
